@@ -1,0 +1,29 @@
+"""The command-line interface: `python -m work_data_hub.cli …` or `work-data-hub …`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from work_data_hub.cli.db import db_app
+from work_data_hub.cli.output import report_error
+from work_data_hub.errors import WdhError
+
+app = typer.Typer(
+    name="work-data-hub",
+    help="Customer master data for the annuity business: contract history and monthly snapshots.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    """Run the CLI; expected failures print their message and hint to stderr and exit 1."""
+    try:
+        app()
+    except WdhError as exc:
+        report_error(exc)
+        sys.exit(1)

