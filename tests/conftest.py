@@ -1,0 +1,110 @@
+"""One PostgreSQL server per test session, a template database migrated once, and a fresh
+database per test copied from the template (CREATE DATABASE … TEMPLATE)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+import testing.postgresql
+from psycopg import sql
+
+from work_data_hub.db import local
+from work_data_hub.db.deploy import migrate
+
+TEMPLATE = "wdh_template"
+REPO = Path(__file__).resolve().parents[1]
+_counter = itertools.count(1)
+
+
+def _root_safe_binaries(base: Path) -> dict[str, str]:
+    """testing.postgresql runs initdb and postgres itself; as root, wrap them in setpriv."""
+    bindir = local.find_bindir()
+    if not local.running_as_root():
+        return {"initdb": str(bindir / "initdb"), "postgres": str(bindir / "postgres")}
+    wrappers = base / "bin"
+    wrappers.mkdir()
+    result = {}
+    for name in ("initdb", "postgres"):
+        script = wrappers / name
+        argv = " ".join(local.as_server_user([str(bindir / name)]))
+        script.write_text(f'#!/bin/sh\nexec {argv} "$@"\n', encoding="utf-8")
+        script.chmod(0o755)
+        result[name] = str(script)
+    return result
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    base = Path(tempfile.mkdtemp(prefix="wdh-pg-"))
+    base.chmod(0o755)
+    binaries = _root_safe_binaries(base)
+    server_dir = base / "server"
+    for sub in ("", "data", "tmp"):
+        (server_dir / sub).mkdir(exist_ok=True)
+    local.give_to_server_user(server_dir)
+    server = testing.postgresql.Postgresql(
+        base_dir=str(server_dir),
+        initdb=binaries["initdb"],
+        postgres=binaries["postgres"],
+        # These replace testing.postgresql's defaults, so its own are repeated here.
+        postgres_args=("-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"),
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def server_url(server, database: str) -> str:
+    return server.url(database=database)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_server) -> str:
+    with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
+    url = server_url(pg_server, TEMPLATE)
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def db_url(pg_server, template_url) -> str:
+    """A fresh, migrated database for one test, dropped afterwards."""
+    name = f"wdh_test_{os.getpid()}_{next(_counter)}"
+    admin = server_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(TEMPLATE)))
+    try:
+        yield server_url(pg_server, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def conn(db_url):
+    with psycopg.connect(db_url, autocommit=True) as connection:
+        yield connection
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            database_url: str | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m work_data_hub.cli ARGS` as a user would, in `cwd`."""
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url:
+        environ["DATABASE_URL"] = database_url
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "work_data_hub.cli", *args], cwd=cwd or REPO,
+                          env=environ, capture_output=True, text=True, timeout=300)

@@ -1,0 +1,91 @@
+"""`db init`, `db start`, `db stop`, `db status` on a real local cluster in a scratch folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from conftest import run_cli
+from work_data_hub.db import local
+from work_data_hub.db.settings import read_env_file
+
+
+@pytest.fixture
+def project_dir():
+    """A folder the postgres OS user can traverse (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="wdh-project-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        cluster = local.cluster_here(path)
+        if cluster.exists():
+            local.stop(cluster)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_init_creates_migrates_and_is_repeatable(project_dir):
+    first = run_cli("db", "init", cwd=project_dir)
+    assert first.returncode == 0, first.stderr
+    assert "Created a PostgreSQL cluster" in first.stdout
+    assert "Applied 7 migration(s)" in first.stdout
+    url = read_env_file(project_dir / ".wdh_env")["DATABASE_URL"]
+    password = local.cluster_here(project_dir).config()["password"]
+    assert password not in first.stdout + first.stderr
+    with psycopg.connect(url) as conn:
+        assert conn.execute('SELECT count(*) FROM mapping."产品线"').fetchone() == (12,)
+
+    again = run_cli("db", "init", cwd=project_dir)
+    assert again.returncode == 0, again.stderr
+    assert "already exists" in again.stdout
+    assert "already running" in again.stdout
+    assert "No migrations to apply" in again.stdout
+
+    migrate = run_cli("db", "migrate", cwd=project_dir)
+    assert "No migrations to apply" in migrate.stdout
+
+    status = run_cli("db", "status", cwd=project_dir)
+    assert "running" in status.stdout and "Pending migrations: 0" in status.stdout
+
+    stopped = run_cli("db", "stop", cwd=project_dir)
+    assert stopped.returncode == 0 and "Stopped" in stopped.stdout
+    unreachable = run_cli("db", "migrate", cwd=project_dir)
+    assert unreachable.returncode == 1
+    assert "Cannot connect" in unreachable.stderr and "db start" in unreachable.stderr
+    assert password not in unreachable.stderr
+
+    started = run_cli("db", "start", cwd=project_dir)
+    assert started.returncode == 0 and "Started" in started.stdout
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_init_keeps_an_existing_env_file(project_dir):
+    (project_dir / ".wdh_env").write_text("DATABASE_URL=postgresql://elsewhere/db\n", encoding="utf-8")
+    result = run_cli("db", "init", cwd=project_dir)
+    assert result.returncode == 0, result.stderr
+    assert "left unchanged" in result.stdout
+    assert read_env_file(project_dir / ".wdh_env")["DATABASE_URL"] == "postgresql://elsewhere/db"
+
+
+def test_start_without_a_cluster(project_dir):
+    result = run_cli("db", "start", cwd=project_dir)
+    assert result.returncode == 1
+    assert "No local cluster" in result.stderr and "db init" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to the postgres user")
+def test_init_in_a_folder_the_server_user_cannot_reach():
+    private = Path(tempfile.mkdtemp(prefix="wdh-private-"))  # 0700, owned by root
+    try:
+        result = run_cli("db", "init", cwd=private)
+        assert result.returncode == 1
+        assert "cannot reach" in result.stderr and "Hint:" in result.stderr
+        assert not (private / ".wdh_env").exists()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
