@@ -108,3 +108,22 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     environ.update(env or {})
     return subprocess.run([sys.executable, "-m", "work_data_hub.cli", *args], cwd=cwd or REPO,
                           env=environ, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def make_db(pg_server, template_url):
+    """A factory of extra fresh databases for one test (e.g. to compare against a from-scratch build)."""
+    created: list[str] = []
+    admin = server_url(pg_server, "postgres")
+
+    def factory() -> str:
+        name = f"wdh_extra_{os.getpid()}_{next(_counter)}"
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+        created.append(name)
+        return server_url(pg_server, name)
+
+    yield factory
+    with psycopg.connect(admin, autocommit=True) as c:
+        for name in created:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

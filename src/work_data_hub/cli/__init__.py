@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
 from work_data_hub.cli.output import report_error
 from work_data_hub.errors import WdhError
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(customer_mdm_app, name="customer-mdm")
 
 
 def main() -> None:

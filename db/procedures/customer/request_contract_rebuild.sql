@@ -1,0 +1,38 @@
+-- customer.request_contract_rebuild(p_from_period date)
+-- RETURNS TABLE (dirty_from_month date, last_applied_period date)
+--
+-- Forces the next customer.sync_contract_status to rewind contract history to just before the
+-- month of p_from_period (a month-end date) and replay, as a source correction in that month
+-- would. Has no effect when that month has not been applied yet. Returns the resulting state.
+--
+-- Errors: 22023 p_from_period NULL or not a month-end date; 55P03 lock timeout.
+-- Locking: customer._lock_mdm.
+CREATE OR REPLACE FUNCTION customer.request_contract_rebuild(p_from_period date)
+RETURNS TABLE (dirty_from_month date, last_applied_period date)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_month date := date_trunc('month', customer._period_end(p_from_period, 'p_from_period'))::date;
+BEGIN
+    IF p_from_period IS NULL THEN
+        RAISE EXCEPTION 'p_from_period must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the month-end date of the first period to rebuild, e.g. 2025-01-31.';
+    END IF;
+    PERFORM customer._lock_mdm('request_contract_rebuild');
+    UPDATE customer.contract_sync_state AS s
+    SET dirty_from_month = least(s.dirty_from_month, v_month), updated_at = now()
+    WHERE s.last_applied_period IS NOT NULL AND v_month <= s.last_applied_period;
+    INSERT INTO customer.mdm_run_log (function_name, period_start, dry_run, started_at)
+    VALUES ('request_contract_rebuild', p_from_period, false, clock_timestamp());
+    RETURN QUERY SELECT s.dirty_from_month, s.last_applied_period FROM customer.contract_sync_state AS s;
+END
+$$;
+
+COMMENT ON FUNCTION customer.request_contract_rebuild(date) IS
+    'Make the next sync_contract_status rewind history to just before the month of p_from_period '
+    '(month-end date) and replay it.';

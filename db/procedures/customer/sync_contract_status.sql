@@ -1,0 +1,334 @@
+-- customer.sync_contract_status(p_dry_run boolean DEFAULT false, p_period_end date DEFAULT NULL)
+-- RETURNS TABLE (period_end date, inserted bigint, updated bigint, lapsed bigint, total bigint)
+--
+-- Brings the SCD2 contract history (customer.customer_plan_contract) up to date through the
+-- target period: p_period_end (a month-end date) or, when NULL, the latest month loaded in
+-- business."规模明细". Every period not yet applied is applied, oldest first, starting after the
+-- last applied period (or at the earliest source month on a fresh database). A target already
+-- applied is a no-op. When source rows of an applied month changed since (see
+-- customer._track_source_change, customer.request_contract_rebuild), history is first rewound to
+-- just before the earliest changed month and replayed.
+--
+-- Applying period P (M = its first day, E = its last, Y = its year), for every contract
+-- (company_id, 计划代码, 产品线代码) with a source row in the 12 months M-11 … M ("in force"):
+--   contract_status = '正常' iff SUM(期末资产规模) in M > 0 and SUM(供款) over M-11 … M > 0, else '停缴'
+--   is_existing     = SUM(期末资产规模) in December of Y-1 > 0
+--   is_strategic    = strategic in any month from December of Y-1 to M, where a contract is
+--                     strategic in a month when one of its (contract, branch) groups with
+--                     positive AUM ranks <= mdm_settings.strategic_top_n within its
+--                     (机构代码, 产品线代码) partition (AUM desc, then company_id, plan_code in C
+--                     collation) or has AUM >= mdm_settings.strategic_threshold
+--   status_year     = Y
+-- A contract without a current version gets one (valid_from = E); a current version that
+-- differs in those four fields is closed at E and succeeded; a current version of a contract no
+-- longer in force is closed at E (lapsed). Names on current versions are refreshed in place.
+-- Nothing after M is read for P.
+--
+-- Result: one row per period applied: period_end, inserted (versions opened), updated (versions
+-- closed because a field changed), lapsed (versions closed because the contract left force),
+-- total (contracts in force). A no-op returns one row for the target with zero changes and the
+-- number of versions in effect at it.
+--
+-- Errors: 22023 p_period_end not a month-end date, or after the latest loaded month;
+--         P0002 business."规模明细" is empty;
+--         23503 source contracts reference customers (年金客户) or product lines (产品线) that do
+--               not exist: nothing is written;
+--         55P03 another sync or refresh holds the lock longer than lock_timeout_seconds.
+-- Locking: customer._lock_mdm (transaction-level advisory lock shared with the snapshot refresh),
+--          and the sync state row FOR UPDATE.
+-- Dry run: the same code path; its writes (history, state) are rolled back at the end and the
+--          contract_id sequence restored. The run log records the call, dry runs included.
+CREATE OR REPLACE FUNCTION customer.sync_contract_status(
+    p_dry_run boolean DEFAULT false,
+    p_period_end date DEFAULT NULL)
+RETURNS TABLE (period_end date, inserted bigint, updated bigint, lapsed bigint, total bigint)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    c_open constant date := '9999-12-31';
+    v_started timestamptz := clock_timestamp();
+    v_target date := customer._period_end(p_period_end, 'p_period_end');
+    v_state customer.contract_sync_state%ROWTYPE;
+    v_first_month date;
+    v_latest_month date;
+    v_start date;
+    v_scan_from date;
+    v_strategic_from date;
+    v_rewound_from date;
+    v_month date;
+    v_end date;
+    v_dec date;
+    v_window_from date;
+    v_top_n integer;
+    v_threshold numeric;
+    v_missing_customers bigint;
+    v_missing_lines bigint;
+    v_missing_keys text;
+    v_periods date[] := '{}';
+    v_inserted bigint[] := '{}';
+    v_updated bigint[] := '{}';
+    v_lapsed bigint[] := '{}';
+    v_total bigint[] := '{}';
+    v_n bigint;
+    v_u bigint;
+    v_l bigint;
+    v_t bigint;
+    v_seq_last bigint;
+    v_seq_called boolean;
+BEGIN
+    PERFORM customer._lock_mdm('sync_contract_status');
+    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called
+    FROM customer.customer_plan_contract_contract_id_seq AS s;
+
+    BEGIN  -- every write happens in here; a dry run rolls this block back
+        SELECT * INTO v_state FROM customer.contract_sync_state FOR UPDATE;
+        SELECT min(d."月度"), max(d."月度") INTO v_first_month, v_latest_month FROM business."规模明细" AS d;
+        IF v_latest_month IS NULL THEN
+            RAISE EXCEPTION 'business."规模明细" has no rows: there is nothing to sync'
+                USING ERRCODE = 'no_data_found',
+                      HINT = 'Load the AUM detail first: etl --domain annuity_performance --file … --execute.';
+        END IF;
+        IF v_target IS NULL THEN
+            v_target := (v_latest_month + interval '1 month - 1 day')::date;
+        ELSIF v_target > (v_latest_month + interval '1 month - 1 day')::date THEN
+            RAISE EXCEPTION 'p_period_end % is after the latest loaded month %', v_target, to_char(v_latest_month, 'YYYY-MM')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Load that month first, or omit p_period_end to sync through the latest loaded month.';
+        END IF;
+
+        -- Source corrections: rewind to just before the earliest changed month, then replay.
+        IF v_state.dirty_from_month IS NOT NULL AND v_state.last_applied_period IS NOT NULL
+           AND v_state.dirty_from_month <= v_state.last_applied_period THEN
+            v_rewound_from := v_state.dirty_from_month;
+            IF v_rewound_from <= v_state.first_applied_period THEN
+                DELETE FROM customer.customer_plan_contract;
+                v_state.last_applied_period := NULL;
+                v_state.first_applied_period := NULL;
+            ELSE
+                v_end := (v_rewound_from + interval '1 month - 1 day')::date;
+                DELETE FROM customer.customer_plan_contract AS c WHERE c.valid_from >= v_end;
+                UPDATE customer.customer_plan_contract AS c SET valid_to = c_open, updated_at = now()
+                WHERE c.valid_to >= v_end AND c.valid_to <> c_open;
+                v_state.last_applied_period := v_rewound_from - 1;
+            END IF;
+        END IF;
+
+        v_start := coalesce(v_state.last_applied_period + 1, v_first_month);
+
+        IF v_start <= v_target THEN
+            SELECT s.strategic_top_n, s.strategic_threshold INTO v_top_n, v_threshold FROM customer.mdm_settings AS s;
+            v_strategic_from := make_date(extract(year FROM v_start)::int - 1, 12, 1);
+            v_scan_from := least((v_start - interval '11 months')::date, v_strategic_from);
+
+            -- One scan of the source: sums per contract, month and branch.
+            DROP TABLE IF EXISTS pg_temp._wdh_cbm;
+            CREATE TEMP TABLE _wdh_cbm ON COMMIT DROP AS
+            SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
+                   d."月度" AS month, coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
+                   sum(d."期末资产规模") AS aum, sum(d."供款") AS contribution
+            FROM business."规模明细" AS d
+            WHERE d."月度" BETWEEN v_scan_from AND v_target
+              AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
+            GROUP BY 1, 2, 3, 4, 5;
+
+            -- Sums per contract and month.
+            DROP TABLE IF EXISTS pg_temp._wdh_cm;
+            CREATE TEMP TABLE _wdh_cm ON COMMIT DROP AS
+            SELECT b.company_id, b.plan_code, b.product_line_code, b.month,
+                   coalesce(sum(b.aum), 0) AS aum, coalesce(sum(b.contribution), 0) AS contribution
+            FROM pg_temp._wdh_cbm AS b
+            GROUP BY 1, 2, 3, 4;
+            CREATE INDEX ON pg_temp._wdh_cm (month);
+            ANALYZE pg_temp._wdh_cm;
+
+            -- Every customer and product line a contract will reference must exist.
+            WITH bad AS (
+                SELECT 1 AS kind, k.company_id AS key
+                FROM (SELECT DISTINCT m.company_id FROM pg_temp._wdh_cm AS m WHERE m.month >= v_start - interval '11 months') AS k
+                WHERE NOT EXISTS (SELECT 1 FROM customer."年金客户" AS cu WHERE cu.company_id = k.company_id)
+                UNION ALL
+                SELECT 2, k.product_line_code
+                FROM (SELECT DISTINCT m.product_line_code FROM pg_temp._wdh_cm AS m WHERE m.month >= v_start - interval '11 months') AS k
+                WHERE NOT EXISTS (SELECT 1 FROM mapping."产品线" AS pl WHERE pl."产品线代码" = k.product_line_code)
+            ), listed AS (
+                SELECT b.kind, b.key, row_number() OVER (ORDER BY b.kind, b.key COLLATE "C") AS rn FROM bad AS b
+            )
+            SELECT count(*) FILTER (WHERE l.kind = 1), count(*) FILTER (WHERE l.kind = 2),
+                   string_agg(CASE l.kind WHEN 1 THEN 'company_id ' ELSE '产品线代码 ' END || l.key, ', '
+                              ORDER BY l.rn) FILTER (WHERE l.rn <= 10)
+            INTO v_missing_customers, v_missing_lines, v_missing_keys
+            FROM listed AS l;
+            IF v_missing_customers + v_missing_lines > 0 THEN
+                RAISE EXCEPTION '% customer(s) missing from customer."年金客户" and % product line(s) missing from mapping."产品线" are referenced by business."规模明细"',
+                        v_missing_customers, v_missing_lines
+                    USING ERRCODE = 'foreign_key_violation',
+                          DETAIL = 'Missing (first 10): ' || v_missing_keys,
+                          HINT = 'Verify 年金客户 and 产品线 tables have required data';
+            END IF;
+
+            -- Months in which each contract is strategic (ratchet input).
+            DROP TABLE IF EXISTS pg_temp._wdh_strategic;
+            CREATE TEMP TABLE _wdh_strategic ON COMMIT DROP AS
+            SELECT DISTINCT r.company_id, r.plan_code, r.product_line_code, r.month
+            FROM (
+                SELECT b.company_id, b.plan_code, b.product_line_code, b.month, b.aum,
+                       row_number() OVER (PARTITION BY b.month, b.branch, b.product_line_code
+                                          ORDER BY b.aum DESC, b.company_id COLLATE "C",
+                                                   b.plan_code COLLATE "C") AS rank
+                FROM pg_temp._wdh_cbm AS b
+                WHERE b.month >= v_strategic_from AND b.aum > 0
+            ) AS r
+            WHERE r.rank <= v_top_n OR r.aum >= v_threshold;
+            CREATE INDEX ON pg_temp._wdh_strategic (month);
+            ANALYZE pg_temp._wdh_strategic;
+
+            DROP TABLE IF EXISTS pg_temp._wdh_state;
+            CREATE TEMP TABLE _wdh_state (
+                company_id text, plan_code text, product_line_code text,
+                contract_status text, is_strategic boolean, is_existing boolean, status_year integer,
+                PRIMARY KEY (company_id, plan_code, product_line_code)
+            ) ON COMMIT DROP;
+
+            FOR v_month IN
+                SELECT g::date FROM generate_series(v_start, v_target, interval '1 month') AS g
+            LOOP
+                v_end := (v_month + interval '1 month - 1 day')::date;
+                v_dec := make_date(extract(year FROM v_month)::int - 1, 12, 1);
+                v_window_from := (v_month - interval '11 months')::date;
+
+                TRUNCATE pg_temp._wdh_state;
+                INSERT INTO pg_temp._wdh_state
+                WITH k AS (
+                    SELECT m.company_id, m.plan_code, m.product_line_code,
+                           coalesce(sum(m.aum) FILTER (WHERE m.month = v_month), 0) AS aum,
+                           coalesce(sum(m.contribution) FILTER (WHERE m.month >= v_window_from), 0) AS contribution,
+                           coalesce(sum(m.aum) FILTER (WHERE m.month = v_dec), 0) AS dec_aum,
+                           count(*) FILTER (WHERE m.month >= v_window_from) AS window_months
+                    FROM pg_temp._wdh_cm AS m
+                    WHERE m.month BETWEEN least(v_dec, v_window_from) AND v_month
+                    GROUP BY 1, 2, 3
+                ), s AS (
+                    SELECT DISTINCT st.company_id, st.plan_code, st.product_line_code
+                    FROM pg_temp._wdh_strategic AS st
+                    WHERE st.month BETWEEN v_dec AND v_month
+                )
+                SELECT k.company_id, k.plan_code, k.product_line_code,
+                       CASE WHEN k.aum > 0 AND k.contribution > 0 THEN '正常' ELSE '停缴' END,
+                       s.company_id IS NOT NULL,
+                       k.dec_aum > 0,
+                       extract(year FROM v_month)::int
+                FROM k
+                LEFT JOIN s ON s.company_id = k.company_id AND s.plan_code = k.plan_code
+                           AND s.product_line_code = k.product_line_code
+                WHERE k.window_months > 0;
+                GET DIAGNOSTICS v_t = ROW_COUNT;
+
+                -- Lapsed: current versions of contracts no longer in force.
+                UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
+                WHERE c.valid_to = c_open
+                  AND NOT EXISTS (SELECT 1 FROM pg_temp._wdh_state AS s
+                                  WHERE s.company_id = c.company_id AND s.plan_code = c.plan_code
+                                    AND s.product_line_code = c.product_line_code);
+                GET DIAGNOSTICS v_l = ROW_COUNT;
+
+                -- Changed: close the current version; its successor is opened below.
+                UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
+                FROM pg_temp._wdh_state AS s
+                WHERE c.valid_to = c_open
+                  AND s.company_id = c.company_id AND s.plan_code = c.plan_code
+                  AND s.product_line_code = c.product_line_code
+                  AND (c.contract_status, c.is_strategic, c.is_existing, c.status_year)
+                      IS DISTINCT FROM (s.contract_status, s.is_strategic, s.is_existing, s.status_year);
+                GET DIAGNOSTICS v_u = ROW_COUNT;
+
+                -- Open a version for every contract in force without a current one.
+                INSERT INTO customer.customer_plan_contract (
+                    company_id, plan_code, product_line_code, product_line_name, customer_name, plan_name,
+                    is_strategic, is_existing, status_year, contract_status, valid_from)
+                SELECT s.company_id, s.plan_code, s.product_line_code, pl."产品线", cu."客户名称", pn."计划全称",
+                       s.is_strategic, s.is_existing, s.status_year, s.contract_status, v_end
+                FROM pg_temp._wdh_state AS s
+                JOIN mapping."产品线" AS pl ON pl."产品线代码" = s.product_line_code
+                JOIN customer."年金客户" AS cu ON cu.company_id = s.company_id
+                LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = s.plan_code
+                WHERE NOT EXISTS (SELECT 1 FROM customer.customer_plan_contract AS c
+                                  WHERE c.valid_to = c_open AND c.company_id = s.company_id
+                                    AND c.plan_code = s.plan_code AND c.product_line_code = s.product_line_code);
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+
+                v_periods := v_periods || v_end;
+                v_inserted := v_inserted || v_n;
+                v_updated := v_updated || v_u;
+                v_lapsed := v_lapsed || v_l;
+                v_total := v_total || v_t;
+            END LOOP;
+
+            v_state.first_applied_period := coalesce(v_state.first_applied_period,
+                                                     (v_start + interval '1 month - 1 day')::date);
+            v_state.last_applied_period := v_target;
+        END IF;
+
+        -- Names on current versions follow the dimensions, in place.
+        UPDATE customer.customer_plan_contract AS c
+        SET product_line_name = n.product_line_name, customer_name = n.customer_name,
+            plan_name = n.plan_name, updated_at = now()
+        FROM (
+            SELECT c2.contract_id, pl."产品线" AS product_line_name, cu."客户名称" AS customer_name,
+                   pn."计划全称" AS plan_name
+            FROM customer.customer_plan_contract AS c2
+            JOIN mapping."产品线" AS pl ON pl."产品线代码" = c2.product_line_code
+            JOIN customer."年金客户" AS cu ON cu.company_id = c2.company_id
+            LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = c2.plan_code
+            WHERE c2.valid_to = c_open
+        ) AS n
+        WHERE c.contract_id = n.contract_id
+          AND (c.product_line_name, c.customer_name, c.plan_name)
+              IS DISTINCT FROM (n.product_line_name, n.customer_name, n.plan_name);
+
+        UPDATE customer.contract_sync_state
+        SET last_applied_period = v_state.last_applied_period,
+            first_applied_period = v_state.first_applied_period,
+            dirty_from_month = NULL,
+            updated_at = now();
+
+        IF p_dry_run THEN
+            RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
+        PERFORM setval('customer.customer_plan_contract_contract_id_seq', v_seq_last, v_seq_called);
+    END;
+
+    IF cardinality(v_periods) = 0 THEN
+        SELECT count(*) INTO v_t FROM customer.customer_plan_contract AS c
+        WHERE c.valid_from <= v_target AND c.valid_to > v_target;
+        v_periods := ARRAY[v_target];
+        v_inserted := ARRAY[0::bigint];
+        v_updated := ARRAY[0::bigint];
+        v_lapsed := ARRAY[0::bigint];
+        v_total := ARRAY[v_t];
+    END IF;
+
+    INSERT INTO customer.mdm_run_log (function_name, period_start, period_end, dry_run, counts, started_at)
+    VALUES ('sync_contract_status', v_periods[1], v_periods[cardinality(v_periods)], p_dry_run,
+            jsonb_build_object('periods', cardinality(v_periods),
+                               'inserted', (SELECT sum(x) FROM unnest(v_inserted) AS x),
+                               'updated', (SELECT sum(x) FROM unnest(v_updated) AS x),
+                               'lapsed', (SELECT sum(x) FROM unnest(v_lapsed) AS x),
+                               'total', v_total[cardinality(v_total)],
+                               'rewound_from', v_rewound_from),
+            v_started);
+
+    RETURN QUERY
+    SELECT u.p, u.i, u.u, u.l, u.t
+    FROM unnest(v_periods, v_inserted, v_updated, v_lapsed, v_total) AS u (p, i, u, l, t);
+END
+$$;
+
+COMMENT ON FUNCTION customer.sync_contract_status(boolean, date) IS
+    'Apply every period of contract history not yet applied, through p_period_end (a month-end date; '
+    'NULL = latest loaded month), rewinding first past any source correction. One row per period: '
+    'period_end, inserted, updated, lapsed, total. Dry run rolls back its writes, counts exact.';

@@ -1,0 +1,51 @@
+"""`customer-mdm` commands: contract status sync (and, later, snapshots)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Optional
+
+import typer
+
+from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
+from work_data_hub.db.connect import connect
+from work_data_hub.periods import format_period, parse_period
+
+customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
+                               no_args_is_help=True)
+
+
+@customer_mdm_app.command("sync")
+def sync_command(
+    period: Annotated[Optional[str], typer.Option(
+        help="Sync through this period (YYYYMM); default: the latest loaded month.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
+    rebuild_from: Annotated[Optional[str], typer.Option(
+        help="Rewind history to just before this period (YYYYMM) and replay it.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-period rows as JSON.")] = False,
+) -> None:
+    """Bring the SCD2 contract history up to date (customer.sync_contract_status)."""
+    period_end = parse_period(period) if period else None
+    rebuild_period = parse_period(rebuild_from) if rebuild_from else None
+    if not as_json:
+        typer.echo("🔄 Starting contract status sync...")
+    with connect() as conn:
+        if rebuild_period:
+            request_contract_rebuild(conn, from_period=rebuild_period)
+        rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
+        if dry_run:
+            conn.rollback()  # also undoes the rebuild request of a dry run
+    if as_json:
+        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
+        return
+    typer.echo("✓ Sync completed:")
+    typer.echo(f"  Inserted: {sum(r.inserted for r in rows)}")
+    typer.echo(f"  Updated: {sum(r.updated for r in rows)}")
+    typer.echo(f"  Total processed: {sum(r.total for r in rows)}")
+    typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
+    first, last = format_period(rows[0].period_end), format_period(rows[-1].period_end)
+    typer.echo(f"  Periods: {first if first == last else f'{first}–{last}'} ({len(rows)})")
+    if dry_run:
+        typer.echo("  Dry run: no changes were made.")

@@ -1,0 +1,27 @@
+"""Periods are written YYYYMM and stand for their month-end date (202402 → 2024-02-29)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from work_data_hub.errors import InvalidInput
+
+_PERIOD = re.compile(r"^(\d{4})(\d{2})$")
+
+
+def parse_period(text: str) -> date:
+    """YYYYMM → the month-end date; anything else raises InvalidInput('Invalid period format …')."""
+    match = _PERIOD.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise InvalidInput(
+            f"Invalid period format: {text!r}",
+            hint="Write the period as YYYYMM with a month from 01 to 12, e.g. 202601 for January 2026.",
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def format_period(period_end: date) -> str:
+    return f"{period_end.year:04d}{period_end.month:02d}"
