@@ -293,7 +293,9 @@ BEGIN
         SET last_applied_period = v_state.last_applied_period,
             first_applied_period = v_state.first_applied_period,
             dirty_from_month = NULL,
-            updated_at = now();
+            updated_at = now()
+        WHERE (last_applied_period, first_applied_period, dirty_from_month)
+              IS DISTINCT FROM (v_state.last_applied_period, v_state.first_applied_period, NULL::date);
 
         IF p_dry_run THEN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
