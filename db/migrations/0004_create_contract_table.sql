@@ -20,22 +20,15 @@ CREATE TABLE customer.customer_plan_contract (
     updated_at         timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT customer_plan_contract_key_valid_from_key
         UNIQUE (company_id, plan_code, product_line_code, valid_from),
-    CONSTRAINT customer_plan_contract_valid_range_check CHECK (valid_from < valid_to),
-    -- One version per key per day: versions of a key never overlap.
-    CONSTRAINT customer_plan_contract_no_overlap
-        EXCLUDE USING gist (company_id WITH =, plan_code WITH =, product_line_code WITH =,
-                            daterange(valid_from, valid_to) WITH &&)
+    CONSTRAINT customer_plan_contract_valid_range_check CHECK (valid_from < valid_to)
 );
 COMMENT ON TABLE customer.customer_plan_contract IS
     'SCD2 history of customer x plan x product-line contracts. A version is in effect on day d iff '
     'valid_from <= d < valid_to; the current version has valid_to = 9999-12-31. Written only by '
-    'customer.sync_contract_status.';
+    'customer.sync_contract_status, which never lets versions of a key overlap (closing a version at '
+    'E opens its successor at E).';
 
 -- At most one current version per key.
 CREATE UNIQUE INDEX customer_plan_contract_current_key
     ON customer.customer_plan_contract (company_id, plan_code, product_line_code)
     WHERE valid_to = '9999-12-31';
-
--- Point-in-time reads (snapshots) and rewinds by date.
-CREATE INDEX customer_plan_contract_valid_from_idx ON customer.customer_plan_contract (valid_from);
-CREATE INDEX customer_plan_contract_valid_to_idx ON customer.customer_plan_contract (valid_to);

@@ -22,7 +22,11 @@
 -- A contract without a current version gets one (valid_from = E); a current version that
 -- differs in those four fields is closed at E and succeeded; a current version of a contract no
 -- longer in force is closed at E (lapsed). Names on current versions are refreshed in place.
--- Nothing after M is read for P.
+-- Nothing after M is read for P: applying P first derives month M's sums and strategic flag per
+-- contract into customer.contract_month_summary, then evaluates P from the summary rows of
+-- months M-12 … M. The summary holds exactly the applied months and is rewound with the history,
+-- so it always equals what the source says for those months. Settings (top_n, threshold) apply
+-- to the months applied after they change; request_contract_rebuild recomputes older ones.
 --
 -- Result: one row per period applied: period_end, inserted (versions opened), updated (versions
 -- closed because a field changed), lapsed (versions closed because the contract left force),
@@ -46,6 +50,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -56,8 +61,6 @@ DECLARE
     v_first_month date;
     v_latest_month date;
     v_start date;
-    v_scan_from date;
-    v_strategic_from date;
     v_rewound_from date;
     v_month date;
     v_end date;
@@ -106,6 +109,7 @@ BEGIN
             v_rewound_from := v_state.dirty_from_month;
             IF v_rewound_from <= v_state.first_applied_period THEN
                 DELETE FROM customer.customer_plan_contract;
+                DELETE FROM customer.contract_month_summary;
                 v_state.last_applied_period := NULL;
                 v_state.first_applied_period := NULL;
             ELSE
@@ -113,6 +117,7 @@ BEGIN
                 DELETE FROM customer.customer_plan_contract AS c WHERE c.valid_from >= v_end;
                 UPDATE customer.customer_plan_contract AS c SET valid_to = c_open, updated_at = now()
                 WHERE c.valid_to >= v_end AND c.valid_to <> c_open;
+                DELETE FROM customer.contract_month_summary AS m WHERE m.month >= v_rewound_from;
                 v_state.last_applied_period := v_rewound_from - 1;
             END IF;
         END IF;
@@ -121,38 +126,19 @@ BEGIN
 
         IF v_start <= v_target THEN
             SELECT s.strategic_top_n, s.strategic_threshold INTO v_top_n, v_threshold FROM customer.mdm_settings AS s;
-            v_strategic_from := make_date(extract(year FROM v_start)::int - 1, 12, 1);
-            v_scan_from := least((v_start - interval '11 months')::date, v_strategic_from);
 
-            -- One scan of the source: sums per contract, month and branch.
-            DROP TABLE IF EXISTS pg_temp._wdh_cbm;
-            CREATE TEMP TABLE _wdh_cbm ON COMMIT DROP AS
-            SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
-                   d."月度" AS month, coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
-                   sum(d."期末资产规模") AS aum, sum(d."供款") AS contribution
-            FROM business."规模明细" AS d
-            WHERE d."月度" BETWEEN v_scan_from AND v_target
-              AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
-            GROUP BY 1, 2, 3, 4, 5;
-
-            -- Sums per contract and month.
-            DROP TABLE IF EXISTS pg_temp._wdh_cm;
-            CREATE TEMP TABLE _wdh_cm ON COMMIT DROP AS
-            SELECT b.company_id, b.plan_code, b.product_line_code, b.month,
-                   coalesce(sum(b.aum), 0) AS aum, coalesce(sum(b.contribution), 0) AS contribution
-            FROM pg_temp._wdh_cbm AS b
-            GROUP BY 1, 2, 3, 4;
-            CREATE INDEX ON pg_temp._wdh_cm (month);
-            ANALYZE pg_temp._wdh_cm;
-
-            -- Every customer and product line a contract will reference must exist.
-            WITH bad AS (
-                SELECT 1 AS kind, k.company_id AS key
-                FROM (SELECT DISTINCT m.company_id FROM pg_temp._wdh_cm AS m WHERE m.month >= v_start - interval '11 months') AS k
+            -- Every customer and product line that the new months reference must exist. Earlier
+            -- months' contracts have versions, whose foreign keys keep theirs in place.
+            WITH k AS (
+                SELECT DISTINCT d.company_id, d."产品线代码" AS product_line_code
+                FROM business."规模明细" AS d
+                WHERE d."月度" BETWEEN v_start AND v_target
+                  AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
+            ), bad AS (
+                SELECT DISTINCT 1 AS kind, k.company_id AS key FROM k
                 WHERE NOT EXISTS (SELECT 1 FROM customer."年金客户" AS cu WHERE cu.company_id = k.company_id)
-                UNION ALL
-                SELECT 2, k.product_line_code
-                FROM (SELECT DISTINCT m.product_line_code FROM pg_temp._wdh_cm AS m WHERE m.month >= v_start - interval '11 months') AS k
+                UNION
+                SELECT DISTINCT 2, k.product_line_code FROM k
                 WHERE NOT EXISTS (SELECT 1 FROM mapping."产品线" AS pl WHERE pl."产品线代码" = k.product_line_code)
             ), listed AS (
                 SELECT b.kind, b.key, row_number() OVER (ORDER BY b.kind, b.key COLLATE "C") AS rn FROM bad AS b
@@ -170,22 +156,6 @@ BEGIN
                           HINT = 'Verify 年金客户 and 产品线 tables have required data';
             END IF;
 
-            -- Months in which each contract is strategic (ratchet input).
-            DROP TABLE IF EXISTS pg_temp._wdh_strategic;
-            CREATE TEMP TABLE _wdh_strategic ON COMMIT DROP AS
-            SELECT DISTINCT r.company_id, r.plan_code, r.product_line_code, r.month
-            FROM (
-                SELECT b.company_id, b.plan_code, b.product_line_code, b.month, b.aum,
-                       row_number() OVER (PARTITION BY b.month, b.branch, b.product_line_code
-                                          ORDER BY b.aum DESC, b.company_id COLLATE "C",
-                                                   b.plan_code COLLATE "C") AS rank
-                FROM pg_temp._wdh_cbm AS b
-                WHERE b.month >= v_strategic_from AND b.aum > 0
-            ) AS r
-            WHERE r.rank <= v_top_n OR r.aum >= v_threshold;
-            CREATE INDEX ON pg_temp._wdh_strategic (month);
-            ANALYZE pg_temp._wdh_strategic;
-
             DROP TABLE IF EXISTS pg_temp._wdh_state;
             CREATE TEMP TABLE _wdh_state (
                 company_id text, plan_code text, product_line_code text,
@@ -200,31 +170,43 @@ BEGIN
                 v_dec := make_date(extract(year FROM v_month)::int - 1, 12, 1);
                 v_window_from := (v_month - interval '11 months')::date;
 
+                -- The month's sums per contract, and whether one of its (contract, branch) groups
+                -- with positive AUM ranks within top_n of its (branch, product line) or reaches the
+                -- threshold.
+                INSERT INTO customer.contract_month_summary
+                    (month, company_id, plan_code, product_line_code, aum, contribution, is_strategic)
+                SELECT v_month, r.company_id, r.plan_code, r.product_line_code,
+                       coalesce(sum(r.aum), 0), coalesce(sum(r.contribution), 0),
+                       coalesce(bool_or(r.aum > 0 AND (r.rank <= v_top_n OR r.aum >= v_threshold)), false)
+                FROM (
+                    SELECT b.*,
+                           row_number() OVER (PARTITION BY b.branch, b.product_line_code, b.aum > 0
+                                              ORDER BY b.aum DESC, b.company_id COLLATE "C",
+                                                       b.plan_code COLLATE "C") AS rank
+                    FROM (
+                        SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
+                               coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
+                               sum(d."期末资产规模") AS aum, sum(d."供款") AS contribution
+                        FROM business."规模明细" AS d
+                        WHERE d."月度" = v_month AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
+                        GROUP BY 1, 2, 3, 4
+                    ) AS b
+                ) AS r
+                GROUP BY r.company_id, r.plan_code, r.product_line_code;
+
                 TRUNCATE pg_temp._wdh_state;
                 INSERT INTO pg_temp._wdh_state
-                WITH k AS (
-                    SELECT m.company_id, m.plan_code, m.product_line_code,
-                           coalesce(sum(m.aum) FILTER (WHERE m.month = v_month), 0) AS aum,
-                           coalesce(sum(m.contribution) FILTER (WHERE m.month >= v_window_from), 0) AS contribution,
-                           coalesce(sum(m.aum) FILTER (WHERE m.month = v_dec), 0) AS dec_aum,
-                           count(*) FILTER (WHERE m.month >= v_window_from) AS window_months
-                    FROM pg_temp._wdh_cm AS m
-                    WHERE m.month BETWEEN least(v_dec, v_window_from) AND v_month
-                    GROUP BY 1, 2, 3
-                ), s AS (
-                    SELECT DISTINCT st.company_id, st.plan_code, st.product_line_code
-                    FROM pg_temp._wdh_strategic AS st
-                    WHERE st.month BETWEEN v_dec AND v_month
-                )
-                SELECT k.company_id, k.plan_code, k.product_line_code,
-                       CASE WHEN k.aum > 0 AND k.contribution > 0 THEN '正常' ELSE '停缴' END,
-                       s.company_id IS NOT NULL,
-                       k.dec_aum > 0,
+                SELECT m.company_id, m.plan_code, m.product_line_code,
+                       CASE WHEN sum(m.aum) FILTER (WHERE m.month = v_month) > 0
+                             AND sum(m.contribution) FILTER (WHERE m.month >= v_window_from) > 0
+                            THEN '正常' ELSE '停缴' END,
+                       coalesce(bool_or(m.is_strategic) FILTER (WHERE m.month >= v_dec), false),
+                       coalesce(sum(m.aum) FILTER (WHERE m.month = v_dec), 0) > 0,
                        extract(year FROM v_month)::int
-                FROM k
-                LEFT JOIN s ON s.company_id = k.company_id AND s.plan_code = k.plan_code
-                           AND s.product_line_code = k.product_line_code
-                WHERE k.window_months > 0;
+                FROM customer.contract_month_summary AS m
+                WHERE m.month BETWEEN least(v_dec, v_window_from) AND v_month
+                GROUP BY m.company_id, m.plan_code, m.product_line_code
+                HAVING count(*) FILTER (WHERE m.month >= v_window_from) > 0;
                 GET DIAGNOSTICS v_t = ROW_COUNT;
 
                 -- Lapsed: current versions of contracts no longer in force.
@@ -274,20 +256,15 @@ BEGIN
 
         -- Names on current versions follow the dimensions, in place.
         UPDATE customer.customer_plan_contract AS c
-        SET product_line_name = n.product_line_name, customer_name = n.customer_name,
-            plan_name = n.plan_name, updated_at = now()
-        FROM (
-            SELECT c2.contract_id, pl."产品线" AS product_line_name, cu."客户名称" AS customer_name,
-                   pn."计划全称" AS plan_name
-            FROM customer.customer_plan_contract AS c2
-            JOIN mapping."产品线" AS pl ON pl."产品线代码" = c2.product_line_code
-            JOIN customer."年金客户" AS cu ON cu.company_id = c2.company_id
-            LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = c2.plan_code
-            WHERE c2.valid_to = c_open
-        ) AS n
-        WHERE c.contract_id = n.contract_id
+        SET product_line_name = pl."产品线", customer_name = cu."客户名称",
+            plan_name = (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code),
+            updated_at = now()
+        FROM mapping."产品线" AS pl, customer."年金客户" AS cu
+        WHERE c.valid_to = c_open
+          AND pl."产品线代码" = c.product_line_code AND cu.company_id = c.company_id
           AND (c.product_line_name, c.customer_name, c.plan_name)
-              IS DISTINCT FROM (n.product_line_name, n.customer_name, n.plan_name);
+              IS DISTINCT FROM (pl."产品线", cu."客户名称",
+                                (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code));
 
         UPDATE customer.contract_sync_state
         SET last_applied_period = v_state.last_applied_period,
