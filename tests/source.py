@@ -142,3 +142,37 @@ class Scenario:
                 for r in rows:
                     copy.write_row((month(r["when"]), r["plan"], r["portfolio"], r["aum"], r["contribution"],
                                     r["branch"], r["line"], r["company"]))
+
+
+def add_ledger(conn: psycopg.Connection, ledger: str, when: str, company: str, *, line: str = "PL202",
+               plan: str | None = None) -> None:
+    """A 当年中标 (ledger='award') or 当年流失 (ledger='loss') row reported in month `when`."""
+    table = {"award": '"当年中标"', "loss": '"当年流失"'}[ledger]
+    conn.execute(f'INSERT INTO customer.{table} ("上报月份", company_id, "产品线代码", "年金计划号") '
+                 "VALUES (%s, %s, %s, %s)", (month(when), company, line, plan))
+
+
+def refresh(conn: psycopg.Connection, period: str | None, *, dry_run: bool = False) -> tuple:
+    return conn.execute(
+        "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
+        "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)",
+        (month_end(period) if period else None, dry_run)).fetchone()
+
+
+def plan_fact(conn: psycopg.Connection, when: str, company: str, plan: str, line: str = "PL202") -> tuple | None:
+    """(contract_status, is_churned_this_year, aum_balance) of one plan row."""
+    return conn.execute(
+        "SELECT contract_status, is_churned_this_year, aum_balance FROM customer.fct_customer_plan_monthly "
+        "WHERE snapshot_month = %s AND company_id = %s AND plan_code = %s AND product_line_code = %s",
+        (month_end(when), company, plan, line)).fetchone()
+
+
+def product_line_fact(conn: psycopg.Connection, when: str, company: str, line: str = "PL202") -> dict | None:
+    cur = conn.execute(
+        "SELECT is_strategic, is_existing, is_new, is_winning_this_year, is_churned_this_year, aum_balance, "
+        "       plan_count, customer_name, product_line_name "
+        "FROM customer.fct_customer_product_line_monthly "
+        "WHERE snapshot_month = %s AND company_id = %s AND product_line_code = %s",
+        (month_end(when), company, line))
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d.name for d in cur.description], row))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import psycopg
 
-# Project SQLSTATEs raised by the procedures (class WD, never ending in 000).
-SQLSTATE_NOT_SYNCED = "WD001"  # snapshot asked for a period the contracts are not synced through
-SQLSTATE_DRY_RUN = "WD0DR"  # private: rolls back a dry run's writes; never escapes a function
+# The one project SQLSTATE (class WD, never ending in 000): raised at the end of a dry run's
+# inner block to roll its writes back, and caught in the same function. It never escapes.
+SQLSTATE_DRY_RUN = "WD0DR"
 
 
 class WdhError(Exception):
@@ -57,7 +57,7 @@ class LocalClusterError(WdhError):
 _BY_SQLSTATE: dict[str, type[WdhError]] = {
     "23503": MissingReference,
     "55P03": LockTimeout,
-    SQLSTATE_NOT_SYNCED: NotReady,
+    "55000": NotReady,  # object_not_in_prerequisite_state: e.g. snapshot before sync
 }
 
 

@@ -1,4 +1,4 @@
-"""`customer-mdm` commands: contract status sync (and, later, snapshots)."""
+"""`customer-mdm` commands: contract status sync and monthly snapshots."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
 from work_data_hub.db.connect import connect
 from work_data_hub.periods import format_period, parse_period
@@ -47,5 +48,29 @@ def sync_command(
     typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
     first, last = format_period(rows[0].period_end), format_period(rows[-1].period_end)
     typer.echo(f"  Periods: {first if first == last else f'{first}–{last}'} ({len(rows)})")
+    if dry_run:
+        typer.echo("  Dry run: no changes were made.")
+
+
+@customer_mdm_app.command("snapshot")
+def snapshot_command(
+    period: Annotated[str, typer.Option(help="The month to refresh (YYYYMM).")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result row as JSON.")] = False,
+) -> None:
+    """Rebuild one month of both snapshot fact tables (customer.refresh_monthly_snapshot)."""
+    period_end = parse_period(period)
+    if not as_json:
+        typer.echo(f"🔄 Starting monthly snapshot refresh for period {format_period(period_end)}...")
+    with connect() as conn:
+        result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps({**asdict(result), "period_end": result.period_end.isoformat()}))
+        return
+    typer.echo("✓ Snapshot refresh completed:")
+    typer.echo(f"  ProductLine table: {result.product_line_rows} records")
+    typer.echo(f"  Plan table: {result.plan_rows} records")
+    typer.echo(f"  Inserted: {result.inserted}, Updated: {result.updated}, Deleted: {result.deleted}")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
