@@ -1,11 +1,12 @@
-"""Benchmark customer.sync_contract_status at production scale.
+"""Benchmark customer.sync_contract_status and customer.refresh_monthly_snapshot at production scale.
 
 Creates a scratch database next to DATABASE_URL's (default name wdh_bench), migrates it, generates
 about 625,000 source rows over 36 months (10,000 customers, 20,000 contracts) in SQL, then times
 the full catch-up, one incremental month on top of it (a January, with its annual re-versioning,
-and an ordinary February), a dry run and a no-op re-run.
+and an ordinary February), a dry run and a no-op re-run; then the snapshot refresh of one month
+(first build, dry run, unchanged re-run, an old month).
 
-    uv run python scripts/bench_sync.py [--database wdh_bench] [--months 36] [--keep]
+    uv run python scripts/bench_mdm.py [--database wdh_bench] [--months 36] [--keep]
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def timed(conn: psycopg.Connection, query: str, params=None) -> tuple[float, lis
 
 SYNC = ("SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
         "p_dry_run => %s, p_period_end => NULL)")
+
+
+REFRESH = ("SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
+           "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)")
 
 
 def add_month(conn: psycopg.Connection, month_index: int, start: str) -> int:
@@ -135,6 +140,13 @@ def main() -> None:
                       f"in force {total:,}")
             elapsed, _ = timed(conn, SYNC, (False,))
             print(f"no-op re-run: {elapsed:.3f} s")
+
+            for label, period, dry in (("first build", None, False), ("dry run of an unchanged month", None, True),
+                                       ("unchanged re-run", None, False), ("first build of an old month", "2025-06-30", False)):
+                elapsed, rows = timed(conn, REFRESH, (period, dry))
+                (period_end, pl_rows, plan_rows, inserted, updated, deleted), = rows
+                print(f"snapshot {period_end} {label}: {elapsed:.3f} s; product-line rows {pl_rows:,}, plan rows "
+                      f"{plan_rows:,}; inserted {inserted:,}, updated {updated:,}, deleted {deleted:,}")
     finally:
         if not args.keep:
             with psycopg.connect(base, autocommit=True) as admin:
