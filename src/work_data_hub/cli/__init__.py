@@ -8,6 +8,7 @@ import typer
 
 from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
+from work_data_hub.cli.etl import etl_command
 from work_data_hub.cli.output import report_error
 from work_data_hub.errors import WdhError
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(customer_mdm_app, name="customer-mdm")
+app.command("etl")(etl_command)
 
 
 def main() -> None:

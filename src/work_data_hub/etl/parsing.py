@@ -1,0 +1,143 @@
+"""Cell parsers. Each returns the typed value or raises ValueError with what is wrong."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from work_data_hub.etl.domains import BOOL, DATE, MONTH, NUMBER, RATE, TEXT
+
+_BLANKS = {"", "-", "—", "--", "null", "NULL", "None", "nan", "NaN"}
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})(\d{2})$"),  # 202601
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),  # 2026-01, 2026/1
+    re.compile(r"^(\d{4})年(\d{1,2})月$"),  # 2026年1月
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.]\d{1,2}(?:[ T][\d:.]+)?$"),  # 2026-01-15 [10:00:00]
+    re.compile(r"^(\d{4})年(\d{1,2})月\d{1,2}日$"),  # 2026年1月15日
+)
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T][\d:.]+)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_TRUE = {"是", "y", "yes", "true", "1", "有效", "t"}
+_FALSE = {"否", "n", "no", "false", "0", "无效", "f"}
+_NUMBER_LIMIT = Decimal(10) ** 14  # NUMERIC(18,4)
+_RATE_LIMIT = Decimal(10) ** 4  # NUMERIC(10,6)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores codes typed as numbers as floats
+    text = str(value).strip()
+    return None if text in _BLANKS else text
+
+
+def _excel_serial(value: Any) -> date | None:
+    """A date cell that lost its format arrives as Excel's day number (45674 = 2025-01-17)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 <= value < 80000:
+        return date.fromordinal(date(1899, 12, 30).toordinal() + int(value))
+    return None
+
+
+def parse_month(value: Any) -> date | None:
+    if isinstance(value, (datetime, date)):
+        return date(value.year, value.month, 1)
+    serial = _excel_serial(value)
+    if serial is not None:
+        return serial.replace(day=1)
+    text = _text(value)
+    if text is None:
+        return None
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1900 <= year <= 2999 and 1 <= month <= 12:
+                return date(year, month, 1)
+            break
+    raise ValueError("not a month (use 202601, 2026-01, 2026年1月 or a date)")
+
+
+def parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    serial = _excel_serial(value)
+    if serial is not None:
+        return serial
+    text = _text(value)
+    if text is None:
+        return None
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                break
+    raise ValueError("not a date (use 2026-01-15 or 2026年1月15日)")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = _text(value)
+    if text is None:
+        return None
+    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        cleaned = "-" + cleaned[1:-1]  # accounting negative
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return number
+
+
+def parse_number(value: Any) -> Decimal | None:
+    number = _decimal(value)
+    if number is not None and abs(number) >= _NUMBER_LIMIT:
+        raise ValueError("too large for NUMERIC(18,4)")
+    return number
+
+
+def parse_rate(value: Any) -> Decimal | None:
+    text = _text(value) if isinstance(value, str) else None
+    if text is not None and text.endswith("%"):
+        number = _decimal(text[:-1])
+        number = None if number is None else number / 100
+    else:
+        number = _decimal(value)
+    if number is not None and abs(number) >= _RATE_LIMIT:
+        raise ValueError("too large for NUMERIC(10,6)")
+    return number
+
+
+def parse_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("not yes/no (use 是/否)")
+
+
+PARSERS = {TEXT: _text, MONTH: parse_month, DATE: parse_date, NUMBER: parse_number, RATE: parse_rate,
+           BOOL: parse_bool}

@@ -1,0 +1,111 @@
+"""Post-ETL hooks: an ordered registry per domain and a runner.
+
+A hook that fails is reported with its error; every hook that depends on it is skipped. Each hook
+runs in its own transaction, so what a hook did before a later one failed stays done, and so does
+the loaded data.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import psycopg
+
+from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
+from work_data_hub.customer_mdm.sync import sync_contract_status
+from work_data_hub.db.connect import connect
+from work_data_hub.errors import WdhError
+from work_data_hub.etl.loader import LoadResult
+from work_data_hub.periods import format_period
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _contract_status_sync(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+    rows = sync_contract_status(conn, dry_run=False, period_end=None)
+    conn.commit()
+    span = format_period(rows[0].period_end)
+    if len(rows) > 1:
+        span += f"–{format_period(rows[-1].period_end)}"
+    return [f"{len(rows)} period(s) {span}: inserted {sum(r.inserted for r in rows)}, "
+            f"updated {sum(r.updated for r in rows)}, lapsed {sum(r.lapsed for r in rows)}"]
+
+
+def _built_snapshots(conn: psycopg.Connection) -> list[date]:
+    return [m for (m,) in conn.execute(
+        "SELECT DISTINCT snapshot_month FROM customer.fct_customer_product_line_monthly "
+        "UNION SELECT DISTINCT snapshot_month FROM customer.fct_customer_plan_monthly ORDER BY 1")]
+
+
+def _refresh(conn: psycopg.Connection, periods: list[date]) -> list[str]:
+    lines = []
+    for period in periods:
+        result = refresh_monthly_snapshot(conn, period_end=period, dry_run=False)
+        conn.commit()
+        lines.append(f"{format_period(period)}: product-line rows {result.product_line_rows}, "
+                     f"plan rows {result.plan_rows} (inserted {result.inserted}, updated {result.updated}, "
+                     f"deleted {result.deleted})")
+    return lines or ["no snapshot to refresh"]
+
+
+def _snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+    """Each loaded month, and every already-built later snapshot: the sync may have replayed them."""
+    loaded = {month_end(m) for m in load.months}
+    later = {m for m in _built_snapshots(conn) if m > min(loaded)}
+    return _refresh(conn, sorted(loaded | later))
+
+
+def _ledger_snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+    """Already-built snapshots that read the replaced ledger months: from each month to its December."""
+    affected = [m for m in _built_snapshots(conn)
+                if any(m.year == month.year and m >= month for month in load.months)]
+    return _refresh(conn, affected)
+
+
+@dataclass(frozen=True)
+class Hook:
+    name: str
+    run: Callable[[psycopg.Connection, LoadResult], list[str]]
+    depends_on: tuple[str, ...] = ()
+
+
+REGISTRY: dict[str, list[Hook]] = {
+    "annuity_performance": [
+        Hook("contract_status_sync", _contract_status_sync),
+        Hook("snapshot_refresh", _snapshot_refresh, depends_on=("contract_status_sync",)),
+    ],
+    "annual_award": [Hook("snapshot_refresh", _ledger_snapshot_refresh)],
+    "annual_loss": [Hook("snapshot_refresh", _ledger_snapshot_refresh)],
+}
+
+
+@dataclass
+class HookOutcome:
+    name: str
+    status: str  # "ok", "failed" or "skipped"
+    lines: list[str] = field(default_factory=list)
+    error: WdhError | None = None
+
+
+def run_hooks(load: LoadResult, connect_to: Callable[[], psycopg.Connection] = connect) -> list[HookOutcome]:
+    """Run the domain's hooks in order; a failure skips the hooks that depend on it."""
+    outcomes: list[HookOutcome] = []
+    not_ok: set[str] = set()
+    for hook in REGISTRY[load.domain]:
+        blocked = [d for d in hook.depends_on if d in not_ok]
+        if blocked:
+            not_ok.add(hook.name)
+            outcomes.append(HookOutcome(hook.name, "skipped", [f"skipped: {', '.join(blocked)} did not succeed"]))
+            continue
+        try:
+            with connect_to() as conn:
+                outcomes.append(HookOutcome(hook.name, "ok", hook.run(conn, load)))
+        except WdhError as exc:
+            not_ok.add(hook.name)
+            outcomes.append(HookOutcome(hook.name, "failed", error=exc))
+    return outcomes

@@ -1,0 +1,184 @@
+"""Realistic sample files in the business's export layout: monthly 规模明细 files and the award and
+loss ledgers, at any scale (deterministic for a given seed).
+
+The population: customers with one or more contracts (a single plan of their own or a seat in a
+collective plan) in the enterprise-annuity product lines, one to three portfolios each, spread
+over branches. Contract sizes are log-uniform with a few strategic-size ones (5亿 and more);
+most contribute every month, some stop contributing, some leave (and a few come back), and new
+ones join over time; awards are reported when a contract starts, losses when it leaves.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import xlsxwriter
+
+PERFORMANCE_HEADERS = ["月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合类型", "组合代码", "组合名称",
+                       "客户名称", "company_id", "期初资产规模", "期末资产规模", "供款", "流失(含待遇支付)", "流失",
+                       "待遇支付", "投资收益", "当期收益率", "机构", "机构代码", "年金账户号"]
+LEDGER_HEADERS = ["上报月份", "业务类型", "上报客户名称", "客户名称", "年金计划号", "company_id", "机构", "机构代码",
+                  "{date}", "计划规模", "年缴规模", "计划类型", "考核有效", "备注"]
+BRANCHES = [("G01", "北京分公司"), ("G02", "上海分公司"), ("G03", "广东分公司"), ("G04", "江苏分公司"),
+            ("G05", "浙江分公司"), ("G06", "山东分公司"), ("G07", "四川分公司"), ("G08", "湖北分公司"),
+            ("G09", "福建分公司"), ("G10", "河南分公司"), ("G00", "总部")]
+LINES = [("企年受托", 0.40), ("企年投资", 0.35), ("职年受托", 0.12), ("职年投资", 0.10), ("其他", 0.03)]
+_PREFIX = ["华", "中", "东方", "新", "远", "恒", "永", "盛", "国", "金", "安", "汇", "长江", "泰", "鑫", "海"]
+_MIDDLE = ["科技", "能源", "制造", "物流", "电力", "建设", "化工", "医药", "通信", "交通", "矿业", "食品"]
+_SUFFIX = ["有限公司", "股份有限公司", "集团有限公司"]
+SCALES = {"small": 300, "production": 10000}
+
+
+@dataclass
+class Contract:
+    company_id: str
+    customer: str
+    plan_code: str
+    plan_name: str
+    plan_type: str
+    line: str
+    branch: tuple[str, str]
+    portfolios: int
+    size: float
+    start: int  # first month index
+    stop_contributing: int | None  # month index from which it contributes nothing
+    leave: int | None  # month index from which it has no rows
+    come_back: int | None
+
+
+def month_at(start: date, index: int) -> date:
+    y, m = divmod(start.month - 1 + index, 12)
+    return date(start.year + y, m + 1, 1)
+
+
+def population(customers: int, months: int, seed: int) -> list[Contract]:
+    rnd = random.Random(seed)
+    collective = [(f"JH{n:03d}", f"集合年金计划{n:03d}号") for n in range(1, max(3, customers // 60) + 1)]
+    contracts = []
+    for c in range(customers):
+        company_id = f"6{c + 1:08d}"
+        name = f"{rnd.choice(_PREFIX)}{rnd.choice(_MIDDLE)}{c + 1:05d}{rnd.choice(_SUFFIX)}"
+        big = rnd.random() < 0.4
+        branch = rnd.choice(BRANCHES)
+        start = 0 if rnd.random() < 0.75 else rnd.randrange(1, max(2, months))
+        for k in range(1 if rnd.random() < 0.2 else 2):
+            line = rnd.choices([name for name, _ in LINES], [w for _, w in LINES])[0]
+            if big:
+                plan_code, plan_name, plan_type = f"P{c + 1:06d}", f"{name}企业年金计划", "单一计划"
+            else:
+                plan_code, plan_name = rnd.choice(collective)
+                plan_type = "集合计划"
+            size = 10 ** rnd.uniform(6, 9.2) * (3 if big else 1)
+            leave = rnd.randrange(start + 1, months) if rnd.random() < 0.05 and start + 1 < months else None
+            contracts.append(Contract(
+                company_id=company_id, customer=name, plan_code=plan_code, plan_name=plan_name,
+                plan_type=plan_type, line=line, branch=branch, portfolios=rnd.choice([1, 1, 1, 2, 3]),
+                size=size, start=start,
+                stop_contributing=rnd.randrange(start, months) if rnd.random() < 0.08 else None,
+                leave=leave,
+                come_back=leave + rnd.randrange(3, 18) if leave is not None and rnd.random() < 0.3 else None,
+            ))
+    # A contract key is (company, plan, line): drop accidental duplicates.
+    seen, unique = set(), []
+    for contract in contracts:
+        key = (contract.company_id, contract.plan_code, contract.line)
+        if key not in seen:
+            seen.add(key)
+            unique.append(contract)
+    return unique
+
+
+def active(contract: Contract, index: int) -> bool:
+    if index < contract.start:
+        return False
+    if contract.leave is not None and index >= contract.leave:
+        return contract.come_back is not None and index >= contract.come_back
+    return True
+
+
+def performance_rows(contracts: list[Contract], start: date, index: int, seed: int) -> Iterable[list]:
+    rnd = random.Random(seed * 1000 + index)
+    month = month_at(start, index)
+    for contract in contracts:
+        if not active(contract, index):
+            continue
+        growth = 1 + 0.01 * index
+        stopped = contract.stop_contributing is not None and index >= contract.stop_contributing
+        for p in range(contract.portfolios):
+            share = contract.size * growth / contract.portfolios * rnd.uniform(0.95, 1.05)
+            opening = round(share * rnd.uniform(0.97, 1.0), 2)
+            contribution = 0 if stopped else round(share * rnd.uniform(0.002, 0.01), 2)
+            benefit = round(share * rnd.uniform(0, 0.003), 2)
+            loss = round(share * rnd.uniform(0, 0.002), 2)
+            income = round(share * rnd.uniform(-0.01, 0.02), 2)
+            closing = 0 if rnd.random() < 0.01 else round(opening + contribution - benefit - loss + income, 2)
+            yield [f"{month:%Y%m}", contract.line, contract.plan_type, contract.plan_code, contract.plan_name,
+                   "固定收益型" if p == 0 else "含权益型", f"{contract.plan_code}-F{p + 1:02d}",
+                   f"{contract.plan_name}组合{p + 1}", contract.customer, contract.company_id, opening, closing,
+                   contribution, benefit + loss, loss, benefit, income, f"{income / opening * 100:.4f}%" if opening else "0%",
+                   contract.branch[1], contract.branch[0], f"{contract.company_id}{p + 1:02d}"]
+
+
+def ledger_rows(contracts: list[Contract], start: date, months: int, kind: str) -> list[list]:
+    rows = []
+    for contract in contracts:
+        if kind == "award":
+            index = contract.start if contract.start > 0 else None
+            if contract.come_back is not None and contract.come_back < months:
+                rows.append((contract.come_back, contract))
+        else:
+            index = contract.leave
+        if index is not None and index < months:
+            rows.append((index, contract))
+    out = []
+    for index, contract in sorted(rows, key=lambda r: (r[0], r[1].company_id, r[1].plan_code)):
+        month = month_at(start, index)
+        out.append([f"{month:%Y%m}", contract.line, contract.customer, contract.customer, contract.plan_code,
+                    contract.company_id, contract.branch[1], contract.branch[0], month.replace(day=15).isoformat(),
+                    round(contract.size / 1e8, 4), round(contract.size * 0.06 / 1e8, 4), contract.plan_type, "是", ""])
+    return out
+
+
+def write_xlsx(path: Path, sheet: str, headers: list[str], rows: Iterable[list]) -> int:
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
+    worksheet = workbook.add_worksheet(sheet)
+    worksheet.write_row(0, 0, headers)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        worksheet.write_row(count, 0, row)
+    workbook.close()
+    return count
+
+
+def write_csv(path: Path, headers: list[str], rows: Iterable[list]) -> int:
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(headers)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(row)
+    return count
+
+
+def generate(out: Path, *, customers: int, months: int, start: date, seed: int, fmt: str) -> dict[str, int]:
+    """Write 规模明细_YYYYMM.<fmt> for every month, 当年中标.<fmt> and 当年流失.<fmt>; return rows per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    contracts = population(customers, months, seed)
+    written: dict[str, int] = {}
+
+    def write(name: str, sheet: str, headers: list[str], rows: Iterable[list]) -> None:
+        path = out / f"{name}.{fmt}"
+        written[path.name] = write_xlsx(path, sheet, headers, rows) if fmt == "xlsx" else write_csv(path, headers, rows)
+
+    for kind, table, date_header in (("award", "当年中标", "中标日期"), ("loss", "当年流失", "流失日期")):
+        headers = [h.format(date=date_header) for h in LEDGER_HEADERS]
+        write(table, table, headers, ledger_rows(contracts, start, months, kind))
+    for index in range(months):
+        write(f"规模明细_{month_at(start, index):%Y%m}", "规模明细", PERFORMANCE_HEADERS,
+              performance_rows(contracts, start, index, seed))
+    return written
