@@ -8,7 +8,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from rich.console import Console
+from rich.table import Table
+
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
+from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
 from work_data_hub.db.connect import connect
 from work_data_hub.periods import format_period, parse_period
@@ -74,3 +78,26 @@ def snapshot_command(
     typer.echo(f"  Inserted: {result.inserted}, Updated: {result.updated}, Deleted: {result.deleted}")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
+
+
+@customer_mdm_app.command("summary")
+def summary_command(
+    period: Annotated[Optional[str], typer.Option(
+        help="Snapshot month (YYYYMM); default: the latest built.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Customers per product line in a snapshot month: strategic, existing, new, won, lost, AUM."""
+    period_end = parse_period(period) if period else None
+    with connect() as conn:
+        rows = snapshot_summary(conn, period_end=period_end)
+    if as_json:
+        typer.echo(json.dumps([{**asdict(r), "snapshot_month": r.snapshot_month.isoformat(),
+                                "aum_balance": str(r.aum_balance)} for r in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"Snapshot {format_period(rows[0].snapshot_month)}: customers by product line")
+    for header in ("Product line", "Customers", "Strategic", "Existing", "New", "Won", "Lost", "AUM (亿元)"):
+        table.add_column(header, justify="left" if header == "Product line" else "right")
+    for r in rows:
+        table.add_row(f"{r.product_line_code} {r.product_line_name or ''}", f"{r.customers:,}", f"{r.strategic:,}",
+                      f"{r.existing:,}", f"{r.new:,}", f"{r.won:,}", f"{r.lost:,}", f"{r.aum_balance / 10**8:,.2f}")
+    Console(width=100).print(table)

@@ -45,6 +45,9 @@ def init_command() -> None:
         local.initdb(cluster)
         typer.echo(f"Created a PostgreSQL cluster in {cluster.data_dir} "
                    f"(port {cluster.config()['port']}, binaries {bindir})")
+        if cluster.data_dir.parent != cluster.root:
+            typer.echo(f"  (the '{local.SERVER_USER}' OS user cannot traverse this folder, so the data "
+                       f"directory lives in its home; {cluster.config_file} points to it)")
     typer.echo("Started the local server" if local.start(cluster) else "Local server already running")
     if local.create_database(cluster):
         typer.echo(f"Created database {local.DATABASE}")

@@ -8,6 +8,7 @@ command runs as the `postgres` OS user (setpriv) and the cluster folder is owned
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import pwd
@@ -37,11 +38,14 @@ class LocalCluster:
 
     @property
     def data_dir(self) -> Path:
+        """.wdh/pgdata, or where initdb had to put it (see server_home)."""
+        if self.config_file.is_file():
+            return Path(self.config().get("data_dir", self.root / "pgdata"))
         return self.root / "pgdata"
 
     @property
     def log_file(self) -> Path:
-        return self.root / "postgres.log"
+        return self.data_dir.parent / "postgres.log"
 
     @property
     def config_file(self) -> Path:
@@ -114,6 +118,7 @@ def give_to_server_user(path: Path) -> None:
     """As root, hand `path` (recursively) to the server user so the server can write it."""
     if running_as_root():
         entry = pwd.getpwnam(SERVER_USER)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
         for dirpath, _dirnames, filenames in os.walk(path):
             os.chown(dirpath, entry.pw_uid, entry.pw_gid)
             for name in filenames:
@@ -129,16 +134,30 @@ def _run(argv: list[str], what: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def _check_server_user_can_reach(path: Path) -> None:
+def server_user_can_write(path: Path) -> bool:
     if not running_as_root():
-        return
-    probe = subprocess.run(as_server_user(["test", "-w", str(path)]), capture_output=True)
-    if probe.returncode != 0:
+        return True
+    return subprocess.run(as_server_user(["test", "-w", str(path)]), capture_output=True).returncode == 0
+
+
+def server_home(cluster: LocalCluster) -> Path:
+    """The folder for the data directory and server log: .wdh/ itself, or, when running as root
+    in a folder the postgres OS user cannot traverse (under /root, say), a folder of the project's
+    own in that user's home directory."""
+    give_to_server_user(cluster.root)
+    if server_user_can_write(cluster.root):
+        return cluster.root
+    entry = pwd.getpwnam(SERVER_USER)
+    home = Path(entry.pw_dir) / "wdh" / hashlib.sha1(str(cluster.root).encode()).hexdigest()[:12]
+    home.mkdir(parents=True, exist_ok=True)
+    for path in (home.parent, home):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    if not server_user_can_write(home):
         raise LocalClusterError(
-            f"The '{SERVER_USER}' OS user cannot reach {path}",
-            hint=("Run from a project folder every user can traverse (e.g. not under /root), "
-                  "or run as an ordinary user."),
+            f"The '{SERVER_USER}' OS user can reach neither {cluster.root} nor {home}",
+            hint="Run from a project folder every user can traverse, or run as an ordinary user.",
         )
+    return home
 
 
 def free_port(start: int = FIRST_PORT) -> int:
@@ -167,28 +186,31 @@ def initdb(cluster: LocalCluster) -> None:
     """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only."""
     bindir = find_bindir()
     cluster.root.mkdir(parents=True, exist_ok=True)
-    if cluster.data_dir.exists():
-        shutil.rmtree(cluster.data_dir)  # an earlier init that did not finish
+    cluster.config_file.unlink(missing_ok=True)  # an earlier init that did not finish
+    home = server_home(cluster)
+    data_dir = home / "pgdata"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
     password = secrets.token_urlsafe(18)
-    pwfile = cluster.root / "initdb.pw"
+    pwfile = home / "initdb.pw"
     pwfile.write_text(password + "\n", encoding="utf-8")
     pwfile.chmod(0o600)
-    give_to_server_user(cluster.root)
-    _check_server_user_can_reach(cluster.root)
+    give_to_server_user(pwfile)
     try:
-        _run([str(bindir / "initdb"), "-D", str(cluster.data_dir), "-U", SUPERUSER,
+        _run([str(bindir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER,
               f"--pwfile={pwfile}", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
               "--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C"], "initdb")
     finally:
         pwfile.unlink(missing_ok=True)
     port = free_port()
-    with open(cluster.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+    with open(data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
         conf.write("\n# work_data_hub local cluster\n"
                    f"port = {port}\n"
                    "listen_addresses = '127.0.0.1'\n"
                    "unix_socket_directories = ''\n"
                    "max_connections = 50\n")
-    cluster.config_file.write_text(json.dumps({"port": port, "password": password}), encoding="utf-8")
+    cluster.config_file.write_text(json.dumps({"port": port, "password": password, "data_dir": str(data_dir)}),
+                                   encoding="utf-8")
     cluster.config_file.chmod(0o600)
 
 
@@ -199,7 +221,6 @@ def start(cluster: LocalCluster) -> bool:
                                 hint="Create it with `python -m work_data_hub.cli db init`.")
     if is_running(cluster):
         return False
-    _check_server_user_can_reach(cluster.root)
     _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
           "-l", str(cluster.log_file)], "Starting the local server")
     return True

@@ -1,0 +1,60 @@
+"""A short summary of one snapshot month: customers per product line by status, and AUM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+from psycopg.rows import class_row
+
+from work_data_hub.errors import NotReady, translate
+
+SUMMARY_SQL = """
+WITH month AS (
+    SELECT coalesce(%(period_end)s::date, max(snapshot_month)) AS snapshot_month
+    FROM customer.fct_customer_product_line_monthly
+)
+SELECT f.snapshot_month, f.product_line_code, f.product_line_name,
+       count(*) AS customers,
+       count(*) FILTER (WHERE f.is_strategic) AS strategic,
+       count(*) FILTER (WHERE f.is_existing) AS existing,
+       count(*) FILTER (WHERE f.is_new) AS new,
+       count(*) FILTER (WHERE f.is_winning_this_year) AS won,
+       count(*) FILTER (WHERE f.is_churned_this_year) AS lost,
+       sum(f.aum_balance) AS aum_balance
+FROM customer.fct_customer_product_line_monthly AS f
+JOIN month USING (snapshot_month)
+GROUP BY f.snapshot_month, f.product_line_code, f.product_line_name
+ORDER BY f.product_line_code
+"""
+
+
+@dataclass(frozen=True)
+class ProductLineSummary:
+    snapshot_month: date
+    product_line_code: str
+    product_line_name: str | None
+    customers: int
+    strategic: int
+    existing: int
+    new: int
+    won: int
+    lost: int
+    aum_balance: Decimal
+
+
+def snapshot_summary(conn: psycopg.Connection, *, period_end: date | None) -> list[ProductLineSummary]:
+    """One row per product line of the month's snapshot (default: the latest snapshot month)."""
+    try:
+        with conn.cursor(row_factory=class_row(ProductLineSummary)) as cur:
+            cur.execute(SUMMARY_SQL, {"period_end": period_end})
+            rows = cur.fetchall()
+    except psycopg.Error as exc:
+        raise translate(exc) from None
+    if not rows:
+        which = f"{period_end:%Y%m}" if period_end else "any month"
+        raise NotReady(f"No snapshot for {which}",
+                       hint="Build it with `customer-mdm snapshot --period YYYYMM` (after `customer-mdm sync`).")
+    return rows
