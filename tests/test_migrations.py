@@ -132,3 +132,13 @@ def test_migrate_twice_is_a_no_op(db_url, conn):
     assert result.applied == []
     assert _fingerprint(conn) == before
     assert conn.execute('SELECT count(*) FROM mapping."产品线"').fetchone() == seeds
+
+
+def test_migrate_accepts_a_key_value_conninfo(db_url):
+    from psycopg.conninfo import make_conninfo
+
+    from work_data_hub.db.deploy import yoyo_url
+
+    assert yoyo_url("postgresql://u:p@h:5/db") == "postgresql+psycopg://u:p@h:5/db"
+    assert yoyo_url("host=h port=5 user=u password='p w' dbname=d") == "postgresql+psycopg://u:p%20w@h:5/d"
+    assert migrate(make_conninfo(db_url)).applied == []

@@ -65,8 +65,8 @@ def population(customers: int, months: int, seed: int) -> list[Contract]:
         name = f"{rnd.choice(_PREFIX)}{rnd.choice(_MIDDLE)}{c + 1:05d}{rnd.choice(_SUFFIX)}"
         big = rnd.random() < 0.4
         branch = rnd.choice(BRANCHES)
-        start = 0 if rnd.random() < 0.75 else rnd.randrange(1, max(2, months))
-        for k in range(1 if rnd.random() < 0.2 else 2):
+        start = 0 if rnd.random() < 0.7 else rnd.randrange(1, max(2, months))
+        for _ in range(2):
             line = rnd.choices([name for name, _ in LINES], [w for _, w in LINES])[0]
             if big:
                 plan_code, plan_name, plan_type = f"P{c + 1:06d}", f"{name}企业年金计划", "单一计划"
@@ -77,7 +77,7 @@ def population(customers: int, months: int, seed: int) -> list[Contract]:
             leave = rnd.randrange(start + 1, months) if rnd.random() < 0.05 and start + 1 < months else None
             contracts.append(Contract(
                 company_id=company_id, customer=name, plan_code=plan_code, plan_name=plan_name,
-                plan_type=plan_type, line=line, branch=branch, portfolios=rnd.choice([1, 1, 1, 2, 3]),
+                plan_type=plan_type, line=line, branch=branch, portfolios=rnd.choice([1] * 9 + [2]),
                 size=size, start=start,
                 stop_contributing=rnd.randrange(start, months) if rnd.random() < 0.08 else None,
                 leave=leave,

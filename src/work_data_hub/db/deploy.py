@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from urllib.parse import quote
 from yoyo import get_backend, read_migrations
 
 from work_data_hub.db.connect import connect
@@ -37,10 +39,19 @@ def procedure_files() -> list[Path]:
 
 
 def yoyo_url(url: str) -> str:
-    """yoyo needs the driver spelled out to use psycopg 3."""
+    """yoyo needs a URL with the driver spelled out to use psycopg 3 (a key=value conninfo is
+    turned into one)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    if "://" not in url:
+        params = conninfo_to_dict(url)
+        user = quote(params.get("user", ""), safe="")
+        password = params.get("password")
+        auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
+        host = params.get("host", "")
+        port = f":{params['port']}" if params.get("port") else ""
+        return f"postgresql+psycopg://{auth}{host}{port}/{quote(params.get('dbname', ''), safe='')}"
     return url
 
 
