@@ -36,10 +36,10 @@ def _contract_status_sync(conn: psycopg.Connection, load: LoadResult) -> list[st
             f"updated {sum(r.updated for r in rows)}, lapsed {sum(r.lapsed for r in rows)}"]
 
 
-def _built_snapshots(conn: psycopg.Connection) -> list[date]:
-    return [m for (m,) in conn.execute(
-        "SELECT DISTINCT snapshot_month FROM customer.fct_customer_product_line_monthly "
-        "UNION SELECT DISTINCT snapshot_month FROM customer.fct_customer_plan_monthly ORDER BY 1")]
+def _stale_snapshots(conn: psycopg.Connection) -> set[date]:
+    """Built snapshot months whose inputs changed since they were built (see snapshot_month_state)."""
+    return {m for (m,) in conn.execute(
+        "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NOT NULL")}
 
 
 def _refresh(conn: psycopg.Connection, periods: list[date]) -> list[str]:
@@ -54,17 +54,13 @@ def _refresh(conn: psycopg.Connection, periods: list[date]) -> list[str]:
 
 
 def _snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
-    """Each loaded month, and every already-built later snapshot: the sync may have replayed them."""
-    loaded = {month_end(m) for m in load.months}
-    later = {m for m in _built_snapshots(conn) if m > min(loaded)}
-    return _refresh(conn, sorted(loaded | later))
+    """Each loaded month, and every built snapshot the sync's replay made stale."""
+    return _refresh(conn, sorted({month_end(m) for m in load.months} | _stale_snapshots(conn)))
 
 
 def _ledger_snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
-    """Already-built snapshots that read the replaced ledger months: from each month to its December."""
-    affected = [m for m in _built_snapshots(conn)
-                if any(m.year == month.year and m >= month for month in load.months)]
-    return _refresh(conn, affected)
+    """The built snapshots that read the replaced ledger months (each month to its December)."""
+    return _refresh(conn, sorted(_stale_snapshots(conn)))
 
 
 @dataclass(frozen=True)

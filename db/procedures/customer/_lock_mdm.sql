@@ -36,3 +36,5 @@ $$;
 COMMENT ON FUNCTION customer._lock_mdm(text) IS
     'Private: take the advisory lock shared by sync_contract_status and refresh_monthly_snapshot, '
     'waiting at most mdm_settings.lock_timeout_seconds; 55P03 with a hint on timeout.';
+
+REVOKE ALL ON FUNCTION customer._lock_mdm(text) FROM PUBLIC;

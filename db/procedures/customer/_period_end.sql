@@ -23,3 +23,5 @@ $$;
 
 COMMENT ON FUNCTION customer._period_end(date, text) IS
     'Private: returns p_date if it is a month-end date, else raises 22023 naming p_argument.';
+
+REVOKE ALL ON FUNCTION customer._period_end(date, text) FROM PUBLIC;

@@ -51,6 +51,8 @@ COMMENT ON FUNCTION customer._track_source_change() IS
     'Private trigger function: records in contract_sync_state.dirty_from_month the earliest already '
     'applied month of business.规模明细 that a statement changed.';
 
+REVOKE ALL ON FUNCTION customer._track_source_change() FROM PUBLIC;
+
 CREATE OR REPLACE TRIGGER "规模明细_track_insert"
     AFTER INSERT ON business."规模明细" REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION customer._track_source_change();

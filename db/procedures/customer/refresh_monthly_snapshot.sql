@@ -15,7 +15,8 @@
 --     aum_balance = SUM(期末资产规模) of the customer's rows in the product line that month;
 --     plan_count = distinct plan codes.
 -- The month's rows end equal to the computed set: rows no longer produced are deleted, changed
--- rows updated, new rows inserted; an unchanged row is not touched. Monthly sums come from
+-- rows updated, new rows inserted; an unchanged row is not touched. The month is recorded as
+-- built and not stale in customer.snapshot_month_state. Monthly sums come from
 -- customer.contract_month_summary, which the sync derived from the same source rows.
 --
 -- p_period_end: a month-end date; NULL = the last period applied by sync_contract_status.
@@ -187,6 +188,12 @@ BEGIN
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_inserted := v_inserted + v_n;
 
+        INSERT INTO customer.snapshot_month_state AS s (snapshot_month, refreshed_at)
+        VALUES (v_end, now())
+        ON CONFLICT (snapshot_month) DO UPDATE
+        SET refreshed_at = excluded.refreshed_at, stale_since = NULL, stale_reason = NULL
+        WHERE s.stale_since IS NOT NULL OR v_inserted + v_updated + v_deleted > 0;
+
         SELECT count(*) INTO v_plan_rows FROM customer.fct_customer_plan_monthly AS f WHERE f.snapshot_month = v_end;
         SELECT count(*) INTO v_pl_rows FROM customer.fct_customer_product_line_monthly AS f WHERE f.snapshot_month = v_end;
 
@@ -211,3 +218,6 @@ COMMENT ON FUNCTION customer.refresh_monthly_snapshot(date, boolean) IS
     'Rebuild both monthly snapshot fact tables for p_period_end (month-end date; NULL = last synced '
     'period) from the contract versions in effect at that date. Returns period_end, product_line_rows, '
     'plan_rows, inserted, updated, deleted. Dry run rolls back, counts exact.';
+
+REVOKE ALL ON FUNCTION customer.refresh_monthly_snapshot(date, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.refresh_monthly_snapshot(date, boolean) TO wdh_operator;

@@ -36,3 +36,6 @@ $$;
 COMMENT ON FUNCTION customer.request_contract_rebuild(date) IS
     'Make the next sync_contract_status rewind history to just before the month of p_from_period '
     '(month-end date) and replay it.';
+
+REVOKE ALL ON FUNCTION customer.request_contract_rebuild(date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.request_contract_rebuild(date) TO wdh_operator;

@@ -28,6 +28,8 @@
 -- so it always equals what the source says for those months. Settings (top_n, threshold) apply
 -- to the months applied after they change; request_contract_rebuild recomputes older ones.
 --
+-- Built snapshots of the periods applied are marked stale in customer.snapshot_month_state.
+--
 -- Result: one row per period applied: period_end, inserted (versions opened), updated (versions
 -- closed because a field changed), lapsed (versions closed because the contract left force),
 -- total (contracts in force). A no-op returns one row for the target with zero changes and the
@@ -249,6 +251,12 @@ BEGIN
                 v_total := v_total || v_t;
             END LOOP;
 
+            -- Built snapshots of the periods just (re)applied may read changed history.
+            UPDATE customer.snapshot_month_state AS s
+            SET stale_since = coalesce(s.stale_since, now()),
+                stale_reason = coalesce(s.stale_reason, 'contract history replayed')
+            WHERE s.snapshot_month BETWEEN v_start AND v_target;
+
             v_state.first_applied_period := coalesce(v_state.first_applied_period,
                                                      (v_start + interval '1 month - 1 day')::date);
             v_state.last_applied_period := v_target;
@@ -311,3 +319,6 @@ COMMENT ON FUNCTION customer.sync_contract_status(boolean, date) IS
     'Apply every period of contract history not yet applied, through p_period_end (a month-end date; '
     'NULL = latest loaded month), rewinding first past any source correction. One row per period: '
     'period_end, inserted, updated, lapsed, total. Dry run rolls back its writes, counts exact.';
+
+REVOKE ALL ON FUNCTION customer.sync_contract_status(boolean, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.sync_contract_status(boolean, date) TO wdh_operator;
