@@ -20,6 +20,8 @@ from work_data_hub.db import local
 from work_data_hub.db.deploy import migrate
 
 TEMPLATE = "wdh_template"
+CRON_DATABASE = "wdh_cron"  # pg_cron runs jobs of one database per server: this one
+HAS_PG_CRON = local.has_pg_cron(local.find_bindir())
 REPO = Path(__file__).resolve().parents[1]
 _counter = itertools.count(1)
 
@@ -56,7 +58,9 @@ def pg_server():
         postgres=binaries["postgres"],
         # These replace testing.postgresql's defaults, so its own are repeated here.
         postgres_args=("-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"),
+                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+                       + (f" -c shared_preload_libraries=pg_cron -c cron.database_name={CRON_DATABASE}"
+                          " -c cron.use_background_workers=on -c max_worker_processes=16" if HAS_PG_CRON else "")),
     )
     try:
         yield server
@@ -127,3 +131,17 @@ def make_db(pg_server, template_url):
     with psycopg.connect(admin, autocommit=True) as c:
         for name in created:
             c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def cron_url(pg_server, template_url):
+    """The server's pg_cron database, migrated, with the extension created."""
+    if not HAS_PG_CRON:
+        pytest.skip("pg_cron is not installed (apt-get install postgresql-15-cron)")
+    with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(CRON_DATABASE),
+                                                                   sql.Identifier(TEMPLATE)))
+    url = server_url(pg_server, CRON_DATABASE)
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE EXTENSION pg_cron")
+    return url

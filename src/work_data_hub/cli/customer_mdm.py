@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from work_data_hub.customer_mdm.operations import mdm_status, recent_runs
+from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
@@ -101,3 +103,93 @@ def summary_command(
         table.add_row(f"{r.product_line_code} {r.product_line_name or ''}", f"{r.customers:,}", f"{r.strategic:,}",
                       f"{r.existing:,}", f"{r.new:,}", f"{r.won:,}", f"{r.lost:,}", f"{r.aum_balance / 10**8:,.2f}")
     Console(width=100).print(table)
+
+
+def _month_list(months: list) -> str:
+    text = ", ".join(format_period(m) for m in months[:12])
+    return text + (f", … ({len(months)} in all)" if len(months) > 12 else "")
+
+
+@customer_mdm_app.command("status")
+def status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """How far contracts are synced, pending source corrections, built and stale snapshot months."""
+    with connect() as conn:
+        status = mdm_status(conn)
+    sync = status.sync
+    if as_json:
+        typer.echo(json.dumps({"sync": asdict(sync), "snapshots": [asdict(s) for s in status.snapshots]},
+                              default=str, ensure_ascii=False))
+        return
+    if sync.last_applied_period is None:
+        typer.echo("Contracts: not synced yet" + (f" (source data through {sync.latest_source_month:%Y-%m}; "
+                   "run customer-mdm sync)" if sync.latest_source_month else " (no source data loaded)"))
+    else:
+        behind = (sync.latest_source_month is not None
+                  and sync.latest_source_month > sync.last_applied_period)
+        typer.echo(f"Contracts: synced {format_period(sync.first_applied_period)}–"
+                   f"{format_period(sync.last_applied_period)}, {sync.current_versions:,} current versions"
+                   + (f"; source has data through {sync.latest_source_month:%Y-%m}: run customer-mdm sync"
+                      if behind else ""))
+    if sync.pending_correction_from:
+        typer.echo(f"Pending source correction from {sync.pending_correction_from:%Y-%m}: the next sync replays "
+                   "history from there (customer-mdm sync)")
+    else:
+        typer.echo("Pending source corrections: none")
+    if not status.snapshots:
+        typer.echo("Snapshots: none built")
+        return
+    months = [s.snapshot_month for s in status.snapshots]
+    typer.echo(f"Snapshots: {len(months)} month(s) built: {_month_list(months)}")
+    if status.stale:
+        typer.echo(f"Stale snapshots: {_month_list([s.snapshot_month for s in status.stale])}")
+        for reason in sorted({s.stale_reason for s in status.stale}):
+            typer.echo(f"  {reason}: refresh with customer-mdm snapshot --period YYYYMM")
+    else:
+        typer.echo("Stale snapshots: none")
+
+
+@customer_mdm_app.command("runs")
+def runs_command(
+    limit: Annotated[int, typer.Option(help="How many of the latest runs.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+) -> None:
+    """Recent calls of the sync, refresh and rebuild functions: periods, counts, duration, who."""
+    with connect() as conn:
+        runs = recent_runs(conn, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in runs], default=str, ensure_ascii=False))
+        return
+    if not runs:
+        typer.echo("No runs recorded yet.")
+        return
+    table = Table(title="Recent runs (customer.v_mdm_runs)")
+    for header in ("#", "Started", "Function", "Periods", "Dry", "Counts", "Duration", "User / application"):
+        table.add_column(header)
+    for r in runs:
+        periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None)
+        table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name, periods,
+                      "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
+                      f"{r.db_user} / {r.application_name or ''}")
+    Console(width=160).print(table)
+
+
+@customer_mdm_app.command("schedule")
+def schedule_command(
+    sync_cron: Annotated[str, typer.Option(help="Cron expression for the contract sync.")] = "0 3 6 * *",
+    snapshot_cron: Annotated[str, typer.Option(
+        help="Cron expression for the snapshot refresh of the last synced month.")] = "30 3 6 * *",
+    remove: Annotated[bool, typer.Option("--remove", help="Remove both jobs instead.")] = False,
+) -> None:
+    """Register (or replace) the monthly sync and snapshot jobs in pg_cron, or remove them."""
+    with connect() as conn:
+        if remove:
+            for job in unschedule_mdm_jobs(conn):
+                typer.echo(f"{'Removed' if job.removed else 'Not registered'}: {job.job_name}")
+            return
+        jobs = schedule_mdm_jobs(conn, sync_schedule=sync_cron, snapshot_schedule=snapshot_cron)
+    typer.echo("✓ pg_cron jobs registered:")
+    for job in jobs:
+        typer.echo(f"  {job.job_name} (job {job.jobid}) '{job.schedule}': {job.command}")

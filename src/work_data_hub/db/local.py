@@ -182,6 +182,16 @@ def is_running(cluster: LocalCluster) -> bool:
     return proc.returncode == 0
 
 
+def has_pg_cron(bindir: Path) -> bool:
+    """Whether the server binaries come with pg_cron (Debian: postgresql-15-cron)."""
+    try:
+        pkglibdir = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True,
+                                   text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return (Path(pkglibdir) / "pg_cron.so").is_file()
+
+
 def initdb(cluster: LocalCluster) -> None:
     """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only."""
     bindir = find_bindir()
@@ -209,6 +219,11 @@ def initdb(cluster: LocalCluster) -> None:
                    "listen_addresses = '127.0.0.1'\n"
                    "unix_socket_directories = ''\n"
                    "max_connections = 50\n")
+        if has_pg_cron(bindir):
+            conf.write("shared_preload_libraries = 'pg_cron'\n"
+                       f"cron.database_name = '{DATABASE}'\n"
+                       "cron.use_background_workers = on\n"
+                       "max_worker_processes = 16\n")
     cluster.config_file.write_text(json.dumps({"port": port, "password": password, "data_dir": str(data_dir)}),
                                    encoding="utf-8")
     cluster.config_file.chmod(0o600)
@@ -243,6 +258,10 @@ def create_database(cluster: LocalCluster) -> bool:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        preloaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+    if "pg_cron" in preloaded:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
     return True
 
 

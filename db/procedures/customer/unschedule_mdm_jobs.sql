@@ -1,0 +1,35 @@
+-- customer.unschedule_mdm_jobs() RETURNS TABLE (job_name text, removed boolean)
+--
+-- Removes the pg_cron jobs that customer.schedule_mdm_jobs registers; a job that is not
+-- registered is reported with removed = false.
+-- Errors: 55000 pg_cron is not installed in this database.
+CREATE OR REPLACE FUNCTION customer.unschedule_mdm_jobs()
+RETURNS TABLE (job_name text, removed boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_job text;
+    v_exists boolean;
+BEGIN
+    PERFORM customer._require_pg_cron();
+    FOREACH v_job IN ARRAY ARRAY['wdh_contract_status_sync', 'wdh_monthly_snapshot_refresh'] LOOP
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job AS j WHERE j.jobname = $1)' INTO v_exists USING v_job;
+        IF v_exists THEN
+            EXECUTE 'SELECT cron.unschedule($1)' USING v_job;
+        END IF;
+        job_name := v_job;
+        removed := v_exists;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION customer.unschedule_mdm_jobs() IS
+    'Remove the pg_cron jobs registered by schedule_mdm_jobs; reports which were there.';
+
+REVOKE ALL ON FUNCTION customer.unschedule_mdm_jobs() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.unschedule_mdm_jobs() TO wdh_operator;
