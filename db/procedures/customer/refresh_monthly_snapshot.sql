@@ -96,6 +96,9 @@ BEGIN
                ON m.month = v_month AND m.company_id = c.company_id AND m.plan_code = c.plan_code
               AND m.product_line_code = c.product_line_code
         WHERE c.valid_from <= v_end AND v_end < c.valid_to;
+        PERFORM 'PRAGMA:TABLE: pg_temp._wdh_plan_rows (company_id text, plan_code text, product_line_code text, '
+                'customer_name text, plan_name text, product_line_name text, is_strategic boolean, '
+                'is_existing boolean, contract_status text, is_churned_this_year boolean, aum numeric)';
 
         DROP TABLE IF EXISTS pg_temp._wdh_product_line_rows;
         CREATE TEMP TABLE _wdh_product_line_rows ON COMMIT DROP AS
@@ -114,6 +117,9 @@ BEGIN
             FROM pg_temp._wdh_plan_rows AS p
             GROUP BY p.company_id, p.product_line_code
         ) AS g;
+        PERFORM 'PRAGMA:TABLE: pg_temp._wdh_product_line_rows (company_id text, product_line_code text, '
+                'product_line_name text, customer_name text, is_strategic boolean, is_existing boolean, '
+                'aum numeric, plan_count bigint, is_winning_this_year boolean, is_churned_this_year boolean)';
 
         -- Plan grain.
         DELETE FROM customer.fct_customer_plan_monthly AS f

@@ -34,14 +34,18 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass five-field cron expressions, e.g. ''0 3 6 * *'' (the 6th of each month at 03:00).';
     END IF;
+    -- pg_cron's objects exist only where it is installed, hence dynamic SQL.
     FOR i IN 1 .. cardinality(v_jobs) LOOP
         -- cron.schedule(job_name, …) replaces a job of the same name: running this again is safe.
-        EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING v_jobs[i], v_schedules[i], v_commands[i];
+        EXECUTE format('SELECT %I.schedule($1, $2, $3)', 'cron') USING v_jobs[i], v_schedules[i], v_commands[i];
     END LOOP;
-    RETURN QUERY EXECUTE
-        'SELECT j.jobname::text, j.jobid, j.schedule::text, j.command::text FROM cron.job AS j '
-        'WHERE j.jobname = ANY($1) ORDER BY j.jobname'
-        USING v_jobs;
+    FOR job_name, jobid, schedule, command IN EXECUTE format(
+        'SELECT j.jobname::text, j.jobid, j.schedule::text, j.command::text FROM %I.job AS j '
+        'WHERE j.jobname = ANY($1) ORDER BY j.jobname', 'cron')
+        USING v_jobs
+    LOOP
+        RETURN NEXT;
+    END LOOP;
 END
 $$;
 

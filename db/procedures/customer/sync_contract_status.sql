@@ -56,7 +56,7 @@ SET work_mem = '64MB'
 AS $$
 #variable_conflict use_column
 DECLARE
-    c_open constant date := '9999-12-31';
+    c_open constant date := date '9999-12-31';
     v_started timestamptz := clock_timestamp();
     v_target date := customer._period_end(p_period_end, 'p_period_end');
     v_state customer.contract_sync_state%ROWTYPE;
@@ -73,11 +73,11 @@ DECLARE
     v_missing_customers bigint;
     v_missing_lines bigint;
     v_missing_keys text;
-    v_periods date[] := '{}';
-    v_inserted bigint[] := '{}';
-    v_updated bigint[] := '{}';
-    v_lapsed bigint[] := '{}';
-    v_total bigint[] := '{}';
+    v_periods date[] := '{}'::date[];
+    v_inserted bigint[] := '{}'::bigint[];
+    v_updated bigint[] := '{}'::bigint[];
+    v_lapsed bigint[] := '{}'::bigint[];
+    v_total bigint[] := '{}'::bigint[];
     v_n bigint;
     v_u bigint;
     v_l bigint;
@@ -164,6 +164,8 @@ BEGIN
                 contract_status text, is_strategic boolean, is_existing boolean, status_year integer,
                 PRIMARY KEY (company_id, plan_code, product_line_code)
             ) ON COMMIT DROP;
+            PERFORM 'PRAGMA:TABLE: pg_temp._wdh_state (company_id text, plan_code text, product_line_code text, '
+                    'contract_status text, is_strategic boolean, is_existing boolean, status_year integer)';
 
             FOR v_month IN
                 SELECT g::date FROM generate_series(v_start, v_target, interval '1 month') AS g

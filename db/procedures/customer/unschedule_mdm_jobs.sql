@@ -16,10 +16,12 @@ DECLARE
     v_exists boolean;
 BEGIN
     PERFORM customer._require_pg_cron();
+    -- pg_cron's objects exist only where it is installed, hence dynamic SQL.
     FOREACH v_job IN ARRAY ARRAY['wdh_contract_status_sync', 'wdh_monthly_snapshot_refresh'] LOOP
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job AS j WHERE j.jobname = $1)' INTO v_exists USING v_job;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.job AS j WHERE j.jobname = $1)', 'cron')
+            INTO v_exists USING v_job;
         IF v_exists THEN
-            EXECUTE 'SELECT cron.unschedule($1)' USING v_job;
+            EXECUTE format('SELECT %I.unschedule($1)', 'cron') USING v_job;
         END IF;
         job_name := v_job;
         removed := v_exists;

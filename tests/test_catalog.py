@@ -1,0 +1,107 @@
+"""The procedure catalog: one function per file, one overload, pinned search_path, a comment,
+privileges as SPEC section 7 says, idempotent deployment, and plpgsql_check finds nothing."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
+
+CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(", re.IGNORECASE)
+TRIGGER_FUNCTIONS = {"_track_source_change": 'business."规模明细"', "_track_ledger_change": 'customer."当年流失"'}
+
+
+def procedure_functions() -> dict[str, str]:
+    """function name → file, checking that each file holds exactly one function named after it."""
+    found = {}
+    for path in procedure_files():
+        creates = CREATE.findall(path.read_text(encoding="utf-8"))
+        assert len(creates) == 1, f"{path.name}: {len(creates)} CREATE OR REPLACE FUNCTION statements"
+        schema, name = creates[0]
+        assert (schema, name) == (path.parent.name, path.stem), f"{path} defines {schema}.{name}"
+        found[name] = path.name
+    return found
+
+
+def catalog(conn) -> list[tuple]:
+    return conn.execute(
+        "SELECT p.proname, p.oid::regprocedure::text, p.proconfig, obj_description(p.oid, 'pg_proc'), "
+        "       p.prosecdef, md5(pg_get_functiondef(p.oid)) "
+        "FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'customer' ORDER BY 1, 2").fetchall()
+
+
+def test_each_file_is_one_function_with_one_overload_a_pinned_search_path_and_a_comment(conn):
+    files = procedure_functions()
+    rows = catalog(conn)
+    names = [r[0] for r in rows]
+    assert sorted(names) == sorted(files), "functions in schema customer and procedure files differ"
+    assert len(names) == len(set(names)), "a function has more than one overload"
+    for name, signature, config, comment, _, _ in rows:
+        assert config and "search_path=pg_catalog, pg_temp" in config, f"{signature}: search_path not pinned"
+        assert comment, f"{signature} has no COMMENT"
+
+
+def test_each_file_has_a_header_comment():
+    for path in procedure_files():
+        first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
+        assert first.startswith(f"-- {path.parent.name}.{path.stem}("), f"{path.name}: header should name the function"
+
+
+def test_privileges(conn):
+    public = {"sync_contract_status", "refresh_monthly_snapshot", "request_contract_rebuild",
+              "schedule_mdm_jobs", "unschedule_mdm_jobs"}
+    for name, signature, *_ in catalog(conn):
+        operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
+        reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]
+        assert operator == (name in public), signature
+        assert reader is False, signature
+    assert public <= set(procedure_functions())
+
+
+def test_deploying_twice_is_clean(db_url, conn):
+    before = catalog(conn)
+    deploy_procedures(db_url)
+    deploy_procedures(db_url)
+    assert catalog(conn) == before
+
+
+def test_a_broken_procedure_file_changes_nothing(db_url, conn, monkeypatch, tmp_path):
+    import shutil
+
+    from work_data_hub.db import deploy
+    from work_data_hub.errors import WdhError
+
+    copy = tmp_path / "db"
+    shutil.copytree(sql_root(), copy)
+    broken = copy / "procedures" / "customer" / "zz_broken.sql"
+    broken.write_text("CREATE OR REPLACE FUNCTION customer.zz_broken() RETURNS int LANGUAGE sql AS $$ SELEC 1 $$;")
+    (copy / "procedures" / "customer" / "sync_contract_status.sql").write_text(
+        "CREATE OR REPLACE FUNCTION customer.sync_contract_status(p_dry_run boolean DEFAULT false, "
+        "p_period_end date DEFAULT NULL) RETURNS TABLE (period_end date, inserted bigint, updated bigint, "
+        "lapsed bigint, total bigint) LANGUAGE sql AS $$ SELECT NULL::date, 0::bigint, 0::bigint, 0::bigint, 0::bigint $$;")
+    monkeypatch.setattr(deploy, "sql_root", lambda: copy)
+    before = catalog(conn)
+    with pytest.raises(WdhError, match="Deploying customer/zz_broken.sql failed"):
+        deploy.deploy_procedures(db_url)
+    assert catalog(conn) == before
+
+
+def test_plpgsql_check_finds_nothing(conn):
+    if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'plpgsql_check'").fetchone():
+        pytest.skip("plpgsql_check is not installed (apt-get install postgresql-15-plpgsql-check)")
+    conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+    findings = []
+    for name, signature, *_ in catalog(conn):
+        if name in TRIGGER_FUNCTIONS:
+            rows = conn.execute(
+                "SELECT lineno, message FROM plpgsql_check_function_tb(%s::regprocedure, %s::regclass, "
+                "oldtable => 'old_rows', newtable => 'new_rows')", (signature, TRIGGER_FUNCTIONS[name])).fetchall()
+        else:
+            rows = conn.execute("SELECT lineno, message FROM plpgsql_check_function_tb(%s::regprocedure)",
+                                (signature,)).fetchall()
+        findings += [(signature, *row) for row in rows]
+    assert findings == []
