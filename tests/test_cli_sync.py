@@ -36,6 +36,7 @@ def test_sync_dry_run_reports_real_counts_and_changes_nothing(db_url, conn, tmp_
     assert dry.returncode == 0, dry.stderr
     assert "Dry run: no changes were made." in dry.stdout
     assert table_fingerprint(conn) == before
+    assert conn.execute("SELECT dry_run FROM customer.mdm_run_log").fetchall() == [(True,)]
     real = run_cli("customer-mdm", "sync", cwd=tmp_path, database_url=db_url)
     assert real.stdout.splitlines()[2:5] == dry.stdout.splitlines()[2:5]
     assert "Inserted: 0" not in real.stdout
@@ -53,6 +54,11 @@ def test_sync_period_and_json(db_url, conn, tmp_path):
 def test_sync_rebuild_from(db_url, conn, tmp_path):
     Scenario(months=3).load(conn)
     run_cli("customer-mdm", "sync", cwd=tmp_path, database_url=db_url)
+    before = table_fingerprint(conn)
+    dry = run_cli("customer-mdm", "sync", "--rebuild-from", "202402", "--dry-run", "--json", cwd=tmp_path,
+                  database_url=db_url)
+    assert [r["period_end"] for r in json.loads(dry.stdout)] == ["2024-02-29", "2024-03-31"]
+    assert table_fingerprint(conn) == before  # the rebuild request was not kept either
     result = run_cli("customer-mdm", "sync", "--rebuild-from", "202402", "--json", cwd=tmp_path, database_url=db_url)
     assert [r["period_end"] for r in json.loads(result.stdout)] == ["2024-02-29", "2024-03-31"]
 

@@ -42,8 +42,8 @@ def sync_command(
         if rebuild_period:
             request_contract_rebuild(conn, from_period=rebuild_period)
         rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
-        if dry_run:
-            conn.rollback()  # also undoes the rebuild request of a dry run
+        if dry_run and rebuild_period:
+            conn.rollback()  # a dry run leaves the rebuild request undone too (and so its run log row)
     if as_json:
         typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
         return
