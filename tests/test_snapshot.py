@@ -202,7 +202,8 @@ def test_cli_snapshot(db_url, conn, tmp_path):
 
 def test_cli_snapshot_errors(db_url, conn, tmp_path):
     missing = run_cli("customer-mdm", "snapshot", cwd=tmp_path, database_url=db_url)
-    assert missing.returncode != 0 and "--period" in missing.stderr
+    assert missing.returncode == 1 and "Missing option '--period'" in missing.stderr
+    assert "Try " in missing.stderr and "--help" in missing.stderr
     bad = run_cli("customer-mdm", "snapshot", "--period", "2024-03", cwd=tmp_path, database_url=db_url)
     assert bad.returncode == 1 and "Invalid period format" in bad.stderr
     add_row(conn, "2024-01", "A", "PA", aum=1, contribution=1)

@@ -25,9 +25,14 @@ app.command("etl")(etl_command)
 
 
 def main() -> None:
-    """Run the CLI; expected failures print their message and hint to stderr and exit 1."""
+    """Run the CLI. Expected failures print their message and a hint to stderr and exit 1; so do
+    usage errors (a missing or malformed option), which Typer itself would end with exit code 2."""
     try:
         app()
     except WdhError as exc:
         report_error(exc)
         sys.exit(1)
+    except SystemExit as exc:
+        if exc.code == 2:
+            sys.exit(1)
+        raise
