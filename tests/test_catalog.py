@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import psycopg
 import pytest
 
 from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
@@ -40,7 +39,7 @@ def test_each_file_is_one_function_with_one_overload_a_pinned_search_path_and_a_
     names = [r[0] for r in rows]
     assert sorted(names) == sorted(files), "functions in schema customer and procedure files differ"
     assert len(names) == len(set(names)), "a function has more than one overload"
-    for name, signature, config, comment, _, _ in rows:
+    for _name, signature, config, comment, _, _ in rows:
         assert config and "search_path=pg_catalog, pg_temp" in config, f"{signature}: search_path not pinned"
         assert comment, f"{signature} has no COMMENT"
 

@@ -9,8 +9,16 @@ import psycopg
 import pytest
 
 from conftest import run_cli
-from source import (Scenario, add_ledger, add_row, month_end, plan_fact, product_line_fact, refresh, sync,
-                    table_fingerprint)
+from source import (
+    Scenario,
+    add_ledger,
+    add_row,
+    plan_fact,
+    product_line_fact,
+    refresh,
+    sync,
+    table_fingerprint,
+)
 
 
 def test_early_month_keeps_its_status_after_later_months_sync(conn):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import xlsxwriter
 
@@ -160,8 +160,9 @@ def write_csv(path: Path, headers: list[str], rows: Iterable[list]) -> int:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(headers)
-        for count, row in enumerate(rows, start=1):
+        for row in rows:
             writer.writerow(row)
+            count += 1
     return count
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from rich.console import Console
 from rich.table import Table
 
@@ -25,11 +24,11 @@ customer_mdm_app = typer.Typer(help="Customer master data: contract history and 
 
 @customer_mdm_app.command("sync")
 def sync_command(
-    period: Annotated[Optional[str], typer.Option(
+    period: Annotated[str | None, typer.Option(
         help="Sync through this period (YYYYMM); default: the latest loaded month.")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
-    rebuild_from: Annotated[Optional[str], typer.Option(
+    rebuild_from: Annotated[str | None, typer.Option(
         help="Rewind history to just before this period (YYYYMM) and replay it.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-period rows as JSON.")] = False,
 ) -> None:
@@ -84,7 +83,7 @@ def snapshot_command(
 
 @customer_mdm_app.command("summary")
 def summary_command(
-    period: Annotated[Optional[str], typer.Option(
+    period: Annotated[str | None, typer.Option(
         help="Snapshot month (YYYYMM); default: the latest built.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:

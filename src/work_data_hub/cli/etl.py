@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ from work_data_hub.periods import parse_period
 DomainName = Enum("DomainName", {name: name for name in DOMAINS}, type=str)  # type: ignore[misc]
 
 
-def _preview(name: str, items: list[tuple], limit: int = 5) -> str:
+def _preview(items: list[tuple], limit: int = 5) -> str:
     shown = ", ".join(" ".join(str(v) for v in item if v) for item in items[:limit])
     return f"{len(items)}" + (f" ({shown}{', …' if len(items) > limit else ''})" if items else "")
 
@@ -32,8 +32,8 @@ def _print_plan(plan: LoadPlan) -> None:
         rest = months[12:]
         typer.echo(f"  … {len(rest)} more months to {rest[-1][0]:%Y-%m}: insert {sum(r for _, r in rest):,} rows, "
                    f"delete {sum(plan.rows_to_delete[m] for m, _ in rest):,} rows")
-    typer.echo(f"  New customers: {_preview('customers', plan.new_customers)}")
-    typer.echo(f"  New plans: {_preview('plans', [(p, n) for p, n, _ in plan.new_plans])}")
+    typer.echo(f"  New customers: {_preview(plan.new_customers)}")
+    typer.echo(f"  New plans: {_preview([(p, n) for p, n, _ in plan.new_plans])}")
     if plan.unusable:
         typer.echo(f"  Rows that cannot form a contract: {sum(plan.unusable.values()):,}")
         for reason, count in sorted(plan.unusable.items()):
@@ -43,7 +43,7 @@ def _print_plan(plan: LoadPlan) -> None:
 def etl_command(
     domain: Annotated[DomainName, typer.Option(help="What the file holds.")],
     file: Annotated[Path, typer.Option(help="An .xlsx (sheet 规模明细 / 当年中标 / 当年流失, else the first) or UTF-8 .csv.")],
-    period: Annotated[Optional[str], typer.Option(
+    period: Annotated[str | None, typer.Option(
         help="Expected month (YYYYMM): every row must be of it.")] = None,
     execute: Annotated[bool, typer.Option(
         "--execute", help="Load the file and run the post-ETL hooks. Without it: validate and preview only.")] = False,

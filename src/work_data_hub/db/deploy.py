@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from urllib.parse import quote
 from yoyo import get_backend, read_migrations
 
 from work_data_hub.db.connect import connect

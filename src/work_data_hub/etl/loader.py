@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -110,7 +111,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None) -> Parsed
     with progress(f"Validating {path.name}", len(raw.rows)) as advance:
         for number, row in zip(raw.row_numbers, raw.rows):
             record: dict[str, Any] = {}
-            for target, index, parse, header in parsers:
+            for target, index, parse, _header in parsers:
                 try:
                     record[target] = parse(row[index])
                 except ValueError as exc:
