@@ -250,3 +250,48 @@ def test_concurrent_syncs_serialise_and_equal_one_sync(db_url, conn, make_db):
         sync(single)
         assert versions(conn) == versions(single)
     assert overlaps_or_double_current(conn) == []
+
+
+def _in_thread(target) -> threading.Thread:
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
+def test_sync_waits_for_an_uncommitted_correction_and_replays_it(db_url, conn, make_db):
+    scenario = Scenario(months=6, start="2025-01")
+    scenario.load(conn)
+    sync(conn)
+    company = conn.execute('SELECT min(company_id) FROM business."规模明细" WHERE "月度" = \'2025-03-01\'').fetchone()[0]
+    with psycopg.connect(db_url) as etl:
+        assert etl.execute('DELETE FROM business."规模明细" WHERE company_id = %s AND "月度" = \'2025-03-01\'',
+                           (company,)).rowcount > 0
+        results = {}
+        worker = _in_thread(lambda: results.update(rows=sync(psycopg.connect(db_url, autocommit=True))))
+        time.sleep(0.5)
+        assert worker.is_alive()  # blocked on the sync state row the correction holds
+        etl.commit()
+    worker.join(30)
+    assert results["rows"][0][0] == date(2025, 3, 31)  # it saw the correction and replayed from it
+    fresh_url = make_db()
+    with psycopg.connect(fresh_url, autocommit=True) as fresh:
+        scenario.load(fresh)
+        fresh.execute('DELETE FROM business."规模明细" WHERE company_id = %s AND "月度" = \'2025-03-01\'', (company,))
+        sync(fresh)
+        assert versions(fresh) == versions(conn)
+
+
+def test_a_correction_made_while_a_sync_runs_is_recorded_against_what_it_applied(db_url, conn):
+    scenario = Scenario(months=4, start="2025-01")
+    scenario.load(conn)
+    with psycopg.connect(db_url) as syncing:
+        sync(syncing)  # applies 2025-01 … 2025-04, not committed yet
+        worker = _in_thread(lambda: psycopg.connect(db_url, autocommit=True).execute(
+            'UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2025-04-01\''))
+        time.sleep(0.5)
+        assert worker.is_alive()  # the correction's trigger waits for the sync to finish
+        syncing.commit()
+    worker.join(30)
+    # Judged against the committed sync, April was applied: the next sync must replay it.
+    assert conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone() == (date(2025, 4, 1),)
+    assert sync(conn)[0][0] == date(2025, 4, 30)
