@@ -35,18 +35,18 @@ def files(tmp_path) -> Path:
 def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     path = files / "m.xlsx"
     write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(portfolio="F2"), perf_row(company=None),
-                                           perf_row(company="C2", line="未知业务")])
+                                           perf_row(company="C2", line="未知业务"), perf_row(company="C2", line="")])
     before = table_fingerprint(conn)
     result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path))
     assert result.returncode == 0, result.stderr
     assert table_fingerprint(conn) == before
     out = result.stdout
-    assert "sheet 规模明细" in out and "4 rows" in out
-    assert "2025-01: insert 4 rows, delete 0 rows" in out
+    assert "sheet 规模明细" in out and "5 rows" in out
+    assert "2025-01: insert 5 rows, delete 0 rows" in out
     assert "New customers: 2 (C1 C1公司, C2 C2公司)" in out
     assert "New plans: 1 (P1 P1计划)" in out
-    assert "Rows that cannot form a contract: 2" in out
-    assert "no company_id: 1" in out and "业务类型 '未知业务' is not a product line" in out
+    assert "Rows that cannot form a contract: 3" in out
+    assert "no company_id: 1" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1" in out
     assert "Preview only: nothing was written and no hook ran" in out
     assert "Post-ETL hooks" not in out
 

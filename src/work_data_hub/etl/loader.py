@@ -182,6 +182,8 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
         if domain.name == "annuity_performance":
             if not company:
                 unusable["no company_id"] += 1
+            elif not r.get("业务类型"):
+                unusable["no 业务类型"] += 1
             elif not r.get("产品线代码"):
                 unusable[f"业务类型 {r.get('业务类型')!r} is not a product line in mapping.产品线"] += 1
     known_customers = {c for (c,) in conn.execute(
