@@ -20,12 +20,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
+from benchdb import scratch_database
 
 from work_data_hub.db.connect import connect
-from work_data_hub.db.deploy import migrate
-from work_data_hub.db.settings import database_url
 from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
 from work_data_hub.etl.loader import execute_load, parse_file, plan_load
 from work_data_hub.hooks import run_hooks
@@ -39,14 +36,8 @@ def main() -> None:
     parser.add_argument("--database", default="wdh_bench_etl")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    base = database_url()
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    url = psycopg.conninfo.make_conninfo(base, dbname=args.database)
-    os.environ["DATABASE_URL"] = url
-    try:
-        migrate(url)
+    with scratch_database(args.database, keep=args.keep) as url:
+        os.environ["DATABASE_URL"] = url
         work = Path(tempfile.mkdtemp(prefix="wdh-bench-etl-"))
         contracts = population(CUSTOMERS, MONTHS, SEED)
         started = time.perf_counter()
@@ -93,10 +84,6 @@ def main() -> None:
         print(f"{last:%Y-%m} reload through the CLI (etl --execute, process start to exit): "
               f"{time.perf_counter() - t0:.2f} s")
         print("\n".join("  " + line for line in cli.stdout.splitlines()[-4:]))
-    finally:
-        if not args.keep:
-            with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database)))
 
 
 if __name__ == "__main__":

@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
-
-from work_data_hub.db.deploy import migrate
-from work_data_hub.db.settings import database_url
+from benchdb import scratch_database
 
 GENERATE = """
 INSERT INTO customer."年金客户" (company_id, "客户名称")
@@ -53,11 +49,6 @@ FROM (
 ) AS r
 JOIN mapping."产品线" AS pl ON pl."产品线代码" = (ARRAY['PL201','PL202','PL203','PL204','PL210','PL211'])[1 + r.k %% 6]
 """
-
-
-def scratch_url(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 def timed(conn: psycopg.Connection, query: str, params=None) -> tuple[float, list]:
@@ -97,13 +88,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    base = database_url()
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    url = scratch_url(base, args.database)
-    try:
-        migrate(url)
+    with scratch_database(args.database, keep=args.keep) as url:
         with psycopg.connect(url) as conn:
             started = time.perf_counter()
             for statement in GENERATE.split(";"):
@@ -147,10 +132,6 @@ def main() -> None:
                 (period_end, pl_rows, plan_rows, inserted, updated, deleted), = rows
                 print(f"snapshot {period_end} {label}: {elapsed:.3f} s; product-line rows {pl_rows:,}, plan rows "
                       f"{plan_rows:,}; inserted {inserted:,}, updated {updated:,}, deleted {deleted:,}")
-    finally:
-        if not args.keep:
-            with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database)))
 
 
 if __name__ == "__main__":
