@@ -196,7 +196,8 @@ BEGIN
                         GROUP BY 1, 2, 3, 4
                     ) AS b
                 ) AS r
-                GROUP BY r.company_id, r.plan_code, r.product_line_code;
+                GROUP BY r.company_id, r.plan_code, r.product_line_code
+                ORDER BY r.company_id, r.plan_code, r.product_line_code;  -- in key order: cheaper index inserts
 
                 TRUNCATE pg_temp._wdh_state;
                 INSERT INTO pg_temp._wdh_state
@@ -243,7 +244,8 @@ BEGIN
                 LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = s.plan_code
                 WHERE NOT EXISTS (SELECT 1 FROM customer.customer_plan_contract AS c
                                   WHERE c.valid_to = c_open AND c.company_id = s.company_id
-                                    AND c.plan_code = s.plan_code AND c.product_line_code = s.product_line_code);
+                                    AND c.plan_code = s.plan_code AND c.product_line_code = s.product_line_code)
+                ORDER BY s.company_id, s.plan_code, s.product_line_code;  -- in key order: cheaper index inserts
                 GET DIAGNOSTICS v_n = ROW_COUNT;
 
                 v_periods := v_periods || v_end;
