@@ -72,6 +72,13 @@ def test_schedule_without_pg_cron_says_what_to_do(db_url, tmp_path):
     assert "shared_preload_libraries" in result.stderr and "CREATE EXTENSION pg_cron" in result.stderr
 
 
+def assert_refused(conn, statements: list[str]) -> None:
+    """Each statement fails with insufficient_privilege for the current role."""
+    for statement in statements:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+
+
 def test_operator_loads_data_and_runs_functions_but_cannot_write_history(conn):
     conn.execute("SET ROLE wdh_operator")
     conn.execute('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (\'A\', \'甲\')')
@@ -97,9 +104,7 @@ def test_operator_loads_data_and_runs_functions_but_cannot_write_history(conn):
         "SELECT customer._lock_mdm('x')",
         "TRUNCATE business.\"规模明细\"",
     ]
-    for statement in refused:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+    assert_refused(conn, refused)
     conn.execute("RESET ROLE")
 
 
@@ -121,9 +126,7 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
         "DELETE FROM customer.fct_customer_plan_monthly",
         'INSERT INTO business."规模明细" ("月度", "计划代码") VALUES (\'2025-01-01\', \'P\')',
     ]
-    for statement in refused:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+    assert_refused(conn, refused)
     conn.execute("RESET ROLE")
 
 

@@ -7,7 +7,6 @@ the loaded data.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,19 +18,13 @@ from work_data_hub.customer_mdm.sync import sync_contract_status
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import WdhError
 from work_data_hub.etl.loader import LoadResult
-from work_data_hub.periods import format_period
-
-
-def month_end(month: date) -> date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+from work_data_hub.periods import format_period, format_span, month_end
 
 
 def _contract_status_sync(conn: psycopg.Connection, load: LoadResult) -> list[str]:
     rows = sync_contract_status(conn, dry_run=False, period_end=None)
     conn.commit()
-    span = format_period(rows[0].period_end)
-    if len(rows) > 1:
-        span += f"–{format_period(rows[-1].period_end)}"
+    span = format_span(rows[0].period_end, rows[-1].period_end)
     return [f"{len(rows)} period(s) {span}: inserted {sum(r.inserted for r in rows)}, "
             f"updated {sum(r.updated for r in rows)}, lapsed {sum(r.lapsed for r in rows)}"]
 

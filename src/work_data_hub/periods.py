@@ -19,9 +19,19 @@ def parse_period(text: str) -> date:
             f"Invalid period format: {text!r}",
             hint="Write the period as YYYYMM with a month from 01 to 12, e.g. 202601 for January 2026.",
         )
-    year, month = int(match.group(1)), int(match.group(2))
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return month_end(date(int(match.group(1)), int(match.group(2)), 1))
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def format_period(period_end: date) -> str:
     return f"{period_end.year:04d}{period_end.month:02d}"
+
+
+def format_span(first: date, last: date) -> str:
+    """202601, or 202601–202612 for several periods."""
+    return format_period(first) if (first.year, first.month) == (last.year, last.month) \
+        else f"{format_period(first)}–{format_period(last)}"

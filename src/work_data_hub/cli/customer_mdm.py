@@ -16,7 +16,7 @@ from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
 from work_data_hub.db.connect import connect
-from work_data_hub.periods import format_period, parse_period
+from work_data_hub.periods import format_period, format_span, parse_period
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
                                no_args_is_help=True)
@@ -51,8 +51,7 @@ def sync_command(
     typer.echo(f"  Updated: {sum(r.updated for r in rows)}")
     typer.echo(f"  Total processed: {sum(r.total for r in rows)}")
     typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
-    first, last = format_period(rows[0].period_end), format_period(rows[-1].period_end)
-    typer.echo(f"  Periods: {first if first == last else f'{first}–{last}'} ({len(rows)})")
+    typer.echo(f"  Periods: {format_span(rows[0].period_end, rows[-1].period_end)} ({len(rows)})")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
@@ -127,8 +126,8 @@ def status_command(
     else:
         behind = (sync.latest_source_month is not None
                   and sync.latest_source_month > sync.last_applied_period)
-        typer.echo(f"Contracts: synced {format_period(sync.first_applied_period)}–"
-                   f"{format_period(sync.last_applied_period)}, {sync.current_versions:,} current versions"
+        typer.echo(f"Contracts: synced {format_span(sync.first_applied_period, sync.last_applied_period)}, "
+                   f"{sync.current_versions:,} current versions"
                    + (f"; source has data through {sync.latest_source_month:%Y-%m}: run customer-mdm sync"
                       if behind else ""))
     if sync.pending_correction_from:

@@ -125,12 +125,12 @@ def give_to_server_user(path: Path) -> None:
                 os.chown(os.path.join(dirpath, name), entry.pw_uid, entry.pw_gid)
 
 
-def _run(argv: list[str], what: str) -> subprocess.CompletedProcess:
+def _run(argv: list[str], what: str, log: Path | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(as_server_user(argv), capture_output=True, text=True)
     if proc.returncode != 0:
         output = (proc.stderr or proc.stdout).strip()
         raise LocalClusterError(f"{what} failed: {output or f'exit code {proc.returncode}'}",
-                                hint="See the message above; the server log is .wdh/postgres.log.")
+                                hint="See the message above" + (f" and the server log {log}." if log else "."))
     return proc
 
 
@@ -237,7 +237,7 @@ def start(cluster: LocalCluster) -> bool:
     if is_running(cluster):
         return False
     _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
-          "-l", str(cluster.log_file)], "Starting the local server")
+          "-l", str(cluster.log_file)], "Starting the local server", cluster.log_file)
     return True
 
 
@@ -246,7 +246,7 @@ def stop(cluster: LocalCluster) -> bool:
     if not is_running(cluster):
         return False
     _run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(cluster.data_dir)],
-         "Stopping the local server")
+         "Stopping the local server", cluster.log_file)
     return True
 
 
