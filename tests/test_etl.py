@@ -46,7 +46,7 @@ def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     assert "New customers: 2 (C1 C1公司, C2 C2公司)" in out
     assert "New plans: 1 (P1 P1计划)" in out
     assert "Rows that cannot form a contract: 3" in out
-    assert "no company_id: 1" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1" in out
+    assert "no company_id: 1 row(s), AUM 100.00" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1 row(s)" in out
     assert "Preview only: nothing was written and no hook ran" in out
     assert "Post-ETL hooks" not in out
 
@@ -108,7 +108,8 @@ def test_ledger_load_refreshes_affected_snapshots(db_url, conn, files):
     for row in months:
         path = files / f"{row[0]}.xlsx"
         write_xlsx(path, "规模明细", HEADERS, [row])
-        assert etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
+        assert etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute",
+                   "--allow-gap").returncode == 0
     loss = files / "loss.xlsx"
     write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期", "考核有效"],
                [["2025年2月", "企年受托", "C1公司", "P1", "C1", "2025-02-10", "是"]])
@@ -140,7 +141,7 @@ def test_failed_hook_stops_its_dependants_and_exits_1(db_url, conn, files):
 def test_header_variants_and_formats(db_url, conn, files):
     headers = ["月度", "业务类型", "计划号", "公司代码", "期末资产规模", "供款", "流失（含待遇支付）", "当期收益率", "机构代码"]
     rows = [["2025-01", "企年投资", "P1", "C1", "1,234.5", "0", "(12.5)", "0.0123", "G07"],
-            ["2025年1月", "企年投资", "P2", "C1", 99, "-", "", "2%", ""],
+            ["2025年1月", "企年投资", "P2", "C1", 99, "0", "", "2%", ""],
             [date(2025, 1, 17), "企年投资", 12345.0, "C1", 1, 1, None, None, None],
             [45674, "企年投资", "P4", "C1", 1, 1, None, None, None]]  # a date cell that lost its format
     path = files / "variants.xlsx"
@@ -153,7 +154,7 @@ def test_header_variants_and_formats(db_url, conn, files):
     assert loaded == [
         (date(2025, 1, 1), "P1", "C1", Decimal("1234.5000"), Decimal("0.0000"), Decimal("-12.5000"),
          Decimal("0.012300"), "G07", "PL201"),
-        (date(2025, 1, 1), "P2", "C1", Decimal("99.0000"), None, None, Decimal("0.020000"), "G00", "PL201"),
+        (date(2025, 1, 1), "P2", "C1", Decimal("99.0000"), Decimal("0.0000"), None, Decimal("0.020000"), "G00", "PL201"),
         (date(2025, 1, 1), "12345", "C1", Decimal("1.0000"), Decimal("1.0000"), None, None, "G00", "PL201"),
         (date(2025, 1, 1), "P4", "C1", Decimal("1.0000"), Decimal("1.0000"), None, None, "G00", "PL201"),
     ]
@@ -201,7 +202,8 @@ def test_month_not_matching_period(db_url, conn, files):
     path = files / "m.xlsx"
     write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row("202502")])
     err = _rejected(db_url, conn, files, path, "--period", "202501")
-    assert "row 3, column 月度: 2025-02 does not match --period 202501" in err
+    assert "1 row(s) are not of 2025-01 (--period)" in err
+    assert "row 3, column 月度: 2025-02 is not 2025-01" in err
 
 
 def test_empty_files(db_url, conn, files):
@@ -225,9 +227,9 @@ def test_unreadable_inputs(db_url, conn, files):
     txt = files / "m.txt"
     txt.write_text("x", encoding="utf-8")
     assert "Unsupported file type .txt" in _rejected(db_url, conn, files, txt)
-    gbk = files / "gbk.csv"
-    gbk.write_bytes(",".join(PERFORMANCE_HEADERS).encode("gbk"))
-    assert "is not UTF-8" in _rejected(db_url, conn, files, gbk)
+    binary = files / "binary.csv"
+    binary.write_bytes(",".join(PERFORMANCE_HEADERS).encode("utf-8")[:-3] + b"\x80\xff")
+    assert "is neither UTF-8, UTF-16 nor GB18030/GBK text" in _rejected(db_url, conn, files, binary)
     fake = files / "fake.xlsx"
     fake.write_text("not a workbook", encoding="utf-8")
     assert "Cannot read" in _rejected(db_url, conn, files, fake)

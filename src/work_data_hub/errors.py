@@ -7,6 +7,9 @@ SQLSTATEs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 
 # The one project SQLSTATE (class WD, never ending in 000): raised at the end of a dry run's
@@ -50,6 +53,14 @@ class NotReady(WdhError):
     """A prerequisite step has not run (e.g. snapshot before sync)."""
 
 
+class NotMigrated(WdhError):
+    """The database lacks the product's schema or functions: `db migrate` has not run."""
+
+
+class PermissionDenied(WdhError):
+    """The login may not do this (42501): it lacks the wdh_operator or wdh_reader role."""
+
+
 class LocalClusterError(WdhError):
     """The local PostgreSQL cluster under .wdh/ could not be created, started or stopped."""
 
@@ -61,12 +72,38 @@ _BY_SQLSTATE: dict[str, type[WdhError]] = {
 }
 
 
+_NOT_MIGRATED = {"42P01", "3F000", "42883"}  # undefined table, schema, function
+
+
 def translate(exc: psycopg.Error) -> WdhError:
     """Map a database error to a domain exception, keeping SQLSTATE, detail and hint."""
     diag = exc.diag
     sqlstate = diag.sqlstate or ""
+    message = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if sqlstate in _NOT_MIGRATED:
+        return NotMigrated(f"The database is not migrated: {message}", detail=diag.message_detail,
+                           hint="Run `python -m work_data_hub.cli db migrate` against it (it applies the schema "
+                                "and deploys the functions).", sqlstate=sqlstate)
+    if sqlstate == "42501":
+        return PermissionDenied(message, detail=diag.message_detail,
+                                hint=diag.message_hint or "Connect as a login granted wdh_operator (loads, sync, "
+                                "snapshots) or wdh_reader (reading the facts), or ask the DBA for the grant.",
+                                sqlstate=sqlstate)
+    if not sqlstate or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}:
+        return DatabaseUnavailable(
+            f"Lost the connection to the database: {message}", detail=diag.message_detail,
+            hint="Nothing of the statement that was running was committed. Check that the server is running "
+                 "(`db status`) and run the command again.", sqlstate=sqlstate or None)
     cls = _BY_SQLSTATE.get(sqlstate)
     if cls is None:
         cls = InvalidInput if sqlstate.startswith("22") else WdhError
-    message = diag.message_primary or str(exc).strip()
     return cls(message, detail=diag.message_detail, hint=diag.message_hint, sqlstate=sqlstate or None)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn any database error raised inside into its domain exception (the one place that does)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translate(exc) from None

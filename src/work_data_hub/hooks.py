@@ -16,12 +16,11 @@ import psycopg
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.sync import sync_contract_status
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import WdhError
-from work_data_hub.etl.loader import LoadResult
+from work_data_hub.errors import WdhError, database_errors
 from work_data_hub.periods import format_period, format_span, month_end
 
 
-def _contract_status_sync(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+def _contract_status_sync(conn: psycopg.Connection, months: list[date]) -> list[str]:
     rows = sync_contract_status(conn, dry_run=False, period_end=None)
     conn.commit()
     span = format_span(rows[0].period_end, rows[-1].period_end)
@@ -46,12 +45,12 @@ def _refresh(conn: psycopg.Connection, periods: list[date]) -> list[str]:
     return lines or ["no snapshot to refresh"]
 
 
-def _snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+def _snapshot_refresh(conn: psycopg.Connection, months: list[date]) -> list[str]:
     """Each loaded month, and every built snapshot the sync's replay made stale."""
-    return _refresh(conn, sorted({month_end(m) for m in load.months} | _stale_snapshots(conn)))
+    return _refresh(conn, sorted({month_end(m) for m in months} | _stale_snapshots(conn)))
 
 
-def _ledger_snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list[str]:
+def _ledger_snapshot_refresh(conn: psycopg.Connection, months: list[date]) -> list[str]:
     """The built snapshots that read the replaced ledger months (each month to its December)."""
     return _refresh(conn, sorted(_stale_snapshots(conn)))
 
@@ -59,7 +58,7 @@ def _ledger_snapshot_refresh(conn: psycopg.Connection, load: LoadResult) -> list
 @dataclass(frozen=True)
 class Hook:
     name: str
-    run: Callable[[psycopg.Connection, LoadResult], list[str]]
+    run: Callable[[psycopg.Connection, list[date]], list[str]]
     depends_on: tuple[str, ...] = ()
 
 
@@ -81,19 +80,21 @@ class HookOutcome:
     error: WdhError | None = None
 
 
-def run_hooks(load: LoadResult, connect_to: Callable[[], psycopg.Connection] = connect) -> list[HookOutcome]:
-    """Run the domain's hooks in order; a failure skips the hooks that depend on it."""
+def run_hooks(domain: str, months: list[date],
+              connect_to: Callable[[], psycopg.Connection] = connect) -> list[HookOutcome]:
+    """Run the domain's hooks once for the months one command loaded, in order; a failure skips
+    the hooks that depend on it."""
     outcomes: list[HookOutcome] = []
     not_ok: set[str] = set()
-    for hook in REGISTRY[load.domain]:
+    for hook in REGISTRY[domain]:
         blocked = [d for d in hook.depends_on if d in not_ok]
         if blocked:
             not_ok.add(hook.name)
             outcomes.append(HookOutcome(hook.name, "skipped", [f"skipped: {', '.join(blocked)} did not succeed"]))
             continue
         try:
-            with connect_to() as conn:
-                outcomes.append(HookOutcome(hook.name, "ok", hook.run(conn, load)))
+            with database_errors(), connect_to() as conn:
+                outcomes.append(HookOutcome(hook.name, "ok", hook.run(conn, months)))
         except WdhError as exc:
             not_ok.add(hook.name)
             outcomes.append(HookOutcome(hook.name, "failed", error=exc))

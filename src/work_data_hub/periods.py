@@ -35,3 +35,12 @@ def format_span(first: date, last: date) -> str:
     """202601, or 202601–202612 for several periods."""
     return format_period(first) if (first.year, first.month) == (last.year, last.month) \
         else f"{format_period(first)}–{format_period(last)}"
+
+
+def month_span(first: date, last: date) -> list[date]:
+    """The first days of every month from `first`'s to `last`'s, both included."""
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

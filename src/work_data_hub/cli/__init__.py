@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
+import psycopg
 import typer
 
 from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
-from work_data_hub.cli.etl import etl_command
+from work_data_hub.cli.etl import etl_app
 from work_data_hub.cli.output import report_error
-from work_data_hub.errors import WdhError
+from work_data_hub.errors import WdhError, translate
 
 app = typer.Typer(
     name="work-data-hub",
@@ -21,7 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(customer_mdm_app, name="customer-mdm")
-app.command("etl")(etl_command)
+app.add_typer(etl_app, name="etl")
 
 
 def main() -> None:
@@ -32,6 +33,13 @@ def main() -> None:
     except WdhError as exc:
         report_error(exc)
         sys.exit(1)
+    except psycopg.Error as exc:  # last resort: a query outside the translating helper
+        report_error(translate(exc))
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("Interrupted: the running transaction was rolled back; what was committed before stays.",
+              file=sys.stderr)
+        sys.exit(130)
     except SystemExit as exc:
         if exc.code == 2:
             sys.exit(1)

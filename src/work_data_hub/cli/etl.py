@@ -1,21 +1,33 @@
-"""`etl`: validate a file, show the plan, and with --execute load it and run the post-ETL hooks."""
+"""`etl`: load the deliveries of the inbox (or one --file): validate, preview the plan, and with
+--execute load and run the post-ETL hooks once at the end; `etl history` shows the load ledger."""
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from work_data_hub.cli.output import report_error
 from work_data_hub.db.connect import connect
-from work_data_hub.etl.domains import DOMAINS
-from work_data_hub.etl.loader import LoadPlan, execute_load, parse_file, plan_load
+from work_data_hub.db.settings import data_dir
+from work_data_hub.errors import InvalidInput, WdhError, database_errors
+from work_data_hub.etl.domains import DOMAINS, Domain
+from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state
+from work_data_hub.etl.loader import LoadPlan, LoadResult, file_digest
+from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.hooks import run_hooks
-from work_data_hub.periods import parse_period
+from work_data_hub.periods import format_period, parse_period
 
 DomainName = Enum("DomainName", {name: name for name in DOMAINS}, type=str)  # type: ignore[misc]
+
+etl_app = typer.Typer(help="Load the monthly deliveries: 规模明细 (annuity_performance), 当年中标 (annual_award) "
+                           "and 当年流失 (annual_loss).")
 
 
 def _preview(items: list[tuple], limit: int = 5) -> str:
@@ -24,59 +36,54 @@ def _preview(items: list[tuple], limit: int = 5) -> str:
 
 
 def _print_plan(plan: LoadPlan) -> None:
-    typer.echo("Plan:")
-    months = list(plan.rows_per_month.items())
-    for month, rows in months[:12]:
-        typer.echo(f"  {month:%Y-%m}: insert {rows:,} rows, delete {plan.rows_to_delete[month]:,} rows")
+    typer.echo("  Plan:")
+    inserts = plan.rows_per_month
+    months = sorted(set(plan.rows_to_delete) | set(inserts))
+    for month in months[:12]:
+        typer.echo(f"    {month:%Y-%m}: insert {inserts.get(month, 0):,} rows, "
+                   f"delete {plan.rows_to_delete.get(month, 0):,} rows")
     if len(months) > 12:
         rest = months[12:]
-        typer.echo(f"  … {len(rest)} more months to {rest[-1][0]:%Y-%m}: insert {sum(r for _, r in rest):,} rows, "
-                   f"delete {sum(plan.rows_to_delete[m] for m, _ in rest):,} rows")
-    typer.echo(f"  New customers: {_preview(plan.new_customers)}")
-    typer.echo(f"  New plans: {_preview([(p, n) for p, n, _ in plan.new_plans])}")
+        typer.echo(f"    … {len(rest)} more months to {rest[-1]:%Y-%m}: insert "
+                   f"{sum(inserts.get(m, 0) for m in rest):,} rows, "
+                   f"delete {sum(plan.rows_to_delete.get(m, 0) for m in rest):,} rows")
+    typer.echo(f"    New customers: {_preview(plan.new_customers)}")
+    typer.echo(f"    New plans: {_preview(plan.new_plans)}")
+    if plan.unknown_branches:
+        rows = sum(n for _, n in plan.unknown_branches)
+        typer.echo(f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
+                   f"{rows:,} row(s): " + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
+                   + (", …" if len(plan.unknown_branches) > 10 else ""))
     if plan.unusable:
-        typer.echo(f"  Rows that cannot form a contract: {sum(plan.unusable.values()):,}")
-        for reason, count in sorted(plan.unusable.items()):
-            typer.echo(f"    {reason}: {count:,}")
+        rows = sum(n for _, n, _ in plan.unusable)
+        aum = sum(a or 0 for _, _, a in plan.unusable)
+        typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
+        for reason, count, amount in plan.unusable:
+            typer.echo(f"      {reason}: {count:,} row(s), AUM {amount or 0:,.2f}")
 
 
-def etl_command(
-    domain: Annotated[DomainName, typer.Option(help="What the file holds.")],
-    file: Annotated[Path, typer.Option(help="An .xlsx (sheet 规模明细 / 当年中标 / 当年流失, else the first) or UTF-8 .csv.")],
-    period: Annotated[str | None, typer.Option(
-        help="Expected month (YYYYMM): every row must be of it.")] = None,
-    execute: Annotated[bool, typer.Option(
-        "--execute", help="Load the file and run the post-ETL hooks. Without it: validate and preview only.")] = False,
-    post_hooks: Annotated[bool, typer.Option(
-        "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")] = True,
-) -> None:
-    """Load a monthly file: 规模明细 (annuity_performance), 当年中标 (annual_award) or 当年流失 (annual_loss)."""
-    spec = DOMAINS[domain.value]
-    period_end = parse_period(period) if period else None
-    parsed = parse_file(spec, file, period_end)
-    sheet = f" (sheet {parsed.sheet})" if parsed.sheet else ""
-    typer.echo(f"📄 {spec.name} ← {file}{sheet}: {len(parsed.records):,} rows")
-    if parsed.ignored_headers:
-        typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")
-    with connect() as conn:
-        plan = plan_load(conn, parsed)
-        _print_plan(plan)
-        if not execute:
-            conn.rollback()
-            typer.echo("Preview only: nothing was written and no hook ran. Add --execute to load.")
-            return
-        result = execute_load(conn, parsed, plan)
-    months = (", ".join(f"{m:%Y-%m}" for m in result.months) if len(result.months) <= 3
-              else f"{len(result.months)} months {result.months[0]:%Y-%m} … {result.months[-1]:%Y-%m}")
-    typer.echo(f"✓ Loaded {result.rows_inserted:,} rows into {spec.schema}.{spec.table_name} "
-               f"(replaced {result.rows_deleted:,} rows of {months}); added {result.customers_added} "
-               f"customer(s), {result.plans_added} plan(s)")
-    if not post_hooks:
-        typer.echo("Post-ETL hooks not run (--no-post-hooks).")
-        return
+def _months_text(months: list[date]) -> str:
+    if len(months) <= 3:
+        return ", ".join(f"{m:%Y-%m}" for m in months)
+    return f"{len(months)} months {months[0]:%Y-%m} … {months[-1]:%Y-%m}"
+
+
+def _print_loaded(spec: Domain, result: LoadResult) -> None:
+    typer.echo(f"  ✓ Loaded {result.rows_inserted:,} rows into {spec.qualified} (replaced {result.rows_deleted:,} "
+               f"rows of {_months_text(result.months)}); added {result.customers_added} customer(s), "
+               f"{result.plans_added} plan(s)")
+
+
+def _when(state: FileState) -> str:
+    return f"{state.loaded_at:%Y-%m-%d %H:%M}" if state.loaded_at else ""
+
+
+def _run_hooks(spec: Domain, results: list[LoadResult]) -> bool:
+    """The post-ETL hooks, once for everything this command loaded; False when one failed."""
+    months = sorted({m for r in results for m in r.months})
     typer.echo("Post-ETL hooks:")
-    failed = False
-    for outcome in run_hooks(result):
+    ok = True
+    for outcome in run_hooks(spec.name, months):
         if outcome.status == "ok":
             typer.echo(f"  ✓ {outcome.name}: {outcome.lines[0]}")
             for line in outcome.lines[1:]:
@@ -84,11 +91,198 @@ def etl_command(
         elif outcome.status == "skipped":
             typer.echo(f"  - {outcome.name} {outcome.lines[0]}")
         else:
-            failed = True
+            ok = False
             typer.echo(f"  ✗ {outcome.name} failed: {outcome.error.message}")
             print(f"Error: hook {outcome.name} failed: {outcome.error.message}", file=sys.stderr)
             if outcome.error.hint:
                 print(f"Hint: {outcome.error.hint}", file=sys.stderr)
-    if failed:
-        typer.echo("The loaded data stays; fix the cause and run the failed hook's command (customer-mdm sync / snapshot).")
+    if not ok:
+        typer.echo("The loaded data stays; fix the cause and run the failed hook's command "
+                   "(customer-mdm sync / snapshot --period YYYYMM).")
+    return ok
+
+
+def _committed_note(spec: Domain, results: list[LoadResult]) -> str:
+    if not results:
+        return "Nothing was committed."
+    return (f"Committed before it: {len(results)} file(s) into {spec.qualified} ("
+            + "; ".join(f"{r.path.name}: {_months_text(r.months)}" for r in results) + ").")
+
+
+@etl_app.callback(invoke_without_command=True)
+def etl_command(
+    ctx: typer.Context,
+    domain: Annotated[DomainName | None, typer.Option(help="What the files hold.", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option(
+        help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Only this month (YYYYMM): the inbox's month folder, or the month every row of --file must hold.",
+        show_default=False)] = None,
+    execute: Annotated[bool, typer.Option(
+        "--execute", help="Load and run the post-ETL hooks. Without it: validate and preview only.")] = False,
+    post_hooks: Annotated[bool, typer.Option(
+        "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")] = True,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Reload inbox files that are already loaded with the same content.")] = False,
+    allow_gap: Annotated[bool, typer.Option(
+        "--allow-gap", help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).")] = False,
+) -> None:
+    """Load deliveries from the inbox (WDH_DATA_DIR, default data/inbox: <YYYYMM>/…/[V<n>/]<file>), or one --file.
+
+    Without --file only new or changed files are loaded, oldest month first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if domain is None:
+        raise typer.BadParameter("Missing option '--domain' (annuity_performance, annual_award or annual_loss).",
+                                 param_hint="'--domain'")
+    spec = DOMAINS[domain.value]
+    period_end = parse_period(period) if period else None
+    if file is not None:
+        jobs: list[tuple[Path, Candidate | None]] = [(file, None)]
+        root = None
+    else:
+        root = data_dir()
+        candidates, notes = discover(root, spec, period_end)
+        if not candidates:
+            raise WdhError(
+                f"No {spec.name} delivery in {root}" + (f" for {format_period(period_end)}" if period_end else ""),
+                detail="\n".join(notes) or None,
+                hint="Deliveries are filed as <YYYYMM>/…/[V<n>/]<file> with names like "
+                     + ("*规模明细*, *规模及收入数据*" if not spec.is_ledger else "*台账登记*, *" + spec.table_name + "*")
+                     + "; or load one file with --file.")
+        jobs = [(c.path, c) for c in candidates]
+    with connect() as conn, database_errors():
+        _load(conn, spec, root, jobs, notes if file is None else [], period_end=period_end, execute=execute,
+              post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict)
+
+
+def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidate | None]], notes: list[str], *,
+          period_end: date | None, execute: bool, post_hooks: bool, force: bool, allow_gap: bool,
+          strict: bool) -> None:
+    results: list[LoadResult] = []
+    failures: list[tuple[Path, WdhError]] = []
+    pending: set[date] = set()
+    to_load: list[tuple[Path, Candidate | None]] = []
+    if root is not None:
+        typer.echo(f"📂 {spec.name} deliveries in {root}: {len(jobs)} file(s)")
+        for note in notes:
+            typer.echo(f"  (passed over {note})")
+        for path, candidate in jobs:
+            sha256, size = file_digest(path)
+            state = file_state(conn, spec, candidate, sha256, size)
+            conn.rollback()
+            month = f"{candidate.month:%Y%m}" if candidate.month else "------"
+            extra = (f" (loaded {_when(state)})" if state.state == "loaded"
+                     else f" (last load {_when(state)}: {state.loaded_path})" if state.state == "changed" else "")
+            typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
+            if state.state != "loaded" or force:
+                to_load.append((path, candidate))
+        if not to_load:
+            typer.echo("Nothing new to load: every file is already loaded with the same content (--force reloads).")
+            return
+    else:
+        to_load = jobs
+    current: Path | None = None
+    try:
+        for path, candidate in to_load:
+            current = path
+            month = candidate.month if candidate and candidate.month else period_end
+            source = "its month folder" if candidate and candidate.month else "--period"
+            if spec.is_ledger and candidate is not None:
+                month = None  # a ledger's folder is when it was delivered, not what it holds
+            try:
+                outcome = load_file(conn, spec, path, execute=execute, period=month, month_source=source,
+                                    allow_gap=allow_gap, strict=strict, pending_months=frozenset(pending),
+                                    candidate=candidate, force=force)
+            except InvalidInput as exc:
+                if execute:
+                    raise
+                failures.append((path, exc))
+                typer.echo(f"📄 {path} ✗ rejected (see below)")
+                continue
+            _print_file(spec, path, outcome)
+            pending |= set(outcome.parsed.months)
+            if outcome.result is not None:
+                results.append(outcome.result)
+        current = None
+    except KeyboardInterrupt:
+        typer.echo("")
+        print(f"Error: interrupted while loading {current}: its transaction was rolled back, nothing of that file "
+              f"is in the database. {_committed_note(spec, results)}", file=sys.stderr)
+        print("Hint: run the same command again to load the rest"
+              + (" (files already loaded are skipped)" if root is not None else "")
+              + ("; the post-ETL hooks did not run: `customer-mdm sync`, then `customer-mdm snapshot --period "
+                 "YYYYMM` for the months loaded" if results and post_hooks else "") + ".", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except WdhError as exc:
+        report_error(exc)
+        print(f"{current}: nothing of this file was loaded. {_committed_note(spec, results)}", file=sys.stderr)
+        if results and post_hooks:
+            typer.echo("Running the post-ETL hooks for what was committed.")
+            _run_hooks(spec, results)
+        print("Fix the file and run the same command again"
+              + (" (files already loaded are skipped)." if root is not None else "."), file=sys.stderr)
+        raise typer.Exit(1) from None
+    if not execute:
+        for path, exc in failures:
+            print(f"File {path}:", file=sys.stderr)
+            report_error(exc)
+        typer.echo("Preview only: nothing was written and no hook ran. Add --execute to load.")
+        if failures:
+            raise typer.Exit(1)
+        return
+    if not results:
+        return
+    if not post_hooks:
+        typer.echo("Post-ETL hooks not run (--no-post-hooks).")
+        return
+    if not _run_hooks(spec, results):
         raise typer.Exit(1)
+
+
+def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
+    parsed = outcome.parsed
+    sheet = f" (sheet {parsed.sheet})" if parsed.sheet else ""
+    typer.echo(f"📄 {spec.name} ← {path}{sheet}: {len(parsed.rows):,} rows")
+    if outcome.skipped_as is not None:
+        typer.echo(f"  = already loaded {_when(outcome.skipped_as)} by another run with the same content; skipped")
+        return
+    if parsed.ignored_headers:
+        typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")
+    if outcome.plan is not None:
+        _print_plan(outcome.plan)
+    if outcome.result is not None:
+        _print_loaded(spec, outcome.result)
+
+
+@etl_app.command("history")
+def history_command(
+    domain: Annotated[DomainName | None, typer.Option(help="Only this domain.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(help="How many of the latest loads.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the loads as JSON.")] = False,
+) -> None:
+    """The load ledger (business.etl_load_log): every file loaded, newest first."""
+    with connect() as conn:
+        loads = load_history(conn, domain=domain.value if domain else None, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([{**asdict(r), "months": [m.isoformat() for m in r.months],
+                                "loaded_at": r.loaded_at.isoformat()} for r in loads], ensure_ascii=False))
+        return
+    if not loads:
+        typer.echo("No loads recorded yet.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Loads (business.etl_load_log), newest first")
+    for header in ("#", "Loaded at", "Domain", "Months", "Rows", "Replaced", "By", "File", "sha256"):
+        table.add_column(header, justify="right" if header in ("#", "Rows", "Replaced") else "left")
+    for r in loads:
+        months = (format_period(r.months[0]) if len(r.months) == 1
+                  else f"{format_period(r.months[0])}–{format_period(r.months[-1])}" if r.months else "")
+        table.add_row(str(r.load_id), f"{r.loaded_at:%Y-%m-%d %H:%M:%S}", r.domain, months, f"{r.rows_loaded:,}",
+                      f"{r.rows_replaced:,}", r.loaded_by + (f" ({r.os_user})" if r.os_user else ""), r.path,
+                      r.sha256[:12])
+    Console(width=200).print(table)

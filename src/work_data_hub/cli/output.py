@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import sys
 
+from work_data_hub.db.settings import database_url, mask_secrets
 from work_data_hub.errors import WdhError
 
 
+def _masked(text: str) -> str:
+    """`text` without the configured database password, whatever put it there."""
+    try:
+        return mask_secrets(text, database_url())
+    except WdhError:
+        return text
+
+
 def report_error(exc: WdhError) -> None:
-    print(f"Error: {exc.message}", file=sys.stderr)
+    print(f"Error: {_masked(exc.message)}", file=sys.stderr)
     if exc.detail:
-        print(f"Detail: {exc.detail}", file=sys.stderr)
+        print(f"Detail: {_masked(exc.detail)}", file=sys.stderr)
     if exc.hint:
         print(f"Hint: {exc.hint}", file=sys.stderr)

@@ -1,14 +1,20 @@
-"""DATABASE_URL from the environment, else from `.wdh_env` in the working directory."""
+"""Settings (DATABASE_URL, WDH_DATA_DIR) from the environment, else from the nearest `.wdh_env` in the
+working directory or a parent of it; passwords masked in every form of connection string."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from psycopg.conninfo import conninfo_to_dict
 
 from work_data_hub.errors import ConfigError
 
 ENV_FILE = ".wdh_env"
+DEFAULT_DATA_DIR = Path("data") / "inbox"
+_CONNINFO_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)""", re.IGNORECASE)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -33,38 +39,83 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def find_env_file(cwd: Path | None = None) -> Path | None:
+    """The nearest .wdh_env: in the working directory, else in the closest parent holding one."""
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ENV_FILE).is_file():
+            return folder / ENV_FILE
+    return None
+
+
+def setting(name: str, cwd: Path | None = None) -> tuple[str, Path | None] | None:
+    """A setting's value and the .wdh_env it came from (None: the environment), or None when unset."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value, None
+    env_file = find_env_file(cwd)
+    if env_file is not None:
+        value = read_env_file(env_file).get(name, "").strip()
+        if value:
+            return value, env_file
+    return None
+
+
 def database_url(cwd: Path | None = None) -> str:
-    """The database URL: $DATABASE_URL, else DATABASE_URL in ./.wdh_env."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    env_file = (cwd or Path.cwd()) / ENV_FILE
-    if env_file.is_file():
-        url = read_env_file(env_file).get("DATABASE_URL", "").strip()
-        if url:
-            return url
+    """The database URL: $DATABASE_URL, else DATABASE_URL in the nearest .wdh_env."""
+    found = setting("DATABASE_URL", cwd)
+    if found:
+        return found[0]
     raise ConfigError(
         "DATABASE_URL not found",
         hint=(f"Set DATABASE_URL in the environment or put DATABASE_URL=postgresql://… in {ENV_FILE} "
-              "in the working directory; `db init` creates a local database and writes that file."),
+              "in the working directory (or a parent of it); `db init` creates a local database and writes "
+              "that file."),
     )
 
 
+def data_dir(cwd: Path | None = None) -> Path:
+    """The inbox: $WDH_DATA_DIR, else WDH_DATA_DIR in the nearest .wdh_env (relative to that file's
+    folder), else data/inbox under the working directory."""
+    here = (cwd or Path.cwd()).resolve()
+    found = setting("WDH_DATA_DIR", cwd)
+    if not found:
+        return here / DEFAULT_DATA_DIR
+    value, env_file = found
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    return (env_file.parent if env_file else here) / path
+
+
+def password_of(url: str) -> str | None:
+    """The password of a URL or a key=value conninfo string, if it has one."""
+    try:
+        if "://" in url:
+            return urlsplit(url).password
+        return conninfo_to_dict(url).get("password")
+    except Exception:  # a malformed string has no password we could name
+        return None
+
+
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ****, safe to print."""
+    """The connection string with its password replaced by ****, safe to print: URLs
+    (postgresql://user:secret@host/db, ?password=secret) and key=value conninfo (password=secret)."""
+    if "://" not in url:
+        return _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + "****", url)
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    userinfo = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{userinfo}:****@{netloc[1]}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)
+        userinfo = netloc[0].split(":", 1)[0]
+        parts = parts._replace(netloc=f"{userinfo}:****@{netloc[1]}")
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2****", parts.query, flags=re.IGNORECASE)
+    return urlunsplit(parts._replace(query=query))
 
 
-def password_of(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
+def mask_secrets(text: str, url: str) -> str:
+    """`text` with the password of `url` (if any) replaced by ****."""
+    secret = password_of(url)
+    return text.replace(secret, "****") if secret else text

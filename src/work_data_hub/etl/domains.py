@@ -1,12 +1,17 @@
-"""Per-domain column maps: which header variants feed which target column, and how to parse them."""
+"""Per-domain column maps: which header variants feed which target column, how to parse them, and
+what proves that a file belongs to the domain."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg import sql
 
-TEXT, MONTH, DATE, NUMBER, RATE, BOOL = "text", "month", "date", "number", "rate", "bool"
+TEXT, ID, MONTH, DATE, NUMBER, RATE, BOOL = "text", "id", "month", "date", "number", "rate", "bool"
+
+# Short forms the business writes in its ledger workbook (台账登记).
+LEDGER_LINE_FORMS = {"受托": "企年受托", "投资": "企年投资", "投管": "企年投资"}
+PLAN_TYPE_FORMS = {"集合": "集合计划", "单一": "单一计划"}
 
 
 @dataclass(frozen=True)
@@ -14,7 +19,9 @@ class Column:
     target: str
     headers: tuple[str, ...]
     kind: str = TEXT
-    required: bool = False
+    required: bool = False  # the column must be in the file
+    not_null: bool = False  # every row must hold a value (a required measure)
+    forms: dict[str, str] = field(default_factory=dict)  # value variants → the canonical value
 
 
 @dataclass(frozen=True)
@@ -27,10 +34,20 @@ class Domain:
     plan_column: str
     plan_name_column: str | None
     columns: tuple[Column, ...]
+    sheet_keyword: str | None = None  # ledgers: every sheet whose name holds it is read
+    date_column: str | None = None  # ledgers: 中标日期 / 流失日期
 
     @property
     def table(self) -> sql.Identifier:
         return sql.Identifier(self.schema, self.table_name)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.table_name}"
+
+    @property
+    def is_ledger(self) -> bool:
+        return self.sheet_keyword is not None
 
     def column(self, target: str) -> Column | None:
         return next((c for c in self.columns if c.target == target), None)
@@ -45,18 +62,18 @@ ANNUITY_PERFORMANCE = Domain(
     plan_column="计划代码",
     plan_name_column="计划名称",
     columns=(
-        Column("月度", ("月度",), MONTH, required=True),
+        Column("月度", ("月度",), MONTH, required=True, not_null=True),
         Column("业务类型", ("业务类型",), required=True),
         Column("计划类型", ("计划类型",)),
-        Column("计划代码", ("计划代码", "计划号"), required=True),
+        Column("计划代码", ("计划代码", "计划号"), ID, required=True, not_null=True),
         Column("计划名称", ("计划名称",)),
         Column("组合类型", ("组合类型",)),
         Column("组合代码", ("组合代码",)),
         Column("组合名称", ("组合名称",)),
         Column("客户名称", ("客户名称",)),
         Column("期初资产规模", ("期初资产规模",), NUMBER),
-        Column("期末资产规模", ("期末资产规模",), NUMBER, required=True),
-        Column("供款", ("供款",), NUMBER, required=True),
+        Column("期末资产规模", ("期末资产规模",), NUMBER, required=True, not_null=True),
+        Column("供款", ("供款",), NUMBER, required=True, not_null=True),
         Column("流失_含待遇支付", ("流失(含待遇支付)", "流失_含待遇支付"), NUMBER),
         Column("流失", ("流失",), NUMBER),
         Column("待遇支付", ("待遇支付",), NUMBER),
@@ -64,14 +81,14 @@ ANNUITY_PERFORMANCE = Domain(
         Column("当期收益率", ("当期收益率",), RATE),
         Column("机构代码", ("机构代码",)),
         Column("机构名称", ("机构", "机构名称")),
-        Column("年金账户号", ("年金账户号",)),
+        Column("年金账户号", ("年金账户号",), ID),
         Column("年金账户名", ("年金账户名",)),
-        Column("company_id", ("company_id", "公司代码"), required=True),
+        Column("company_id", ("company_id", "公司代码"), ID, required=True),
     ),
 )
 
 
-def _ledger(name: str, table: str, date_column: str) -> Domain:
+def _ledger(name: str, table: str, keyword: str, date_column: str) -> Domain:
     return Domain(
         name=name,
         schema="customer",
@@ -80,26 +97,45 @@ def _ledger(name: str, table: str, date_column: str) -> Domain:
         month_column="上报月份",
         plan_column="年金计划号",
         plan_name_column=None,
+        sheet_keyword=keyword,
+        date_column=date_column,
         columns=(
-            Column("上报月份", ("上报月份", "月度"), MONTH, required=True),
-            Column("业务类型", ("业务类型",), required=True),
-            Column("上报客户名称", ("上报客户名称",)),
+            Column("上报月份", ("上报月份", "月度"), MONTH, required=True, not_null=True),
+            # 业务类型 may instead come from the sheet name (企年受托中标(空白) → 企年受托).
+            Column("业务类型", ("业务类型",), required=True, forms=LEDGER_LINE_FORMS),
+            Column("上报客户名称", ("上报客户名称", "客户全称")),
             Column("客户名称", ("客户名称",)),
-            Column("年金计划号", ("年金计划号", "计划代码", "计划号")),
-            Column("company_id", ("company_id", "公司代码"), required=True),
+            Column("年金计划号", ("年金计划号", "计划代码", "计划号"), ID),
+            Column("company_id", ("company_id", "公司代码"), ID),
             Column("机构代码", ("机构代码",)),
             Column("机构名称", ("机构", "机构名称")),
             Column(date_column, (date_column,), DATE),
             Column("计划规模", ("计划规模",), NUMBER),
             Column("年缴规模", ("年缴规模",), NUMBER),
-            Column("计划类型", ("计划类型",)),
+            Column("计划类型", ("计划类型",), forms=PLAN_TYPE_FORMS),
             Column("考核有效", ("考核有效",), BOOL),
             Column("备注", ("备注",)),
         ),
     )
 
 
-ANNUAL_AWARD = _ledger("annual_award", "当年中标", "中标日期")
-ANNUAL_LOSS = _ledger("annual_loss", "当年流失", "流失日期")
+ANNUAL_AWARD = _ledger("annual_award", "当年中标", "中标", "中标日期")
+ANNUAL_LOSS = _ledger("annual_loss", "当年流失", "流失", "流失日期")
 
 DOMAINS = {d.name: d for d in (ANNUITY_PERFORMANCE, ANNUAL_AWARD, ANNUAL_LOSS)}
+
+
+def normalise_header(header: str) -> str:
+    """Headers compare without spaces and with either kind of parentheses."""
+    return header.replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "").strip()
+
+
+def looks_like(headers: set[str], sheet_names: list[str]) -> list[str]:
+    """The domains a file's (normalised) headers and sheet names say it belongs to."""
+    found = []
+    if {"期末资产规模", "供款"} <= headers:
+        found.append(ANNUITY_PERFORMANCE.name)
+    for ledger in (ANNUAL_AWARD, ANNUAL_LOSS):
+        if ledger.date_column in headers or any(ledger.sheet_keyword in s for s in sheet_names):
+            found.append(ledger.name)
+    return found

@@ -1,13 +1,24 @@
-"""Validate a whole file, plan its load, and load it in one transaction (COPY)."""
+"""Validate a whole file, plan its load, and load it in one transaction.
+
+A file is guilty until proven: `parse_file` checks that it is what it claims to be (its domain,
+its month, one column per target, every cell) before anything touches the database. The rows then
+go by COPY into a temporary staging table, where SQL resolves 产品线代码 and 机构代码 and computes
+the plan; `apply_load` replaces the target's months from the stage, adds missing customers and
+plans and records the load in business.etl_load_log, all in the caller's transaction, under a
+transaction-level advisory lock per target table.
+"""
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,48 +27,50 @@ from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from work_data_hub.errors import InvalidInput, translate
-from work_data_hub.etl.domains import Domain
+from work_data_hub.errors import InvalidInput, LockTimeout
+from work_data_hub.etl.domains import Domain, looks_like, normalise_header
 from work_data_hub.etl.parsing import PARSERS
-from work_data_hub.etl.readers import read_table
+from work_data_hub.etl.readers import RawTable, Source
+from work_data_hub.periods import month_span
 
 MAX_LISTED_ERRORS = 20
 PROGRESS_FROM_ROWS = 5000
-PLAN_TYPES = {"集合计划", "单一计划"}
+ETL_LOCK_CLASS = 743  # pg_advisory_xact_lock(743, <target table oid>); 742 is the MDM lock
+DERIVED = ("产品线代码", "机构代码")
 
 
 @dataclass(frozen=True)
 class ParsedFile:
     domain: Domain
     path: Path
-    sheet: str | None
-    columns: list[str]  # target columns, in COPY order (产品线代码 and 机构代码 included)
-    records: list[dict[str, Any]]
+    sheets: list[str]  # the sheets read (none for a CSV)
+    columns: list[str]  # the target columns the file provides, in COPY order
+    rows: list[list[Any]]  # one list per data row: source row number, then the values of `columns`
+    months: dict[date, int]  # rows per month (first of month), in order
     ignored_headers: list[str]
+    sha256: str
+    bytes: int
 
     @property
-    def months(self) -> Counter:
-        return Counter(r[self.domain.month_column] for r in self.records)
+    def sheet(self) -> str | None:
+        return ", ".join(self.sheets) or None
 
 
 @dataclass(frozen=True)
 class LoadPlan:
     rows_per_month: dict[date, int]
-    rows_to_delete: dict[date, int]
+    rows_to_delete: dict[date, int]  # every month the load replaces (a ledger: January … its latest month)
     new_customers: list[tuple[str, str | None]]
-    new_plans: list[tuple[str, str | None, str | None]]
-    file_plans: list[tuple[str, str | None, str | None]]  # every plan in the file: code, name, type
-    unusable: dict[str, int] = field(default_factory=dict)  # reason → rows that cannot form a contract
-
-    @property
-    def rows_to_insert(self) -> int:
-        return sum(self.rows_per_month.values())
+    new_plans: list[tuple[str, str | None]]
+    unknown_branches: list[tuple[str, int]]  # branch names 组织架构 does not know (mapped to G00), rows
+    unusable: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # reason, rows, AUM
 
 
 @dataclass(frozen=True)
 class LoadResult:
     domain: str
-    months: list[date]
+    path: Path
+    months: list[date]  # the months replaced
     rows_inserted: int
     rows_deleted: int
     customers_added: int
@@ -65,7 +78,7 @@ class LoadResult:
 
 
 @contextmanager
-def progress(description: str, total: int) -> Iterator:
+def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr for long work (hidden for short work and when not a terminal)."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True,
@@ -74,157 +87,436 @@ def progress(description: str, total: int) -> Iterator:
         yield lambda n=1: bar.advance(task, n)
 
 
-def _normalise(header: str) -> str:
-    return header.replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "").strip()
+def file_digest(path: Path) -> tuple[str, int]:
+    """sha256 (hex) and size of a file."""
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
-def parse_file(domain: Domain, path: Path, period: date | None = None) -> ParsedFile:
-    """Read and validate the whole file; any problem rejects it with every row and column named."""
-    raw = read_table(path, domain.sheet)
-    where = f"{path}" + (f" (sheet {raw.sheet!r})" if raw.sheet else "")
-    by_header = {_normalise(h): i for i, h in enumerate(raw.headers) if h}
-    positions: dict[str, int] = {}
-    for column in domain.columns:
-        for alias in column.headers:
-            if _normalise(alias) in by_header:
-                positions[column.target] = by_header[_normalise(alias)]
-                break
-    missing = [c.headers[0] for c in domain.columns if c.required and c.target not in positions]
-    if missing:
-        raise InvalidInput(
-            f"{where} is missing required column(s): {', '.join(missing)}",
-            detail=f"Columns found: {', '.join(h for h in raw.headers if h) or '(none)'}",
-            hint=(f"Is this a {domain.name} file? An .xlsx is read from sheet {domain.sheet!r}, else its "
-                  "first sheet; the header must be in row 1."),
-        )
-    if not raw.rows:
-        raise InvalidInput(f"{where} has a header but no data rows", hint="Load a file that holds data.")
-    used = set(positions.values())
-    ignored = [h for i, h in enumerate(raw.headers) if h and i not in used]
+# --- reading and validating ---------------------------------------------------------------------
 
-    errors: list[str] = []
-    error_count = 0
-    records: list[dict[str, Any]] = []
-    month_column, plan_column = domain.month_column, domain.plan_column
-    parsers = [(c.target, positions[c.target], PARSERS[c.kind], c.headers[0])
-               for c in domain.columns if c.target in positions]
-    with progress(f"Validating {path.name}", len(raw.rows)) as advance:
-        for number, row in zip(raw.row_numbers, raw.rows):
-            record: dict[str, Any] = {}
-            for target, index, parse, _header in parsers:
-                try:
-                    record[target] = parse(row[index])
-                except ValueError as exc:
-                    error_count += 1
-                    if len(errors) < MAX_LISTED_ERRORS:
-                        errors.append(f"row {number}, column {raw.headers[index]}: {row[index]!r} is {exc}")
-            month = record.get(month_column)
-            if month is None and month_column in record:
-                error_count += 1
-                if len(errors) < MAX_LISTED_ERRORS:
-                    errors.append(f"row {number}, column {domain.column(month_column).headers[0]}: empty")
-            elif period is not None and month is not None and month != period.replace(day=1):
-                error_count += 1
-                if len(errors) < MAX_LISTED_ERRORS:
-                    errors.append(f"row {number}, column {domain.column(month_column).headers[0]}: "
-                                  f"{month:%Y-%m} does not match --period {period:%Y%m}")
-            if plan_column in positions and domain.column(plan_column).required and record.get(plan_column) is None:
-                error_count += 1
-                if len(errors) < MAX_LISTED_ERRORS:
-                    errors.append(f"row {number}, column {raw.headers[positions[plan_column]]}: empty")
-            records.append(record)
-            advance()
-    if error_count:
-        more = f"\n… and {error_count - len(errors)} more" if error_count > len(errors) else ""
-        raise InvalidInput(
-            f"{where}: {error_count} problem(s); nothing was loaded",
-            detail="\n".join(errors) + more,
-            hint="Fix these cells (or pass the right --period) and load the file again.",
-        )
-    columns = [c.target for c in domain.columns if c.target in positions]
-    for derived in ("产品线代码", "机构代码"):
-        if derived not in columns:
-            columns.append(derived)
-    return ParsedFile(domain=domain, path=path, sheet=raw.sheet, columns=columns, records=records,
-                      ignored_headers=ignored)
+class _Problems:
+    """Collects every problem of a file, listing the first MAX_LISTED_ERRORS."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_LISTED_ERRORS:
+            self.listed.append(text)
+
+    def raise_if_any(self, where: str, hint: str) -> None:
+        if self.count:
+            more = f"\n… and {self.count - len(self.listed)} more" if self.count > len(self.listed) else ""
+            raise InvalidInput(f"{where}: {self.count} problem(s); nothing was loaded",
+                               detail="\n".join(self.listed) + more, hint=hint)
 
 
-def _resolve_codes(conn: psycopg.Connection, parsed: ParsedFile) -> None:
-    """产品线代码 from 业务类型; 机构代码 from the branch name when not given (unknown → G00)."""
-    lines = dict(conn.execute('SELECT "产品线", "产品线代码" FROM mapping."产品线"').fetchall())
-    branches = dict(conn.execute('SELECT "机构名称", "机构代码" FROM mapping."组织架构"').fetchall())
-    for record in parsed.records:
-        record["产品线代码"] = lines.get(record.get("业务类型"))
-        if not record.get("机构代码"):
-            record["机构代码"] = branches.get(record.get("机构名称"), "G00")
+def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
+    names = source.sheet_names
+    if not names:
+        return [None]
+    if domain.is_ledger:
+        return [s for s in names if domain.sheet_keyword in s] or [names[0]]
+    return [domain.sheet if domain.sheet in names else names[0]]
 
 
-def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
-    """What an --execute would do. Reads the database, writes nothing."""
-    _resolve_codes(conn, parsed)
-    domain = parsed.domain
-    months = dict(sorted(parsed.months.items()))
-    existing = dict(conn.execute(
-        sql.SQL("SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%s) GROUP BY 1").format(
-            month=sql.Identifier(domain.month_column), table=domain.table), (list(months),)).fetchall())
-    customers: dict[str, str | None] = {}
-    plans: dict[str, tuple[str | None, str | None]] = {}
-    unusable: Counter = Counter()
-    for r in parsed.records:
-        company = r.get("company_id")
-        if company and not customers.get(company):
-            customers[company] = r.get("客户名称") or r.get("上报客户名称")
-        plan = r.get(domain.plan_column)
-        if plan and plan not in plans:
-            plan_type = r.get("计划类型")
-            plans[plan] = (r.get(domain.plan_name_column) if domain.plan_name_column else None,
-                           plan_type if plan_type in PLAN_TYPES else None)
-        if domain.name == "annuity_performance":
-            if not company:
-                unusable["no company_id"] += 1
-            elif not r.get("业务类型"):
-                unusable["no 业务类型"] += 1
-            elif not r.get("产品线代码"):
-                unusable[f"业务类型 {r.get('业务类型')!r} is not a product line in mapping.产品线"] += 1
-    known_customers = {c for (c,) in conn.execute(
-        'SELECT company_id FROM customer."年金客户" WHERE company_id = ANY(%s)', (list(customers),))}
-    known_plans = {p for (p,) in conn.execute(
-        'SELECT "年金计划号" FROM mapping."年金计划" WHERE "年金计划号" = ANY(%s)', (list(plans),))}
-    return LoadPlan(
-        rows_per_month=months,
-        rows_to_delete={m: existing.get(m, 0) for m in months},
-        new_customers=sorted((c, n) for c, n in customers.items() if c not in known_customers),
-        new_plans=sorted((p, n, t) for p, (n, t) in plans.items() if p not in known_plans),
-        file_plans=sorted((p, n, t) for p, (n, t) in plans.items()),
-        unusable=dict(unusable),
+def _sheet_line(domain: Domain, sheet: str | None) -> str | None:
+    """A ledger sheet named like 企年受托中标(空白) says its 业务类型."""
+    if not domain.is_ledger or not sheet or domain.sheet_keyword not in sheet:
+        return None
+    prefix = sheet.split(domain.sheet_keyword, 1)[0].strip()
+    return domain.column("业务类型").forms.get(prefix, prefix) or None
+
+
+def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTable]) -> None:
+    headers = {normalise_header(h) for t in tables for h in t.headers if h}
+    looks = looks_like(headers, source.sheet_names)
+    if domain.name in looks or (not looks and not domain.is_ledger):
+        return  # a file that looks like nothing at all is told its missing columns instead
+    if domain.is_ledger:
+        proof = f"a {domain.date_column} column or a sheet whose name holds {domain.sheet_keyword}"
+    else:
+        proof = "the columns 期末资产规模 and 供款"
+    raise InvalidInput(
+        f"{path} does not look like a {domain.name} file"
+        + (f": it looks like {' / '.join(looks)}" if looks else ""),
+        detail=f"A {domain.name} file has {proof}. Sheets: {', '.join(source.sheet_names) or '(CSV)'}; "
+               f"columns: {', '.join(sorted(headers)) or '(none)'}",
+        hint=(f"Load it with --domain {looks[0]}" if looks else "Check that this is the right file")
+             + "; nothing was loaded.",
     )
 
 
-def execute_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan) -> LoadResult:
-    """Replace the file's months in the target table (COPY) and add missing customers and plans.
-    Everything happens in the caller's transaction: it commits all of it, or nothing."""
+def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems) -> dict[str, int]:
+    """target column → the sheet's column index; two headers for one target are a problem."""
+    positions: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        if not header:
+            continue
+        normal = normalise_header(header)
+        column = next((c for c in domain.columns if normal in {normalise_header(a) for a in c.headers}), None)
+        if column is None:
+            continue
+        if column.target in positions:
+            problems.add(f"{where}: columns {table.headers[positions[column.target]]!r} (column "
+                         f"{positions[column.target] + 1}) and {header!r} (column {index + 1}) both feed "
+                         f"{column.target}")
+        else:
+            positions[column.target] = index
+    return positions
+
+
+def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_source: str = "--period") -> ParsedFile:
+    """Read and validate the whole file; any problem rejects it with every row and column named.
+
+    `period` (any date of the month) is the month the file must hold: --period, or the month
+    folder it was delivered in (`month_source` says which, for the messages)."""
+    source = Source(path)
+    sha256, size = file_digest(path)
+    tables = [source.read(sheet) for sheet in _sheets_to_read(domain, source)]
+    _check_domain(domain, path, source, tables)
+    several = len(tables) > 1
+    structure = _Problems()
+    layouts = []
+    for table in tables:
+        where = f"{path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
+        positions = _positions(domain, table, where, structure)
+        sheet_line = _sheet_line(domain, table.sheet)
+        missing = [c.headers[0] for c in domain.columns if c.required and c.target not in positions
+                   and not (c.target == "业务类型" and sheet_line)]
+        if missing:
+            raise InvalidInput(
+                f"{where} is missing required column(s): {', '.join(missing)}",
+                detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}",
+                hint=(f"Is this a {domain.name} file? An .xlsx is read from sheet "
+                      + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
+                      + ", else its first sheet; the header must be in row 1."),
+            )
+        layouts.append((table, where, positions, sheet_line))
+    structure.raise_if_any(str(path), "Keep one of each pair of columns (header variants count as the same "
+                                      "column) and load the file again.")
+    if not any(t.rows for t in tables):
+        raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
+
+    targets = {t for _, _, positions, line in layouts for t in positions} | {
+        "业务类型" for *_, line in layouts if line}
+    columns = [c.target for c in domain.columns if c.target in targets]
+    slot = {target: i + 1 for i, target in enumerate(columns)}
+    month_slot = slot[domain.month_column]
+    problems = _Problems()
+    rows: list[list[Any]] = []
+    refs: list[str] = []
+    ignored: list[str] = []
+    total = sum(len(t.rows) for t in tables)
+    with progress(f"Validating {path.name}", total) as advance:
+        for table, _where, positions, sheet_line in layouts:
+            ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
+            parsers = [(slot[c.target], positions[c.target], PARSERS[c.kind], c.not_null, c.forms or None,
+                        table.headers[positions[c.target]]) for c in domain.columns if c.target in positions]
+            line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
+            prefix = f"sheet {table.sheet!r} row" if several else "row"
+            for number, raw in zip(table.row_numbers, table.rows):
+                record: list[Any] = [None] * (len(columns) + 1)
+                record[0] = len(rows) + 1
+                for target_slot, index, parse, not_null, forms, header in parsers:
+                    cell = raw[index]
+                    try:
+                        value = parse(cell)
+                    except ValueError as exc:
+                        problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
+                        continue
+                    if value is None and not_null:
+                        problems.add(f"{prefix} {number}, column {header}: "
+                                     + ("empty" if cell is None or cell == "" else f"{cell!r} is not a value"))
+                    elif forms and value in forms:
+                        value = forms[value]
+                    record[target_slot] = value
+                if line_slot is not None:
+                    record[line_slot] = sheet_line
+                rows.append(record)
+                refs.append(f"{prefix} {number}")
+            advance(len(table.rows))
+    problems.raise_if_any(str(path), "Fix these cells and load the file again. A required measure (期末资产规模, "
+                                     "供款) must hold a number in every row; write 0 where the value is zero.")
+
+    months = Counter(r[month_slot] for r in rows)
+    _check_months(domain, path, rows, refs, month_slot, months, period, month_source)
+    return ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
+                      rows=rows, months=dict(sorted(months.items())), ignored_headers=ignored,
+                      sha256=sha256, bytes=size)
+
+
+def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int,
+                  months: Counter, period: date | None, month_source: str) -> None:
+    """A 规模明细 file is one month: `period`'s, else the single month its rows carry. A ledger
+    given --period must hold only that month."""
+    expected = period.replace(day=1) if period else None
+    if expected is None and (domain.is_ledger or len(months) == 1):
+        return
+    if expected is not None and set(months) == {expected}:
+        return
+    if expected is not None:
+        stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot] != expected]
+        listed = "\n".join(f"{ref}, column {domain.month_column}: {m:%Y-%m} is not {expected:%Y-%m}"
+                           for ref, m in stray[:MAX_LISTED_ERRORS])
+        more = f"\n… and {len(stray) - MAX_LISTED_ERRORS} more" if len(stray) > MAX_LISTED_ERRORS else ""
+        raise InvalidInput(
+            f"{path}: {len(stray)} row(s) are not of {expected:%Y-%m} ({month_source}); nothing was loaded",
+            detail=listed + more,
+            hint=f"A {domain.name} file holds one month. Remove the stray rows or correct their "
+                 f"{domain.month_column}, or check {month_source}.")
+    first_rows: dict[date, list[str]] = {}
+    for ref, r in zip(refs, rows):
+        first_rows.setdefault(r[month_slot], [])
+        if len(first_rows[r[month_slot]]) < 3:
+            first_rows[r[month_slot]].append(ref)
+    detail = "\n".join(f"{m:%Y-%m}: {n:,} row(s), e.g. {', '.join(first_rows[m])}" for m, n in sorted(months.items()))
+    raise InvalidInput(
+        f"{path} holds {len(months)} months; a {domain.name} file holds one, so nothing was loaded",
+        detail=detail,
+        hint=f"Remove the rows of the wrong month(s) (check {domain.month_column}), or pass --period YYYYMM to "
+             "name the file's month.")
+
+
+# --- the staging table and the plan -------------------------------------------------------------
+
+def _stage_columns(domain: Domain) -> list[str]:
+    return [c.target for c in domain.columns] + [d for d in DERIVED if domain.column(d) is None]
+
+
+def stage(conn: psycopg.Connection, parsed: ParsedFile) -> None:
+    """COPY the rows into pg_temp.wdh_etl_stage (dropped at the end of the transaction) and resolve
+    产品线代码 from 业务类型 and 机构代码 from the branch name (unknown → G00) there, in SQL."""
     domain = parsed.domain
-    delete = sql.SQL("DELETE FROM {table} WHERE {month} = ANY(%s)").format(
-        table=domain.table, month=sql.Identifier(domain.month_column))
-    copy_sql = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
-        table=domain.table, columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
+    conn.execute(sql.SQL("CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
+                         "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
+                         "FROM {table} WITH NO DATA").format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, _stage_columns(domain))), table=domain.table))
+    copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
+    with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", len(parsed.rows)) as advance:
+        with cur.copy(copy_sql) as copy:
+            for row in parsed.rows:
+                copy.write_row(row)
+        advance(len(parsed.rows))
+    conn.execute("ANALYZE pg_temp.wdh_etl_stage")
+    conn.execute(RESOLVE_CODES)
+
+
+RESOLVE_CODES = """
+UPDATE pg_temp.wdh_etl_stage AS s
+SET "产品线代码" = (SELECT min(p."产品线代码") FROM mapping."产品线" AS p WHERE p."产品线" = s."业务类型"),
+    "机构代码" = coalesce(s."机构代码",
+                          (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"),
+                          'G00'),
+    branch_unknown = s."机构代码" IS NULL AND s."机构名称" IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称")
+"""
+
+# The months a load replaces: a 规模明细 file its month; a ledger, for each year it covers, January
+# through the latest month it carries (a corrected ledger removes what it no longer lists).
+REPLACED_MONTHS = """
+SELECT m::date
+FROM (SELECT date_trunc('year', {month}) AS first, max({month}) AS last
+      FROM pg_temp.wdh_etl_stage GROUP BY 1) AS y,
+     generate_series(CASE WHEN %(ledger)s THEN y.first ELSE y.last END, y.last, interval '1 month') AS m
+ORDER BY 1
+"""
+COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
+NEW_CUSTOMERS = """
+SELECT DISTINCT ON (s.company_id) s.company_id, coalesce({names}) AS name
+FROM pg_temp.wdh_etl_stage AS s
+WHERE s.company_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)
+ORDER BY s.company_id, coalesce({names}) IS NULL, s.source_row
+"""
+FILE_PLANS = """
+SELECT DISTINCT ON (s.{plan}) s.{plan} AS code, {plan_name} AS name,
+       CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type
+FROM pg_temp.wdh_etl_stage AS s
+WHERE s.{plan} IS NOT NULL
+ORDER BY s.{plan}, s.source_row
+"""
+UNKNOWN_BRANCHES = """
+SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown GROUP BY 1 ORDER BY 2 DESC, 1
+"""
+UNUSABLE = """
+SELECT reason, count(*), sum(aum)
+FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id'
+                  WHEN s."业务类型" IS NULL THEN 'no 业务类型'
+                  WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is not a product line in mapping.产品线',
+                                                         s."业务类型")
+             END AS reason, {aum} AS aum
+      FROM pg_temp.wdh_etl_stage AS s) AS u
+WHERE reason IS NOT NULL
+GROUP BY reason ORDER BY reason
+"""
+
+
+def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
+    """What an apply would do, read from the staged rows (call `stage` first). Writes nothing."""
+    domain = parsed.domain
+    month = sql.Identifier(domain.month_column)
+    replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month),
+                                           {"ledger": domain.is_ledger})]
+    existing = dict(conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table),
+                                 {"months": replaced}).fetchall())
+    names = sql.SQL("s.{}").format(sql.Identifier("客户名称")) if not domain.is_ledger else sql.SQL(
+        's."客户名称", s."上报客户名称"')
+    new_customers = conn.execute(sql.SQL(NEW_CUSTOMERS).format(names=names)).fetchall()
+    plan_name = sql.SQL("s.{}").format(sql.Identifier(domain.plan_name_column)) if domain.plan_name_column \
+        else sql.SQL("NULL::text")
+    file_plans = conn.execute(sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column),
+                                                         plan_name=plan_name)).fetchall()
+    known = {p for (p,) in conn.execute('SELECT "年金计划号" FROM mapping."年金计划" WHERE "年金计划号" = ANY(%s)',
+                                         ([p for p, _, _ in file_plans],))}
+    unusable = [] if domain.is_ledger else [
+        (reason, rows, aum) for reason, rows, aum in conn.execute(
+            sql.SQL(UNUSABLE).format(aum=sql.SQL('s."期末资产规模"')))]
+    return LoadPlan(
+        rows_per_month=parsed.months,
+        rows_to_delete={m: existing.get(m, 0) for m in replaced},
+        new_customers=[(c, n) for c, n in new_customers],
+        new_plans=[(p, n) for p, n, _ in file_plans if p not in known],
+        unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
+        unusable=unusable,
+    )
+
+
+# --- checks against what is loaded ---------------------------------------------------------------
+
+LOADED_MONTHS = """
+WITH RECURSIVE m AS (
+    (SELECT "月度" FROM business."规模明细" ORDER BY 1 LIMIT 1)
+    UNION ALL
+    SELECT (SELECT s."月度" FROM business."规模明细" AS s WHERE s."月度" > m."月度" ORDER BY 1 LIMIT 1)
+    FROM m WHERE m."月度" IS NOT NULL
+)
+SELECT "月度" FROM m WHERE "月度" IS NOT NULL
+"""
+
+
+def loaded_months(conn: psycopg.Connection) -> set[date]:
+    """The months business.规模明细 holds (one index probe per month)."""
+    return {m for (m,) in conn.execute(LOADED_MONTHS)}
+
+
+def missing_between(loaded: set[date], month: date) -> list[date]:
+    """The months a load of `month` would leave unloaded between it and the loaded ones."""
+    if not loaded or month in loaded:
+        return []
+    if month > max(loaded):
+        return month_span(max(loaded), month)[1:-1]
+    if month < min(loaded):
+        return month_span(month, min(loaded))[1:-1]
+    return []
+
+
+def check_gap(domain: Domain, path: Path, month: date, loaded: set[date]) -> None:
+    missing = missing_between(loaded, month)
+    if not missing:
+        return
+    span = f"{missing[0]:%Y-%m}" if len(missing) == 1 else f"{missing[0]:%Y-%m} … {missing[-1]:%Y-%m}"
+    side = "after the latest" if month > max(loaded) else "before the earliest"
+    raise InvalidInput(
+        f"{path}: loading {month:%Y-%m} would leave a hole {side} loaded month: "
+        f"{span} ({len(missing)} month(s)) not loaded; nothing was loaded",
+        detail=f"{domain.qualified} holds {min(loaded):%Y-%m} … {max(loaded):%Y-%m}.",
+        hint="Check the file's 月度 (a typo?), or load the missing months first; pass --allow-gap if the hole "
+             "is intended.")
+
+
+def check_strict(path: Path, plan: LoadPlan) -> None:
+    if not plan.unusable:
+        return
+    rows = sum(n for _, n, _ in plan.unusable)
+    raise InvalidInput(
+        f"{path}: {rows:,} row(s) cannot form a contract and --strict rejects them; nothing was loaded",
+        detail="\n".join(f"{reason}: {n:,} row(s), AUM {aum or 0:,.2f}" for reason, n, aum in plan.unusable),
+        hint="Fill in company_id / 业务类型 (or add the product line to mapping.产品线), or load without --strict.")
+
+
+# --- applying -------------------------------------------------------------------------------------
+
+LOCK = """
+SELECT current_setting('lock_timeout') AS previous,
+       set_config('lock_timeout', (round(s.lock_timeout_seconds * 1000))::bigint::text, true),
+       s.lock_timeout_seconds
+FROM customer.mdm_settings AS s
+"""
+
+
+def lock_target(conn: psycopg.Connection, domain: Domain) -> None:
+    """Serialise loads into one table: a transaction-level advisory lock (743, table oid), waited
+    for at most customer.mdm_settings.lock_timeout_seconds."""
+    previous, _, seconds = conn.execute(LOCK).fetchone()
     try:
-        deleted = conn.execute(delete, (list(plan.rows_per_month),)).rowcount
-        with conn.cursor() as cur:
-            with progress(f"Loading {parsed.path.name}", len(parsed.records)) as advance, cur.copy(copy_sql) as copy:
-                for record in parsed.records:
-                    copy.write_row([record.get(c) for c in parsed.columns])
-                    advance()
-            cur.executemany('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) '
-                            "ON CONFLICT (company_id) DO NOTHING", [(c, n or c) for c, n in plan.new_customers])
-            # New plans are added; a known plan only gets a name or type it lacks.
-            cur.executemany('INSERT INTO mapping."年金计划" AS p ("年金计划号", "计划全称", "计划类型") '
-                            'VALUES (%s, %s, %s) ON CONFLICT ("年金计划号") DO UPDATE '
-                            'SET "计划全称" = coalesce(p."计划全称", excluded."计划全称"), '
-                            '    "计划类型" = coalesce(p."计划类型", excluded."计划类型"), updated_at = now() '
-                            'WHERE (p."计划全称" IS NULL AND excluded."计划全称" IS NOT NULL) '
-                            '   OR (p."计划类型" IS NULL AND excluded."计划类型" IS NOT NULL)', plan.file_plans)
-    except psycopg.Error as exc:
-        raise translate(exc) from None
-    return LoadResult(domain=domain.name, months=list(plan.rows_per_month), rows_inserted=len(parsed.records),
-                      rows_deleted=deleted, customers_added=len(plan.new_customers), plans_added=len(plan.new_plans))
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s::regclass::oid::integer)",
+                     (ETL_LOCK_CLASS, domain.table.as_string(conn)))
+    except psycopg.errors.LockNotAvailable:
+        raise LockTimeout(
+            f"Another load into {domain.qualified} held its lock for more than {seconds} s; gave up waiting",
+            detail=f"Advisory lock ({ETL_LOCK_CLASS}, oid of {domain.qualified}); see pg_locks / pg_stat_activity.",
+            hint="Wait for the other load to finish and run the command again (files it loaded are then "
+                 "reported as already loaded), or raise customer.mdm_settings.lock_timeout_seconds.",
+            sqlstate="55P03") from None
+    conn.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
+
+
+ADD_CUSTOMERS = """
+INSERT INTO customer."年金客户" (company_id, "客户名称")
+SELECT company_id, coalesce(name, company_id) FROM ({new_customers}) AS n
+ON CONFLICT (company_id) DO NOTHING
+"""
+# New plans are added; a known plan only gets a name or type it lacks.
+ADD_PLANS = """
+INSERT INTO mapping."年金计划" AS p ("年金计划号", "计划全称", "计划类型")
+SELECT code, name, plan_type FROM ({file_plans}) AS f
+ON CONFLICT ("年金计划号") DO UPDATE
+SET "计划全称" = coalesce(p."计划全称", excluded."计划全称"),
+    "计划类型" = coalesce(p."计划类型", excluded."计划类型"), updated_at = now()
+WHERE (p."计划全称" IS NULL AND excluded."计划全称" IS NOT NULL)
+   OR (p."计划类型" IS NULL AND excluded."计划类型" IS NOT NULL)
+"""
+RECORD_LOAD = """
+INSERT INTO business.etl_load_log (domain, path, sha256, bytes, months, rows_loaded, rows_replaced, os_user)
+VALUES (%(domain)s, %(path)s, %(sha256)s, %(bytes)s, %(months)s, %(rows_loaded)s, %(rows_replaced)s, %(os_user)s)
+"""
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan) -> LoadResult:
+    """Replace the planned months in the target from the stage, add missing customers and plans,
+    and record the load. Everything happens in the caller's transaction: it commits all of it, or
+    nothing. The caller holds the table's lock (`lock_target`) and has staged the file."""
+    domain = parsed.domain
+    month = sql.Identifier(domain.month_column)
+    replaced = list(plan.rows_to_delete)
+    deleted = conn.execute(sql.SQL("DELETE FROM {table} WHERE {month} = ANY(%s)").format(
+        table=domain.table, month=month), (replaced,)).rowcount
+    columns = sql.SQL(", ").join(map(sql.Identifier, parsed.columns + [d for d in DERIVED if d not in parsed.columns]))
+    inserted = conn.execute(sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM pg_temp.wdh_etl_stage "
+                                    "ORDER BY source_row").format(table=domain.table, columns=columns)).rowcount
+    names = sql.SQL("s.{}").format(sql.Identifier("客户名称")) if not domain.is_ledger else sql.SQL(
+        's."客户名称", s."上报客户名称"')
+    customers = conn.execute(sql.SQL(ADD_CUSTOMERS).format(
+        new_customers=sql.SQL(NEW_CUSTOMERS).format(names=names))).rowcount
+    plan_name = sql.SQL("s.{}").format(sql.Identifier(domain.plan_name_column)) if domain.plan_name_column \
+        else sql.SQL("NULL::text")
+    conn.execute(sql.SQL(ADD_PLANS).format(file_plans=sql.SQL(FILE_PLANS).format(
+        plan=sql.Identifier(domain.plan_column), plan_name=plan_name)))
+    conn.execute(RECORD_LOAD, {"domain": domain.name, "path": str(parsed.path.resolve()), "sha256": parsed.sha256,
+                               "bytes": parsed.bytes, "months": replaced, "rows_loaded": inserted,
+                               "rows_replaced": deleted, "os_user": _os_user()})
+    return LoadResult(domain=domain.name, path=parsed.path, months=replaced, rows_inserted=inserted,
+                      rows_deleted=deleted, customers_added=customers, plans_added=len(plan.new_plans))
+

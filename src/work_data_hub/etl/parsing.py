@@ -7,9 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from work_data_hub.etl.domains import BOOL, DATE, MONTH, NUMBER, RATE, TEXT
+from work_data_hub.etl.domains import BOOL, DATE, ID, MONTH, NUMBER, RATE, TEXT
 
-_BLANKS = {"", "-", "—", "--", "null", "NULL", "None", "nan", "NaN"}
+_BLANKS = {"", "-", "—", "--", "null", "NULL", "Null", "None", "nan", "NaN", "NAN"}
+# What Excel shows for a formula that failed; a cell holding one is never data.
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
+                "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
+_DECIMAL_ID = re.compile(r"^[+-]?\d+\.\d*$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_ID_FLOAT_LIMIT = 10**15  # a double holds every integer below this exactly
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})$"),  # 202601
     re.compile(r"^(\d{4})[-/.](\d{1,2})$"),  # 2026-01, 2026/1
@@ -34,7 +41,25 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores codes typed as numbers as floats
     text = str(value).strip()
-    return None if text in _BLANKS else text
+    if text in _BLANKS:
+        return None
+    if text in EXCEL_ERRORS:
+        raise ValueError("an Excel error value (fix the formula or type the value)")
+    return text
+
+
+def parse_id(value: Any) -> str | None:
+    """A code (company_id, 计划代码, 年金计划号): text or a whole number; never what Excel made of a
+    long number (6.00000002E+08, 600000002.5)."""
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= _ID_FLOAT_LIMIT:
+            raise ValueError("a number Excel rounded, not a code (format the column as text and export again)")
+        return str(int(value))
+    text = _text(value)
+    if text is not None and (_SCIENTIFIC.match(text) or _DECIMAL_ID.match(text)):
+        raise ValueError("a number in scientific or decimal notation, not a code "
+                         "(Excel mangled it: format the column as text and export again)")
+    return text
 
 
 def _excel_serial(value: Any) -> date | None:
@@ -90,13 +115,19 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, (int, Decimal)):
         return Decimal(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a number")
         return Decimal(repr(value))
     text = _text(value)
     if text is None:
         return None
-    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
+    cleaned = text.replace("，", ",").replace(" ", "")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]  # accounting negative
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise ValueError("not a number (its commas are not thousands separators)")
+        cleaned = cleaned.replace(",", "")
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
@@ -139,5 +170,5 @@ def parse_bool(value: Any) -> bool | None:
     raise ValueError("not yes/no (use 是/否)")
 
 
-PARSERS = {TEXT: _text, MONTH: parse_month, DATE: parse_date, NUMBER: parse_number, RATE: parse_rate,
+PARSERS = {TEXT: _text, ID: parse_id, MONTH: parse_month, DATE: parse_date, NUMBER: parse_number, RATE: parse_rate,
            BOOL: parse_bool}

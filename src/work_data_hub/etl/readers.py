@@ -1,13 +1,27 @@
-"""Read an .xlsx sheet or a UTF-8 .csv into header + rows, keeping the file's row numbers."""
+"""Read a delivery into header + rows per sheet, keeping the file's row numbers.
+
+The format is detected from the content, not the extension: a ZIP is an .xlsx workbook, an OLE2
+compound file an .xls workbook (both through calamine), anything else text (CSV) whose encoding
+is detected too: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (which covers GBK).
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from work_data_hub.errors import InvalidInput
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+TEXT_SUFFIXES = (".csv",)
+_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 @dataclass(frozen=True)
@@ -29,50 +43,127 @@ def _table(path: Path, sheet: str | None, records: list[list[Any]]) -> RawTable:
         raise InvalidInput(f"{where} is empty: no header row",
                            hint="Export the data with its header row and load the file again.")
     headers = ["" if h is None else str(h).strip() for h in records[0]]
+    width = len(headers)
     rows, numbers = [], []
     for index, record in enumerate(records[1:], start=2):
         if all(_is_blank(v) for v in record):
             continue
-        record = list(record) + [None] * (len(headers) - len(record))
-        rows.append(record[: len(headers)])
+        if len(record) != width:
+            record = (list(record) + [None] * width)[:width]
+        rows.append(record)
         numbers.append(index)
     return RawTable(path=path, sheet=sheet, headers=headers, rows=rows, row_numbers=numbers)
 
 
-def read_xlsx(path: Path, preferred_sheet: str) -> RawTable:
-    from python_calamine import CalamineWorkbook
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
 
+
+def _xlsx_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet holding an Excel error (#N/A, #DIV/0!, …): calamine reads them as
+    empty, so they are found in the sheet's XML. Cheap when there are none (one substring test)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for unreadable files
-        raise InvalidInput(f"Cannot read {path} as an Excel workbook: {exc}",
-                           hint="Check that the file is a valid .xlsx (save it again from Excel).") from None
-    names = workbook.sheet_names
-    if not names:
-        raise InvalidInput(f"{path} has no sheets", hint="Export the data to a sheet and load the file again.")
-    sheet = preferred_sheet if preferred_sheet in names else names[0]
-    records = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return _table(path, sheet, [list(r) for r in records])
+        with zipfile.ZipFile(path) as z:
+            workbook = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rel_id = next(s.get(f"{{{ns['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", ns)
+                          if s.get("name") == sheet)
+            target = next(r.get("Target") for r in rels.iterfind("p:Relationship", ns) if r.get("Id") == rel_id)
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            data = z.read(part)
+    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    if b't="e"' not in data:
+        return {}
+    errors = {}
+    for cell in ElementTree.fromstring(data).iterfind(".//m:c[@t='e']", ns):
+        match = _CELL_REF.fullmatch(cell.get("r", ""))
+        value = cell.find("m:v", ns)
+        if match and value is not None:
+            errors[(int(match.group(2)) - 1, _column_index(match.group(1)))] = value.text or "#ERROR"
+    return errors
 
 
-def read_csv(path: Path) -> RawTable:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            records = [list(r) for r in csv.reader(f)]
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded)",
-                           hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8'), or load the .xlsx instead.") from None
-    return _table(path, None, records)
+class Source:
+    """An opened delivery: its sheet names (none for text) and a reader per sheet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind = _detect(path)
+        self.sheet_names: list[str] = []
+        self._workbook = None
+        if self.kind in ("xlsx", "xls"):
+            from python_calamine import CalamineWorkbook
+
+            try:
+                with open(path, "rb") as f:
+                    self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
+            except Exception as exc:  # calamine raises its own error types for unreadable files
+                raise InvalidInput(f"Cannot read {path} as an Excel workbook: {exc}",
+                                   hint="Check that the file is a valid workbook (save it again from Excel).") from None
+            self.sheet_names = list(self._workbook.sheet_names)
+            if not self.sheet_names:
+                raise InvalidInput(f"{path} has no sheets", hint="Export the data to a sheet and load the file again.")
+
+    def read(self, sheet: str | None = None) -> RawTable:
+        if self._workbook is None:
+            return _read_text(self.path)
+        records = [list(r) for r in self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
+        if self.kind == "xlsx":
+            for (row, col), error in _xlsx_error_cells(self.path, sheet).items():
+                if row < len(records) and col < len(records[row]):
+                    records[row][col] = error
+        return _table(self.path, sheet, records)
 
 
-def read_table(path: Path, preferred_sheet: str) -> RawTable:
-    """An .xlsx (sheet `preferred_sheet`, else the first) or a UTF-8 .csv."""
+def _detect(path: Path) -> str:
     if not path.is_file():
         raise InvalidInput(f"File not found: {path}", hint="Check the --file path.")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, preferred_sheet)
-    if suffix == ".csv":
-        return read_csv(path)
-    raise InvalidInput(f"Unsupported file type {suffix or '(none)'}: {path}",
-                       hint="Load an .xlsx workbook or a UTF-8 .csv file.")
+    if suffix not in WORKBOOK_SUFFIXES + TEXT_SUFFIXES:
+        raise InvalidInput(f"Unsupported file type {suffix or '(none)'}: {path}",
+                           hint="Load an .xlsx or .xls workbook or a .csv file.")
+    with open(path, "rb") as f:
+        magic = f.read(8)
+    if magic.startswith(_ZIP):
+        return "xlsx"
+    if magic == _OLE2:
+        return "xls"
+    if suffix in WORKBOOK_SUFFIXES:
+        raise InvalidInput(f"Cannot read {path} as an Excel workbook: it holds text, not a workbook",
+                           hint="Save it again from Excel as .xlsx, or, if it is a CSV export, name it .csv.")
+    return "csv"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is neither UTF-8, UTF-16 nor GB18030/GBK text (byte {exc.start} cannot be decoded)",
+                           hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8'), or load the .xlsx instead.") from None
+
+
+def _read_text(path: Path) -> RawTable:
+    try:
+        text = _decode(path, path.read_bytes())
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid text in the encoding its byte-order mark names ({exc.reason})",
+                           hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","  # Excel's 'Unicode Text' is tabbed
+    records = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return _table(path, None, records)

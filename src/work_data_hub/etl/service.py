@@ -1,0 +1,91 @@
+"""One file's load, start to end: validate it, then in one transaction lock the target, check the
+month against what is loaded, stage, plan and (with execute) apply and commit. Used by the CLI,
+the benchmarks and the tests; it prints nothing."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from work_data_hub.errors import database_errors
+from work_data_hub.etl.domains import Domain
+from work_data_hub.etl.inbox import Candidate, FileState, file_state
+from work_data_hub.etl.loader import (LoadPlan, LoadResult, ParsedFile, apply_load, check_gap, check_strict,
+                                      loaded_months, lock_target, parse_file, plan_load, stage)
+
+LOAD_HISTORY = """
+SELECT load_id, domain, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user
+FROM business.etl_load_log
+WHERE %(domain)s::text IS NULL OR domain = %(domain)s
+ORDER BY load_id DESC LIMIT %(limit)s
+"""
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    parsed: ParsedFile
+    plan: LoadPlan | None  # None when skipped
+    result: LoadResult | None  # None for a preview or a skip
+    skipped_as: FileState | None = None  # set when a concurrent run loaded the same content first
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    load_id: int
+    domain: str
+    path: str
+    sha256: str
+    bytes: int
+    months: list[date]
+    rows_loaded: int
+    rows_replaced: int
+    loaded_at: object
+    loaded_by: str
+    os_user: str | None
+
+
+def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: bool, period: date | None = None,
+              month_source: str = "--period", allow_gap: bool = False, strict: bool = False,
+              pending_months: frozenset[date] = frozenset(), candidate: Candidate | None = None,
+              force: bool = False) -> FileLoad:
+    """Validate `path`, then plan its load (and with `execute` apply and commit it) in one
+    transaction of `conn`. `pending_months` are months this command loads before this file (for
+    the gap check of a preview); `candidate` marks an inbox file, which is skipped when another
+    run loaded the same content while this one waited for the lock (unless `force`)."""
+    parsed = parse_file(domain, path, period, month_source=month_source)
+    with database_errors():
+        try:
+            if execute:
+                lock_target(conn, domain)
+                if candidate is not None and not force:
+                    state = file_state(conn, domain, candidate, parsed.sha256, parsed.bytes)
+                    if state.state == "loaded":
+                        conn.rollback()
+                        return FileLoad(parsed, None, None, skipped_as=state)
+            if not domain.is_ledger and not allow_gap:
+                for month in parsed.months:
+                    check_gap(domain, path, month, loaded_months(conn) | pending_months)
+            stage(conn, parsed)
+            plan = plan_load(conn, parsed)
+            if strict:
+                check_strict(path, plan)
+            if not execute:
+                conn.rollback()
+                return FileLoad(parsed, plan, None)
+            result = apply_load(conn, parsed, plan)
+            conn.commit()
+            return FileLoad(parsed, plan, result)
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()  # a lost connection has nothing to roll back: the server did it
+            raise
+
+
+def load_history(conn: psycopg.Connection, *, domain: str | None, limit: int) -> list[LoadRecord]:
+    with database_errors():
+        rows = conn.execute(LOAD_HISTORY, {"domain": domain, "limit": limit}).fetchall()
+    return [LoadRecord(*row) for row in rows]
