@@ -166,6 +166,60 @@ def write_csv(path: Path, headers: list[str], rows: Iterable[list]) -> int:
     return count
 
 
+LEDGER_BOOK_HEADERS = ["上报月份", "业务类型", "客户全称", "年金计划号", "company_id", "机构", "{date}", "计划规模",
+                       "年缴规模", "计划类型", "考核有效", "备注"]
+_SHORT_LINE = {"企年受托": "受托", "企年投资": "投资"}
+_SHORT_PLAN_TYPE = {"集合计划": "集合", "单一计划": "单一"}
+
+
+def write_ledger_book(path: Path, contracts: list[Contract], start: date, months: int) -> int:
+    """The ledger workbook 台账登记 as the business keeps it: a 中标 and a 流失 sheet per product line
+    (企年受托中标(空白), 企年受托流失(解约), …), short forms for 业务类型 and 计划类型, 客户全称 and 机构."""
+    workbook = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd"})
+    count = 0
+    for kind, sheet_kind, date_header in (("award", "中标(空白)", "中标日期"), ("loss", "流失(解约)", "流失日期")):
+        rows = ledger_rows(contracts, start, months, kind)
+        for line, _ in LINES:
+            sheet = workbook.add_worksheet(f"{line}{sheet_kind}")
+            sheet.write_row(0, 0, [h.format(date=date_header) for h in LEDGER_BOOK_HEADERS])
+            mine = [r for r in rows if r[1] == line]
+            for index, r in enumerate(mine, start=1):
+                sheet.write_row(index, 0, [r[0], _SHORT_LINE.get(line, line), r[2], r[4], r[5], r[6], r[8], r[9],
+                                           r[10], _SHORT_PLAN_TYPE.get(r[11], r[11]), r[12], r[13]])
+            count += len(mine)
+    workbook.close()
+    return count
+
+
+def generate_inbox(out: Path, *, customers: int, months: int, start: date, seed: int) -> dict[str, int]:
+    """The deliveries as the business files them in the inbox: YYYYMM/收集数据/数据采集/V1/YYYY年M月规模及收入数据.xlsx
+    for every month, a V2 correction of the middle month (its V1 had one customer's AUM typed ten
+    times too large), an Office lock file beside the latest month, and 台账登记.xlsx (both ledgers)
+    in the latest month's folder. Returns rows per file (relative path)."""
+    contracts = population(customers, months, seed)
+    written: dict[str, int] = {}
+    corrected = months // 2
+    for index in range(months):
+        month = month_at(start, index)
+        folder = out / f"{month:%Y%m}" / "收集数据" / "数据采集"
+        name = f"{month.year}年{month.month}月规模及收入数据.xlsx"
+        rows = list(performance_rows(contracts, start, index, seed))
+        versions = [("V1", rows)]
+        if index == corrected:
+            typo = [list(r) for r in rows]
+            typo[0][11] = round(typo[0][11] * 10, 2)
+            versions = [("V1", typo), ("V2", rows)]
+        for version, content in versions:
+            (folder / version).mkdir(parents=True, exist_ok=True)
+            path = folder / version / name
+            written[path.relative_to(out).as_posix()] = write_xlsx(path, "规模明细", PERFORMANCE_HEADERS, content)
+        if index == months - 1:
+            (folder / "V1" / f"~${name}").write_bytes(b"\x00lock")  # Excel's lock file: never a candidate
+    book = out / f"{month_at(start, months - 1):%Y%m}" / "收集数据" / "台账登记.xlsx"
+    written[book.relative_to(out).as_posix()] = write_ledger_book(book, contracts, start, months)
+    return written
+
+
 def generate(out: Path, *, customers: int, months: int, start: date, seed: int, fmt: str) -> dict[str, int]:
     """Write 规模明细_YYYYMM.<fmt> for every month, 当年中标.<fmt> and 当年流失.<fmt>; return rows per file."""
     out.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,7 @@ def init_command() -> None:
         if cluster.data_dir.parent != cluster.root:
             typer.echo(f"  (the '{local.SERVER_USER}' OS user cannot traverse this folder, so the data "
                        f"directory lives in its home; {cluster.config_file} points to it)")
-    typer.echo("Started the local server" if local.start(cluster) else "Local server already running")
+    _echo_start(local.start(cluster))
     if local.create_database(cluster):
         typer.echo(f"Created database {local.DATABASE}")
     url = cluster.url()
@@ -63,11 +63,19 @@ def init_command() -> None:
     _print_migrate(url)
 
 
+def _echo_start(outcome: str) -> None:
+    if outcome == "started":
+        typer.echo("Started the local server")
+    elif outcome == "running":
+        typer.echo("Local server already running")
+    else:
+        typer.echo(f"Local server {outcome}")
+
+
 @db_app.command("start")
 def start_command() -> None:
-    """Start the local server."""
-    cluster = local.cluster_here()
-    typer.echo("Started the local server" if local.start(cluster) else "Local server already running")
+    """Start the local server (and restart it when it is older than the binaries on disk)."""
+    _echo_start(local.start(local.cluster_here()))
 
 
 @db_app.command("stop")
@@ -84,8 +92,13 @@ def status_command() -> None:
     """Show the local cluster, the configured database and pending migrations."""
     cluster = local.cluster_here()
     if cluster.exists():
-        state = "running" if local.is_running(cluster) else "stopped"
-        typer.echo(f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, {state})")
+        running = local.is_running(cluster)
+        typer.echo(f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, "
+                   f"{'running' if running else 'stopped'})")
+        if running:
+            outcome = local.start(cluster)  # a server older than its binaries is restarted
+            if outcome.startswith("restarted"):
+                typer.echo(f"Local server {outcome}")
     else:
         typer.echo("Local cluster: none in this folder (`db init` creates one)")
     url = database_url()

@@ -35,6 +35,20 @@ def _preview(items: list[tuple], limit: int = 5) -> str:
     return f"{len(items)}" + (f" ({shown}{', …' if len(items) > limit else ''})" if items else "")
 
 
+def _print_warnings(plan: LoadPlan) -> None:
+    if plan.unknown_branches:
+        rows = sum(n for _, n in plan.unknown_branches)
+        typer.echo(f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
+                   f"{rows:,} row(s): " + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
+                   + (", …" if len(plan.unknown_branches) > 10 else ""))
+    if plan.unusable:
+        rows = sum(n for _, n, _ in plan.unusable)
+        aum = sum(a or 0 for _, _, a in plan.unusable)
+        typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
+        for reason, count, amount in plan.unusable:
+            typer.echo(f"      {reason}: {count:,} row(s), AUM {amount or 0:,.2f}")
+
+
 def _print_plan(plan: LoadPlan) -> None:
     typer.echo("  Plan:")
     inserts = plan.rows_per_month
@@ -49,17 +63,7 @@ def _print_plan(plan: LoadPlan) -> None:
                    f"delete {sum(plan.rows_to_delete.get(m, 0) for m in rest):,} rows")
     typer.echo(f"    New customers: {_preview(plan.new_customers)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
-    if plan.unknown_branches:
-        rows = sum(n for _, n in plan.unknown_branches)
-        typer.echo(f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
-                   f"{rows:,} row(s): " + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
-                   + (", …" if len(plan.unknown_branches) > 10 else ""))
-    if plan.unusable:
-        rows = sum(n for _, n, _ in plan.unusable)
-        aum = sum(a or 0 for _, _, a in plan.unusable)
-        typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
-        for reason, count, amount in plan.unusable:
-            typer.echo(f"      {reason}: {count:,} row(s), AUM {amount or 0:,.2f}")
+    _print_warnings(plan)
 
 
 def _months_text(months: list[date]) -> str:
@@ -251,10 +255,11 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
         return
     if parsed.ignored_headers:
         typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")
-    if outcome.plan is not None:
-        _print_plan(outcome.plan)
     if outcome.result is not None:
+        _print_warnings(outcome.plan)
         _print_loaded(spec, outcome.result)
+    elif outcome.plan is not None:
+        _print_plan(outcome.plan)
 
 
 @etl_app.command("history")

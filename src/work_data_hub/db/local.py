@@ -229,16 +229,40 @@ def initdb(cluster: LocalCluster) -> None:
     cluster.config_file.chmod(0o600)
 
 
-def start(cluster: LocalCluster) -> bool:
-    """Start the server; False when it was already running."""
+def binaries_version(bindir: Path | None = None) -> str:
+    """The version of the server binaries on disk, as `SHOW server_version` spells it
+    ("15.20 (Debian 15.20-0+deb12u1)")."""
+    out = subprocess.run([str((bindir or find_bindir()) / "pg_ctl"), "--version"], capture_output=True,
+                         text=True).stdout.strip()
+    return out.split("(PostgreSQL)", 1)[-1].strip()
+
+
+def server_version(cluster: LocalCluster) -> str | None:
+    """The version the running server was started from; None when it cannot be asked."""
+    try:
+        with psycopg.connect(cluster.url().replace(f"/{DATABASE}", "/postgres"), connect_timeout=5) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def start(cluster: LocalCluster) -> str:
+    """Start the server. Returns 'started', 'running', or 'restarted: <why>' when the running
+    server is older than the binaries on disk (an apt upgrade under a running server leaves it
+    unable to load plpgsql.so: only a restart mends that)."""
     if not cluster.exists():
         raise LocalClusterError(f"No local cluster in {cluster.root}",
                                 hint="Create it with `python -m work_data_hub.cli db init`.")
     if is_running(cluster):
-        return False
+        running, on_disk = server_version(cluster), binaries_version()
+        if running is None or running == on_disk:
+            return "running"
+        _run([str(find_bindir() / "pg_ctl"), "restart", "-w", "-t", "60", "-m", "fast", "-D", str(cluster.data_dir),
+              "-l", str(cluster.log_file)], "Restarting the local server", cluster.log_file)
+        return f"restarted: it ran PostgreSQL {running}, the binaries are now {on_disk}"
     _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
           "-l", str(cluster.log_file)], "Starting the local server", cluster.log_file)
-    return True
+    return "started"
 
 
 def stop(cluster: LocalCluster) -> bool:
