@@ -97,3 +97,29 @@ def test_init_in_a_folder_the_server_user_cannot_reach():
         shutil.rmtree(private, ignore_errors=True)
         if home and home != cluster.root:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_server_older_than_its_binaries_is_restarted(project_dir):
+    """An apt upgrade under a running server leaves it unable to load plpgsql.so; db start / status /
+    init notice that the binaries' version differs from the server's and restart it."""
+    assert run_cli("db", "init", cwd=project_dir).returncode == 0
+    bindir = local.find_bindir()
+    upgraded = project_dir / "upgraded-bin"
+    upgraded.mkdir()
+    for name in ("initdb", "postgres", "pg_config"):
+        (upgraded / name).symlink_to(bindir / name)
+    pg_ctl = upgraded / "pg_ctl"
+    pg_ctl.write_text(f'#!/bin/sh\n[ "$1" = "--version" ] && echo "pg_ctl (PostgreSQL) 99.1" && exit 0\n'
+                      f'exec {bindir / "pg_ctl"} "$@"\n', encoding="utf-8")
+    pg_ctl.chmod(0o755)
+    upgrade = {"WDH_PG_BINDIR": str(upgraded)}
+    cluster = local.cluster_here(project_dir)
+    pid_before = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
+    for command in (["db", "start"], ["db", "status"], ["db", "init"]):
+        result = run_cli(*command, cwd=project_dir, env=upgrade)
+        assert result.returncode == 0, result.stderr
+        assert "Local server restarted: it ran PostgreSQL 15" in result.stdout, result.stdout
+        assert "the binaries are now 99.1" in result.stdout
+    assert (cluster.data_dir / "postmaster.pid").read_text().split()[0] != pid_before
+    same = run_cli("db", "start", cwd=project_dir)
+    assert same.returncode == 0 and "already running" in same.stdout

@@ -14,8 +14,19 @@ import psycopg
 from work_data_hub.errors import database_errors
 from work_data_hub.etl.domains import Domain
 from work_data_hub.etl.inbox import Candidate, FileState, file_state
-from work_data_hub.etl.loader import (LoadPlan, LoadResult, ParsedFile, apply_load, check_gap, check_strict,
-                                      loaded_months, lock_target, parse_file, plan_load, stage)
+from work_data_hub.etl.loader import (
+    LoadPlan,
+    LoadResult,
+    ParsedFile,
+    apply_load,
+    check_gap,
+    check_strict,
+    loaded_months,
+    lock_target,
+    parse_file,
+    plan_load,
+    stage,
+)
 
 LOAD_HISTORY = """
 SELECT load_id, domain, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user

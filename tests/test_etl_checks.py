@@ -1,0 +1,260 @@
+"""A file is what it claims to be: its domain, its month, one column per target, every cell; the
+encodings and formats the business sends; the 台账登记 ledger workbook. Every refusal leaves the
+database unchanged (load ledger included)."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from conftest import run_cli
+from source import table_fingerprint
+from test_etl import HEADERS, perf_row
+from work_data_hub.sample_data import write_csv, write_xlsx
+
+LEDGER = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
+
+
+def etl(db_url, path: Path, *args: str, domain: str = "annuity_performance"):
+    return run_cli("etl", "--domain", domain, "--file", str(path), *args, cwd=path.parent, database_url=db_url)
+
+
+def refused(db_url, conn, path: Path, *args: str, domain: str = "annuity_performance") -> str:
+    """Run an --execute that must be refused; prove nothing changed; return stderr."""
+    before = table_fingerprint(conn)
+    result = etl(db_url, path, "--execute", *args, domain=domain)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    assert table_fingerprint(conn) == before
+    return result.stderr
+
+
+def loaded(db_url, path: Path, *args: str, domain: str = "annuity_performance") -> str:
+    result = etl(db_url, path, "--execute", "--no-post-hooks", *args, domain=domain)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+# --- domain ---------------------------------------------------------------------------------------
+
+def test_an_aum_file_is_not_a_ledger_and_a_loss_ledger_is_not_an_award_ledger(db_url, conn, tmp_path):
+    aum = tmp_path / "m.xlsx"
+    write_xlsx(aum, "规模明细", HEADERS, [perf_row()])
+    err = refused(db_url, conn, aum, domain="annual_award")
+    assert "does not look like a annual_award file: it looks like annuity_performance" in err
+    assert "--domain annuity_performance" in err
+    loss = tmp_path / "loss.xlsx"
+    write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "company_id", "流失日期"], [["202501", "企年受托", "C1", "2025-01-05"]])
+    assert "it looks like annual_loss" in refused(db_url, conn, loss, domain="annual_award")
+    ledger = tmp_path / "award.xlsx"
+    write_xlsx(ledger, "当年中标", LEDGER, [["202501", "企年受托", "C1公司", "P1", "C1", "2025-01-05"]])
+    assert "it looks like annual_award" in refused(db_url, conn, ledger)
+
+
+def test_two_columns_for_one_target_are_refused(db_url, conn, tmp_path):
+    twice = tmp_path / "twice.csv"
+    write_csv(twice, HEADERS + ["期末资产规模"], [perf_row() + [0]])
+    err = refused(db_url, conn, twice)
+    assert "columns '期末资产规模' (column 9) and '期末资产规模' (column 13) both feed 期末资产规模" in err
+    variants = tmp_path / "variants.csv"
+    write_csv(variants, HEADERS + ["机构名称"], [perf_row() + ["上海分公司"]])
+    assert "'机构' (column 12) and '机构名称' (column 13) both feed 机构名称" in refused(db_url, conn, variants)
+
+
+# --- months ---------------------------------------------------------------------------------------
+
+def test_a_stray_row_of_another_month_rejects_the_file(db_url, conn, tmp_path):
+    path = tmp_path / "m.xlsx"
+    write_xlsx(path, "规模明细", HEADERS, [perf_row("202501")] * 3 + [perf_row("202412")])
+    loaded(db_url, _single(tmp_path, "202412"))
+    err = refused(db_url, conn, path)
+    assert "holds 2 months; a annuity_performance file holds one" in err
+    assert "2024-12: 1 row(s), e.g. row 5" in err and "2025-01: 3 row(s)" in err
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # 2024-12 kept
+
+
+def _single(folder: Path, month: str) -> Path:
+    path = folder / f"single_{month}.xlsx"
+    write_xlsx(path, "规模明细", HEADERS, [perf_row(month)])
+    return path
+
+
+def test_a_month_that_leaves_a_hole_is_refused_unless_allowed(db_url, conn, tmp_path):
+    loaded(db_url, _single(tmp_path, "202501"))
+    loaded(db_url, _single(tmp_path, "202502"))
+    err = refused(db_url, conn, _single(tmp_path, "206212"))
+    assert "loading 2062-12 would leave a hole after the latest loaded month: 2025-03 … 2062-11 (453 month(s))" in err
+    assert "--allow-gap" in err
+    err = refused(db_url, conn, _single(tmp_path, "202410"))
+    assert "before the earliest loaded month: 2024-11 … 2024-12 (2 month(s))" in err
+    loaded(db_url, _single(tmp_path, "202412"))  # adjacent: no hole
+    out = loaded(db_url, _single(tmp_path, "202504"), "--allow-gap")
+    assert "✓ Loaded 1 rows" in out
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+def test_blank_and_error_values_in_required_measures_are_named(db_url, conn, tmp_path):
+    path = tmp_path / "m.csv"
+    bad = ["", "NaN", "null", "-", "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+    write_csv(path, HEADERS, [perf_row(aum=v) for v in bad] + [perf_row(contribution="nan")])
+    err = refused(db_url, conn, path)
+    assert "12 problem(s); nothing was loaded" in err
+    assert "row 2, column 期末资产规模: empty" in err
+    assert "row 3, column 期末资产规模: 'NaN' is not a value" in err
+    assert "row 5, column 期末资产规模: '-' is not a value" in err
+    assert "row 6, column 期末资产规模: '#N/A' is an Excel error value" in err
+    assert "row 12, column 期末资产规模: '#NULL!' is an Excel error value" in err
+    assert "row 13, column 供款: 'nan' is not a value" in err
+
+
+def test_excel_error_cells_in_a_workbook_are_named(db_url, conn, tmp_path):
+    """Excel stores a failed formula as a cell of type e; calamine reads it as empty."""
+    plain = tmp_path / "plain.xlsx"
+    write_xlsx(plain, "规模明细", HEADERS, [perf_row(), perf_row(aum=0)])
+    path = tmp_path / "errors.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="I3"><v>0</v></c>', b'<c r="I3" t="e"><v>#DIV/0!</v></c>')
+                assert b't="e"' in data
+            dst.writestr(item, data)
+    assert "row 3, column 期末资产规模: '#DIV/0!' is an Excel error value" in refused(db_url, conn, path)
+
+
+def test_ids_excel_mangled_and_numbers_with_wrong_separators_are_refused(db_url, conn, tmp_path):
+    path = tmp_path / "m.csv"
+    write_csv(path, HEADERS, [perf_row(company="6.00000002E+08"), perf_row(company="600000002.5"),
+                              perf_row(plan="1.2e5"), perf_row(aum="1,2,3"), perf_row(aum="12,34.5")])
+    err = refused(db_url, conn, path)
+    assert "row 2, column company_id: '6.00000002E+08' is a number in scientific or decimal notation" in err
+    assert "row 3, column company_id: '600000002.5' is a number" in err
+    assert "row 4, column 计划代码: '1.2e5' is a number" in err
+    assert "row 5, column 期末资产规模: '1,2,3' is not a number (its commas are not thousands separators)" in err
+    assert "row 6, column 期末资产规模: '12,34.5' is not a number" in err
+    workbook = tmp_path / "m.xlsx"
+    write_xlsx(workbook, "规模明细", HEADERS, [perf_row(company=600000002.5)])
+    assert "column company_id: 600000002.5 is a number Excel rounded" in refused(db_url, conn, workbook)
+    good = tmp_path / "good.csv"
+    write_csv(good, HEADERS, [perf_row(company=600000002, aum="1,234,567.5")])
+    loaded(db_url, good)
+    assert conn.execute('SELECT company_id, "期末资产规模" FROM business."规模明细"').fetchone() == (
+        "600000002", Decimal("1234567.5000"))
+
+
+def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db_url, conn, tmp_path):
+    conn.execute("INSERT INTO mapping.\"组织架构\" VALUES ('G01', '北京分公司')")
+    path = tmp_path / "m.xlsx"
+    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(branch="火星分公司", aum=7), perf_row(company=None, aum=40),
+                                           perf_row(line="未知业务", aum=2)])
+    result = etl(db_url, path)
+    assert result.returncode == 0, result.stderr
+    assert "Branch names not in mapping.组织架构 (mapped to G00): 1, 1 row(s): 火星分公司 (1)" in result.stdout
+    assert "Rows that cannot form a contract: 2, AUM 42.00" in result.stdout
+    assert "no company_id: 1 row(s), AUM 40.00" in result.stdout
+    err = refused(db_url, conn, path, "--strict")
+    assert "2 row(s) cannot form a contract and --strict rejects them" in err
+    loaded(db_url, path)
+    assert conn.execute('SELECT "机构代码" FROM business."规模明细" ORDER BY id').fetchall() == [
+        ("G01",), ("G00",), ("G01",), ("G01",)]
+
+
+# --- encodings and formats ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding, delimiter", [("utf-8-sig", ","), ("utf-8", ","), ("gb18030", ","),
+                                                 ("gbk", ","), ("utf-16", "\t"), ("utf-16", ",")])
+def test_csv_encodings_are_detected(db_url, conn, tmp_path, encoding, delimiter):
+    path = tmp_path / "m.csv"
+    lines = [HEADERS, perf_row(customer="中文客户（北京）")]
+    path.write_bytes("\r\n".join(delimiter.join(str(v) for v in line) for line in lines).encode(encoding))
+    loaded(db_url, path)
+    assert conn.execute('SELECT "客户名称", "业务类型" FROM business."规模明细"').fetchone() == ("中文客户（北京）", "企年受托")
+
+
+def test_xls_and_a_workbook_named_csv_are_read_as_workbooks(db_url, conn, tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("规模明细")
+    for r, row in enumerate([HEADERS, perf_row(), perf_row(company="C2")]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    xls = tmp_path / "m.xls"
+    book.save(str(xls))
+    assert "sheet 规模明细" in loaded(db_url, xls)
+    renamed = tmp_path / "renamed.csv"
+    write_xlsx(renamed, "规模明细", HEADERS, [perf_row("202502")])
+    loaded(db_url, renamed)
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (3,)
+    text = tmp_path / "text.xlsx"
+    text.write_text("月度,业务类型\n", encoding="utf-8")
+    assert "it holds text, not a workbook" in refused(db_url, conn, text)
+
+
+# --- the ledger workbook --------------------------------------------------------------------------
+
+BOOK = ["上报月份", "业务类型", "客户全称", "年金计划号", "company_id", "机构", "{date}", "计划类型", "考核有效"]
+
+
+def ledger_book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    workbook = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        date_header = "中标日期" if "中标" in name else "流失日期"
+        sheet.write_row(0, 0, [h.format(date=date_header) for h in BOOK])
+        for i, row in enumerate(rows, start=1):
+            sheet.write_row(i, 0, row)
+    workbook.close()
+    return path
+
+
+def test_ledger_workbook_feeds_both_ledgers_with_its_variants(db_url, conn, tmp_path):
+    book = ledger_book(tmp_path / "台账登记.xlsx", {
+        "企年受托中标(空白)": [["202501", "受托", "甲公司", "P1", "C1", "北京分公司", "2025-01-10", "单一", "是"],
+                              ["202502", "受托", "乙公司", "P2", "C2", "上海分公司", "2025-02-10", "集合", "是"]],
+        "企年投资中标(空白)": [["202502", "投管", "丙公司", "P3", "C3", "总部", "2025-02-11", "集合", "否"]],
+        "企年受托流失(解约)": [["202503", "受托", "丁公司", "P4", "C4", "总部", "2025-03-01", "单一", "是"]],
+        "说明": [],
+    })
+    out = loaded(db_url, book, domain="annual_award")
+    assert "sheet 企年受托中标(空白), 企年投资中标(空白)" in out and "3 rows" in out
+    assert conn.execute('SELECT "业务类型", "产品线代码", "上报客户名称", "机构名称", "计划类型", "考核有效" '
+                        'FROM customer."当年中标" ORDER BY id').fetchall() == [
+        ("企年受托", "PL202", "甲公司", "北京分公司", "单一计划", True),
+        ("企年受托", "PL202", "乙公司", "上海分公司", "集合计划", True),
+        ("企年投资", "PL201", "丙公司", "总部", "集合计划", False)]
+    loaded(db_url, book, domain="annual_loss")
+    assert conn.execute('SELECT company_id, "流失日期" FROM customer."当年流失"').fetchall() == [("C4", date(2025, 3, 1))]
+    assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'C3\'').fetchone() == ("丙公司",)
+
+
+def test_a_sheet_without_业务类型_takes_it_from_the_sheet_name(db_url, conn, tmp_path):
+    path = tmp_path / "台账登记.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("企年投资中标(空白)")
+    sheet.write_row(0, 0, ["上报月份", "客户全称", "company_id", "中标日期"])
+    sheet.write_row(1, 0, ["202501", "甲公司", "C1", "2025-01-10"])
+    workbook.close()
+    loaded(db_url, path, domain="annual_award")
+    assert conn.execute('SELECT "业务类型", "产品线代码" FROM customer."当年中标"').fetchone() == ("企年投资", "PL201")
+
+
+def test_a_corrected_ledger_removes_what_it_no_longer_lists(db_url, conn, tmp_path):
+    first = ledger_book(tmp_path / "v1.xlsx", {"企年受托中标(空白)": [
+        ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+        ["202503", "受托", "乙", "P2", "C2", "", "2025-03-10", "", "是"],
+        ["202412", "受托", "丙", "P3", "C3", "", "2024-12-10", "", "是"]]})
+    loaded(db_url, first, domain="annual_award")
+    corrected = ledger_book(tmp_path / "v2.xlsx", {"企年受托中标(空白)": [
+        ["202502", "受托", "甲", "P1", "C1", "", "2025-02-10", "", "是"]]})
+    out = loaded(db_url, corrected, domain="annual_award")
+    assert "replaced 1 rows of 2025-01, 2025-02" in out
+    # 2025-03 lies after the corrected file's latest month of 2025 and 2024 is not covered: both stay.
+    assert conn.execute('SELECT "上报月份", company_id FROM customer."当年中标" ORDER BY 1').fetchall() == [
+        (date(2024, 12, 1), "C3"), (date(2025, 2, 1), "C1"), (date(2025, 3, 1), "C2")]

@@ -1,0 +1,187 @@
+"""The inbox and the load ledger: the seed's `etl --domain D --execute` reads the deliveries as the
+business files them, loads only new or changed files, and records every load."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from conftest import run_cli
+from source import table_fingerprint
+from test_etl import HEADERS, perf_row
+from work_data_hub.sample_data import generate_inbox, write_xlsx
+
+SEED = ("etl", "--domain", "annuity_performance", "--execute")
+
+
+def deliver(inbox: Path, month: str, rows: list[list], *, version: str = "V1", name: str | None = None) -> Path:
+    """A 规模明细 delivery filed as the business does: YYYYMM/收集数据/数据采集/V<n>/…规模及收入数据.xlsx."""
+    folder = inbox / month / "收集数据" / "数据采集" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or f"{month[:4]}年{int(month[4:])}月规模及收入数据.xlsx")
+    write_xlsx(path, "规模明细", HEADERS, rows)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path, db_url) -> Path:
+    """A folder holding .wdh_env and data/inbox, as `db init` and the business leave it."""
+    (tmp_path / ".wdh_env").write_text(f"DATABASE_URL={db_url}\n", encoding="utf-8")
+    (tmp_path / "data" / "inbox").mkdir(parents=True)
+    return tmp_path
+
+
+def cli(project: Path, *args: str):
+    return run_cli(*args, cwd=project)
+
+
+def loads(conn) -> list[tuple]:
+    return conn.execute("SELECT domain, months, rows_loaded, rows_replaced, path FROM business.etl_load_log "
+                        "ORDER BY load_id").fetchall()
+
+
+def test_seed_command_loads_every_month_once_with_hooks_once(project, conn):
+    inbox = project / "data" / "inbox"
+    for month in ("202501", "202502", "202503"):
+        deliver(inbox, month, [perf_row(month), perf_row(month, company="C2", plan="P2")])
+    result = cli(project, *SEED)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("new ") == 3 and out.count("✓ Loaded 2 rows") == 3
+    assert out.count("Post-ETL hooks:") == 1
+    assert "✓ contract_status_sync: 3 period(s) 202501–202503" in out
+    assert [(m, n) for _, m, n, _, _ in loads(conn)] == [([m], 2) for m in (
+        date(2025, 1, 1), date(2025, 2, 1),
+        date(2025, 3, 1))]
+    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (3,)
+
+    # A second run over the unchanged inbox changes nothing.
+    before = table_fingerprint(conn)
+    again = cli(project, *SEED)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("  loaded ") == 3 and "Nothing new to load" in again.stdout
+    assert "Post-ETL hooks" not in again.stdout
+    assert table_fingerprint(conn) == before
+
+    # A corrected February arrives as V2: that month only is reloaded, and history replays.
+    deliver(inbox, "202502", [perf_row("202502", aum=0), perf_row("202502", company="C2", plan="P2")], version="V2")
+    third = cli(project, *SEED)
+    assert third.returncode == 0, third.stderr
+    assert "202502  changed" in third.stdout and third.stdout.count("✓ Loaded") == 1
+    assert "superseded by version V2" in third.stdout
+    last = loads(conn)[-1]
+    assert last[1] == [date(2025, 2, 1)] and last[3] == 2 and "/V2/" in last[4]
+    assert conn.execute("SELECT contract_status FROM customer.fct_customer_plan_monthly "
+                        "WHERE snapshot_month = '2025-02-28' AND company_id = 'C1'").fetchone() == ("停缴",)
+
+
+def test_preview_lists_every_file_with_its_state_and_writes_nothing(project, conn):
+    inbox = project / "data" / "inbox"
+    deliver(inbox, "202501", [perf_row("202501")])
+    assert cli(project, *SEED).returncode == 0
+    deliver(inbox, "202502", [perf_row("202502")])
+    deliver(inbox, "202501", [perf_row("202501", aum=7)], version="V2")
+    before = table_fingerprint(conn)
+    result = cli(project, "etl", "--domain", "annuity_performance")
+    assert result.returncode == 0, result.stderr
+    assert "202501  changed" in result.stdout and "202502  new" in result.stdout
+    assert "2025-01: insert 1 rows, delete 1 rows" in result.stdout
+    assert "2025-02: insert 1 rows, delete 0 rows" in result.stdout
+    assert "Preview only" in result.stdout
+    assert table_fingerprint(conn) == before
+
+
+def test_force_reloads_and_period_restricts(project, conn):
+    inbox = project / "data" / "inbox"
+    for month in ("202501", "202502"):
+        deliver(inbox, month, [perf_row(month)])
+    assert cli(project, *SEED).returncode == 0
+    result = cli(project, *SEED, "--force", "--period", "202502")
+    assert result.returncode == 0, result.stderr
+    assert "202501" not in result.stdout.split("Post-ETL")[0].replace("2025-01", "")
+    assert result.stdout.count("✓ Loaded 1 rows") == 1 and "replaced 1 rows of 2025-02" in result.stdout
+    assert len(loads(conn)) == 3
+
+
+def test_lock_files_replies_hidden_files_and_loose_files_are_not_candidates(project, conn):
+    inbox = project / "data" / "inbox"
+    real = deliver(inbox, "202501", [perf_row("202501")])
+    (real.parent / f"~${real.name}").write_bytes(b"\x00lock")
+    deliver(inbox, "202501", [perf_row("202501", aum=1)], name="2025年1月规模及收入数据(回复).xlsx")
+    deliver(inbox, "202501", [perf_row("202501", aum=2)], name=".2025年1月规模明细.xlsx")
+    write_xlsx(inbox / "规模明细_loose.xlsx", "规模明细", HEADERS, [perf_row("202503")])
+    result = cli(project, *SEED)
+    assert result.returncode == 0, result.stderr
+    assert "1 file(s)" in result.stdout and "not in a month folder" in result.stdout
+    assert conn.execute('SELECT "期末资产规模" FROM business."规模明细"').fetchall() == [(100,)]
+
+
+def test_two_candidates_for_one_month_are_refused_naming_both(project, conn):
+    inbox = project / "data" / "inbox"
+    deliver(inbox, "202501", [perf_row("202501")])
+    deliver(inbox, "202501", [perf_row("202501")], name="2025年1月规模明细.xlsx")
+    before = table_fingerprint(conn)
+    result = cli(project, *SEED)
+    assert result.returncode == 1
+    assert "Two annuity_performance files for 2025-01" in result.stderr
+    assert "2025年1月规模及收入数据.xlsx" in result.stderr and "2025年1月规模明细.xlsx" in result.stderr
+    assert "--file" in result.stderr and "Traceback" not in result.stderr
+    assert table_fingerprint(conn) == before
+
+
+def test_missing_or_empty_inbox_says_where_it_looked(project, conn, tmp_path):
+    result = cli(project, "etl", "--domain", "annual_award", "--execute")
+    assert result.returncode == 1 and "No annual_award delivery in" in result.stderr
+    elsewhere = tmp_path / "nowhere"
+    (project / ".wdh_env").write_text((project / ".wdh_env").read_text() + f"WDH_DATA_DIR={elsewhere}\n")
+    result = cli(project, *SEED)
+    assert result.returncode == 1 and f"The inbox {elsewhere} does not exist" in result.stderr
+    assert "WDH_DATA_DIR" in result.stderr
+
+
+def test_env_file_and_data_dir_found_from_a_parent_folder(project, conn):
+    (project / ".wdh_env").write_text((project / ".wdh_env").read_text() + "WDH_DATA_DIR=deliveries\n")
+    deliver(project / "deliveries", "202501", [perf_row("202501")])
+    sub = project / "work" / "today"
+    sub.mkdir(parents=True)
+    result = cli(sub, *SEED)
+    assert result.returncode == 0, result.stderr
+    assert f"deliveries in {project / 'deliveries'}" in result.stdout
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)
+
+
+def test_history_lists_the_ledger(project, conn):
+    inbox = project / "data" / "inbox"
+    deliver(inbox, "202501", [perf_row("202501"), perf_row("202501", company="C2")])
+    assert cli(project, *SEED).returncode == 0
+    result = cli(project, "etl", "history", "--json")
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)
+    assert entry["domain"] == "annuity_performance" and entry["months"] == ["2025-01-01"]
+    assert entry["rows_loaded"] == 2 and entry["rows_replaced"] == 0 and len(entry["sha256"]) == 64
+    assert entry["path"].endswith("2025年1月规模及收入数据.xlsx") and entry["loaded_by"]
+    table = cli(project, "etl", "history", "--domain", "annual_award")
+    assert table.returncode == 0 and "No loads recorded yet" in table.stdout
+
+
+def test_sample_inbox_loads_like_the_quickstart(project, conn):
+    inbox = project / "data" / "inbox"
+    written = generate_inbox(inbox, customers=15, months=3, start=date(2025, 11, 1), seed=3)
+    assert any("/V2/" in name for name in written) and any("台账登记" in name for name in written)
+    for domain in ("annual_award", "annual_loss", "annuity_performance"):
+        result = cli(project, "etl", "--domain", domain, "--execute")
+        assert result.returncode == 0, result.stderr
+    v2 = next(n for name, n in written.items() if "/V2/" in name)
+    corrected = conn.execute('SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2025-12-01\'').fetchone()[0]
+    assert corrected == v2
+    awards = conn.execute('SELECT count(*), count(*) FILTER (WHERE "业务类型" IN (\'企年受托\', \'企年投资\', '
+                          '\'职年受托\', \'职年投资\', \'其他\')), count(*) FILTER (WHERE "上报客户名称" IS NULL) '
+                          'FROM customer."当年中标"').fetchone()
+    assert awards[0] == awards[1] and awards[2] == 0
+    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (3,)
+    with psycopg.connect(conn.info.dsn) as other:
+        assert other.execute("SELECT count(*) FROM business.etl_load_log").fetchone() == (5,)
