@@ -46,7 +46,7 @@ def test_an_aum_file_is_not_a_ledger_and_a_loss_ledger_is_not_an_award_ledger(db
     aum = tmp_path / "m.xlsx"
     write_xlsx(aum, "规模明细", HEADERS, [perf_row()])
     err = refused(db_url, conn, aum, domain="annual_award")
-    assert "does not look like a annual_award file: it looks like annuity_performance" in err
+    assert "does not look like an annual_award file: it looks like annuity_performance" in err
     assert "--domain annuity_performance" in err
     loss = tmp_path / "loss.xlsx"
     write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "company_id", "流失日期"], [["202501", "企年受托", "C1", "2025-01-05"]])
@@ -73,7 +73,7 @@ def test_a_stray_row_of_another_month_rejects_the_file(db_url, conn, tmp_path):
     write_xlsx(path, "规模明细", HEADERS, [perf_row("202501")] * 3 + [perf_row("202412")])
     loaded(db_url, _single(tmp_path, "202412"))
     err = refused(db_url, conn, path)
-    assert "holds 2 months; a annuity_performance file holds one" in err
+    assert "holds 2 months; an annuity_performance file holds one" in err
     assert "2024-12: 1 row(s), e.g. row 5" in err and "2025-01: 3 row(s)" in err
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # 2024-12 kept
 

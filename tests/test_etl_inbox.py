@@ -185,3 +185,17 @@ def test_sample_inbox_loads_like_the_quickstart(project, conn):
     assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (3,)
     with psycopg.connect(conn.info.dsn) as other:
         assert other.execute("SELECT count(*) FROM business.etl_load_log").fetchone() == (5,)
+
+
+def test_a_refused_file_stops_the_run_after_the_committed_ones(project, conn):
+    inbox = project / "data" / "inbox"
+    deliver(inbox, "202501", [perf_row("202501")])
+    deliver(inbox, "202502", [perf_row("202502"), perf_row("202503")])  # a stray row of another month
+    deliver(inbox, "202503", [perf_row("202503")])
+    result = cli(project, *SEED)
+    assert result.returncode == 1
+    assert "1 row(s) are not of 2025-02 (its month folder)" in result.stderr
+    assert "nothing of this file was loaded. Committed before it: 1 file(s)" in result.stderr
+    assert "✓ contract_status_sync: 1 period(s) 202501" in result.stdout  # the hooks ran for what was committed
+    assert conn.execute('SELECT DISTINCT "月度" FROM business."规模明细"').fetchall() == [(date(2025, 1, 1),)]
+    assert [m for _, m, *_ in loads(conn)] == [[date(2025, 1, 1)]]

@@ -141,9 +141,9 @@ def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTa
     else:
         proof = "the columns 期末资产规模 and 供款"
     raise InvalidInput(
-        f"{path} does not look like a {domain.name} file"
+        f"{path} does not look like an {domain.name} file"
         + (f": it looks like {' / '.join(looks)}" if looks else ""),
-        detail=f"A {domain.name} file has {proof}. Sheets: {', '.join(source.sheet_names) or '(CSV)'}; "
+        detail=f"An {domain.name} file has {proof}. Sheets: {', '.join(source.sheet_names) or '(CSV)'}; "
                f"columns: {', '.join(sorted(headers)) or '(none)'}",
         hint=(f"Load it with --domain {looks[0]}" if looks else "Check that this is the right file")
              + "; nothing was loaded.",
@@ -191,7 +191,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
             raise InvalidInput(
                 f"{where} is missing required column(s): {', '.join(missing)}",
                 detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}",
-                hint=(f"Is this a {domain.name} file? An .xlsx is read from sheet "
+                hint=(f"Is this an {domain.name} file? An .xlsx is read from sheet "
                       + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
                       + ", else its first sheet; the header must be in row 1."),
             )
@@ -266,7 +266,7 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
         raise InvalidInput(
             f"{path}: {len(stray)} row(s) are not of {expected:%Y-%m} ({month_source}); nothing was loaded",
             detail=listed + more,
-            hint=f"A {domain.name} file holds one month. Remove the stray rows or correct their "
+            hint=f"An {domain.name} file holds one month. Remove the stray rows or correct their "
                  f"{domain.month_column}, or check {month_source}.")
     first_rows: dict[date, list[str]] = {}
     for ref, r in zip(refs, rows):
@@ -275,7 +275,7 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
             first_rows[r[month_slot]].append(ref)
     detail = "\n".join(f"{m:%Y-%m}: {n:,} row(s), e.g. {', '.join(first_rows[m])}" for m, n in sorted(months.items()))
     raise InvalidInput(
-        f"{path} holds {len(months)} months; a {domain.name} file holds one, so nothing was loaded",
+        f"{path} holds {len(months)} months; an {domain.name} file holds one, so nothing was loaded",
         detail=detail,
         hint=f"Remove the rows of the wrong month(s) (check {domain.month_column}), or pass --period YYYYMM to "
              "name the file's month.")

@@ -33,6 +33,7 @@ _TRUE = {"是", "y", "yes", "true", "1", "有效", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "无效", "f"}
 _NUMBER_LIMIT = Decimal(10) ** 14  # NUMERIC(18,4)
 _RATE_LIMIT = Decimal(10) ** 4  # NUMERIC(10,6)
+_FLOAT_LIMIT = float(10**14)
 
 
 def _text(value: Any) -> str | None:
@@ -137,7 +138,11 @@ def _decimal(value: Any) -> Decimal | None:
     return number
 
 
-def parse_number(value: Any) -> Decimal | None:
+def parse_number(value: Any) -> Decimal | float | None:
+    if type(value) is float:  # the common case in a workbook: checked, and sent to COPY as it is
+        if value != value or not -_FLOAT_LIMIT < value < _FLOAT_LIMIT:
+            raise ValueError("not a number" if value != value else "too large for NUMERIC(18,4)")
+        return value
     number = _decimal(value)
     if number is not None and abs(number) >= _NUMBER_LIMIT:
         raise ValueError("too large for NUMERIC(18,4)")
