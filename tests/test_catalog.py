@@ -51,8 +51,8 @@ def test_each_file_has_a_header_comment():
 
 
 def test_privileges(conn):
-    public = {"sync_contract_status", "refresh_monthly_snapshot", "request_contract_rebuild",
-              "schedule_mdm_jobs", "unschedule_mdm_jobs"}
+    public = {"sync_contract_status", "refresh_monthly_snapshot", "request_contract_rebuild", "refresh_snapshots",
+              "run_monthly_close", "record_failed_run", "schedule_mdm_jobs", "unschedule_mdm_jobs"}
     for name, signature, *_ in catalog(conn):
         operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
         reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]

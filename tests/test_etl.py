@@ -60,7 +60,8 @@ def test_execute_loads_and_runs_both_hooks_in_order(db_url, conn, files):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "✓ Loaded 3 rows into business.规模明细 (replaced 0 rows of 2025-01); added 2 customer(s), 1 plan(s)" in out
-    assert out.index("✓ contract_status_sync") < out.index("✓ snapshot_refresh")
+    assert "✓ monthly_close: sync: 1 period(s) 202501: inserted 2, updated 0, lapsed 0" in out
+    assert "snapshots: 1 month(s) 202501: inserted 4, updated 0, deleted 0" in out
     rows = conn.execute('SELECT "月度", "产品线代码", "机构代码", "当期收益率" FROM business."规模明细" ORDER BY id').fetchall()
     assert rows == [(date(2025, 1, 1), "PL202", "G01", Decimal("0.015000")),
                     (date(2025, 1, 1), "PL202", "G00", Decimal("0.015000")),
@@ -104,26 +105,24 @@ def test_reloading_a_month_replaces_it_and_corrects_history(db_url, conn, files,
 
 
 def test_ledger_load_refreshes_affected_snapshots(db_url, conn, files):
-    months = [perf_row(f"2025{m:02d}") for m in (1, 2, 3)] + [perf_row("202601")]
+    months = [perf_row(f"2025{m:02d}") for m in (1, 2, 3)]
     for row in months:
         path = files / f"{row[0]}.xlsx"
         write_xlsx(path, "规模明细", HEADERS, [row])
-        assert etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute",
-                   "--allow-gap").returncode == 0
+        assert etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
     loss = files / "loss.xlsx"
     write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期", "考核有效"],
                [["2025年2月", "企年受托", "C1公司", "P1", "C1", "2025-02-10", "是"]])
     result = etl(db_url, files, "--domain", "annual_loss", "--file", str(loss), "--execute")
     assert result.returncode == 0, result.stderr
-    assert "202502" in result.stdout and "202503" in result.stdout and "202501:" not in result.stdout
+    assert "snapshots: 2 month(s) 202502–202503" in result.stdout
     flags = conn.execute("SELECT snapshot_month, is_churned_this_year FROM customer.fct_customer_plan_monthly "
                          "ORDER BY 1").fetchall()
-    assert flags == [(date(2025, 1, 31), False), (date(2025, 2, 28), True), (date(2025, 3, 31), True),
-                     (date(2026, 1, 31), False)]
+    assert flags == [(date(2025, 1, 31), False), (date(2025, 2, 28), True), (date(2025, 3, 31), True)]
     assert conn.execute('SELECT "流失日期", "考核有效" FROM customer."当年流失"').fetchone() == (date(2025, 2, 10), True)
 
 
-def test_failed_hook_stops_its_dependants_and_exits_1(db_url, conn, files):
+def test_failed_hook_is_reported_recorded_and_exits_1(db_url, conn, files):
     path = files / "m.xlsx"
     write_xlsx(path, "规模明细", HEADERS, [perf_row()])
     conn.execute("UPDATE customer.mdm_settings SET lock_timeout_seconds = 0.2")
@@ -131,9 +130,11 @@ def test_failed_hook_stops_its_dependants_and_exits_1(db_url, conn, files):
         holder.execute("SELECT customer._lock_mdm('test')")
         result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute")
     assert result.returncode == 1
-    assert "✗ contract_status_sync failed" in result.stdout
-    assert "- snapshot_refresh skipped: contract_status_sync did not succeed" in result.stdout
-    assert "Error: hook contract_status_sync failed" in result.stderr and "Hint:" in result.stderr
+    assert "✗ monthly_close failed" in result.stdout and "customer-mdm close" in result.stdout
+    assert "Error: hook monthly_close failed" in result.stderr and "Hint:" in result.stderr
+    # The failure is on record, with its SQLSTATE.
+    assert conn.execute("SELECT function_name, status, sqlstate FROM customer.v_mdm_runs").fetchall() == [
+        ("run_monthly_close", "failed", "55P03")]
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # the data stays
     assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly").fetchone() == (0,)
 

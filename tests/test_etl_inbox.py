@@ -53,7 +53,7 @@ def test_seed_command_loads_every_month_once_with_hooks_once(project, conn):
     out = result.stdout
     assert out.count("new ") == 3 and out.count("✓ Loaded 2 rows") == 3
     assert out.count("Post-ETL hooks:") == 1
-    assert "✓ contract_status_sync: 3 period(s) 202501–202503" in out
+    assert "✓ monthly_close: sync: 3 period(s) 202501–202503" in out
     assert [(m, n) for _, m, n, _, _ in loads(conn)] == [([m], 2) for m in (
         date(2025, 1, 1), date(2025, 2, 1),
         date(2025, 3, 1))]
@@ -196,6 +196,6 @@ def test_a_refused_file_stops_the_run_after_the_committed_ones(project, conn):
     assert result.returncode == 1
     assert "1 row(s) are not of 2025-02 (its month folder)" in result.stderr
     assert "nothing of this file was loaded. Committed before it: 1 file(s)" in result.stderr
-    assert "✓ contract_status_sync: 1 period(s) 202501" in result.stdout  # the hooks ran for what was committed
+    assert "✓ monthly_close: sync: 1 period(s) 202501" in result.stdout  # the hooks ran for what was committed
     assert conn.execute('SELECT DISTINCT "月度" FROM business."规模明细"').fetchall() == [(date(2025, 1, 1),)]
     assert [m for _, m, *_ in loads(conn)] == [[date(2025, 1, 1)]]

@@ -11,8 +11,8 @@ import pytest
 from conftest import run_cli
 from source import Scenario, add_ledger, add_row, refresh, sync
 
-JOBS = {"wdh_contract_status_sync": "SELECT * FROM customer.sync_contract_status()",
-        "wdh_monthly_snapshot_refresh": "SELECT * FROM customer.refresh_monthly_snapshot(NULL)"}
+JOB = "wdh_monthly_close"
+COMMAND = "SELECT customer._run_scheduled_close()"
 
 
 def cron_jobs(conn) -> dict[str, tuple]:
@@ -20,49 +20,67 @@ def cron_jobs(conn) -> dict[str, tuple]:
         "SELECT jobname, jobid, schedule, command FROM cron.job WHERE jobname LIKE 'wdh_%' ORDER BY jobname")}
 
 
-def test_schedule_registers_replaces_and_removes_jobs(cron_url, tmp_path):
+def test_schedule_registers_replaces_and_removes_the_close_job(cron_url, tmp_path):
     with psycopg.connect(cron_url, autocommit=True) as conn:
+        # The first release's two jobs, as an upgraded database still has them.
+        conn.execute("SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', "
+                     "'SELECT * FROM customer.sync_contract_status()')")
+        conn.execute("SELECT cron.schedule('wdh_monthly_snapshot_refresh', '30 3 6 * *', "
+                     "'SELECT * FROM customer.refresh_monthly_snapshot(NULL)')")
         result = run_cli("customer-mdm", "schedule", cwd=tmp_path, database_url=cron_url)
         assert result.returncode == 0, result.stderr
         jobs = cron_jobs(conn)
-        assert {name: (s, c) for name, (_, s, c) in jobs.items()} == {
-            "wdh_contract_status_sync": ("0 3 6 * *", JOBS["wdh_contract_status_sync"]),
-            "wdh_monthly_snapshot_refresh": ("30 3 6 * *", JOBS["wdh_monthly_snapshot_refresh"])}
-        again = conn.execute("SELECT job_name, jobid FROM customer.schedule_mdm_jobs("
-                             "p_sync_schedule => '0 4 * * *')").fetchall()
-        assert dict(again) == {name: jobid for name, (jobid, _, _) in jobs.items()}  # replaced, not added
-        assert cron_jobs(conn)["wdh_contract_status_sync"][1] == "0 4 * * *"
+        assert {name: (s, c) for name, (_, s, c) in jobs.items()} == {JOB: ("0 3 6 * *", COMMAND)}
+        again = conn.execute("SELECT job_name, jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 4 * * *')").fetchall()
+        assert again == [(JOB, jobs[JOB][0])]  # replaced, not added
+        assert cron_jobs(conn)[JOB][1] == "0 4 * * *"
         with pytest.raises(psycopg.errors.InvalidParameterValue):
-            conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_sync_schedule => ' ')")
+            conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => ' ')")
         removed = run_cli("customer-mdm", "schedule", "--remove", cwd=tmp_path, database_url=cron_url)
-        assert "Removed: wdh_contract_status_sync" in removed.stdout
+        assert f"Removed: {JOB}" in removed.stdout
         assert cron_jobs(conn) == {}
-        assert conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()").fetchall() == [
-            ("wdh_contract_status_sync", False), ("wdh_monthly_snapshot_refresh", False)]
+        assert conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()").fetchall() == [(JOB, False)]
 
 
-def test_a_scheduled_sync_really_runs(cron_url):
+def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(cron_url, tmp_path):
     with psycopg.connect(cron_url, autocommit=True) as conn:
-        add_row(conn, "2025-01", "A", "PA", aum=100, contribution=5)
-        conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_sync_schedule => '* * * * *', "
-                     "p_snapshot_schedule => '0 0 1 1 *')")
+        for when in ("2025-01", "2025-02", "2025-03"):
+            add_row(conn, when, "A", "PA", aum=100, contribution=5)
+        conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => '* * * * *')")
         try:
             deadline = time.monotonic() + 100  # pg_cron 1.4 fires at the next whole minute
-            status = None
+            status = row = None
             while time.monotonic() < deadline:
                 row = conn.execute(
                     "SELECT d.status, d.return_message FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid) "
-                    "WHERE j.jobname = 'wdh_contract_status_sync' ORDER BY d.runid DESC LIMIT 1").fetchone()
+                    "WHERE j.jobname = %s ORDER BY d.runid DESC LIMIT 1", (JOB,)).fetchone()
                 status = row and row[0]
                 if status in ("succeeded", "failed"):
                     break
                 time.sleep(1)
-            assert status == "succeeded", row
-            assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (1,)
-            assert conn.execute("SELECT dry_run, counts->>'inserted' FROM customer.mdm_run_log "
-                                "WHERE function_name = 'sync_contract_status'").fetchall() == [(False, "1")]
         finally:
             conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
+        assert status == "succeeded", row
+        assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (1,)
+        assert conn.execute("SELECT array_agg(snapshot_month::text ORDER BY 1) FROM customer.snapshot_month_state "
+                            "WHERE stale_since IS NULL").fetchone() == (["2025-01-31", "2025-02-28", "2025-03-31"],)
+        assert conn.execute("SELECT status, counts->>'scheduled', counts->>'periods_synced', counts->>'snapshot_months' "
+                            "FROM customer.v_mdm_runs WHERE function_name = 'run_monthly_close'").fetchall() == [
+            ("succeeded", "true", "3", "3")]
+
+        # The job's command when the close fails (a customer missing): the failure is on record,
+        # the close's work rolled back, and status warns.
+        conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2025-03-01\'')
+        conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id, "期末资产规模", "供款") '
+                     "VALUES ('2025-03-01', 'PB', 'PL202', 'NOBODY', 1, 1)")
+        assert conn.execute(COMMAND).fetchone()[0].startswith("monthly close failed: SQLSTATE 23503")
+        failed = conn.execute("SELECT status, sqlstate, message, application_name, counts->>'scheduled' "
+                              "FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        assert failed[:2] == ("failed", "23503") and "missing from customer.\"年金客户\"" in failed[2]
+        assert failed[3:] == ("pg_cron", "true")
+        out = run_cli("customer-mdm", "status", cwd=tmp_path, database_url=cron_url).stdout
+        assert "Warning: the latest scheduled close (pg_cron" in out and "SQLSTATE 23503" in out
+        assert "Pending source correction from 2025-03" in out
 
 
 def test_schedule_without_pg_cron_says_what_to_do(db_url, tmp_path):
@@ -175,8 +193,9 @@ def test_status_and_runs_commands(db_url, conn, tmp_path):
     assert status["sync"]["last_applied_period"] == "2024-04-30"
     runs = json.loads(run_cli("customer-mdm", "runs", "--json", "--limit", "3", cwd=tmp_path,
                               database_url=db_url).stdout)
-    assert [(r["function_name"], r["dry_run"]) for r in runs] == [
-        ("sync_contract_status", False), ("sync_contract_status", True), ("refresh_monthly_snapshot", False)]
+    assert [(r["function_name"], r["dry_run"], r["status"]) for r in runs] == [
+        ("sync_contract_status", False, "succeeded"), ("sync_contract_status", True, "succeeded"),
+        ("refresh_monthly_snapshot", False, "succeeded")]
     assert runs[0]["counts"]["rewound_from"] == "2024-03-01" and runs[0]["db_user"] == "postgres"
     table = run_cli("customer-mdm", "runs", cwd=tmp_path, database_url=db_url).stdout
     assert "sync_contract_status" in table and "refresh_monthly_snapshot" in table

@@ -145,19 +145,24 @@ def test_null_period_means_the_last_synced_period(conn):
 def test_errors(conn):
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
         refresh(conn, None)
-    assert "customer.sync_contract_status()" in err.value.diag.message_hint
+    assert "customer.run_monthly_close()" in err.value.diag.message_hint
+    assert "customer-mdm close" in err.value.diag.message_hint
     add_row(conn, "2025-01", "A", "PA", aum=100, contribution=5)
     add_row(conn, "2025-02", "A", "PA", aum=100, contribution=5)
     sync(conn, "2025-01")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
         refresh(conn, "2025-02")
-    assert "synced through 2025-01-31 only" in err.value.diag.message_primary
-    assert "202502" in err.value.diag.message_hint
+    assert "synced through 2025-01 only, not through 2025-02" in err.value.diag.message_primary
+    assert "customer-mdm close" in err.value.diag.message_hint
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
+        refresh(conn, "2025-03")  # not loaded at all: the hint says to load it, not to sync
+    assert "No AUM detail (规模明细) is loaded for 2025-03" in err.value.diag.message_primary
+    assert "etl --domain annuity_performance --period 202503 --execute" in err.value.diag.message_hint
     with pytest.raises(psycopg.errors.InvalidParameterValue):
         conn.execute("SELECT * FROM customer.refresh_monthly_snapshot('2025-01-15')")
     with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
         refresh(conn, "2024-12")
-    assert "starts at 2025-01-31" in err.value.diag.message_primary
+    assert "starts at 2025-01, after 2024-12" in err.value.diag.message_primary
     conn.execute("UPDATE business.\"规模明细\" SET \"供款\" = 0 WHERE company_id = 'A' AND \"月度\" = '2025-01-01'")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
         refresh(conn, "2025-01")
@@ -210,11 +215,12 @@ def test_cli_snapshot(db_url, conn, tmp_path):
 
 def test_cli_snapshot_errors(db_url, conn, tmp_path):
     missing = run_cli("customer-mdm", "snapshot", cwd=tmp_path, database_url=db_url)
-    assert missing.returncode == 1 and "Missing option '--period'" in missing.stderr
-    assert "Try " in missing.stderr and "--help" in missing.stderr
+    assert missing.returncode == 1 and "Give exactly one of --period YYYYMM and --all" in missing.stderr
+    both = run_cli("customer-mdm", "snapshot", "--period", "202401", "--all", cwd=tmp_path, database_url=db_url)
+    assert both.returncode == 1 and "Give exactly one of --period YYYYMM and --all" in both.stderr
     bad = run_cli("customer-mdm", "snapshot", "--period", "2024-03", cwd=tmp_path, database_url=db_url)
     assert bad.returncode == 1 and "Invalid period format" in bad.stderr
     add_row(conn, "2024-01", "A", "PA", aum=1, contribution=1)
     unsynced = run_cli("customer-mdm", "snapshot", "--period", "202401", cwd=tmp_path, database_url=db_url)
     assert unsynced.returncode == 1
-    assert "not been synced" in unsynced.stderr and "customer-mdm sync" in unsynced.stderr
+    assert "not been synced" in unsynced.stderr and "customer-mdm close" in unsynced.stderr

@@ -1,74 +1,43 @@
 """Post-ETL hooks: an ordered registry per domain and a runner.
 
-A hook that fails is reported with its error; every hook that depends on it is skipped. Each hook
-runs in its own transaction, so what a hook did before a later one failed stays done, and so does
-the loaded data.
+Every domain's hook is the monthly close (customer.run_monthly_close): the sync, then every
+snapshot month that is missing, stale or outside the synced range. Which months to refresh is
+decided in SQL (customer.refresh_snapshots), the same for the CLI, the hooks and pg_cron. A hook
+that fails is reported with its error and recorded in the run log; every hook that depends on it
+is skipped. Each hook runs in its own transaction, so the loaded data stays whatever happens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import psycopg
 
-from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
-from work_data_hub.customer_mdm.sync import sync_contract_status
+from work_data_hub.customer_mdm.close import describe_close, run_monthly_close
+from work_data_hub.customer_mdm.operations import failures_recorded
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import WdhError, database_errors
-from work_data_hub.periods import format_period, format_span, month_end
 
 
-def _contract_status_sync(conn: psycopg.Connection, months: list[date]) -> list[str]:
-    rows = sync_contract_status(conn, dry_run=False, period_end=None)
+def _monthly_close(conn: psycopg.Connection) -> list[str]:
+    with failures_recorded(conn, "run_monthly_close"):
+        steps = run_monthly_close(conn, dry_run=False)
     conn.commit()
-    span = format_span(rows[0].period_end, rows[-1].period_end)
-    return [f"{len(rows)} period(s) {span}: inserted {sum(r.inserted for r in rows)}, "
-            f"updated {sum(r.updated for r in rows)}, lapsed {sum(r.lapsed for r in rows)}"]
-
-
-def _stale_snapshots(conn: psycopg.Connection) -> set[date]:
-    """Built snapshot months whose inputs changed since they were built (see snapshot_month_state)."""
-    return {m for (m,) in conn.execute(
-        "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NOT NULL")}
-
-
-def _refresh(conn: psycopg.Connection, periods: list[date]) -> list[str]:
-    lines = []
-    for period in periods:
-        result = refresh_monthly_snapshot(conn, period_end=period, dry_run=False)
-        conn.commit()
-        lines.append(f"{format_period(period)}: product-line rows {result.product_line_rows}, "
-                     f"plan rows {result.plan_rows} (inserted {result.inserted}, updated {result.updated}, "
-                     f"deleted {result.deleted})")
-    return lines or ["no snapshot to refresh"]
-
-
-def _snapshot_refresh(conn: psycopg.Connection, months: list[date]) -> list[str]:
-    """Each loaded month, and every built snapshot the sync's replay made stale."""
-    return _refresh(conn, sorted({month_end(m) for m in months} | _stale_snapshots(conn)))
-
-
-def _ledger_snapshot_refresh(conn: psycopg.Connection, months: list[date]) -> list[str]:
-    """The built snapshots that read the replaced ledger months (each month to its December)."""
-    return _refresh(conn, sorted(_stale_snapshots(conn)))
+    return describe_close(steps)
 
 
 @dataclass(frozen=True)
 class Hook:
     name: str
-    run: Callable[[psycopg.Connection, list[date]], list[str]]
+    run: Callable[[psycopg.Connection], list[str]]
     depends_on: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, list[Hook]] = {
-    "annuity_performance": [
-        Hook("contract_status_sync", _contract_status_sync),
-        Hook("snapshot_refresh", _snapshot_refresh, depends_on=("contract_status_sync",)),
-    ],
-    "annual_award": [Hook("snapshot_refresh", _ledger_snapshot_refresh)],
-    "annual_loss": [Hook("snapshot_refresh", _ledger_snapshot_refresh)],
+    "annuity_performance": [Hook("monthly_close", _monthly_close)],
+    "annual_award": [Hook("monthly_close", _monthly_close)],
+    "annual_loss": [Hook("monthly_close", _monthly_close)],
 }
 
 
@@ -80,10 +49,8 @@ class HookOutcome:
     error: WdhError | None = None
 
 
-def run_hooks(domain: str, months: list[date],
-              connect_to: Callable[[], psycopg.Connection] = connect) -> list[HookOutcome]:
-    """Run the domain's hooks once for the months one command loaded, in order; a failure skips
-    the hooks that depend on it."""
+def run_hooks(domain: str, connect_to: Callable[[], psycopg.Connection] = connect) -> list[HookOutcome]:
+    """Run the domain's hooks in order, once per command; a failure skips the hooks that depend on it."""
     outcomes: list[HookOutcome] = []
     not_ok: set[str] = set()
     for hook in REGISTRY[domain]:
@@ -94,7 +61,7 @@ def run_hooks(domain: str, months: list[date],
             continue
         try:
             with database_errors(), connect_to() as conn:
-                outcomes.append(HookOutcome(hook.name, "ok", hook.run(conn, months)))
+                outcomes.append(HookOutcome(hook.name, "ok", hook.run(conn)))
         except WdhError as exc:
             not_ok.add(hook.name)
             outcomes.append(HookOutcome(hook.name, "failed", error=exc))

@@ -30,6 +30,9 @@ BEGIN
         WHERE o.company_id IS NOT NULL AND o."产品线代码" IS NOT NULL;
     END IF;
 
+    IF TG_OP <> 'TRUNCATE' AND v_min_new IS NULL AND v_min_old IS NULL THEN
+        RETURN NULL;  -- no contract row changed: nothing to record, and no lock on the state row
+    END IF;
     SELECT * INTO v_state FROM customer.contract_sync_state FOR UPDATE;
     IF v_state.last_applied_period IS NULL THEN
         RETURN NULL;

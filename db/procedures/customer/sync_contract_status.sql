@@ -35,8 +35,10 @@
 -- total (contracts in force). A no-op returns one row for the target with zero changes and the
 -- number of versions in effect at it.
 --
--- Errors: 22023 p_period_end not a month-end date, or after the latest loaded month;
+-- Errors: 22023 p_period_end not a month-end date, after the latest or before the first loaded month;
 --         P0002 business."规模明细" is empty;
+--         55000 a month to apply has no source row while later months are loaded (a missing
+--               delivery): the missing months are named; nothing is written;
 --         23503 source contracts reference customers (年金客户) or product lines (产品线) that do
 --               not exist: nothing is written;
 --         55P03 another sync or refresh holds the lock longer than lock_timeout_seconds.
@@ -73,6 +75,7 @@ DECLARE
     v_missing_customers bigint;
     v_missing_lines bigint;
     v_missing_keys text;
+    v_missing_months text[];
     v_periods date[] := '{}'::date[];
     v_inserted bigint[] := '{}'::bigint[];
     v_updated bigint[] := '{}'::bigint[];
@@ -95,14 +98,23 @@ BEGIN
         IF v_latest_month IS NULL THEN
             RAISE EXCEPTION 'business."规模明细" has no rows: there is nothing to sync'
                 USING ERRCODE = 'no_data_found',
-                      HINT = 'Load the AUM detail first: etl --domain annuity_performance --file … --execute.';
+                      HINT = 'Load the AUM detail first: etl --domain annuity_performance --execute.';
         END IF;
         IF v_target IS NULL THEN
             v_target := (v_latest_month + interval '1 month - 1 day')::date;
         ELSIF v_target > (v_latest_month + interval '1 month - 1 day')::date THEN
-            RAISE EXCEPTION 'p_period_end % is after the latest loaded month %', v_target, to_char(v_latest_month, 'YYYY-MM')
+            RAISE EXCEPTION 'Period % is after the latest loaded month %', to_char(v_target, 'YYYY-MM'),
+                    to_char(v_latest_month, 'YYYY-MM')
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Load that month first, or omit p_period_end to sync through the latest loaded month.';
+                      HINT = format('Load %s first (etl --domain annuity_performance --period %s --execute), or sync '
+                                    'through the latest loaded month (no period).',
+                                    to_char(v_target, 'YYYY-MM'), to_char(v_target, 'YYYYMM'));
+        ELSIF v_target < v_first_month THEN
+            RAISE EXCEPTION 'Period % is before the first loaded month %', to_char(v_target, 'YYYY-MM'),
+                    to_char(v_first_month, 'YYYY-MM')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Pick a period from %s on, or load the earlier months first.',
+                                    to_char(v_first_month, 'YYYYMM'));
         END IF;
 
         -- Source corrections: rewind to just before the earliest changed month, then replay.
@@ -125,6 +137,22 @@ BEGIN
         END IF;
 
         v_start := coalesce(v_state.last_applied_period + 1, v_first_month);
+
+        -- A month without any source row between loaded months is a missing delivery, not a month
+        -- in which every contract stopped: refuse it (nothing is written).
+        SELECT array_agg(to_char(g, 'YYYY-MM') ORDER BY g) INTO v_missing_months
+        FROM generate_series(v_start, v_target, interval '1 month') AS g
+        WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
+        IF v_missing_months IS NOT NULL THEN
+            RAISE EXCEPTION '% month(s) between % and % have no AUM detail (规模明细) loaded: %',
+                    cardinality(v_missing_months), to_char(v_start, 'YYYY-MM'), to_char(v_target, 'YYYY-MM'),
+                    array_to_string(v_missing_months[1:12], ', ')
+                        || CASE WHEN cardinality(v_missing_months) > 12 THEN ', …' ELSE '' END
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'Applying them would turn every contract 停缴 and lapse it; later months are loaded.',
+                      HINT = 'Load the missing months (etl --domain annuity_performance --period YYYYMM --execute), '
+                             'then sync again.';
+        END IF;
 
         IF v_start <= v_target THEN
             SELECT s.strategic_top_n, s.strategic_threshold INTO v_top_n, v_threshold FROM customer.mdm_settings AS s;
@@ -158,7 +186,11 @@ BEGIN
                           HINT = 'Verify 年金客户 and 产品线 tables have required data';
             END IF;
 
-            DROP TABLE IF EXISTS pg_temp._wdh_state;
+            -- A second sync in one transaction finds the table of the first (to_regclass, not DROP …
+            -- IF EXISTS, which prints a NOTICE).
+            IF to_regclass('pg_temp._wdh_state') IS NOT NULL THEN
+                DROP TABLE pg_temp._wdh_state;
+            END IF;
             CREATE TEMP TABLE _wdh_state (
                 company_id text, plan_code text, product_line_code text,
                 contract_status text, is_strategic boolean, is_existing boolean, status_year integer,
@@ -254,6 +286,13 @@ BEGIN
                 v_lapsed := v_lapsed || v_l;
                 v_total := v_total || v_t;
             END LOOP;
+
+            -- After bulk work (a catch-up, a replay) the planner must see the new sizes at once: a
+            -- crash restart or a lagging autovacuum would leave the next month's plans on stale counts.
+            IF cardinality(v_periods) > 1 OR v_rewound_from IS NOT NULL THEN
+                ANALYZE customer.customer_plan_contract;
+                ANALYZE customer.contract_month_summary;
+            END IF;
 
             -- Built snapshots of the periods just (re)applied may read changed history.
             UPDATE customer.snapshot_month_state AS s

@@ -10,12 +10,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from work_data_hub.customer_mdm.operations import mdm_status, recent_runs
+from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
+from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
 from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.summary import snapshot_summary
-from work_data_hub.customer_mdm.sync import request_contract_rebuild, sync_contract_status
+from work_data_hub.customer_mdm.sync import (
+    history_change,
+    remember_history,
+    request_contract_rebuild,
+    sync_contract_status,
+    sync_state,
+)
 from work_data_hub.db.connect import connect
+from work_data_hub.errors import InvalidInput
 from work_data_hub.periods import format_period, format_span, parse_period
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
@@ -38,13 +46,29 @@ def sync_command(
     if not as_json:
         typer.echo("🔄 Starting contract status sync...")
     with connect() as conn:
-        if rebuild_period:
-            request_contract_rebuild(conn, from_period=rebuild_period)
-        rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
+        with failures_recorded(conn, "sync_contract_status", dry_run=dry_run, period_end=period_end):
+            if rebuild_period:
+                request_contract_rebuild(conn, from_period=rebuild_period)
+            before = sync_state(conn)
+            replay_from = before.dirty_from_month if before.last_applied_period and before.dirty_from_month \
+                and before.dirty_from_month <= before.last_applied_period else None
+            if replay_from:
+                remember_history(conn)
+            rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
+            change = history_change(conn) if replay_from and not dry_run else None
         if dry_run and rebuild_period:
             conn.rollback()  # a dry run leaves the rebuild request undone too (and so its run log row)
+        else:
+            conn.commit()
     if as_json:
         typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
+        return
+    applied = [r for r in rows if replay_from or before.last_applied_period is None
+               or r.period_end > before.last_applied_period]
+    if not applied:
+        typer.echo(f"✓ Already synced: contract history is applied through "
+                   f"{format_period(before.last_applied_period)}, so "
+                   f"{format_period(rows[-1].period_end)} needs no work; nothing was changed.")
         return
     typer.echo("✓ Sync completed:")
     typer.echo(f"  Inserted: {sum(r.inserted for r in rows)}")
@@ -52,23 +76,39 @@ def sync_command(
     typer.echo(f"  Total processed: {sum(r.total for r in rows)}")
     typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
     typer.echo(f"  Periods: {format_span(rows[0].period_end, rows[-1].period_end)} ({len(rows)})")
+    if replay_from and change is not None:
+        typer.echo(f"  Replayed: history was rewound to before {replay_from:%Y-%m} "
+                   f"({'a rebuild was requested' if rebuild_period else 'the source changed'}) and replayed; "
+                   f"net change of the history: {change.added} version(s) added, {change.removed} removed, "
+                   f"{change.current} current")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
 
 @customer_mdm_app.command("snapshot")
 def snapshot_command(
-    period: Annotated[str, typer.Option(help="The month to refresh (YYYYMM).")],
+    period: Annotated[str | None, typer.Option(help="The month to refresh (YYYYMM).", show_default=False)] = None,
+    all_months: Annotated[bool, typer.Option(
+        "--all", help="Every synced month whose snapshot is missing or stale; remove months outside the synced "
+                      "range.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result row as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result rows as JSON.")] = False,
 ) -> None:
-    """Rebuild one month of both snapshot fact tables (customer.refresh_monthly_snapshot)."""
+    """Rebuild one month (customer.refresh_monthly_snapshot) or all that need it (customer.refresh_snapshots)."""
+    if (period is None) == (not all_months):
+        raise InvalidInput("Give exactly one of --period YYYYMM and --all",
+                           hint="--period 202601 rebuilds that month; --all rebuilds every month that needs it.")
+    if all_months:
+        _snapshot_all(dry_run=dry_run, as_json=as_json)
+        return
     period_end = parse_period(period)
     if not as_json:
         typer.echo(f"🔄 Starting monthly snapshot refresh for period {format_period(period_end)}...")
     with connect() as conn:
-        result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
+        with failures_recorded(conn, "refresh_monthly_snapshot", dry_run=dry_run, period_end=period_end):
+            result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
+        conn.commit()
     if as_json:
         typer.echo(json.dumps({**asdict(result), "period_end": result.period_end.isoformat()}))
         return
@@ -76,6 +116,59 @@ def snapshot_command(
     typer.echo(f"  ProductLine table: {result.product_line_rows} records")
     typer.echo(f"  Plan table: {result.plan_rows} records")
     typer.echo(f"  Inserted: {result.inserted}, Updated: {result.updated}, Deleted: {result.deleted}")
+    if dry_run:
+        typer.echo("  Dry run: no changes were made.")
+
+
+def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
+    if not as_json:
+        typer.echo("🔄 Starting snapshot refresh of every month that needs it...")
+    with connect() as conn:
+        with failures_recorded(conn, "refresh_snapshots", dry_run=dry_run):
+            rows = refresh_snapshots(conn, dry_run=dry_run)
+            state = sync_state(conn)
+        conn.commit()
+    if as_json:
+        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
+        return
+    if not rows:
+        typer.echo("✓ Every synced month has a current snapshot; nothing was changed.")
+        return
+    typer.echo(f"✓ Snapshot refresh completed: {len(rows)} month(s)")
+    for r in rows:
+        synced = state.last_applied_period is not None and \
+            state.first_applied_period <= r.period_end <= state.last_applied_period
+        if not synced:
+            typer.echo(f"  {format_period(r.period_end)}: outside the synced range, removed {r.deleted} rows")
+        else:
+            typer.echo(f"  {format_period(r.period_end)}: ProductLine {r.product_line_rows}, Plan {r.plan_rows} "
+                       f"records (inserted {r.inserted}, updated {r.updated}, deleted {r.deleted})")
+    if dry_run:
+        typer.echo("  Dry run: no changes were made.")
+
+
+@customer_mdm_app.command("close")
+def close_command(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the step rows as JSON.")] = False,
+) -> None:
+    """The monthly close: sync, then every snapshot month that needs it (customer.run_monthly_close)."""
+    if not as_json:
+        typer.echo("🔄 Starting the monthly close...")
+    with connect() as conn:
+        with failures_recorded(conn, "run_monthly_close", dry_run=dry_run):
+            steps = run_monthly_close(conn, dry_run=dry_run)
+        conn.commit()
+    if as_json:
+        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in steps]))
+        return
+    if not steps:
+        typer.echo(f"✓ Monthly close: {describe_close(steps)[0]}; nothing was changed.")
+        return
+    typer.echo("✓ Monthly close completed:")
+    for line in describe_close(steps):
+        typer.echo(f"  {line[0].upper()}{line[1:]}")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
@@ -117,35 +210,48 @@ def status_command(
         status = mdm_status(conn)
     sync = status.sync
     if as_json:
-        typer.echo(json.dumps({"sync": asdict(sync), "snapshots": [asdict(s) for s in status.snapshots]},
+        typer.echo(json.dumps({"sync": asdict(sync), "snapshots": [asdict(s) for s in status.snapshots],
+                               "missing_snapshots": status.missing_snapshots,
+                               "outside_snapshots": status.outside_snapshots,
+                               "last_scheduled_close": asdict(status.last_scheduled_close)
+                               if status.last_scheduled_close else None},
                               default=str, ensure_ascii=False))
         return
     if sync.last_applied_period is None:
         typer.echo("Contracts: not synced yet" + (f" (source data through {sync.latest_source_month:%Y-%m}; "
-                   "run customer-mdm sync)" if sync.latest_source_month else " (no source data loaded)"))
+                   "run customer-mdm close)" if sync.latest_source_month else " (no source data loaded)"))
     else:
         behind = (sync.latest_source_month is not None
                   and sync.latest_source_month > sync.last_applied_period)
         typer.echo(f"Contracts: synced {format_span(sync.first_applied_period, sync.last_applied_period)}, "
                    f"{sync.current_versions:,} current versions"
-                   + (f"; source has data through {sync.latest_source_month:%Y-%m}: run customer-mdm sync"
+                   + (f"; source has data through {sync.latest_source_month:%Y-%m}: run customer-mdm close"
                       if behind else ""))
     if sync.pending_correction_from:
         typer.echo(f"Pending source correction from {sync.pending_correction_from:%Y-%m}: the next sync replays "
-                   "history from there (customer-mdm sync)")
+                   "history from there (customer-mdm close)")
     else:
         typer.echo("Pending source corrections: none")
-    if not status.snapshots:
-        typer.echo("Snapshots: none built")
-        return
     months = [s.snapshot_month for s in status.snapshots]
-    typer.echo(f"Snapshots: {len(months)} month(s) built: {_month_list(months)}")
+    typer.echo(f"Snapshots: {len(months)} month(s) built: {_month_list(months)}" if months else "Snapshots: none built")
     if status.stale:
         typer.echo(f"Stale snapshots: {_month_list([s.snapshot_month for s in status.stale])}")
         for reason in sorted({s.stale_reason for s in status.stale}):
-            typer.echo(f"  {reason}: refresh with customer-mdm snapshot --period YYYYMM")
+            typer.echo(f"  {reason}: fix with customer-mdm snapshot --all (or customer-mdm close)")
     else:
         typer.echo("Stale snapshots: none")
+    if status.missing_snapshots:
+        typer.echo(f"Synced months without a snapshot: {_month_list(status.missing_snapshots)}: "
+                   "fix with customer-mdm snapshot --all (or customer-mdm close)")
+    if status.outside_snapshots:
+        typer.echo(f"Snapshot months outside the synced range: {_month_list(status.outside_snapshots)}: "
+                   "remove with customer-mdm snapshot --all (or customer-mdm close)")
+    close = status.last_scheduled_close
+    if close is not None and close.status == "failed":
+        typer.echo(f"Warning: the latest scheduled close (pg_cron, {close.started_at:%Y-%m-%d %H:%M}) failed: "
+                   f"SQLSTATE {close.sqlstate}: {close.message}. Fix the cause and run customer-mdm close.")
+    elif close is not None:
+        typer.echo(f"Latest scheduled close: {close.started_at:%Y-%m-%d %H:%M}, succeeded")
 
 
 @customer_mdm_app.command("runs")
@@ -153,7 +259,7 @@ def runs_command(
     limit: Annotated[int, typer.Option(help="How many of the latest runs.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
 ) -> None:
-    """Recent calls of the sync, refresh and rebuild functions: periods, counts, duration, who."""
+    """Recent calls of the sync, the refreshes, the close and the rebuild, failed ones too: periods, counts, who."""
     with connect() as conn:
         runs = recent_runs(conn, limit=limit)
     if as_json:
@@ -163,12 +269,16 @@ def runs_command(
         typer.echo("No runs recorded yet.")
         return
     table = Table(title="Recent runs (customer.v_mdm_runs)")
-    for header in ("#", "Started", "Function", "Periods", "Dry", "Counts", "Duration", "User / application"):
+    for header in ("#", "Started", "Function", "Status", "Periods", "Dry", "Counts / error", "Duration",
+                   "User / application"):
         table.add_column(header)
     for r in runs:
         periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
-        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None)
-        table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name, periods,
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None and k != "scheduled")
+        if r.status == "failed":
+            counts = f"SQLSTATE {r.sqlstate}: {r.message}"
+        table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name,
+                      "[red]failed[/red]" if r.status == "failed" else "ok", periods,
                       "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
                       f"{r.db_user} / {r.application_name or ''}")
     Console(width=160).print(table)
@@ -176,18 +286,18 @@ def runs_command(
 
 @customer_mdm_app.command("schedule")
 def schedule_command(
-    sync_cron: Annotated[str, typer.Option(help="Cron expression for the contract sync.")] = "0 3 6 * *",
-    snapshot_cron: Annotated[str, typer.Option(
-        help="Cron expression for the snapshot refresh of the last synced month.")] = "30 3 6 * *",
-    remove: Annotated[bool, typer.Option("--remove", help="Remove both jobs instead.")] = False,
+    cron: Annotated[str, typer.Option(help="Cron expression for the monthly close (pg_cron, server time).")] = "0 3 6 * *",
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the job instead.")] = False,
 ) -> None:
-    """Register (or replace) the monthly sync and snapshot jobs in pg_cron, or remove them."""
+    """Register (or replace) the pg_cron job that runs the monthly close, or remove it."""
     with connect() as conn:
         if remove:
             for job in unschedule_mdm_jobs(conn):
                 typer.echo(f"{'Removed' if job.removed else 'Not registered'}: {job.job_name}")
+            conn.commit()
             return
-        jobs = schedule_mdm_jobs(conn, sync_schedule=sync_cron, snapshot_schedule=snapshot_cron)
-    typer.echo("✓ pg_cron jobs registered:")
+        jobs = schedule_mdm_jobs(conn, schedule=cron)
+        conn.commit()
+    typer.echo("✓ pg_cron job registered:")
     for job in jobs:
         typer.echo(f"  {job.job_name} (job {job.jobid}) '{job.schedule}': {job.command}")

@@ -82,12 +82,11 @@ def _when(state: FileState) -> str:
     return f"{state.loaded_at:%Y-%m-%d %H:%M}" if state.loaded_at else ""
 
 
-def _run_hooks(spec: Domain, results: list[LoadResult]) -> bool:
+def _run_hooks(spec: Domain) -> bool:
     """The post-ETL hooks, once for everything this command loaded; False when one failed."""
-    months = sorted({m for r in results for m in r.months})
     typer.echo("Post-ETL hooks:")
     ok = True
-    for outcome in run_hooks(spec.name, months):
+    for outcome in run_hooks(spec.name):
         if outcome.status == "ok":
             typer.echo(f"  ✓ {outcome.name}: {outcome.lines[0]}")
             for line in outcome.lines[1:]:
@@ -101,8 +100,7 @@ def _run_hooks(spec: Domain, results: list[LoadResult]) -> bool:
             if outcome.error.hint:
                 print(f"Hint: {outcome.error.hint}", file=sys.stderr)
     if not ok:
-        typer.echo("The loaded data stays; fix the cause and run the failed hook's command "
-                   "(customer-mdm sync / snapshot --period YYYYMM).")
+        typer.echo("The loaded data stays; fix the cause and run `customer-mdm close`.")
     return ok
 
 
@@ -217,15 +215,15 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
               f"is in the database. {_committed_note(spec, results)}", file=sys.stderr)
         print("Hint: run the same command again to load the rest"
               + (" (files already loaded are skipped)" if root is not None else "")
-              + ("; the post-ETL hooks did not run: `customer-mdm sync`, then `customer-mdm snapshot --period "
-                 "YYYYMM` for the months loaded" if results and post_hooks else "") + ".", file=sys.stderr)
+              + ("; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots up "
+                 "to date" if results and post_hooks else "") + ".", file=sys.stderr)
         raise typer.Exit(130) from None
     except WdhError as exc:
         report_error(exc)
         print(f"{current}: nothing of this file was loaded. {_committed_note(spec, results)}", file=sys.stderr)
         if results and post_hooks:
             typer.echo("Running the post-ETL hooks for what was committed.")
-            _run_hooks(spec, results)
+            _run_hooks(spec)
         print("Fix the file and run the same command again"
               + (" (files already loaded are skipped)." if root is not None else "."), file=sys.stderr)
         raise typer.Exit(1) from None
@@ -240,9 +238,10 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
     if not results:
         return
     if not post_hooks:
-        typer.echo("Post-ETL hooks not run (--no-post-hooks).")
+        typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+                   "snapshots up to date.")
         return
-    if not _run_hooks(spec, results):
+    if not _run_hooks(spec):
         raise typer.Exit(1)
 
 

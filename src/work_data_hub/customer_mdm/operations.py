@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import translate
+from work_data_hub.errors import WdhError, translate
 
 RUNS_SQL = """
 SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
-       application_name
+       application_name, status, sqlstate, message
 FROM customer.v_mdm_runs
 ORDER BY run_id DESC
 LIMIT %(limit)s
@@ -32,6 +34,32 @@ SELECT snapshot_month, refreshed_at, stale_since, stale_reason
 FROM customer.snapshot_month_state
 ORDER BY snapshot_month
 """
+# Applied periods without a built snapshot, and snapshot months outside the applied range.
+SNAPSHOT_GAPS_SQL = """
+SELECT 'missing' AS kind, (g + interval '1 month - 1 day')::date AS month
+FROM customer.contract_sync_state AS s,
+     generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period, interval '1 month') AS g
+WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
+                  WHERE m.snapshot_month = (g + interval '1 month - 1 day')::date)
+UNION ALL
+SELECT 'outside', m.snapshot_month
+FROM customer.snapshot_month_state AS m, customer.contract_sync_state AS s
+WHERE s.last_applied_period IS NULL OR m.snapshot_month NOT BETWEEN s.first_applied_period AND s.last_applied_period
+ORDER BY 1, 2
+"""
+LAST_SCHEDULED_CLOSE_SQL = """
+SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
+       application_name, status, sqlstate, message
+FROM customer.v_mdm_runs
+WHERE function_name = 'run_monthly_close' AND (counts ->> 'scheduled')::boolean
+ORDER BY run_id DESC
+LIMIT 1
+"""
+RECORD_FAILURE_SQL = """
+SELECT customer.record_failed_run(p_function_name => %(function)s, p_sqlstate => %(sqlstate)s,
+                                  p_message => %(message)s, p_started_at => %(started_at)s,
+                                  p_dry_run => %(dry_run)s, p_period_end => %(period_end)s)
+"""
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,9 @@ class Run:
     duration: timedelta
     db_user: str
     application_name: str | None
+    status: str
+    sqlstate: str | None
+    message: str | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,9 @@ class SnapshotMonth:
 class Status:
     sync: SyncStatus
     snapshots: list[SnapshotMonth]
+    missing_snapshots: list[date]  # applied periods without a snapshot
+    outside_snapshots: list[date]  # snapshot months outside the applied range
+    last_scheduled_close: Run | None
 
     @property
     def stale(self) -> list[SnapshotMonth]:
@@ -89,7 +123,31 @@ def mdm_status(conn: psycopg.Connection) -> Status:
             sync = cur.execute(STATUS_SQL).fetchone()
         with conn.cursor(row_factory=class_row(SnapshotMonth)) as cur:
             snapshots = cur.execute(SNAPSHOTS_SQL).fetchall()
+        gaps = conn.execute(SNAPSHOT_GAPS_SQL).fetchall()
+        with conn.cursor(row_factory=class_row(Run)) as cur:
+            last_close = cur.execute(LAST_SCHEDULED_CLOSE_SQL).fetchone()
     except psycopg.Error as exc:
         raise translate(exc) from None
     assert sync is not None
-    return Status(sync=sync, snapshots=snapshots)
+    return Status(sync=sync, snapshots=snapshots, missing_snapshots=[m for k, m in gaps if k == "missing"],
+                  outside_snapshots=[m for k, m in gaps if k == "outside"], last_scheduled_close=last_close)
+
+
+@contextlib.contextmanager
+def failures_recorded(conn: psycopg.Connection, function_name: str, *, dry_run: bool = False,
+                      period_end: date | None = None) -> Iterator[None]:
+    """Run a call of the sync, a refresh or the close; when the database refuses it, roll back,
+    record the failure in the run log (customer.record_failed_run, a new transaction) and re-raise.
+    The failed call's own run log row rolled back with it: this row is its trace."""
+    started_at = datetime.now(UTC)
+    try:
+        yield
+    except WdhError as exc:
+        if exc.sqlstate and not exc.sqlstate.startswith("08"):
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()
+                conn.execute(RECORD_FAILURE_SQL, {"function": function_name, "sqlstate": exc.sqlstate,
+                                                  "message": exc.message, "started_at": started_at,
+                                                  "dry_run": dry_run, "period_end": period_end})
+                conn.commit()
+        raise

@@ -11,7 +11,7 @@ from work_data_hub.errors import translate
 
 SCHEDULE_SQL = """
 SELECT job_name, jobid, schedule, command
-FROM customer.schedule_mdm_jobs(p_sync_schedule => %(sync)s, p_snapshot_schedule => %(snapshot)s)
+FROM customer.schedule_mdm_jobs(p_schedule => %(schedule)s)
 """
 UNSCHEDULE_SQL = "SELECT job_name, removed FROM customer.unschedule_mdm_jobs()"
 
@@ -30,17 +30,17 @@ class RemovedJob:
     removed: bool
 
 
-def schedule_mdm_jobs(conn: psycopg.Connection, *, sync_schedule: str, snapshot_schedule: str) -> list[ScheduledJob]:
-    """Register or replace both jobs. The caller commits."""
+def schedule_mdm_jobs(conn: psycopg.Connection, *, schedule: str) -> list[ScheduledJob]:
+    """Register or replace the monthly close job. The caller commits."""
     try:
         with conn.cursor(row_factory=class_row(ScheduledJob)) as cur:
-            return cur.execute(SCHEDULE_SQL, {"sync": sync_schedule, "snapshot": snapshot_schedule}).fetchall()
+            return cur.execute(SCHEDULE_SQL, {"schedule": schedule}).fetchall()
     except psycopg.Error as exc:
         raise translate(exc) from None
 
 
 def unschedule_mdm_jobs(conn: psycopg.Connection) -> list[RemovedJob]:
-    """Remove both jobs. The caller commits."""
+    """Remove the job (and the first release's two). The caller commits."""
     try:
         with conn.cursor(row_factory=class_row(RemovedJob)) as cur:
             return cur.execute(UNSCHEDULE_SQL).fetchall()

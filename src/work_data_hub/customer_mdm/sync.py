@@ -8,7 +8,7 @@ from datetime import date
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import translate
+from work_data_hub.errors import database_errors, translate
 
 SYNC_SQL = """
 SELECT period_end, inserted, updated, lapsed, total
@@ -28,6 +28,42 @@ class ContractSyncResult:
     updated: int
     lapsed: int
     total: int
+
+
+STATE_SQL = """
+SELECT first_applied_period, last_applied_period, dirty_from_month FROM customer.contract_sync_state
+"""
+# The history before a replay, to report its net change afterwards (temporary, this transaction).
+REMEMBER_SQL = """
+CREATE TEMP TABLE wdh_history_before ON COMMIT DROP AS
+SELECT company_id, plan_code, product_line_code, contract_status, is_strategic, is_existing, status_year,
+       valid_from, valid_to
+FROM customer.customer_plan_contract
+"""
+CHANGE_SQL = """
+WITH now AS (
+    SELECT company_id, plan_code, product_line_code, contract_status, is_strategic, is_existing, status_year,
+           valid_from, valid_to
+    FROM customer.customer_plan_contract
+)
+SELECT (SELECT count(*) FROM (SELECT * FROM now EXCEPT SELECT * FROM pg_temp.wdh_history_before) AS a) AS added,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.wdh_history_before EXCEPT SELECT * FROM now) AS r) AS removed,
+       (SELECT count(*) FROM now WHERE valid_to = '9999-12-31') AS current
+"""
+
+
+@dataclass(frozen=True)
+class SyncState:
+    first_applied_period: date | None
+    last_applied_period: date | None
+    dirty_from_month: date | None
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    added: int  # versions (with their validity) that were not there before
+    removed: int  # versions that are gone
+    current: int  # current versions now
 
 
 @dataclass(frozen=True)
@@ -55,5 +91,27 @@ def request_contract_rebuild(conn: psycopg.Connection, *, from_period: date) -> 
             row = cur.fetchone()
     except psycopg.Error as exc:
         raise translate(exc) from None
+    assert row is not None
+    return row
+
+
+def sync_state(conn: psycopg.Connection) -> SyncState:
+    with database_errors(), conn.cursor(row_factory=class_row(SyncState)) as cur:
+        row = cur.execute(STATE_SQL).fetchone()
+    assert row is not None
+    return row
+
+
+def remember_history(conn: psycopg.Connection) -> None:
+    """Keep the contract history as it is now, in this transaction, for `history_change`."""
+    with database_errors():
+        conn.execute(REMEMBER_SQL)
+
+
+def history_change(conn: psycopg.Connection) -> HistoryChange:
+    """The net change of the history since `remember_history` (a replay rewrites versions that
+    come back the same: those do not count)."""
+    with database_errors(), conn.cursor(row_factory=class_row(HistoryChange)) as cur:
+        row = cur.execute(CHANGE_SQL).fetchone()
     assert row is not None
     return row

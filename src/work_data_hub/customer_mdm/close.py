@@ -1,0 +1,62 @@
+"""Wrappers for customer.run_monthly_close and customer.refresh_snapshots: the one refresh policy,
+which lives in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+from psycopg.rows import class_row
+
+from work_data_hub.customer_mdm.snapshot import SnapshotRefreshResult
+from work_data_hub.errors import database_errors
+
+CLOSE_SQL = """
+SELECT step, period_end, inserted, updated, deleted
+FROM customer.run_monthly_close(p_dry_run => %(dry_run)s)
+"""
+REFRESH_ALL_SQL = """
+SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted
+FROM customer.refresh_snapshots(p_dry_run => %(dry_run)s)
+"""
+
+
+@dataclass(frozen=True)
+class CloseStep:
+    step: str  # 'sync' (deleted = lapsed) or 'snapshot'
+    period_end: date
+    inserted: int
+    updated: int
+    deleted: int
+
+
+def run_monthly_close(conn: psycopg.Connection, *, dry_run: bool) -> list[CloseStep]:
+    """The sync, then every missing, stale or out-of-range snapshot month. The caller commits."""
+    with database_errors(), conn.cursor(row_factory=class_row(CloseStep)) as cur:
+        return cur.execute(CLOSE_SQL, {"dry_run": dry_run}).fetchall()
+
+
+def refresh_snapshots(conn: psycopg.Connection, *, dry_run: bool) -> list[SnapshotRefreshResult]:
+    """Every applied period's snapshot built and current, none outside the range. The caller commits."""
+    with database_errors(), conn.cursor(row_factory=class_row(SnapshotRefreshResult)) as cur:
+        return cur.execute(REFRESH_ALL_SQL, {"dry_run": dry_run}).fetchall()
+
+
+def describe_close(steps: list[CloseStep]) -> list[str]:
+    """The close's rows as lines a person reads: one for the sync, one for the snapshots."""
+    from work_data_hub.periods import format_span
+
+    lines = []
+    synced = [s for s in steps if s.step == "sync"]
+    snapshots = [s for s in steps if s.step == "snapshot"]
+    if synced:
+        lines.append(f"sync: {len(synced)} period(s) {format_span(synced[0].period_end, synced[-1].period_end)}: "
+                     f"inserted {sum(s.inserted for s in synced)}, updated {sum(s.updated for s in synced)}, "
+                     f"lapsed {sum(s.deleted for s in synced)}")
+    if snapshots:
+        lines.append(f"snapshots: {len(snapshots)} month(s) "
+                     f"{format_span(snapshots[0].period_end, snapshots[-1].period_end)}: "
+                     f"inserted {sum(s.inserted for s in snapshots)}, updated {sum(s.updated for s in snapshots)}, "
+                     f"deleted {sum(s.deleted for s in snapshots)}")
+    return lines or ["nothing to do: the contract history and every snapshot month are up to date"]
