@@ -70,7 +70,7 @@ def test_two_columns_for_one_target_are_refused(db_url, conn, tmp_path):
 
 def test_a_stray_row_of_another_month_rejects_the_file(db_url, conn, tmp_path):
     path = tmp_path / "m.xlsx"
-    write_xlsx(path, "规模明细", HEADERS, [perf_row("202501")] * 3 + [perf_row("202412")])
+    write_xlsx(path, "规模明细", HEADERS, [perf_row("202501", portfolio=f"F{i}") for i in range(3)] + [perf_row("202412")])
     loaded(db_url, _single(tmp_path, "202412"))
     err = refused(db_url, conn, path)
     assert "holds 2 months; an annuity_performance file holds one" in err
@@ -159,7 +159,7 @@ def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db
     assert "Rows that cannot form a contract: 2, AUM 42.00" in result.stdout
     assert "no company_id: 1 row(s), AUM 40.00" in result.stdout
     err = refused(db_url, conn, path, "--strict")
-    assert "2 row(s) cannot form a contract and --strict rejects them" in err
+    assert "2 row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them" in err
     loaded(db_url, path)
     assert conn.execute('SELECT "机构代码" FROM business."规模明细" ORDER BY id').fetchall() == [
         ("G01",), ("G00",), ("G01",), ("G01",)]

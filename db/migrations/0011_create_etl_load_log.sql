@@ -6,6 +6,7 @@
 CREATE TABLE business.etl_load_log (
     load_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     domain         text NOT NULL CHECK (domain IN ('annuity_performance', 'annual_award', 'annual_loss')),
+    source         text NOT NULL CHECK (source IN ('inbox', 'file')),
     path           text NOT NULL,
     sha256         text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     bytes          bigint NOT NULL CHECK (bytes >= 0),
@@ -17,8 +18,9 @@ CREATE TABLE business.etl_load_log (
     os_user        text
 );
 COMMENT ON TABLE business.etl_load_log IS
-    'One row per file the ETL loaded: domain, the file (absolute path, sha256, size), the months it '
-    'replaced (first of month), rows loaded and rows replaced, when, the database user and the OS user.';
+    'One row per file the ETL loaded: domain, whether it came from the inbox or --file, the file '
+    '(absolute path, sha256, size), the months it replaced (first of month), rows loaded and rows '
+    'replaced, when, the database user and the OS user.';
 CREATE INDEX etl_load_log_domain_idx ON business.etl_load_log (domain, load_id DESC);
 CREATE INDEX etl_load_log_months_idx ON business.etl_load_log USING gin (months);
 

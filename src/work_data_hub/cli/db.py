@@ -36,8 +36,10 @@ def migrate_command() -> None:
 @db_app.command("init")
 def init_command() -> None:
     """Create and start a local PostgreSQL cluster under .wdh/, write .wdh_env and migrate."""
-    cwd = Path.cwd()
-    cluster = local.cluster_here(cwd)
+    cluster = local.cluster_here()
+    cwd = cluster.root.parent  # the project folder: here, or the parent whose .wdh/ holds the cluster
+    if cwd != Path.cwd().resolve():
+        typer.echo(f"Using the project's local cluster in {cluster.root} (a parent of this folder)")
     if cluster.exists():
         typer.echo(f"Local cluster already exists in {cluster.data_dir}")
     else:
@@ -106,5 +108,10 @@ def status_command() -> None:
     with connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
     typer.echo(f"Server: PostgreSQL {version}, reachable")
-    pending = pending_migrations(url)
+    try:
+        pending = pending_migrations(url)
+    except Exception as exc:  # yoyo needs its own tables; a login without rights to them cannot tell
+        typer.echo(f"Pending migrations: unknown ({str(exc).strip().splitlines()[0][:120]}); the login that "
+                   "migrates can tell")
+        return
     typer.echo(f"Pending migrations: {len(pending)}" + (f" ({', '.join(pending)})" if pending else ""))

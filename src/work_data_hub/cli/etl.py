@@ -13,9 +13,10 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.output import report_error
+from work_data_hub.cli.output import report_error, report_interrupt
+from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
-from work_data_hub.db.settings import data_dir
+from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state
@@ -43,10 +44,22 @@ def _print_warnings(plan: LoadPlan) -> None:
                    + (", …" if len(plan.unknown_branches) > 10 else ""))
     if plan.unusable:
         rows = sum(n for _, n, _ in plan.unusable)
-        aum = sum(a or 0 for _, _, a in plan.unusable)
-        typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
+        if plan.aum_total is None:
+            typer.echo(f"    Ledger rows that match no contract: {rows:,} (loaded; --strict rejects them)")
+        else:
+            aum = sum(a or 0 for _, _, a in plan.unusable)
+            typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
         for reason, count, amount in plan.unusable:
-            typer.echo(f"      {reason}: {count:,} row(s), AUM {amount or 0:,.2f}")
+            typer.echo(f"      {reason}: {count:,} row(s)" + (f", AUM {amount:,.2f}" if amount is not None else ""))
+    deleting, inserting = sum(plan.rows_to_delete.values()), sum(plan.rows_per_month.values())
+    if deleting and inserting < deleting / 2:
+        typer.echo(f"    ⚠ This file replaces {deleting:,} rows with {inserting:,} "
+                   f"({(inserting - deleting) / deleting:+.0%}): is it the whole delivery?")
+    if plan.aum_total is not None and plan.aum_replaced:
+        change = (plan.aum_total - plan.aum_replaced) / plan.aum_replaced
+        if abs(change) > 0.5:
+            typer.echo(f"    ⚠ AUM {plan.aum_total / 10**8:,.2f} 亿元 replaces {plan.aum_replaced / 10**8:,.2f} 亿元 "
+                       f"({change:+.0%}): units (元 / 万元) and completeness worth a look")
 
 
 def _print_plan(plan: LoadPlan) -> None:
@@ -61,6 +74,9 @@ def _print_plan(plan: LoadPlan) -> None:
         typer.echo(f"    … {len(rest)} more months to {rest[-1]:%Y-%m}: insert "
                    f"{sum(inserts.get(m, 0) for m in rest):,} rows, "
                    f"delete {sum(plan.rows_to_delete.get(m, 0) for m in rest):,} rows")
+    if plan.aum_total is not None:
+        typer.echo(f"    AUM (期末资产规模): {plan.aum_total / 10**8:,.4f} 亿元"
+                   + (f", replacing {plan.aum_replaced / 10**8:,.4f} 亿元" if plan.aum_replaced else ""))
     typer.echo(f"    New customers: {_preview(plan.new_customers)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
     _print_warnings(plan)
@@ -86,7 +102,15 @@ def _run_hooks(spec: Domain) -> bool:
     """The post-ETL hooks, once for everything this command loaded; False when one failed."""
     typer.echo("Post-ETL hooks:")
     ok = True
-    for outcome in run_hooks(spec.name):
+    try:
+        outcomes = run_hooks(spec.name)
+    except KeyboardInterrupt:
+        report_interrupt("interrupted during the post-ETL hooks: the loaded files are committed; the monthly close "
+                         "was rolled back",
+                         "run `customer-mdm close` (or the same etl command again) to bring the contract history "
+                         "and snapshots up to date.")
+        raise typer.Exit(130) from None
+    for outcome in outcomes:
         if outcome.status == "ok":
             typer.echo(f"  ✓ {outcome.name}: {outcome.lines[0]}")
             for line in outcome.lines[1:]:
@@ -146,6 +170,12 @@ def etl_command(
         root = None
     else:
         root = data_dir()
+        env_file = find_env_file()
+        if not root.exists() and setting("WDH_DATA_DIR") is None and env_file and env_file.parent != Path.cwd().resolve():
+            raise InvalidInput(
+                f"The inbox {root} does not exist",
+                hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
+                     f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.")
         candidates, notes = discover(root, spec, period_end)
         if not candidates:
             raise WdhError(
@@ -176,13 +206,20 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             state = file_state(conn, spec, candidate, sha256, size)
             conn.rollback()
             month = f"{candidate.month:%Y%m}" if candidate.month else "------"
-            extra = (f" (loaded {_when(state)})" if state.state == "loaded"
-                     else f" (last load {_when(state)}: {state.loaded_path})" if state.state == "changed" else "")
+            extra = {"loaded": f" (loaded {_when(state)})",
+                     "changed": f" (last load {_when(state)}: {state.loaded_path})",
+                     "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
+                             "--force reloads this file)"}.get(state.state, "")
             typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
-            if state.state != "loaded" or force:
+            if state.state not in ("loaded", "kept") or force:
                 to_load.append((path, candidate))
         if not to_load:
-            typer.echo("Nothing new to load: every file is already loaded with the same content (--force reloads).")
+            typer.echo("Nothing new to load: every file is already loaded (--force reloads).")
+            if execute and post_hooks and close_pending(conn):
+                typer.echo("The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
+                           "did not finish): running the post-ETL hooks.")
+                if not _run_hooks(spec):
+                    raise typer.Exit(1)
             return
     else:
         to_load = jobs
@@ -211,12 +248,12 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
         current = None
     except KeyboardInterrupt:
         typer.echo("")
-        print(f"Error: interrupted while loading {current}: its transaction was rolled back, nothing of that file "
-              f"is in the database. {_committed_note(spec, results)}", file=sys.stderr)
-        print("Hint: run the same command again to load the rest"
-              + (" (files already loaded are skipped)" if root is not None else "")
-              + ("; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots up "
-                 "to date" if results and post_hooks else "") + ".", file=sys.stderr)
+        report_interrupt(f"interrupted while loading {current}: its transaction was rolled back, nothing of that "
+                         f"file is in the database. {_committed_note(spec, results)}",
+                         "run the same command again to load the rest"
+                         + (" (files already loaded are skipped)" if root is not None and not force else "")
+                         + ("; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots "
+                            "up to date" if results and post_hooks else "") + ".")
         raise typer.Exit(130) from None
     except WdhError as exc:
         report_error(exc)
@@ -224,8 +261,10 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
         if results and post_hooks:
             typer.echo("Running the post-ETL hooks for what was committed.")
             _run_hooks(spec)
-        print("Fix the file and run the same command again"
-              + (" (files already loaded are skipped)." if root is not None else "."), file=sys.stderr)
+        again = "run the same command again" + (
+            " (files already loaded are skipped)" if root is not None and not force else "")
+        print(("Fix the file, then " if isinstance(exc, InvalidInput) else "When the cause is fixed, ") + again + ".",
+              file=sys.stderr)
         raise typer.Exit(1) from None
     if not execute:
         for path, exc in failures:

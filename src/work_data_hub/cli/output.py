@@ -22,3 +22,18 @@ def report_error(exc: WdhError) -> None:
         print(f"Detail: {_masked(exc.detail)}", file=sys.stderr)
     if exc.hint:
         print(f"Hint: {exc.hint}", file=sys.stderr)
+
+
+_interrupt_reported = False
+
+
+def report_interrupt(message: str | None = None, hint: str | None = None) -> None:
+    """Say what Ctrl-C left behind, once per process (a command that knows more says it first)."""
+    global _interrupt_reported
+    if _interrupt_reported:
+        return
+    _interrupt_reported = True
+    print(f"Error: {message or 'interrupted: the running transaction was rolled back; what was committed before stays'}",
+          file=sys.stderr)
+    print(f"Hint: {hint or '`customer-mdm status` shows where contracts and snapshots stand; run the command again.'}",
+          file=sys.stderr)

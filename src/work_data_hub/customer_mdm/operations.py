@@ -55,6 +55,20 @@ WHERE function_name = 'run_monthly_close' AND (counts ->> 'scheduled')::boolean
 ORDER BY run_id DESC
 LIMIT 1
 """
+# Whether the monthly close has work: a pending correction, loaded months not synced, snapshot
+# months missing, stale or outside the synced range.
+CLOSE_PENDING_SQL = """
+SELECT (s.dirty_from_month IS NOT NULL AND s.dirty_from_month <= s.last_applied_period)
+    OR (SELECT max("月度") FROM business."规模明细") > coalesce(s.last_applied_period, '-infinity')
+    OR EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
+               WHERE m.stale_since IS NOT NULL OR s.last_applied_period IS NULL
+                  OR m.snapshot_month NOT BETWEEN s.first_applied_period AND s.last_applied_period)
+    OR EXISTS (SELECT 1 FROM generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period,
+                                             interval '1 month') AS g
+               WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
+                                 WHERE m.snapshot_month = (g + interval '1 month - 1 day')::date))
+FROM customer.contract_sync_state AS s
+"""
 RECORD_FAILURE_SQL = """
 SELECT customer.record_failed_run(p_function_name => %(function)s, p_sqlstate => %(sqlstate)s,
                                   p_message => %(message)s, p_started_at => %(started_at)s,
@@ -131,6 +145,14 @@ def mdm_status(conn: psycopg.Connection) -> Status:
     assert sync is not None
     return Status(sync=sync, snapshots=snapshots, missing_snapshots=[m for k, m in gaps if k == "missing"],
                   outside_snapshots=[m for k, m in gaps if k == "outside"], last_scheduled_close=last_close)
+
+
+def close_pending(conn: psycopg.Connection) -> bool:
+    """Whether customer.run_monthly_close would do anything (read only)."""
+    try:
+        return bool(conn.execute(CLOSE_PENDING_SQL).fetchone()[0])
+    except psycopg.Error as exc:
+        raise translate(exc) from None
 
 
 @contextlib.contextmanager

@@ -63,7 +63,13 @@ class LocalCluster:
 
 
 def cluster_here(cwd: Path | None = None) -> LocalCluster:
-    return LocalCluster((cwd or Path.cwd()).resolve() / STATE_DIR)
+    """The project's local cluster: .wdh/ in the working directory or the nearest parent that has
+    one (so commands run from a subfolder find it), else .wdh/ here (where `db init` creates it)."""
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / STATE_DIR / "cluster.json").is_file():
+            return LocalCluster(folder / STATE_DIR)
+    return LocalCluster(start / STATE_DIR)
 
 
 # --- binaries and privileges -------------------------------------------------------------------

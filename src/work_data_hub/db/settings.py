@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -14,13 +14,21 @@ from work_data_hub.errors import ConfigError
 
 ENV_FILE = ".wdh_env"
 DEFAULT_DATA_DIR = Path("data") / "inbox"
-_CONNINFO_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)""", re.IGNORECASE)
+_CONNINFO_PASSWORD = re.compile(r"""(\b(?:password|passwd|pwd|pass)\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)""", re.IGNORECASE)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse KEY=VALUE lines (optional `export`, quotes, comments) as `uv run --env-file` does."""
     values: dict[str, str] = {}
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # Windows editors add a BOM
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path} is not UTF-8 text", hint=f"Save {path} as UTF-8 and run again.") from None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -61,11 +69,29 @@ def setting(name: str, cwd: Path | None = None) -> tuple[str, Path | None] | Non
     return None
 
 
+def _check_url(url: str) -> str:
+    """A URL whose user name or password holds #, /, ? or @ unencoded is misread by every client
+    (the password then shows up as a host or a port): refuse it with the fix."""
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+    except ValueError:
+        parts = None
+    if parts is None or ("@" in url.split("://", 1)[1] and "@" not in parts.netloc):
+        raise ConfigError(
+            f"DATABASE_URL is not a valid URL: {mask_url(url)}",
+            hint="Percent-encode special characters in the user name and password (# → %23, / → %2F, ? → %3F, "
+                 "@ → %40, : → %3A), or write it as key=value: host=… port=… user=… password=… dbname=….")
+    return url
+
+
 def database_url(cwd: Path | None = None) -> str:
     """The database URL: $DATABASE_URL, else DATABASE_URL in the nearest .wdh_env."""
     found = setting("DATABASE_URL", cwd)
     if found:
-        return found[0]
+        return _check_url(found[0])
     raise ConfigError(
         "DATABASE_URL not found",
         hint=(f"Set DATABASE_URL in the environment or put DATABASE_URL=postgresql://… in {ENV_FILE} "
@@ -103,16 +129,12 @@ def mask_url(url: str) -> str:
     (postgresql://user:secret@host/db, ?password=secret) and key=value conninfo (password=secret)."""
     if "://" not in url:
         return _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + "****", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if parts.password is not None:
-        netloc = parts.netloc.rsplit("@", 1)
-        userinfo = netloc[0].split(":", 1)[0]
-        parts = parts._replace(netloc=f"{userinfo}:****@{netloc[1]}")
-    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2****", parts.query, flags=re.IGNORECASE)
-    return urlunsplit(parts._replace(query=query))
+    scheme, rest = url.split("://", 1)
+    if "@" in rest:  # the user info ends at the last @, whatever the password holds (# / ? unencoded)
+        userinfo, hostpart = rest.rsplit("@", 1)
+        if ":" in userinfo:
+            rest = f"{userinfo.split(':', 1)[0]}:****@{hostpart}"
+    return re.sub(r"([?&](?:password|passwd|pwd)=)[^&#]*", r"\1****", f"{scheme}://{rest}", flags=re.IGNORECASE)
 
 
 def mask_secrets(text: str, url: str) -> str:

@@ -26,8 +26,9 @@ PATTERNS = {
     "annual_loss": ("*当年流失*", "*台账登记*"),
 }
 SUFFIXES = (".xlsx", ".xls", ".csv")
-_MONTH_FOLDER = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
-_VERSION_FOLDER = re.compile(r"^[Vv](\d+)$")
+_MONTH_FOLDER = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$|^(\d{4})年(0?[1-9]|1[0-2])月$")
+# V2, v2, V2(更正), V2 更正, V2_修正, V1.1: a V, a number, optionally .minor, then anything but a digit.
+_VERSION_FOLDER = re.compile(r"^[Vv]\s*(\d+)(?:\.(\d+))?(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,15 @@ class Candidate:
     path: Path
     relative: str  # the path below the inbox
     month: date | None  # first day of the month folder's month
-    version: int  # n of the V<n> folder, 0 outside one
+    version: tuple[int, int]  # (n, minor) of the V<n>[.minor] folder, (0, 0) outside one
 
 
 @dataclass(frozen=True)
 class FileState:
-    state: str  # 'new', 'changed' or 'loaded'
+    state: str  # 'new', 'changed', 'loaded' or 'kept' (see file_state)
     sha256: str
     bytes: int
-    loaded_at: datetime | None = None  # when the same content was loaded ('loaded'), or the last load ('changed')
+    loaded_at: datetime | None = None  # when the latest load of the same key happened
     loaded_path: str | None = None
 
 
@@ -53,19 +54,27 @@ def _is_candidate_name(name: str, domain: Domain) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS[domain.name])
 
 
-def _folders(relative: Path) -> tuple[date | None, int]:
-    month, version = None, 0
+def _folders(relative: Path) -> tuple[date | None, tuple[int, int]]:
+    month, version = None, (0, 0)
     for part in relative.parts[:-1]:
         if (m := _MONTH_FOLDER.match(part)) is not None:
-            month, version = date(int(m.group(1)), int(m.group(2)), 1), 0  # the nearest month folder counts
+            year, mon = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            month, version = date(int(year), int(mon), 1), (0, 0)  # the nearest month folder counts
         elif (v := _VERSION_FOLDER.match(part)) is not None:
-            version = int(v.group(1))
+            version = (int(v.group(1)), int(v.group(2) or 0))
     return month, version
+
+
+def _version_name(version: tuple[int, int]) -> str:
+    return "no version folder" if version == (0, 0) else f"V{version[0]}" + (f".{version[1]}" if version[1] else "")
 
 
 def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[list[Candidate], list[str]]:
     """The files to load for `domain`, oldest month first, and notes on the files passed over.
     Two files for one month at the same (highest) version are an error naming both."""
+    if root.exists() and not root.is_dir():
+        raise InvalidInput(f"The inbox {root} is a file, not a folder",
+                           hint="Point WDH_DATA_DIR at the folder that holds the month folders, or use --file.")
     if not root.is_dir():
         raise InvalidInput(
             f"The inbox {root} does not exist",
@@ -76,6 +85,12 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if not path.is_file() or any(p.startswith(".") for p in relative.parts):
+            continue
+        try:
+            str(relative).encode("utf-8")
+        except UnicodeEncodeError:  # a name in GBK bytes, from a Windows archive unpacked here
+            notes.append(f"{str(relative).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: its name "
+                         "is not UTF-8 (unpacked from a Windows archive?); rename it (convmv -f gbk -t utf8)")
             continue
         if not _is_candidate_name(path.name, domain):
             continue
@@ -91,39 +106,45 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
         group = [c for c in found if c.month == month]
         top = max(c.version for c in group)
         best = [c for c in group if c.version == top]
-        notes += [f"{c.relative}: superseded by version V{top}" for c in group if c.version < top]
+        notes += [f"{c.relative}: superseded by version {_version_name(top)}" for c in group if c.version < top]
         if len(best) > 1:
             label = f"{month:%Y-%m}" if month else "the inbox (outside month folders)"
             raise InvalidInput(
                 f"Two {domain.name} files for {label}: " + " and ".join(c.relative for c in best),
-                detail=f"In {root}. Both are at the highest version ({f'V{top}' if top else 'no version folder'}).",
+                detail=f"In {root}. Both are at the highest version ({_version_name(top)}).",
                 hint="Remove or rename the one that is not the delivery (or put a correction in a higher V<n> "
                      "folder), or load one of them with --file.")
         chosen.append(best[0])
+    if domain.is_ledger and len(chosen) > 1:
+        # A ledger workbook is cumulative: the newest delivery holds everything; older ones would
+        # only be replaced again (and loading them would undo a later correction).
+        notes += [f"{c.relative}: superseded by the newer ledger delivery {chosen[-1].relative}" for c in chosen[:-1]]
+        chosen = chosen[-1:]
     return chosen, notes
 
 
-STATE_BY_MONTH = """
-SELECT sha256, loaded_at, path FROM business.etl_load_log
-WHERE domain = %(domain)s AND %(month)s = ANY(months)
-ORDER BY load_id DESC LIMIT 1
-"""
-STATE_BY_FILE = """
-SELECT sha256, loaded_at, path FROM business.etl_load_log
-WHERE domain = %(domain)s AND (sha256 = %(sha256)s OR path = %(path)s)
-ORDER BY sha256 = %(sha256)s DESC, load_id DESC LIMIT 1
+# The loads of one inbox key: a 规模明细 month, or a ledger domain (its workbook is cumulative).
+LOADS_OF_KEY = """
+SELECT sha256, loaded_at, path, source FROM business.etl_load_log
+WHERE domain = %(domain)s AND (%(month)s::date IS NULL OR %(month)s::date = ANY(months))
+ORDER BY load_id DESC
 """
 
 
 def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, sha256: str, size: int) -> FileState:
-    """new (never loaded), changed (its month, or for a ledger its path, was loaded from other
-    content) or loaded (the latest load of its month, or for a ledger any load, had this sha256)."""
-    if domain.is_ledger or candidate.month is None:
-        row = conn.execute(STATE_BY_FILE, {"domain": domain.name, "sha256": sha256,
-                                           "path": str(candidate.path.resolve())}).fetchone()
-    else:
-        row = conn.execute(STATE_BY_MONTH, {"domain": domain.name, "month": candidate.month}).fetchone()
-    if row is None:
+    """Against the latest load of the same key (a 规模明细 month; for a ledger, the domain):
+    loaded   the latest load had this content;
+    kept     a --file load replaced this content after it was loaded: a manual correction, which
+             an inbox run does not undo (--force does);
+    changed  the key was loaded from other content (a V2 arrived, the file was edited or restored);
+    new      never loaded."""
+    month = None if domain.is_ledger else candidate.month
+    loads = conn.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
+    if not loads:
         return FileState("new", sha256, size)
-    state = "loaded" if row[0] == sha256 else "changed"
-    return FileState(state, sha256, size, loaded_at=row[1], loaded_path=row[2])
+    latest_sha, latest_at, latest_path, latest_source = loads[0]
+    if latest_sha == sha256:
+        return FileState("loaded", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+    if latest_source == "file" and any(sha == sha256 for sha, *_ in loads[1:]):
+        return FileState("kept", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+    return FileState("changed", sha256, size, loaded_at=latest_at, loaded_path=latest_path)

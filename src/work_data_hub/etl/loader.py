@@ -37,6 +37,7 @@ MAX_LISTED_ERRORS = 20
 PROGRESS_FROM_ROWS = 5000
 ETL_LOCK_CLASS = 743  # pg_advisory_xact_lock(743, <target table oid>); 742 is the MDM lock
 DERIVED = ("产品线代码", "机构代码")
+TOTAL_MARKERS = {"合计", "总计", "小计", "总合计", "合 计", "总 计", "Total", "TOTAL", "total", "Subtotal", "SUM"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class LoadPlan:
     new_plans: list[tuple[str, str | None]]
     unknown_branches: list[tuple[str, int]]  # branch names 组织架构 does not know (mapped to G00), rows
     unusable: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # reason, rows, AUM
+    aum_total: Decimal | None = None  # 规模明细: the file's SUM(期末资产规模)
+    aum_replaced: Decimal | None = None  # 规模明细: the SUM(期末资产规模) of the rows it replaces
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     problems = _Problems()
     rows: list[list[Any]] = []
     refs: list[str] = []
+    seen: dict[tuple, str] = {}
     ignored: list[str] = []
     total = sum(len(t.rows) for t in tables)
     with progress(f"Validating {path.name}", total) as advance:
@@ -221,12 +225,20 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
             for number, raw in zip(table.row_numbers, table.rows):
                 record: list[Any] = [None] * (len(columns) + 1)
                 record[0] = len(rows) + 1
+                key = tuple(raw)
+                if key in seen:
+                    problems.add(f"{prefix} {number} repeats {seen[key]} exactly (a row pasted twice?)")
+                else:
+                    seen[key] = f"{prefix} {number}"
                 for target_slot, index, parse, not_null, forms, header in parsers:
                     cell = raw[index]
                     try:
                         value = parse(cell)
                     except ValueError as exc:
                         problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
+                        continue
+                    if value.__class__ is str and value in TOTAL_MARKERS:
+                        problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
                         continue
                     if value is None and not_null:
                         problems.add(f"{prefix} {number}, column {header}: "
@@ -239,14 +251,53 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 rows.append(record)
                 refs.append(f"{prefix} {number}")
             advance(len(table.rows))
-    problems.raise_if_any(str(path), "Fix these cells and load the file again. A required measure (期末资产规模, "
-                                     "供款) must hold a number in every row; write 0 where the value is zero.")
+    problems.raise_if_any(str(path), "Fix these cells and load the file again (delete total rows and repeated "
+                                     "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
+                                     "write 0 where the value is zero.")
+    _check_measures(domain, path, columns, rows)
 
     months = Counter(r[month_slot] for r in rows)
     _check_months(domain, path, rows, refs, month_slot, months, period, month_source)
+    if domain.is_ledger:
+        _check_ledger_years(domain, path, rows, refs, month_slot)
     return ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
                       rows=rows, months=dict(sorted(months.items())), ignored_headers=ignored,
                       sha256=sha256, bytes=size)
+
+
+def _check_measures(domain: Domain, path: Path, columns: list[str], rows: list[list[Any]]) -> None:
+    """A month in which every 期末资产规模 is zero is not a delivery: formulas saved without their
+    values read as empty or 0, or the column is the wrong one."""
+    if domain.is_ledger or "期末资产规模" not in columns:
+        return
+    slot = columns.index("期末资产规模") + 1
+    if all(not r[slot] for r in rows):
+        raise InvalidInput(
+            f"{path}: 期末资产规模 is 0 in every one of its {len(rows):,} rows; nothing was loaded",
+            hint="Formulas saved without their values read as 0: open the file in Excel, save it, and load it "
+                 "again; or check that 期末资产规模 is the right column.")
+
+
+def _check_ledger_years(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int) -> None:
+    """The years a ledger covers run without a gap (a 上报月份 typed 206212 in a 2024–2026 ledger
+    would replace 2062 and hide the row from its real year)."""
+    by_year = Counter(r[month_slot].year for r in rows)
+    years = sorted(by_year)
+    runs: list[list[int]] = [[years[0]]]
+    for year in years[1:]:
+        if year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    if len(runs) == 1:
+        return
+    main = max(runs, key=lambda run: sum(by_year[y] for y in run))
+    stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot].year not in main]
+    raise InvalidInput(
+        f"{path}: {len(stray)} row(s) have a {domain.month_column} far from the rest of the ledger "
+        f"({main[0]}–{main[-1]}); nothing was loaded",
+        detail="\n".join(f"{ref}: {m:%Y-%m}" for ref, m in stray[:MAX_LISTED_ERRORS]),
+        hint=f"Correct their {domain.month_column} (a typo?) and load the file again.")
 
 
 def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int,
@@ -266,8 +317,9 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
         raise InvalidInput(
             f"{path}: {len(stray)} row(s) are not of {expected:%Y-%m} ({month_source}); nothing was loaded",
             detail=listed + more,
-            hint=f"An {domain.name} file holds one month. Remove the stray rows or correct their "
-                 f"{domain.month_column}, or check {month_source}.")
+            hint=f"An {domain.name} file holds one month: remove the stray rows or correct their "
+                 f"{domain.month_column}" + (", or pass the right --period" if month_source == "--period" else
+                                             ", or file it in the right month folder") + ".")
     first_rows: dict[date, list[str]] = {}
     for ref, r in zip(refs, rows):
         first_rows.setdefault(r[month_slot], [])
@@ -277,8 +329,8 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
     raise InvalidInput(
         f"{path} holds {len(months)} months; an {domain.name} file holds one, so nothing was loaded",
         detail=detail,
-        hint=f"Remove the rows of the wrong month(s) (check {domain.month_column}), or pass --period YYYYMM to "
-             "name the file's month.")
+        hint=f"Remove the rows of the wrong month(s) or correct their {domain.month_column}, and load the file "
+             "again.")
 
 
 # --- the staging table and the plan -------------------------------------------------------------
@@ -373,9 +425,13 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
                                                          plan_name=plan_name)).fetchall()
     known = {p for (p,) in conn.execute('SELECT "年金计划号" FROM mapping."年金计划" WHERE "年金计划号" = ANY(%s)',
                                          ([p for p, _, _ in file_plans],))}
-    unusable = [] if domain.is_ledger else [
-        (reason, rows, aum) for reason, rows, aum in conn.execute(
-            sql.SQL(UNUSABLE).format(aum=sql.SQL('s."期末资产规模"')))]
+    aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
+    unusable = [(reason, rows, total) for reason, rows, total in conn.execute(sql.SQL(UNUSABLE).format(aum=aum))]
+    aum_total = aum_replaced = None
+    if not domain.is_ledger:
+        aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
+        aum_replaced = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" '
+                                    'WHERE "月度" = ANY(%s)', (replaced,)).fetchone()[0]
     return LoadPlan(
         rows_per_month=parsed.months,
         rows_to_delete={m: existing.get(m, 0) for m in replaced},
@@ -383,6 +439,8 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
         new_plans=[(p, n) for p, n, _ in file_plans if p not in known],
         unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
         unusable=unusable,
+        aum_total=aum_total,
+        aum_replaced=aum_replaced,
     )
 
 
@@ -434,8 +492,10 @@ def check_strict(path: Path, plan: LoadPlan) -> None:
         return
     rows = sum(n for _, n, _ in plan.unusable)
     raise InvalidInput(
-        f"{path}: {rows:,} row(s) cannot form a contract and --strict rejects them; nothing was loaded",
-        detail="\n".join(f"{reason}: {n:,} row(s), AUM {aum or 0:,.2f}" for reason, n, aum in plan.unusable),
+        f"{path}: {rows:,} row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them; "
+        "nothing was loaded",
+        detail="\n".join(f"{reason}: {n:,} row(s)" + (f", AUM {aum:,.2f}" if aum is not None else "")
+                         for reason, n, aum in plan.unusable),
         hint="Fill in company_id / 业务类型 (or add the product line to mapping.产品线), or load without --strict.")
 
 
@@ -482,8 +542,9 @@ WHERE (p."计划全称" IS NULL AND excluded."计划全称" IS NOT NULL)
    OR (p."计划类型" IS NULL AND excluded."计划类型" IS NOT NULL)
 """
 RECORD_LOAD = """
-INSERT INTO business.etl_load_log (domain, path, sha256, bytes, months, rows_loaded, rows_replaced, os_user)
-VALUES (%(domain)s, %(path)s, %(sha256)s, %(bytes)s, %(months)s, %(rows_loaded)s, %(rows_replaced)s, %(os_user)s)
+INSERT INTO business.etl_load_log (domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, os_user)
+VALUES (%(domain)s, %(source)s, %(path)s, %(sha256)s, %(bytes)s, %(months)s, %(rows_loaded)s, %(rows_replaced)s,
+        %(os_user)s)
 """
 
 
@@ -494,7 +555,7 @@ def _os_user() -> str | None:
         return None
 
 
-def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan) -> LoadResult:
+def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, source: str) -> LoadResult:
     """Replace the planned months in the target from the stage, add missing customers and plans,
     and record the load. Everything happens in the caller's transaction: it commits all of it, or
     nothing. The caller holds the table's lock (`lock_target`) and has staged the file."""
@@ -514,7 +575,7 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan) -> 
         else sql.SQL("NULL::text")
     conn.execute(sql.SQL(ADD_PLANS).format(file_plans=sql.SQL(FILE_PLANS).format(
         plan=sql.Identifier(domain.plan_column), plan_name=plan_name)))
-    conn.execute(RECORD_LOAD, {"domain": domain.name, "path": str(parsed.path.resolve()), "sha256": parsed.sha256,
+    conn.execute(RECORD_LOAD, {"domain": domain.name, "source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256,
                                "bytes": parsed.bytes, "months": replaced, "rows_loaded": inserted,
                                "rows_replaced": deleted, "os_user": _os_user()})
     return LoadResult(domain=domain.name, path=parsed.path, months=replaced, rows_inserted=inserted,

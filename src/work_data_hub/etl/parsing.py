@@ -70,15 +70,22 @@ def _excel_serial(value: Any) -> date | None:
     return None
 
 
+_AMBIGUOUS_MONTH = re.compile(r"^\d{4}\.1$")
+
+
 def parse_month(value: Any) -> date | None:
     if isinstance(value, (datetime, date)):
         return date(value.year, value.month, 1)
     serial = _excel_serial(value)
     if serial is not None:
         return serial.replace(day=1)
+    if isinstance(value, float) and not value.is_integer():
+        value = repr(value)
     text = _text(value)
     if text is None:
         return None
+    if _AMBIGUOUS_MONTH.match(text):
+        raise ValueError("ambiguous: Excel shows 2026.10 as 2026.1 (write 202601 or 202610)")
     for pattern in _MONTH_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -123,6 +130,8 @@ def _decimal(value: Any) -> Decimal | None:
     if text is None:
         return None
     cleaned = text.replace("，", ",").replace(" ", "")
+    if "_" in cleaned:
+        raise ValueError("not a number")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]  # accounting negative
     if "," in cleaned:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +124,14 @@ class Source:
 
 
 def _detect(path: Path) -> str:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("The file's name is not UTF-8 (unpacked from a Windows archive?)",
+                           hint="Rename it, e.g. convmv -f gbk -t utf8 --notest FILE, and load it again.") from None
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder, not a file",
+                           hint="Name one file with --file, or leave --file out to read the inbox.")
     if not path.is_file():
         raise InvalidInput(f"File not found: {path}", hint="Check the --file path.")
     suffix = path.suffix.lower()
@@ -165,5 +174,37 @@ def _read_text(path: Path) -> RawTable:
                            hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.") from None
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","  # Excel's 'Unicode Text' is tabbed
-    records = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    csv.field_size_limit(sys.maxsize)  # an unbalanced quote is reported below, not as a size error
+    try:
+        records = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path} is not a well-formed CSV file: {exc}",
+                           hint="Check the quotes in the file (export it again from Excel), or load the .xlsx.") from None
+    _check_csv_shape(path, records)
     return _table(path, None, records)
+
+
+def _check_csv_shape(path: Path, records: list[list[str]]) -> None:
+    """Every row has the header's number of fields, and no field holds a line break: an unquoted
+    comma shifts a row's columns, an unbalanced quote swallows the rows after it."""
+    if not records:
+        return
+    width = len(records[0])
+    problems = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(v.strip() for v in record):
+            continue
+        if len(record) < width or any(v.strip() for v in record[width:]):
+            problems.append(f"row {number}: {len(record)} fields, the header has {width} (an unquoted comma, or a "
+                            "missing one?)")
+        broken = next((i for i, v in enumerate(record) if "\n" in v or "\r" in v), None)
+        if broken is not None:
+            problems.append(f"row {number}, column {broken + 1}: a line break inside a field (an unbalanced quote "
+                            "swallows the rows after it)")
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InvalidInput(f"{path}: the CSV's rows do not line up with its header; nothing was loaded",
+                           detail="\n".join(problems),
+                           hint="Quote fields that contain commas or quotes (export the file again from Excel), "
+                                "or load the .xlsx instead.")

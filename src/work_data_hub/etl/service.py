@@ -29,7 +29,7 @@ from work_data_hub.etl.loader import (
 )
 
 LOAD_HISTORY = """
-SELECT load_id, domain, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user
+SELECT load_id, domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user
 FROM business.etl_load_log
 WHERE %(domain)s::text IS NULL OR domain = %(domain)s
 ORDER BY load_id DESC LIMIT %(limit)s
@@ -48,6 +48,7 @@ class FileLoad:
 class LoadRecord:
     load_id: int
     domain: str
+    source: str
     path: str
     sha256: str
     bytes: int
@@ -74,7 +75,7 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
                 lock_target(conn, domain)
                 if candidate is not None and not force:
                     state = file_state(conn, domain, candidate, parsed.sha256, parsed.bytes)
-                    if state.state == "loaded":
+                    if state.state in ("loaded", "kept"):
                         conn.rollback()
                         return FileLoad(parsed, None, None, skipped_as=state)
             if not domain.is_ledger and not allow_gap:
@@ -87,7 +88,7 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
             if not execute:
                 conn.rollback()
                 return FileLoad(parsed, plan, None)
-            result = apply_load(conn, parsed, plan)
+            result = apply_load(conn, parsed, plan, source="file" if candidate is None else "inbox")
             conn.commit()
             return FileLoad(parsed, plan, result)
         except BaseException:
