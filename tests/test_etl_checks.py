@@ -203,6 +203,7 @@ BOOK = ["上报月份", "业务类型", "客户全称", "年金计划号", "comp
 
 
 def ledger_book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
     for name, rows in sheets.items():
         sheet = workbook.add_worksheet(name)
@@ -258,3 +259,76 @@ def test_a_corrected_ledger_removes_what_it_no_longer_lists(db_url, conn, tmp_pa
     # 2025-03 lies after the corrected file's latest month of 2025 and 2024 is not covered: both stay.
     assert conn.execute('SELECT "上报月份", company_id FROM customer."当年中标" ORDER BY 1').fetchall() == [
         (date(2024, 12, 1), "C3"), (date(2025, 2, 1), "C1"), (date(2025, 3, 1), "C2")]
+
+
+# --- what a new-user trial found ------------------------------------------------------------------
+
+def test_csv_rows_that_do_not_line_up_are_refused(db_url, conn, tmp_path):
+    header = ",".join(HEADERS)
+    good = ",".join(str(v) for v in perf_row())
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text(f"{header}\n{good}\n{good.replace('C1公司', 'C1,公司')}\n", encoding="utf-8")
+    err = refused(db_url, conn, shifted)
+    assert "row 3: 13 fields, the header has 12" in err
+    quote = tmp_path / "quote.csv"
+    quote.write_text(f"{header}\n{good[:-len('北京分公司')]}\"北京分公司\n{good.replace('F1', 'F2')}\n", encoding="utf-8")
+    assert "is not a well-formed CSV file: unexpected end of data" in refused(db_url, conn, quote)
+    swallowing = tmp_path / "swallowing.csv"
+    rows = "\n".join(",".join(str(v) for v in perf_row(portfolio=f"F{i}")) for i in range(3))
+    swallowing.write_text(f'{header}\n{rows[:-len("北京分公司")]}"北京分公司\n' + "x" * 200_000 + '"\n', encoding="utf-8")
+    err = refused(db_url, conn, swallowing)
+    assert "row 4, column 12: a line break inside a field (an unbalanced quote swallows the rows after it)" in err
+
+
+def test_repeated_rows_total_rows_and_an_all_zero_aum_column_are_refused(db_url, conn, tmp_path):
+    twice = tmp_path / "twice.xlsx"
+    write_xlsx(twice, "规模明细", HEADERS, [perf_row(), perf_row(company="C2"), perf_row()])
+    assert "row 4 repeats row 2 exactly" in refused(db_url, conn, twice)
+    total = tmp_path / "total.xlsx"
+    write_xlsx(total, "规模明细", HEADERS, [perf_row(), perf_row(plan="合计", company=None, aum=100)])
+    assert "row 3, column 计划代码: '合计': a total row" in refused(db_url, conn, total)
+    zeros = tmp_path / "zeros.xlsx"
+    write_xlsx(zeros, "规模明细", HEADERS, [perf_row(aum=0), perf_row(company="C2", aum=0)])
+    assert "期末资产规模 is 0 in every one of its 2 rows" in refused(db_url, conn, zeros)
+
+
+def test_an_ambiguous_month_and_a_stray_ledger_year_are_refused(db_url, conn, tmp_path):
+    ambiguous = tmp_path / "m.xlsx"
+    write_xlsx(ambiguous, "规模明细", HEADERS, [perf_row(month=2026.1)])
+    assert "2026.1 is ambiguous: Excel shows 2026.10 as 2026.1" in refused(db_url, conn, ambiguous)
+    book = ledger_book(tmp_path / "台账登记.xlsx", {"企年受托中标(空白)": [
+        ["202401", "受托", "甲", "P1", "C1", "", "2024-01-10", "", "是"],
+        ["202512", "受托", "乙", "P2", "C2", "", "2025-12-10", "", "是"],
+        ["206212", "受托", "丙", "P3", "C3", "", "2025-12-10", "", "是"]]})
+    err = refused(db_url, conn, book, domain="annual_award")
+    assert "1 row(s) have a 上报月份 far from the rest of the ledger (2024–2025)" in err and "row 4: 2062-12" in err
+
+
+def test_ledger_rows_that_match_no_contract_are_reported_and_strict_refuses_them(db_url, conn, tmp_path):
+    book = ledger_book(tmp_path / "台账登记.xlsx", {"企年受托中标(空白)": [
+        ["202501", "受托管理", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+        ["202501", "受托", "乙", "P2", "", "", "2025-01-11", "", "是"]]})
+    out = etl(db_url, book, domain="annual_award").stdout
+    assert "Ledger rows that match no contract: 2" in out and "no company_id: 1 row(s)" in out
+    assert "业务类型 '受托管理' is not a product line" in out
+    assert "--strict rejects them" in refused(db_url, conn, book, "--strict", domain="annual_award")
+
+
+def test_a_file_that_replaces_far_less_is_flagged(db_url, conn, tmp_path):
+    full = tmp_path / "full.xlsx"
+    write_xlsx(full, "规模明细", HEADERS, [perf_row(company=f"C{i}") for i in range(10)])
+    loaded(db_url, full)
+    part = tmp_path / "part.xlsx"
+    write_xlsx(part, "规模明细", HEADERS, [perf_row(company="C1", aum=1)])
+    out = etl(db_url, part).stdout
+    assert "AUM (期末资产规模): 0.0000 亿元, replacing 0.0000 亿元" in out
+    assert "⚠ This file replaces 10 rows with 1 (-90%)" in out
+
+
+def test_a_name_that_is_not_utf8_and_a_folder_are_refused_clearly(db_url, conn, tmp_path):
+    import os
+
+    path = Path(os.fsdecode(bytes(tmp_path) + "/\xb9\xe6.xlsx".encode("latin-1")))
+    write_xlsx(path, "规模明细", HEADERS, [perf_row()])
+    assert "name is not UTF-8" in refused(db_url, conn, path)
+    assert "is a folder, not a file" in refused(db_url, conn, tmp_path)

@@ -199,3 +199,57 @@ def test_a_refused_file_stops_the_run_after_the_committed_ones(project, conn):
     assert "✓ monthly_close: sync: 1 period(s) 202501" in result.stdout  # the hooks ran for what was committed
     assert conn.execute('SELECT DISTINCT "月度" FROM business."规模明细"').fetchall() == [(date(2025, 1, 1),)]
     assert [m for _, m, *_ in loads(conn)] == [[date(2025, 1, 1)]]
+
+
+def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
+    inbox = project / "data" / "inbox"
+    deliver(inbox, "202501", [perf_row("202501"), perf_row("202501", company="C2")])
+    assert cli(project, *SEED).returncode == 0
+    fixed = project / "fixed.xlsx"
+    write_xlsx(fixed, "规模明细", HEADERS, [perf_row("202501")])
+    assert cli(project, "etl", "--domain", "annuity_performance", "--file", str(fixed), "--execute").returncode == 0
+    again = cli(project, *SEED)
+    assert again.returncode == 0 and "202501  kept" in again.stdout and "--force reloads this file" in again.stdout
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # the correction stays
+
+    from test_etl_checks import ledger_book
+    book = inbox / "202501" / "收集数据" / "台账登记.xlsx"
+    rows = [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+            ["202501", "受托", "乙", "P2", "C2", "", "2025-01-11", "", "是"]]
+    ledger_book(book, {"企年受托中标(空白)": rows})
+    original = book.read_bytes()
+    assert cli(project, "etl", "--domain", "annual_award", "--execute").returncode == 0
+    ledger_book(book, {"企年受托中标(空白)": rows[:1]})  # edited in place
+    assert cli(project, "etl", "--domain", "annual_award", "--execute").returncode == 0
+    book.write_bytes(original)  # and restored
+    restored = cli(project, "etl", "--domain", "annual_award", "--execute")
+    assert "changed" in restored.stdout and "✓ Loaded 2 rows" in restored.stdout
+    assert conn.execute('SELECT count(*) FROM customer."当年中标"').fetchone() == (2,)
+
+
+def test_only_the_newest_ledger_workbook_is_a_candidate_and_odd_folder_names_are_understood(project, conn):
+    from test_etl_checks import ledger_book
+    inbox = project / "data" / "inbox"
+    row = ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]
+    ledger_book(inbox / "202501" / "台账登记.xlsx", {"企年受托中标(空白)": [row]})
+    ledger_book(inbox / "202502" / "台账登记.xlsx", {"企年受托中标(空白)": [row, ["202502"] + row[1:]]})
+    result = cli(project, "etl", "--domain", "annual_award", "--execute")
+    assert result.returncode == 0 and "superseded by the newer ledger delivery 202502/台账登记.xlsx" in result.stdout
+    assert result.stdout.count("✓ Loaded") == 1
+    deliver(inbox, "202501", [perf_row("202501")])
+    deliver(inbox, "202501", [perf_row("202501", aum=5)], version="V2(更正)")
+    deliver(inbox, "2025年2月", [perf_row("202502")], name="2025年2月规模及收入数据.xlsx")
+    out = cli(project, *SEED)
+    assert out.returncode == 0, out.stderr
+    assert "superseded by version V2" in out.stdout and "202502  new" in out.stdout
+    assert conn.execute('SELECT "月度", "期末资产规模" FROM business."规模明细" ORDER BY 1').fetchall() == [
+        (date(2025, 1, 1), 5), (date(2025, 2, 1), 100)]
+
+
+def test_an_interrupted_close_is_finished_by_the_next_run(project, conn):
+    deliver(project / "data" / "inbox", "202501", [perf_row("202501")])
+    assert cli(project, *SEED, "--no-post-hooks").returncode == 0
+    again = cli(project, *SEED)
+    assert "Nothing new to load" in again.stdout and "running the post-ETL hooks" in again.stdout
+    assert "✓ monthly_close: sync: 1 period(s) 202501" in again.stdout
+    assert "Post-ETL hooks" not in cli(project, *SEED).stdout  # now nothing is behind

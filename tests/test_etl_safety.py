@@ -198,3 +198,19 @@ def test_key_value_database_url_never_prints_its_password(db_url, tmp_path):
 def test_usage_errors(tmp_path, db_url):
     result = run_cli("etl", "--execute", cwd=REPO, database_url=db_url)
     assert result.returncode == 1 and "Missing option '--domain'" in result.stderr
+
+
+def test_ctrl_c_during_the_hooks_keeps_the_load_and_says_to_close(db_url, conn, tmp_path):
+    path = tmp_path / "m.xlsx"
+    write_xlsx(path, "规模明细", HEADERS, [perf_row()])
+    with psycopg.connect(db_url) as holder:
+        holder.execute("SELECT customer._lock_mdm('test')")  # the close waits for it
+        proc = spawn(db_url, tmp_path, "etl", "--domain", "annuity_performance", "--file", str(path), "--execute")
+        wait_until_blocked(conn)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted during the post-ETL hooks: the loaded files are committed" in err
+    assert "customer-mdm close" in err and "Traceback" not in err
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (0,)

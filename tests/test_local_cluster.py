@@ -123,3 +123,15 @@ def test_a_server_older_than_its_binaries_is_restarted(project_dir):
     assert (cluster.data_dir / "postmaster.pid").read_text().split()[0] != pid_before
     same = run_cli("db", "start", cwd=project_dir)
     assert same.returncode == 0 and "already running" in same.stdout
+
+
+def test_db_commands_find_the_project_cluster_from_a_subfolder(project_dir):
+    assert run_cli("db", "init", cwd=project_dir).returncode == 0
+    sub = project_dir / "reports" / "2026"
+    sub.mkdir(parents=True)
+    status = run_cli("db", "status", cwd=sub)
+    assert status.returncode == 0 and f"Local cluster: {local.cluster_here(project_dir).data_dir}" in status.stdout
+    init = run_cli("db", "init", cwd=sub)
+    assert init.returncode == 0 and "Using the project's local cluster" in init.stdout
+    assert not (sub / ".wdh").exists() and not (sub / ".wdh_env").exists()
+    assert "Stopped the local server" in run_cli("db", "stop", cwd=sub).stdout

@@ -77,3 +77,30 @@ def test_cli_status(db_url, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Local cluster: none in this folder" in result.stdout
     assert "Pending migrations: 0" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["postgresql://hashy:Ab#Secret99@127.0.0.1:5432/db",
+                                 "postgresql://hashy:Ab/Secret99@127.0.0.1:5432/db",
+                                 "postgresql://hashy:Ab?Secret99@127.0.0.1:5432/db"])
+def test_a_url_with_unencoded_special_characters_is_refused_without_echoing_it(tmp_path, url):
+    for args in (["db", "status"], ["db", "migrate"], ["etl", "history"]):
+        result = run_cli(*args, cwd=tmp_path, database_url=url)
+        assert result.returncode == 1, result.stdout
+        assert "DATABASE_URL is not a valid URL" in result.stderr and "%23" in result.stderr
+        assert "Secret99" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_mask_url_forms():
+    assert mask_url("host=h passwd=Secret99 dbname=x") == "host=h passwd=**** dbname=x"
+    assert mask_url("host=h password='a b' dbname=x") == "host=h password=**** dbname=x"
+    assert mask_url("postgresql://h/db?user=u&password=zz") == "postgresql://h/db?user=u&password=****"
+    assert mask_url("postgresql://u:Ab#Se@h:1/db") == "postgresql://u:****@h:1/db"
+
+
+def test_env_file_with_a_bom_or_in_gbk_is_read(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    env = tmp_path / ".wdh_env"
+    env.write_bytes("\ufeffDATABASE_URL=postgresql://u@h/db\n".encode("utf-8"))
+    assert database_url(tmp_path) == "postgresql://u@h/db"
+    env.write_bytes("# 本地数据库\nDATABASE_URL=postgresql://u@h/db2\n".encode("gbk"))
+    assert database_url(tmp_path) == "postgresql://u@h/db2"
