@@ -79,7 +79,8 @@ def main() -> None:
         loaded = out.count("✓ Loaded")
         print(f"etl --domain annuity_performance --execute, {loaded} months from the inbox, hooks included: "
               f"{seconds:.1f} s")
-        print("\n".join("  " + line for line in out.splitlines() if line.startswith("  ✓ contract_status_sync")))
+        print("\n".join("  " + line.strip() for line in out.splitlines()
+                        if line.startswith(("  ✓ monthly_close", "    snapshots:"))))
         seconds, out = cli(project, "etl", "--domain", "annuity_performance", "--execute")
         assert "Nothing new to load" in out
         print(f"the same command again, unchanged inbox: {seconds:.2f} s")
