@@ -207,3 +207,90 @@ def test_a_failed_cli_sync_is_on_record_with_its_sqlstate(db_url, conn, tmp_path
     assert row[:3] == ("sync_contract_status", "failed", "23503") and "年金客户" in row[3]
     runs = cli(db_url, tmp_path, "runs").stdout
     assert "failed" in runs and "SQLSTATE 23503" in runs
+
+
+def test_renaming_a_customer_makes_its_snapshots_stale_and_the_close_rebuilds_them(conn):
+    Scenario(months=3).load(conn)
+    close(conn)
+    [company] = conn.execute("SELECT min(company_id) FROM customer.customer_plan_contract "
+                             "WHERE valid_from = '2024-01-31'").fetchone()
+    conn.execute("UPDATE customer.\"年金客户\" SET \"客户名称\" = '改名公司' WHERE company_id = %s", (company,))
+    steps = close(conn)
+    assert [s for s, *_ in steps] == ["snapshot"] * 3
+    assert conn.execute("SELECT DISTINCT customer_name FROM customer.fct_customer_product_line_monthly "
+                        "WHERE company_id = %s", (company,)).fetchall() == [("改名公司",)]
+    assert close(conn) == []
+
+
+def test_a_sync_to_an_earlier_period_leaves_a_later_correction_pending(conn):
+    Scenario(months=6).load(conn)
+    close(conn)
+    before = conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone()
+    conn.execute('UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2024-05-01\'')
+    assert conn.execute("SELECT * FROM customer.sync_contract_status(p_period_end => '2024-02-29')").fetchall()[0][1:4] == (
+        0, 0, 0)
+    assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == before
+    assert conn.execute("SELECT last_applied_period::text, dirty_from_month::text "
+                        "FROM customer.contract_sync_state").fetchone() == ("2024-06-30", "2024-05-01")
+
+
+def test_bad_arguments_are_refused_with_22023(conn):
+    for call in ("SELECT * FROM customer.request_contract_rebuild('-infinity')",
+                 "SELECT * FROM customer.sync_contract_status(p_period_end => 'infinity')",
+                 "SELECT * FROM customer.run_monthly_close(NULL)",
+                 "SELECT * FROM customer.refresh_snapshots(NULL)",
+                 "SELECT * FROM customer.sync_contract_status(NULL)",
+                 "SELECT customer.record_failed_run('run_monthly_close', 'XX', 'm', now())"):
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute(call)
+    assert conn.execute("SELECT count(*) FROM customer.mdm_run_log").fetchone() == (0,)
+
+
+def test_withdrawing_every_month_clears_history_and_snapshots(conn):
+    Scenario(months=3).load(conn)
+    close(conn)
+    conn.execute('DELETE FROM business."规模明细"')
+    steps = close(conn)
+    assert [s for s, *_ in steps] == ["snapshot"] * 3
+    assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly").fetchone() == (0,)
+    assert conn.execute("SELECT last_applied_period, dirty_from_month FROM customer.contract_sync_state").fetchone() == (
+        None, None)
+    assert close(conn) == []
+
+
+def test_status_names_missing_months_and_the_latest_failure_until_a_run_succeeds(db_url, conn, tmp_path):
+    Scenario(months=4).load(conn)
+    close(conn)
+    conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2024-02-01\'')
+    failed = cli(db_url, tmp_path, "close")
+    assert failed.returncode == 1
+    status = cli(db_url, tmp_path, "status").stdout
+    assert "Months missing from 规模明细 between loaded months: 202402" in status
+    assert "Warning: the latest run, run_monthly_close" in status and "SQLSTATE 55000" in status
+    Scenario(months=4).load(conn, months={"2024-02"})
+    replay = cli(db_url, tmp_path, "close")
+    assert replay.returncode == 0 and "Replayed: the source changed from 2024-02" in replay.stdout
+    assert "net change of the history" in replay.stdout
+    assert "Warning" not in cli(db_url, tmp_path, "status").stdout
+
+
+def test_ctrl_c_and_a_killed_connection_during_a_close_are_on_record(db_url, conn, tmp_path):
+    import signal
+
+    from test_etl_safety import spawn, wait_until_blocked
+    Scenario(months=2).load(conn)
+    for stop in ("sigint", "terminate"):
+        with psycopg.connect(db_url) as holder:
+            holder.execute("SELECT customer._lock_mdm('test')")
+            proc = spawn(db_url, tmp_path, "customer-mdm", "close")
+            [pid] = wait_until_blocked(conn)
+            if stop == "sigint":
+                proc.send_signal(signal.SIGINT)
+            else:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (1, 130) and "Traceback" not in err
+    assert conn.execute("SELECT function_name, status, sqlstate FROM customer.v_mdm_runs ORDER BY run_id").fetchall() == [
+        ("run_monthly_close", "failed", "57014"), ("run_monthly_close", "failed", "57P01")]
+    assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (0,)

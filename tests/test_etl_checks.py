@@ -332,3 +332,14 @@ def test_a_name_that_is_not_utf8_and_a_folder_are_refused_clearly(db_url, conn, 
     write_xlsx(path, "规模明细", HEADERS, [perf_row()])
     assert "name is not UTF-8" in refused(db_url, conn, path)
     assert "is a folder, not a file" in refused(db_url, conn, tmp_path)
+
+
+def test_a_ledger_without_a_sheet_it_had_warns(db_url, conn, tmp_path):
+    both = ledger_book(tmp_path / "v1.xlsx", {
+        "企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]],
+        "企年投资中标(空白)": [["202501", "投资", "乙", "P2", "C2", "", "2025-01-11", "", "是"]]})
+    loaded(db_url, both, domain="annual_award")
+    one = ledger_book(tmp_path / "v2.xlsx", {
+        "企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]]})
+    out = etl(db_url, one, domain="annual_award").stdout
+    assert "⚠ The months it replaces hold rows of product lines this file has none of: PL201 (1 rows)" in out

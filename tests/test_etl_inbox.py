@@ -253,3 +253,16 @@ def test_an_interrupted_close_is_finished_by_the_next_run(project, conn):
     assert "Nothing new to load" in again.stdout and "running the post-ETL hooks" in again.stdout
     assert "✓ monthly_close: sync: 1 period(s) 202501" in again.stdout
     assert "Post-ETL hooks" not in cli(project, *SEED).stdout  # now nothing is behind
+
+
+def test_a_month_deleted_by_hand_is_loaded_again_from_the_inbox(project, conn):
+    inbox = project / "data" / "inbox"
+    for month in ("202501", "202502", "202503"):
+        deliver(inbox, month, [perf_row(month)])
+    assert cli(project, *SEED).returncode == 0
+    conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2025-02-01\'')
+    result = cli(project, *SEED)
+    assert result.returncode == 0, result.stderr
+    assert "202502  missing" in result.stdout and "its rows were deleted since" in result.stdout
+    assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (3,)
+    assert "✓ monthly_close: sync" in result.stdout

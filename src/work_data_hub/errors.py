@@ -89,6 +89,10 @@ def translate(exc: psycopg.Error) -> WdhError:
                                 hint=diag.message_hint or "Connect as a login granted wdh_operator (loads, sync, "
                                 "snapshots) or wdh_reader (reading the facts), or ask the DBA for the grant.",
                                 sqlstate=sqlstate)
+    if not sqlstate and not isinstance(exc, psycopg.OperationalError):
+        # A client-side error (a value Python cannot represent, say), not the server's answer.
+        return WdhError(f"The database returned something this program cannot read: {message}",
+                        hint="Look for the offending value in the rows this command reads; nothing was changed.")
     if not sqlstate or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}:
         return DatabaseUnavailable(
             f"Lost the connection to the database: {message}", detail=diag.message_detail,

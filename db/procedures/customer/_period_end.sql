@@ -9,6 +9,11 @@ IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF p_date IS NOT NULL AND NOT isfinite(p_date) THEN
+        RAISE EXCEPTION '% must be a month-end date, got %', p_argument, p_date
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the last day of a month, e.g. 2026-01-31 for period 202601.';
+    END IF;
     IF p_date IS NOT NULL
        AND p_date <> (date_trunc('month', p_date) + interval '1 month - 1 day')::date THEN
         RAISE EXCEPTION '% must be a month-end date, got %', p_argument, p_date

@@ -4,8 +4,8 @@
 -- customer.run_monthly_close() and, when it fails, records the failure in the run log (status
 -- 'failed', SQLSTATE, message, application_name 'pg_cron'): PL/pgSQL has no autonomous
 -- transaction, so the close runs in a sub-transaction whose failure is caught here; its work
--- rolls back, the failure row commits with the job. Returns a one-line outcome, which pg_cron
--- keeps in cron.job_run_details.return_message.
+-- rolls back, the failure row commits with the job. Returns a one-line outcome for psql callers
+-- (pg_cron itself keeps only the command tag, SELECT 1, in cron.job_run_details).
 -- This is the one handler in the product that catches WHEN OTHERS without re-raising: re-raising
 -- would roll the failure record back with everything else.
 CREATE OR REPLACE FUNCTION customer._run_scheduled_close()
@@ -24,6 +24,7 @@ DECLARE
     v_detail text;
 BEGIN
     PERFORM set_config('work_data_hub.scheduled', 'on', true);
+    PERFORM set_config('application_name', 'pg_cron', true);  -- the run log names the scheduler
     BEGIN
         SELECT count(*) FILTER (WHERE c.step = 'sync'), count(*) FILTER (WHERE c.step = 'snapshot')
         INTO v_synced, v_snapshots

@@ -29,9 +29,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name sync_contract_status, refresh_monthly_snapshot, refresh_snapshots or run_monthly_close.';
     END IF;
-    IF coalesce(p_sqlstate, '') = '' OR coalesce(p_message, '') = '' THEN
+    IF coalesce(p_sqlstate, '') !~ '^[0-9A-Z]{5}$' OR coalesce(p_message, '') = '' THEN
         RAISE EXCEPTION 'A failed run needs its SQLSTATE and message'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the error''s SQLSTATE and primary message.';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the error''s five-character SQLSTATE and its primary message.';
     END IF;
     INSERT INTO customer.mdm_run_log (function_name, period_start, period_end, dry_run, started_at,
                                       status, sqlstate, message)

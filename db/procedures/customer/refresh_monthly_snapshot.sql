@@ -51,6 +51,9 @@ DECLARE
     v_updated bigint := 0;
     v_deleted bigint := 0;
 BEGIN
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     PERFORM customer._lock_mdm('refresh_monthly_snapshot');
     SELECT * INTO v_state FROM customer.contract_sync_state FOR UPDATE;
     IF v_state.last_applied_period IS NULL THEN

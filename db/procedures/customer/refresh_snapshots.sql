@@ -38,6 +38,9 @@ DECLARE
     v_touched customer.snapshot_refresh_result[] := '{}'::customer.snapshot_refresh_result[];
     v_row customer.snapshot_refresh_result;
 BEGIN
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     PERFORM customer._lock_mdm('refresh_snapshots');
     SELECT * INTO v_state FROM customer.contract_sync_state FOR SHARE;
     IF v_state.dirty_from_month IS NOT NULL AND v_state.last_applied_period IS NOT NULL

@@ -9,7 +9,9 @@
 -- Result: one row per step and period: step 'sync' (inserted / updated versions, deleted =
 --         lapsed) for each period the sync applied or replayed, step 'snapshot' (rows inserted /
 --         updated / deleted across both fact tables) for each month the refresh touched. An
---         up-to-date database returns no rows. With nothing loaded at all, the sync is skipped.
+--         up-to-date database returns no rows. With nothing loaded and nothing synced, the sync is
+--         skipped; when every source row was withdrawn, the sync removes the history and the
+--         refresh every snapshot month.
 -- Errors: those of the sync (55000 a month missing between loaded months, 23503 missing
 --         customers or product lines, …) and of the refresh; 55P03 lock timeout. A failed
 --         close writes nothing: its caller records the failure (record_failed_run; the pg_cron
@@ -33,13 +35,16 @@ DECLARE
     v_seq_last bigint;
     v_seq_called boolean;
 BEGIN
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     PERFORM customer._lock_mdm('run_monthly_close');
     SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called
     FROM customer.customer_plan_contract_contract_id_seq AS s;
     SELECT * INTO v_before FROM customer.contract_sync_state;
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
-        IF EXISTS (SELECT 1 FROM business."规模明细") THEN
+        IF EXISTS (SELECT 1 FROM business."规模明细") OR v_before.last_applied_period IS NOT NULL THEN
             -- A no-op sync returns one row for its target: only periods applied or replayed count.
             SELECT v_steps || coalesce(array_agg(ROW('sync', s.period_end, s.inserted, s.updated, s.lapsed)
                                                  ::customer.close_step_result ORDER BY s.period_end), '{}')

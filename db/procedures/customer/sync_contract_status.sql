@@ -36,7 +36,8 @@
 -- number of versions in effect at it.
 --
 -- Errors: 22023 p_period_end not a month-end date, after the latest or before the first loaded month;
---         P0002 business."规模明细" is empty;
+--         P0002 business."规模明细" is empty and nothing was ever synced (when every source row was
+--               withdrawn after a sync, the history goes too and no row is returned);
 --         55000 a month to apply has no source row while later months are loaded (a missing
 --               delivery): the missing months are named; nothing is written;
 --         23503 source contracts reference customers (年金客户) or product lines (产品线) that do
@@ -76,6 +77,8 @@ DECLARE
     v_missing_lines bigint;
     v_missing_keys text;
     v_missing_months text[];
+    v_withdrawn boolean := false;
+    v_dirty_after date;
     v_periods date[] := '{}'::date[];
     v_inserted bigint[] := '{}'::bigint[];
     v_updated bigint[] := '{}'::bigint[];
@@ -88,6 +91,9 @@ DECLARE
     v_seq_last bigint;
     v_seq_called boolean;
 BEGIN
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     PERFORM customer._lock_mdm('sync_contract_status');
     SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called
     FROM customer.customer_plan_contract_contract_id_seq AS s;
@@ -95,12 +101,23 @@ BEGIN
     BEGIN  -- every write happens in here; a dry run rolls this block back
         SELECT * INTO v_state FROM customer.contract_sync_state FOR UPDATE;
         SELECT min(d."月度"), max(d."月度") INTO v_first_month, v_latest_month FROM business."规模明细" AS d;
-        IF v_latest_month IS NULL THEN
+        IF v_latest_month IS NULL AND v_state.last_applied_period IS NOT NULL THEN
+            -- Every source row was withdrawn: the history they made goes too (refresh_snapshots then
+            -- removes every snapshot month). No period is applied, so no row is returned.
+            DELETE FROM customer.customer_plan_contract;
+            DELETE FROM customer.contract_month_summary;
+            v_rewound_from := date_trunc('month', v_state.first_applied_period)::date;
+            v_state.last_applied_period := NULL;
+            v_state.first_applied_period := NULL;
+            v_withdrawn := true;
+        ELSIF v_latest_month IS NULL THEN
             RAISE EXCEPTION 'business."规模明细" has no rows: there is nothing to sync'
                 USING ERRCODE = 'no_data_found',
                       HINT = 'Load the AUM detail first: etl --domain annuity_performance --execute.';
         END IF;
-        IF v_target IS NULL THEN
+        IF v_withdrawn THEN
+            NULL;  -- nothing to apply
+        ELSIF v_target IS NULL THEN
             v_target := (v_latest_month + interval '1 month - 1 day')::date;
         ELSIF v_target > (v_latest_month + interval '1 month - 1 day')::date THEN
             RAISE EXCEPTION 'Period % is after the latest loaded month %', to_char(v_target, 'YYYY-MM'),
@@ -117,9 +134,12 @@ BEGIN
                                     to_char(v_first_month, 'YYYYMM'));
         END IF;
 
-        -- Source corrections: rewind to just before the earliest changed month, then replay.
-        IF v_state.dirty_from_month IS NOT NULL AND v_state.last_applied_period IS NOT NULL
-           AND v_state.dirty_from_month <= v_state.last_applied_period THEN
+        -- Source corrections: rewind to just before the earliest changed month, then replay. A
+        -- correction after an explicit target waits for a sync that reaches it; without a target
+        -- (through the latest loaded month) it is always replayed, withdrawn months included.
+        IF NOT v_withdrawn AND v_state.dirty_from_month IS NOT NULL AND v_state.last_applied_period IS NOT NULL
+           AND v_state.dirty_from_month <= v_state.last_applied_period
+           AND (p_period_end IS NULL OR v_state.dirty_from_month <= v_target) THEN
             v_rewound_from := v_state.dirty_from_month;
             IF v_rewound_from <= v_state.first_applied_period THEN
                 DELETE FROM customer.customer_plan_contract;
@@ -136,14 +156,14 @@ BEGIN
             END IF;
         END IF;
 
-        v_start := coalesce(v_state.last_applied_period + 1, v_first_month);
+        v_start := CASE WHEN v_withdrawn THEN NULL ELSE coalesce(v_state.last_applied_period + 1, v_first_month) END;
 
         -- A month without any source row between loaded months is a missing delivery, not a month
         -- in which every contract stopped: refuse it (nothing is written).
         SELECT array_agg(to_char(g, 'YYYY-MM') ORDER BY g) INTO v_missing_months
         FROM generate_series(v_start, v_target, interval '1 month') AS g
         WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
-        IF v_missing_months IS NOT NULL THEN
+        IF v_missing_months IS NOT NULL AND NOT v_withdrawn THEN
             RAISE EXCEPTION '% month(s) between % and % have no AUM detail (规模明细) loaded: %',
                     cardinality(v_missing_months), to_char(v_start, 'YYYY-MM'), to_char(v_target, 'YYYY-MM'),
                     array_to_string(v_missing_months[1:12], ', ')
@@ -305,7 +325,9 @@ BEGIN
             v_state.last_applied_period := v_target;
         END IF;
 
-        -- Names on current versions follow the dimensions, in place.
+        -- Names on current versions follow the dimensions, in place; the built snapshots that show
+        -- those versions (from the earliest one's valid_from on) are then stale.
+        WITH renamed AS (
         UPDATE customer.customer_plan_contract AS c
         SET product_line_name = pl."产品线", customer_name = cu."客户名称",
             plan_name = (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code),
@@ -315,15 +337,24 @@ BEGIN
           AND pl."产品线代码" = c.product_line_code AND cu.company_id = c.company_id
           AND (c.product_line_name, c.customer_name, c.plan_name)
               IS DISTINCT FROM (pl."产品线", cu."客户名称",
-                                (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code));
+                                (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code))
+        RETURNING c.valid_from
+        )
+        UPDATE customer.snapshot_month_state AS s
+        SET stale_since = coalesce(s.stale_since, now()), stale_reason = coalesce(s.stale_reason, 'names changed')
+        WHERE s.snapshot_month >= (SELECT min(r.valid_from) FROM renamed AS r);
 
+        -- A correction after the target stays pending for the sync that reaches it.
+        v_dirty_after := CASE WHEN NOT v_withdrawn AND v_rewound_from IS NULL
+                                   AND v_state.dirty_from_month <= v_state.last_applied_period
+                              THEN v_state.dirty_from_month END;
         UPDATE customer.contract_sync_state
         SET last_applied_period = v_state.last_applied_period,
             first_applied_period = v_state.first_applied_period,
-            dirty_from_month = NULL,
+            dirty_from_month = v_dirty_after,
             updated_at = now()
         WHERE (last_applied_period, first_applied_period, dirty_from_month)
-              IS DISTINCT FROM (v_state.last_applied_period, v_state.first_applied_period, NULL::date);
+              IS DISTINCT FROM (v_state.last_applied_period, v_state.first_applied_period, v_dirty_after);
 
         IF p_dry_run THEN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
@@ -332,7 +363,7 @@ BEGIN
         PERFORM setval('customer.customer_plan_contract_contract_id_seq', v_seq_last, v_seq_called);
     END;
 
-    IF cardinality(v_periods) = 0 THEN
+    IF cardinality(v_periods) = 0 AND NOT v_withdrawn THEN
         SELECT count(*) INTO v_t FROM customer.customer_plan_contract AS c
         WHERE c.valid_from <= v_target AND c.valid_to > v_target;
         v_periods := ARRAY[v_target];

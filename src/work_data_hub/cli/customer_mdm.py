@@ -46,6 +46,14 @@ def sync_command(
     if not as_json:
         typer.echo("🔄 Starting contract status sync...")
     with connect() as conn:
+        if rebuild_period:
+            state = sync_state(conn)
+            if state.last_applied_period is None or rebuild_period > state.last_applied_period:
+                raise InvalidInput(
+                    f"Nothing to rebuild from {format_period(rebuild_period)}: contract history is "
+                    + (f"applied through {format_period(state.last_applied_period)}" if state.last_applied_period
+                       else "not synced yet"),
+                    hint="Pick a synced period for --rebuild-from, or run customer-mdm sync to apply new months.")
         with failures_recorded(conn, "sync_contract_status", dry_run=dry_run, period_end=period_end):
             if rebuild_period:
                 request_contract_rebuild(conn, from_period=rebuild_period)
@@ -158,7 +166,13 @@ def close_command(
         typer.echo("🔄 Starting the monthly close...")
     with connect() as conn:
         with failures_recorded(conn, "run_monthly_close", dry_run=dry_run):
+            before = sync_state(conn)
+            replay_from = before.dirty_from_month if before.last_applied_period and before.dirty_from_month \
+                and before.dirty_from_month <= before.last_applied_period else None
+            if replay_from and not dry_run:
+                remember_history(conn)
             steps = run_monthly_close(conn, dry_run=dry_run)
+            change = history_change(conn) if replay_from and not dry_run else None
         conn.commit()
     if as_json:
         typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in steps]))
@@ -169,6 +183,10 @@ def close_command(
     typer.echo("✓ Monthly close completed:")
     for line in describe_close(steps):
         typer.echo(f"  {line[0].upper()}{line[1:]}")
+    if change is not None:
+        typer.echo(f"  Replayed: the source changed from {replay_from:%Y-%m}, so history was rewound to before it and "
+                   f"replayed; net change of the history: {change.added} version(s) added, {change.removed} removed, "
+                   f"{change.current} current")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
@@ -197,8 +215,11 @@ def summary_command(
 
 
 def _month_list(months: list) -> str:
-    text = ", ".join(format_period(m) for m in months[:12])
-    return text + (f", … ({len(months)} in all)" if len(months) > 12 else "")
+    """Every month when few; else the first and last six around an ellipsis, with the count."""
+    if len(months) <= 12:
+        return ", ".join(format_period(m) for m in months)
+    return (", ".join(format_period(m) for m in months[:6]) + ", …, "
+            + ", ".join(format_period(m) for m in months[-6:]) + f" ({len(months)} in all)")
 
 
 @customer_mdm_app.command("status")
@@ -213,8 +234,8 @@ def status_command(
         typer.echo(json.dumps({"sync": asdict(sync), "snapshots": [asdict(s) for s in status.snapshots],
                                "missing_snapshots": status.missing_snapshots,
                                "outside_snapshots": status.outside_snapshots,
-                               "last_scheduled_close": asdict(status.last_scheduled_close)
-                               if status.last_scheduled_close else None},
+                               "source_holes": status.source_holes,
+                               "last_run": asdict(status.last_run) if status.last_run else None},
                               default=str, ensure_ascii=False))
         return
     if sync.last_applied_period is None:
@@ -246,12 +267,14 @@ def status_command(
     if status.outside_snapshots:
         typer.echo(f"Snapshot months outside the synced range: {_month_list(status.outside_snapshots)}: "
                    "remove with customer-mdm snapshot --all (or customer-mdm close)")
-    close = status.last_scheduled_close
-    if close is not None and close.status == "failed":
-        typer.echo(f"Warning: the latest scheduled close (pg_cron, {close.started_at:%Y-%m-%d %H:%M}) failed: "
-                   f"SQLSTATE {close.sqlstate}: {close.message}. Fix the cause and run customer-mdm close.")
-    elif close is not None:
-        typer.echo(f"Latest scheduled close: {close.started_at:%Y-%m-%d %H:%M}, succeeded")
+    if status.source_holes:
+        typer.echo(f"Months missing from 规模明细 between loaded months: {_month_list(status.source_holes)}: the sync "
+                   "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)")
+    last = status.last_run
+    if last is not None and last.status == "failed":
+        who = "the scheduled close (pg_cron)" if last.application_name == "pg_cron" else last.function_name
+        typer.echo(f"Warning: the latest run, {who} at {last.started_at:%Y-%m-%d %H:%M}, failed: "
+                   f"SQLSTATE {last.sqlstate}: {last.message}. Fix the cause and run customer-mdm close.")
 
 
 @customer_mdm_app.command("runs")

@@ -51,6 +51,10 @@ def _print_warnings(plan: LoadPlan) -> None:
             typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
         for reason, count, amount in plan.unusable:
             typer.echo(f"      {reason}: {count:,} row(s)" + (f", AUM {amount:,.2f}" if amount is not None else ""))
+    if plan.vanishing_lines:
+        typer.echo("    ⚠ The months it replaces hold rows of product lines this file has none of: "
+                   + ", ".join(f"{line} ({n:,} rows)" for line, n in plan.vanishing_lines)
+                   + " (a missing sheet?)")
     deleting, inserting = sum(plan.rows_to_delete.values()), sum(plan.rows_per_month.values())
     if deleting and inserting < deleting / 2:
         typer.echo(f"    ⚠ This file replaces {deleting:,} rows with {inserting:,} "
@@ -208,6 +212,7 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             month = f"{candidate.month:%Y%m}" if candidate.month else "------"
             extra = {"loaded": f" (loaded {_when(state)})",
                      "changed": f" (last load {_when(state)}: {state.loaded_path})",
+                     "missing": f" (loaded {_when(state)}, but its rows were deleted since: loading it again)",
                      "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
                              "--force reloads this file)"}.get(state.state, "")
             typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
@@ -250,8 +255,9 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
         typer.echo("")
         report_interrupt(f"interrupted while loading {current}: its transaction was rolled back, nothing of that "
                          f"file is in the database. {_committed_note(spec, results)}",
-                         "run the same command again to load the rest"
-                         + (" (files already loaded are skipped)" if root is not None and not force else "")
+                         ("run the same command without --force to load the rest" if force else
+                          "run the same command again to load the rest")
+                         + (" (files already loaded are skipped)" if root is not None else "")
                          + ("; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots "
                             "up to date" if results and post_hooks else "") + ".")
         raise typer.Exit(130) from None

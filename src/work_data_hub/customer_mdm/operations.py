@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import WdhError, translate
+from work_data_hub.errors import DatabaseUnavailable, WdhError, translate
 
 RUNS_SQL = """
 SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
@@ -47,13 +47,24 @@ FROM customer.snapshot_month_state AS m, customer.contract_sync_state AS s
 WHERE s.last_applied_period IS NULL OR m.snapshot_month NOT BETWEEN s.first_applied_period AND s.last_applied_period
 ORDER BY 1, 2
 """
-LAST_SCHEDULED_CLOSE_SQL = """
+# The latest real (not dry) run of the sync, a refresh or the close, whoever ran it: when it
+# failed, status says so until a later run succeeds.
+LAST_RUN_SQL = """
 SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
        application_name, status, sqlstate, message
 FROM customer.v_mdm_runs
-WHERE function_name = 'run_monthly_close' AND (counts ->> 'scheduled')::boolean
+WHERE function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots', 'run_monthly_close')
+  AND NOT dry_run
 ORDER BY run_id DESC
 LIMIT 1
+"""
+# Months missing from business.规模明细 between its first and last month (one probe per month).
+SOURCE_HOLES_SQL = """
+SELECT g::date
+FROM (SELECT min("月度") AS first, max("月度") AS last FROM business."规模明细") AS r,
+     generate_series(r.first, r.last, interval '1 month') AS g
+WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date)
+ORDER BY 1
 """
 # Whether the monthly close has work: a pending correction, loaded months not synced, snapshot
 # months missing, stale or outside the synced range.
@@ -116,7 +127,8 @@ class Status:
     snapshots: list[SnapshotMonth]
     missing_snapshots: list[date]  # applied periods without a snapshot
     outside_snapshots: list[date]  # snapshot months outside the applied range
-    last_scheduled_close: Run | None
+    last_run: Run | None  # the latest real run of the sync, a refresh or the close
+    source_holes: list[date]  # months missing between the first and last loaded month
 
     @property
     def stale(self) -> list[SnapshotMonth]:
@@ -139,12 +151,13 @@ def mdm_status(conn: psycopg.Connection) -> Status:
             snapshots = cur.execute(SNAPSHOTS_SQL).fetchall()
         gaps = conn.execute(SNAPSHOT_GAPS_SQL).fetchall()
         with conn.cursor(row_factory=class_row(Run)) as cur:
-            last_close = cur.execute(LAST_SCHEDULED_CLOSE_SQL).fetchone()
+            last_run = cur.execute(LAST_RUN_SQL).fetchone()
+        holes = [m for (m,) in conn.execute(SOURCE_HOLES_SQL)]
     except psycopg.Error as exc:
         raise translate(exc) from None
     assert sync is not None
     return Status(sync=sync, snapshots=snapshots, missing_snapshots=[m for k, m in gaps if k == "missing"],
-                  outside_snapshots=[m for k, m in gaps if k == "outside"], last_scheduled_close=last_close)
+                  outside_snapshots=[m for k, m in gaps if k == "outside"], last_run=last_run, source_holes=holes)
 
 
 def close_pending(conn: psycopg.Connection) -> bool:
@@ -162,14 +175,27 @@ def failures_recorded(conn: psycopg.Connection, function_name: str, *, dry_run: 
     record the failure in the run log (customer.record_failed_run, a new transaction) and re-raise.
     The failed call's own run log row rolled back with it: this row is its trace."""
     started_at = datetime.now(UTC)
+
+    def record(sqlstate: str, message: str) -> None:
+        params = {"function": function_name, "sqlstate": sqlstate, "message": message, "started_at": started_at,
+                  "dry_run": dry_run, "period_end": period_end}
+        with contextlib.suppress(psycopg.Error, WdhError):
+            if not conn.closed and not conn.broken:
+                conn.rollback()
+                conn.execute(RECORD_FAILURE_SQL, params)
+                conn.commit()
+                return
+            from work_data_hub.db.connect import connect  # the call's connection is gone: a new one
+
+            with connect() as fresh:
+                fresh.execute(RECORD_FAILURE_SQL, params)
+
     try:
         yield
     except WdhError as exc:
-        if exc.sqlstate and not exc.sqlstate.startswith("08"):
-            with contextlib.suppress(psycopg.Error):
-                conn.rollback()
-                conn.execute(RECORD_FAILURE_SQL, {"function": function_name, "sqlstate": exc.sqlstate,
-                                                  "message": exc.message, "started_at": started_at,
-                                                  "dry_run": dry_run, "period_end": period_end})
-                conn.commit()
+        if exc.sqlstate or isinstance(exc, DatabaseUnavailable):
+            record(exc.sqlstate or "08006", exc.message)
+        raise
+    except KeyboardInterrupt:
+        record("57014", "interrupted (Ctrl-C); the call was rolled back")
         raise

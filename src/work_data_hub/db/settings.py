@@ -76,7 +76,8 @@ def _check_url(url: str) -> str:
         return url
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+        if "," not in parts.netloc:  # host1:5432,host2:5432 is libpq's multi-host form
+            parts.port  # noqa: B018 - raises ValueError on a non-numeric port
     except ValueError:
         parts = None
     if parts is None or ("@" in url.split("://", 1)[1] and "@" not in parts.netloc):

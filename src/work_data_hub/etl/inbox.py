@@ -41,7 +41,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class FileState:
-    state: str  # 'new', 'changed', 'loaded' or 'kept' (see file_state)
+    state: str  # 'new', 'changed', 'missing', 'loaded' or 'kept' (see file_state)
     sha256: str
     bytes: int
     loaded_at: datetime | None = None  # when the latest load of the same key happened
@@ -131,18 +131,25 @@ ORDER BY load_id DESC
 """
 
 
+MONTH_PRESENT = 'SELECT EXISTS (SELECT 1 FROM business."规模明细" WHERE "月度" = %(month)s)'
+
+
 def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, sha256: str, size: int) -> FileState:
     """Against the latest load of the same key (a 规模明细 month; for a ledger, the domain):
     loaded   the latest load had this content;
     kept     a --file load replaced this content after it was loaded: a manual correction, which
              an inbox run does not undo (--force does);
     changed  the key was loaded from other content (a V2 arrived, the file was edited or restored);
+    missing  a 规模明细 month that was loaded but has no rows any more (deleted by hand);
     new      never loaded."""
     month = None if domain.is_ledger else candidate.month
     loads = conn.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
     if not loads:
         return FileState("new", sha256, size)
     latest_sha, latest_at, latest_path, latest_source = loads[0]
+    if month is not None and not conn.execute(MONTH_PRESENT, {"month": month}).fetchone()[0]:
+        # Loaded once, but its rows were deleted since (by hand): load it again.
+        return FileState("missing", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_sha == sha256:
         return FileState("loaded", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_source == "file" and any(sha == sha256 for sha, *_ in loads[1:]):

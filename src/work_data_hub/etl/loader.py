@@ -67,6 +67,7 @@ class LoadPlan:
     unusable: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # reason, rows, AUM
     aum_total: Decimal | None = None  # 规模明细: the file's SUM(期末资产规模)
     aum_replaced: Decimal | None = None  # 规模明细: the SUM(期末资产规模) of the rows it replaces
+    vanishing_lines: list[tuple[str, int]] = field(default_factory=list)  # 产品线代码 replaced but absent, rows
 
 
 @dataclass(frozen=True)
@@ -392,6 +393,15 @@ FROM pg_temp.wdh_etl_stage AS s
 WHERE s.{plan} IS NOT NULL
 ORDER BY s.{plan}, s.source_row
 """
+# Product lines that the replaced months hold and the file has none of (a sheet left out).
+VANISHING_LINES = """
+SELECT coalesce(t."产品线代码", t."业务类型", '?'), count(*)
+FROM {table} AS t
+WHERE t.{month} = ANY(%(months)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_stage AS s
+                  WHERE s."产品线代码" IS NOT DISTINCT FROM t."产品线代码")
+GROUP BY 1 ORDER BY 1
+"""
 UNKNOWN_BRANCHES = """
 SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown GROUP BY 1 ORDER BY 2 DESC, 1
 """
@@ -432,7 +442,10 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
         aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
         aum_replaced = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" '
                                     'WHERE "月度" = ANY(%s)', (replaced,)).fetchone()[0]
+    vanishing = conn.execute(sql.SQL(VANISHING_LINES).format(table=domain.table, month=month),
+                             {"months": replaced}).fetchall()
     return LoadPlan(
+        vanishing_lines=[(line, n) for line, n in vanishing],
         rows_per_month=parsed.months,
         rows_to_delete={m: existing.get(m, 0) for m in replaced},
         new_customers=[(c, n) for c, n in new_customers],
