@@ -79,7 +79,7 @@ def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(cron_url
         assert failed[:2] == ("failed", "23503") and "missing from customer.\"年金客户\"" in failed[2]
         assert failed[3:] == ("pg_cron", "true")
         out = run_cli("customer-mdm", "status", cwd=tmp_path, database_url=cron_url).stdout
-        assert "Warning: the latest scheduled close (pg_cron" in out and "SQLSTATE 23503" in out
+        assert "Warning: the latest run, the scheduled close (pg_cron)" in out and "SQLSTATE 23503" in out
         assert "Pending source correction from 2025-03" in out
 
 
