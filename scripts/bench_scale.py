@@ -100,11 +100,12 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=["1x:36", "4x:36", "10x:36", "1x:120"],
                         help="SCALEx:MONTHS, e.g. 10x:36")
     parser.add_argument("--no-crash", action="store_true", help="skip the crash-restart step")
+    parser.add_argument("--keep", action="store_true", help="keep the last case's database (wdh_bench_scale)")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     for case in args.cases:
         scale, months = case.split("x:")
-        with scratch_database("wdh_bench_scale", keep=False) as url:
+        with scratch_database("wdh_bench_scale", keep=args.keep) as url:
             results[case] = run_case(url, int(scale), int(months), crash=not args.no_crash)
         print(f"{case}: " + ", ".join(f"{k} {v:.2f} s" for k, v in results[case].items()), flush=True)
     base = results.get("1x:36")

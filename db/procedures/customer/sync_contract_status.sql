@@ -265,6 +265,7 @@ BEGIN
                 GROUP BY m.company_id, m.plan_code, m.product_line_code
                 HAVING count(*) FILTER (WHERE m.month >= v_window_from) > 0;
                 GET DIAGNOSTICS v_t = ROW_COUNT;
+                ANALYZE pg_temp._wdh_state;  -- the updates and the insert below join it: real row counts
 
                 -- Lapsed: current versions of contracts no longer in force.
                 UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
@@ -327,18 +328,23 @@ BEGIN
 
         -- Names on current versions follow the dimensions, in place; the built snapshots that show
         -- those versions (from the earliest one's valid_from on) are then stale.
-        WITH renamed AS (
-        UPDATE customer.customer_plan_contract AS c
-        SET product_line_name = pl."产品线", customer_name = cu."客户名称",
-            plan_name = (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code),
-            updated_at = now()
-        FROM mapping."产品线" AS pl, customer."年金客户" AS cu
-        WHERE c.valid_to = c_open
-          AND pl."产品线代码" = c.product_line_code AND cu.company_id = c.company_id
-          AND (c.product_line_name, c.customer_name, c.plan_name)
-              IS DISTINCT FROM (pl."产品线", cu."客户名称",
-                                (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code))
-        RETURNING c.valid_from
+        WITH names AS (  -- one hash join over the current versions, not two look-ups per version
+            SELECT c.contract_id, pl."产品线" AS product_line_name, cu."客户名称" AS customer_name,
+                   pn."计划全称" AS plan_name
+            FROM customer.customer_plan_contract AS c
+            JOIN mapping."产品线" AS pl ON pl."产品线代码" = c.product_line_code
+            JOIN customer."年金客户" AS cu ON cu.company_id = c.company_id
+            LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = c.plan_code
+            WHERE c.valid_to = c_open
+              AND (c.product_line_name, c.customer_name, c.plan_name)
+                  IS DISTINCT FROM (pl."产品线", cu."客户名称", pn."计划全称")
+        ), renamed AS (
+            UPDATE customer.customer_plan_contract AS c
+            SET product_line_name = n.product_line_name, customer_name = n.customer_name, plan_name = n.plan_name,
+                updated_at = now()
+            FROM names AS n
+            WHERE c.contract_id = n.contract_id
+            RETURNING c.valid_from
         )
         UPDATE customer.snapshot_month_state AS s
         SET stale_since = coalesce(s.stale_since, now()), stale_reason = coalesce(s.stale_reason, 'names changed')
