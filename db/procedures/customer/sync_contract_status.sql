@@ -265,7 +265,11 @@ BEGIN
                 GROUP BY m.company_id, m.plan_code, m.product_line_code
                 HAVING count(*) FILTER (WHERE m.month >= v_window_from) > 0;
                 GET DIAGNOSTICS v_t = ROW_COUNT;
-                ANALYZE pg_temp._wdh_state;  -- the updates and the insert below join it: real row counts
+                IF v_month = v_start THEN
+                    -- The updates and the insert below join it. Its statistics, taken once, hold for the
+                    -- later months of this call (the planner reads the table's current size itself).
+                    ANALYZE pg_temp._wdh_state;
+                END IF;
 
                 -- Lapsed: current versions of contracts no longer in force.
                 UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
