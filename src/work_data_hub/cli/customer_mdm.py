@@ -58,9 +58,8 @@ def sync_command(
             if rebuild_period:
                 request_contract_rebuild(conn, from_period=rebuild_period)
             before = sync_state(conn)
-            replay_from = before.dirty_from_month if before.last_applied_period and before.dirty_from_month \
-                and before.dirty_from_month <= before.last_applied_period else None
-            if replay_from:
+            replay_from = before.pending_replay
+            if replay_from and not dry_run:
                 remember_history(conn)
             rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
             change = history_change(conn) if replay_from and not dry_run else None
@@ -167,8 +166,7 @@ def close_command(
     with connect() as conn:
         with failures_recorded(conn, "run_monthly_close", dry_run=dry_run):
             before = sync_state(conn)
-            replay_from = before.dirty_from_month if before.last_applied_period and before.dirty_from_month \
-                and before.dirty_from_month <= before.last_applied_period else None
+            replay_from = before.pending_replay
             if replay_from and not dry_run:
                 remember_history(conn)
             steps = run_monthly_close(conn, dry_run=dry_run)

@@ -58,6 +58,13 @@ class SyncState:
     last_applied_period: date | None
     dirty_from_month: date | None
 
+    @property
+    def pending_replay(self) -> date | None:
+        """The month the next sync rewinds to, when a correction of an applied month is pending."""
+        if self.last_applied_period and self.dirty_from_month and self.dirty_from_month <= self.last_applied_period:
+            return self.dirty_from_month
+        return None
+
 
 @dataclass(frozen=True)
 class HistoryChange:

@@ -388,7 +388,8 @@ ORDER BY s.company_id, coalesce({names}) IS NULL, s.source_row
 """
 FILE_PLANS = """
 SELECT DISTINCT ON (s.{plan}) s.{plan} AS code, {plan_name} AS name,
-       CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type
+       CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type,
+       EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p."年金计划号" = s.{plan}) AS known
 FROM pg_temp.wdh_etl_stage AS s
 WHERE s.{plan} IS NOT NULL
 ORDER BY s.{plan}, s.source_row
@@ -418,6 +419,18 @@ GROUP BY reason ORDER BY reason
 """
 
 
+def _new_customers(domain: Domain) -> sql.Composed:
+    """The stage's customers missing from 年金客户, each with its first non-empty name."""
+    names = sql.SQL('s."客户名称", s."上报客户名称"') if domain.is_ledger else sql.SQL('s."客户名称"')
+    return sql.SQL(NEW_CUSTOMERS).format(names=names)
+
+
+def _file_plans(domain: Domain) -> sql.Composed:
+    """Every plan of the stage: code, name, type, and whether mapping.年金计划 knows it."""
+    plan_name = sql.Identifier("s", domain.plan_name_column) if domain.plan_name_column else sql.SQL("NULL::text")
+    return sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column), plan_name=plan_name)
+
+
 def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
     """What an apply would do, read from the staged rows (call `stage` first). Writes nothing."""
     domain = parsed.domain
@@ -426,15 +439,8 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
                                            {"ledger": domain.is_ledger})]
     existing = dict(conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table),
                                  {"months": replaced}).fetchall())
-    names = sql.SQL("s.{}").format(sql.Identifier("客户名称")) if not domain.is_ledger else sql.SQL(
-        's."客户名称", s."上报客户名称"')
-    new_customers = conn.execute(sql.SQL(NEW_CUSTOMERS).format(names=names)).fetchall()
-    plan_name = sql.SQL("s.{}").format(sql.Identifier(domain.plan_name_column)) if domain.plan_name_column \
-        else sql.SQL("NULL::text")
-    file_plans = conn.execute(sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column),
-                                                         plan_name=plan_name)).fetchall()
-    known = {p for (p,) in conn.execute('SELECT "年金计划号" FROM mapping."年金计划" WHERE "年金计划号" = ANY(%s)',
-                                         ([p for p, _, _ in file_plans],))}
+    new_customers = conn.execute(_new_customers(domain)).fetchall()
+    file_plans = conn.execute(_file_plans(domain)).fetchall()
     aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
     unusable = [(reason, rows, total) for reason, rows, total in conn.execute(sql.SQL(UNUSABLE).format(aum=aum))]
     aum_total = aum_replaced = None
@@ -449,7 +455,7 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
         rows_per_month=parsed.months,
         rows_to_delete={m: existing.get(m, 0) for m in replaced},
         new_customers=[(c, n) for c, n in new_customers],
-        new_plans=[(p, n) for p, n, _ in file_plans if p not in known],
+        new_plans=[(p, n) for p, n, _, known in file_plans if not known],
         unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
         unusable=unusable,
         aum_total=aum_total,
@@ -580,17 +586,11 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, 
     columns = sql.SQL(", ").join(map(sql.Identifier, parsed.columns + [d for d in DERIVED if d not in parsed.columns]))
     inserted = conn.execute(sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM pg_temp.wdh_etl_stage "
                                     "ORDER BY source_row").format(table=domain.table, columns=columns)).rowcount
-    names = sql.SQL("s.{}").format(sql.Identifier("客户名称")) if not domain.is_ledger else sql.SQL(
-        's."客户名称", s."上报客户名称"')
-    customers = conn.execute(sql.SQL(ADD_CUSTOMERS).format(
-        new_customers=sql.SQL(NEW_CUSTOMERS).format(names=names))).rowcount
-    plan_name = sql.SQL("s.{}").format(sql.Identifier(domain.plan_name_column)) if domain.plan_name_column \
-        else sql.SQL("NULL::text")
-    conn.execute(sql.SQL(ADD_PLANS).format(file_plans=sql.SQL(FILE_PLANS).format(
-        plan=sql.Identifier(domain.plan_column), plan_name=plan_name)))
-    conn.execute(RECORD_LOAD, {"domain": domain.name, "source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256,
-                               "bytes": parsed.bytes, "months": replaced, "rows_loaded": inserted,
-                               "rows_replaced": deleted, "os_user": _os_user()})
+    customers = conn.execute(sql.SQL(ADD_CUSTOMERS).format(new_customers=_new_customers(domain))).rowcount
+    conn.execute(sql.SQL(ADD_PLANS).format(file_plans=_file_plans(domain)))
+    conn.execute(RECORD_LOAD, {"domain": domain.name, "source": source, "path": str(parsed.path.resolve()),
+                               "sha256": parsed.sha256, "bytes": parsed.bytes, "months": replaced,
+                               "rows_loaded": inserted, "rows_replaced": deleted, "os_user": _os_user()})
     return LoadResult(domain=domain.name, path=parsed.path, months=replaced, rows_inserted=inserted,
                       rows_deleted=deleted, customers_added=customers, plans_added=len(plan.new_plans))
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg.rows import class_row
 
 from work_data_hub.errors import database_errors
 from work_data_hub.etl.domains import Domain
@@ -55,7 +56,7 @@ class LoadRecord:
     months: list[date]
     rows_loaded: int
     rows_replaced: int
-    loaded_at: object
+    loaded_at: datetime
     loaded_by: str
     os_user: str | None
 
@@ -98,6 +99,5 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
 
 
 def load_history(conn: psycopg.Connection, *, domain: str | None, limit: int) -> list[LoadRecord]:
-    with database_errors():
-        rows = conn.execute(LOAD_HISTORY, {"domain": domain, "limit": limit}).fetchall()
-    return [LoadRecord(*row) for row in rows]
+    with database_errors(), conn.cursor(row_factory=class_row(LoadRecord)) as cur:
+        return cur.execute(LOAD_HISTORY, {"domain": domain, "limit": limit}).fetchall()
