@@ -5,7 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from work_data_hub.db.deploy import migrate, pending_migrations
+from source import Scenario, sync
+
+from work_data_hub.db.deploy import migrate, migrations_dir, pending_migrations
 
 TABLES = {
     ("mapping", "产品线"), ("mapping", "组织架构"), ("mapping", "年金计划"),
@@ -142,3 +144,26 @@ def test_migrate_accepts_a_key_value_conninfo(db_url):
     assert yoyo_url("postgresql://u:p@h:5/db") == "postgresql+psycopg://u:p@h:5/db"
     assert yoyo_url("host=h port=5 user=u password='p w' dbname=d") == "postgresql+psycopg://u:p%20w@h:5/d"
     assert migrate(make_conninfo(db_url)).applied == []
+
+
+def test_0013_completes_existing_summary_rows_as_the_sync_derives_them(conn):
+    """Migration 0013 adds the carried columns and the rows of contracts in force without source rows
+    to a summary written before it: its backfill must give what the sync now writes itself."""
+    Scenario(months=30, customers=40).load(conn)
+    sync(conn)
+    summary = "SELECT * FROM customer.contract_month_summary ORDER BY month, company_id, plan_code, product_line_code"
+    expected = conn.execute(summary).fetchall()
+    assert any(r[7] < r[0] for r in expected)  # rows of contracts in force without a source row that month
+    # Back to the shape 0012 left: source-row months only, without the carried columns.
+    conn.execute("""
+        DELETE FROM customer.contract_month_summary WHERE last_seen < month;
+        ALTER TABLE customer.contract_month_summary
+            DROP CONSTRAINT contract_month_summary_in_force, DROP COLUMN contract_status,
+            ALTER COLUMN last_seen DROP NOT NULL, ALTER COLUMN contribution_12m DROP NOT NULL,
+            ALTER COLUMN strategic_ytd DROP NOT NULL, ALTER COLUMN is_existing DROP NOT NULL;
+        UPDATE customer.contract_month_summary
+        SET last_seen = NULL, contribution_12m = NULL, strategic_ytd = NULL, is_existing = NULL;
+    """)
+    text = (migrations_dir() / "0013_carry_contract_state_in_summary.sql").read_text(encoding="utf-8")
+    conn.execute(text[text.index("DO $$"):])
+    assert conn.execute(summary).fetchall() == expected

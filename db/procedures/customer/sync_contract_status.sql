@@ -22,11 +22,14 @@
 -- A contract without a current version gets one (valid_from = E); a current version that
 -- differs in those four fields is closed at E and succeeded; a current version of a contract no
 -- longer in force is closed at E (lapsed). Names on current versions are refreshed in place.
--- Nothing after M is read for P: applying P first derives month M's sums and strategic flag per
--- contract into customer.contract_month_summary, then evaluates P from the summary rows of
--- months M-12 … M. The summary holds exactly the applied months and is rewound with the history,
--- so it always equals what the source says for those months. Settings (top_n, threshold) apply
--- to the months applied after they change; request_contract_rebuild recomputes older ones.
+-- Nothing after M is read for P, and P reads three months whatever the length of the history:
+-- applying P derives the state of every contract in force at M from month M's source rows and the
+-- contract's rows of customer.contract_month_summary for M-1 (last month with a source row, the
+-- 12-month contribution sum, strategic since December, existing) and M-12 (the contribution that
+-- leaves the window), and stores it as the summary row of M. The summary holds exactly the applied
+-- months and is rewound with the history, so it always equals what the source says for those
+-- months. Settings (top_n, threshold) apply to the months applied after they change;
+-- request_contract_rebuild recomputes older ones.
 --
 -- Built snapshots of the periods applied are marked stale in customer.snapshot_month_state.
 --
@@ -55,7 +58,8 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET work_mem = '64MB'
+SET work_mem = '64MB'  -- a month's hash joins and aggregates fit in memory at 10x production size
+SET jit = off  -- whole-set joins over one month: compiling them costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -69,8 +73,6 @@ DECLARE
     v_rewound_from date;
     v_month date;
     v_end date;
-    v_dec date;
-    v_window_from date;
     v_top_n integer;
     v_threshold numeric;
     v_missing_customers bigint;
@@ -79,6 +81,7 @@ DECLARE
     v_missing_months text[];
     v_withdrawn boolean := false;
     v_dirty_after date;
+    v_renamed bigint[];
     v_periods date[] := '{}'::date[];
     v_inserted bigint[] := '{}'::bigint[];
     v_updated bigint[] := '{}'::bigint[];
@@ -179,17 +182,19 @@ BEGIN
 
             -- Every customer and product line that the new months reference must exist. Earlier
             -- months' contracts have versions, whose foreign keys keep theirs in place.
-            WITH k AS (
-                SELECT DISTINCT d.company_id, d."产品线代码" AS product_line_code
+            WITH missing AS (  -- one pass over the rows, each probing both dimensions
+                SELECT d.company_id, d."产品线代码" AS product_line_code,
+                       cu.company_id IS NULL AS no_customer, pl."产品线代码" IS NULL AS no_line
                 FROM business."规模明细" AS d
+                LEFT JOIN customer."年金客户" AS cu ON cu.company_id = d.company_id
+                LEFT JOIN mapping."产品线" AS pl ON pl."产品线代码" = d."产品线代码"
                 WHERE d."月度" BETWEEN v_start AND v_target
                   AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
+                  AND (cu.company_id IS NULL OR pl."产品线代码" IS NULL)
             ), bad AS (
-                SELECT DISTINCT 1 AS kind, k.company_id AS key FROM k
-                WHERE NOT EXISTS (SELECT 1 FROM customer."年金客户" AS cu WHERE cu.company_id = k.company_id)
+                SELECT DISTINCT 1 AS kind, m.company_id AS key FROM missing AS m WHERE m.no_customer
                 UNION
-                SELECT DISTINCT 2, k.product_line_code FROM k
-                WHERE NOT EXISTS (SELECT 1 FROM mapping."产品线" AS pl WHERE pl."产品线代码" = k.product_line_code)
+                SELECT DISTINCT 2, m.product_line_code FROM missing AS m WHERE m.no_line
             ), listed AS (
                 SELECT b.kind, b.key, row_number() OVER (ORDER BY b.kind, b.key COLLATE "C") AS rn FROM bad AS b
             )
@@ -206,104 +211,13 @@ BEGIN
                           HINT = 'Verify 年金客户 and 产品线 tables have required data';
             END IF;
 
-            -- A second sync in one transaction finds the table of the first (to_regclass, not DROP …
-            -- IF EXISTS, which prints a NOTICE).
-            IF to_regclass('pg_temp._wdh_state') IS NOT NULL THEN
-                DROP TABLE pg_temp._wdh_state;
-            END IF;
-            CREATE TEMP TABLE _wdh_state (
-                company_id text, plan_code text, product_line_code text,
-                contract_status text, is_strategic boolean, is_existing boolean, status_year integer,
-                PRIMARY KEY (company_id, plan_code, product_line_code)
-            ) ON COMMIT DROP;
-            PERFORM 'PRAGMA:TABLE: pg_temp._wdh_state (company_id text, plan_code text, product_line_code text, '
-                    'contract_status text, is_strategic boolean, is_existing boolean, status_year integer)';
-
             FOR v_month IN
                 SELECT g::date FROM generate_series(v_start, v_target, interval '1 month') AS g
             LOOP
                 v_end := (v_month + interval '1 month - 1 day')::date;
-                v_dec := make_date(extract(year FROM v_month)::int - 1, 12, 1);
-                v_window_from := (v_month - interval '11 months')::date;
-
-                -- The month's sums per contract, and whether one of its (contract, branch) groups
-                -- with positive AUM ranks within top_n of its (branch, product line) or reaches the
-                -- threshold.
-                INSERT INTO customer.contract_month_summary
-                    (month, company_id, plan_code, product_line_code, aum, contribution, is_strategic)
-                SELECT v_month, r.company_id, r.plan_code, r.product_line_code,
-                       coalesce(sum(r.aum), 0), coalesce(sum(r.contribution), 0),
-                       coalesce(bool_or(r.aum > 0 AND (r.rank <= v_top_n OR r.aum >= v_threshold)), false)
-                FROM (
-                    SELECT b.*,
-                           row_number() OVER (PARTITION BY b.branch, b.product_line_code, b.aum > 0
-                                              ORDER BY b.aum DESC, b.company_id COLLATE "C",
-                                                       b.plan_code COLLATE "C") AS rank
-                    FROM (
-                        SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
-                               coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
-                               sum(d."期末资产规模") AS aum, sum(d."供款") AS contribution
-                        FROM business."规模明细" AS d
-                        WHERE d."月度" = v_month AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
-                        GROUP BY 1, 2, 3, 4
-                    ) AS b
-                ) AS r
-                GROUP BY r.company_id, r.plan_code, r.product_line_code
-                ORDER BY r.company_id, r.plan_code, r.product_line_code;  -- in key order: cheaper index inserts
-
-                TRUNCATE pg_temp._wdh_state;
-                INSERT INTO pg_temp._wdh_state
-                SELECT m.company_id, m.plan_code, m.product_line_code,
-                       CASE WHEN sum(m.aum) FILTER (WHERE m.month = v_month) > 0
-                             AND sum(m.contribution) FILTER (WHERE m.month >= v_window_from) > 0
-                            THEN '正常' ELSE '停缴' END,
-                       coalesce(bool_or(m.is_strategic) FILTER (WHERE m.month >= v_dec), false),
-                       coalesce(sum(m.aum) FILTER (WHERE m.month = v_dec), 0) > 0,
-                       extract(year FROM v_month)::int
-                FROM customer.contract_month_summary AS m
-                WHERE m.month BETWEEN least(v_dec, v_window_from) AND v_month
-                GROUP BY m.company_id, m.plan_code, m.product_line_code
-                HAVING count(*) FILTER (WHERE m.month >= v_window_from) > 0;
-                GET DIAGNOSTICS v_t = ROW_COUNT;
-                IF v_month = v_start THEN
-                    -- The updates and the insert below join it. Its statistics, taken once, hold for the
-                    -- later months of this call (the planner reads the table's current size itself).
-                    ANALYZE pg_temp._wdh_state;
-                END IF;
-
-                -- Lapsed: current versions of contracts no longer in force.
-                UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
-                WHERE c.valid_to = c_open
-                  AND NOT EXISTS (SELECT 1 FROM pg_temp._wdh_state AS s
-                                  WHERE s.company_id = c.company_id AND s.plan_code = c.plan_code
-                                    AND s.product_line_code = c.product_line_code);
-                GET DIAGNOSTICS v_l = ROW_COUNT;
-
-                -- Changed: close the current version; its successor is opened below.
-                UPDATE customer.customer_plan_contract AS c SET valid_to = v_end, updated_at = now()
-                FROM pg_temp._wdh_state AS s
-                WHERE c.valid_to = c_open
-                  AND s.company_id = c.company_id AND s.plan_code = c.plan_code
-                  AND s.product_line_code = c.product_line_code
-                  AND (c.contract_status, c.is_strategic, c.is_existing, c.status_year)
-                      IS DISTINCT FROM (s.contract_status, s.is_strategic, s.is_existing, s.status_year);
-                GET DIAGNOSTICS v_u = ROW_COUNT;
-
-                -- Open a version for every contract in force without a current one.
-                INSERT INTO customer.customer_plan_contract (
-                    company_id, plan_code, product_line_code, product_line_name, customer_name, plan_name,
-                    is_strategic, is_existing, status_year, contract_status, valid_from)
-                SELECT s.company_id, s.plan_code, s.product_line_code, pl."产品线", cu."客户名称", pn."计划全称",
-                       s.is_strategic, s.is_existing, s.status_year, s.contract_status, v_end
-                FROM pg_temp._wdh_state AS s
-                JOIN mapping."产品线" AS pl ON pl."产品线代码" = s.product_line_code
-                JOIN customer."年金客户" AS cu ON cu.company_id = s.company_id
-                LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = s.plan_code
-                WHERE NOT EXISTS (SELECT 1 FROM customer.customer_plan_contract AS c
-                                  WHERE c.valid_to = c_open AND c.company_id = s.company_id
-                                    AND c.plan_code = s.plan_code AND c.product_line_code = s.product_line_code)
-                ORDER BY s.company_id, s.plan_code, s.product_line_code;  -- in key order: cheaper index inserts
-                GET DIAGNOSTICS v_n = ROW_COUNT;
+                v_t := customer._derive_contract_month(v_month, v_top_n, v_threshold);
+                SELECT a.inserted, a.updated, a.lapsed INTO v_n, v_u, v_l
+                FROM customer._apply_contract_month(v_month) AS a;
 
                 v_periods := v_periods || v_end;
                 v_inserted := v_inserted || v_n;
@@ -332,27 +246,31 @@ BEGIN
 
         -- Names on current versions follow the dimensions, in place; the built snapshots that show
         -- those versions (from the earliest one's valid_from on) are then stale.
-        WITH names AS (  -- one hash join over the current versions, not two look-ups per version
-            SELECT c.contract_id, pl."产品线" AS product_line_name, cu."客户名称" AS customer_name,
-                   pn."计划全称" AS plan_name
-            FROM customer.customer_plan_contract AS c
-            JOIN mapping."产品线" AS pl ON pl."产品线代码" = c.product_line_code
-            JOIN customer."年金客户" AS cu ON cu.company_id = c.company_id
-            LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = c.plan_code
-            WHERE c.valid_to = c_open
-              AND (c.product_line_name, c.customer_name, c.plan_name)
-                  IS DISTINCT FROM (pl."产品线", cu."客户名称", pn."计划全称")
-        ), renamed AS (
-            UPDATE customer.customer_plan_contract AS c
-            SET product_line_name = n.product_line_name, customer_name = n.customer_name, plan_name = n.plan_name,
-                updated_at = now()
-            FROM names AS n
-            WHERE c.contract_id = n.contract_id
-            RETURNING c.valid_from
-        )
-        UPDATE customer.snapshot_month_state AS s
-        SET stale_since = coalesce(s.stale_since, now()), stale_reason = coalesce(s.stale_reason, 'names changed')
-        WHERE s.snapshot_month >= (SELECT min(r.valid_from) FROM renamed AS r);
+        -- First which versions (one scan of the current ones), then only those are written: joined
+        -- back to the whole history, the update would read every version to change none.
+        SELECT array_agg(c.contract_id) INTO v_renamed
+        FROM customer.customer_plan_contract AS c
+        JOIN mapping."产品线" AS pl ON pl."产品线代码" = c.product_line_code
+        JOIN customer."年金客户" AS cu ON cu.company_id = c.company_id
+        LEFT JOIN mapping."年金计划" AS pn ON pn."年金计划号" = c.plan_code
+        WHERE c.valid_to = c_open
+          AND (c.product_line_name, c.customer_name, c.plan_name)
+              IS DISTINCT FROM (pl."产品线", cu."客户名称", pn."计划全称");
+        IF v_renamed IS NOT NULL THEN
+            WITH renamed AS (
+                UPDATE customer.customer_plan_contract AS c
+                SET product_line_name = pl."产品线", customer_name = cu."客户名称",
+                    plan_name = (SELECT pn."计划全称" FROM mapping."年金计划" AS pn WHERE pn."年金计划号" = c.plan_code),
+                    updated_at = now()
+                FROM mapping."产品线" AS pl, customer."年金客户" AS cu
+                WHERE c.contract_id = ANY (v_renamed)
+                  AND pl."产品线代码" = c.product_line_code AND cu.company_id = c.company_id
+                RETURNING c.valid_from
+            )
+            UPDATE customer.snapshot_month_state AS s
+            SET stale_since = coalesce(s.stale_since, now()), stale_reason = coalesce(s.stale_reason, 'names changed')
+            WHERE s.snapshot_month >= (SELECT min(r.valid_from) FROM renamed AS r);
+        END IF;
 
         -- A correction after the target stays pending for the sync that reaches it.
         v_dirty_after := CASE WHEN NOT v_withdrawn AND v_rewound_from IS NULL
