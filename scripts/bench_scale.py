@@ -7,7 +7,7 @@ script times, each on its own:
 - catch-up: the first sync, through month N-2 (34 months for a 36-month history);
 - first snapshot: refresh_monthly_snapshot of that month right after the catch-up;
 - routine month: month N-1 loaded, then its sync and its snapshot (tables vacuumed and analysed
-  first, as a month-later run finds them);
+  first, as a month-later run finds them), each the median of three runs (two rolled back);
 - after a crash: `pg_ctl restart -m immediate` (statistics are lost), month N loaded, then its sync
   and its snapshot. This needs the local cluster of `db init` (run from the project folder).
 
@@ -54,6 +54,18 @@ def timed(conn: psycopg.Connection, sql: str, params=()) -> float:
     return time.perf_counter() - started
 
 
+def timed_median(conn: psycopg.Connection, sql: str, params=(), repeats: int = 3) -> float:
+    """The median of `repeats` runs: all but the last rolled back, so each starts from the same state."""
+    runs = []
+    for _ in range(repeats - 1):
+        started = time.perf_counter()
+        conn.execute(sql, params).fetchall()
+        runs.append(time.perf_counter() - started)
+        conn.rollback()
+    runs.append(timed(conn, sql, params))
+    return sorted(runs)[len(runs) // 2]
+
+
 def month_end(index: int) -> date:
     first = month_at(START, index + 1)
     return date.fromordinal(first.toordinal() - 1)
@@ -80,9 +92,9 @@ def run_case(url: str, scale: int, months: int, crash: bool) -> dict[str, float]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     with psycopg.connect(url) as conn:
-        figures["routine sync"] = timed(conn, "SELECT * FROM customer.sync_contract_status()")
-        figures["routine snapshot"] = timed(conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)",
-                                            (month_end(months - 2),))
+        figures["routine sync"] = timed_median(conn, "SELECT * FROM customer.sync_contract_status()")
+        figures["routine snapshot"] = timed_median(conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)",
+                                                   (month_end(months - 2),))
         load_months(conn, contracts, range(months - 1, months))
     if crash:
         cluster = local.cluster_here()

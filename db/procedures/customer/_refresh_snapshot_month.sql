@@ -8,15 +8,28 @@
 -- month is synced, and own the dry run and the run log.
 --   fct_customer_plan_monthly: one row per version in effect (valid_from <= E < valid_to); names
 --     and contract_status from the version; aum_balance = the contract's month sum (from
---     contract_month_summary, which the sync derived from the same source rows);
---     is_churned_this_year = a 当年流失 row with the same company_id, 年金计划号 = plan_code and
---     产品线代码 reported from January up to the month.
+--     contract_month_summary, which the sync derived from the same source rows), rounded to 2
+--     places; is_churned_this_year = a 当年流失 row with the same company_id, 年金计划号 = plan_code
+--     and 产品线代码 reported from January up to the month.
 --   fct_customer_product_line_monthly: one row per (company_id, product_line_code) of those
 --     versions: BOOL_OR of is_strategic / is_existing, 当年中标 / 当年流失 flags as above by company
 --     and product line, is_new = winning and not existing, the AUM sum, distinct plan count.
 -- The month's rows end equal to the computed set: rows no longer produced are deleted, changed
--- rows updated, new rows inserted (ON CONFLICT DO NOTHING on the primary key: a plan that is
--- linear whatever the statistics say), an unchanged row is not touched.
+-- rows updated, new rows inserted, an unchanged row is not touched.
+--
+-- How it reads only what the month needs, whatever the length of the history: the contracts in
+-- force at the month are exactly the month's rows of customer.contract_month_summary (the sync
+-- opens and closes versions to match them), read through its primary key; each one's version in
+-- effect is the one with the latest valid_from <= E, one probe of the unique index (company_id,
+-- plan_code, product_line_code, valid_from) through a LATERAL … LIMIT 1, which PostgreSQL can only
+-- run as that probe. The rows are computed once, in two MATERIALIZED CTEs held in work_mem (temp
+-- tables spill past temp_buffers at 10x production size), and the six writes are CTEs of the same
+-- statement. SET enable_nestloop = off: the month's rows may have no statistics yet (written by
+-- the sync in this transaction, or since the last ANALYZE), and a nested loop that rescans a CTE
+-- for each fact row would be quadratic; hash joins are linear whatever the estimates. New rows are
+-- the computed ones without a row of the month yet (a hash anti join: plain inserts cost a fifth
+-- less than ON CONFLICT's speculative ones), inserted in key order; the MDM lock keeps any other
+-- writer of the month out.
 -- Result: one row; the month's row counts after the refresh and the rows changed in both tables.
 CREATE OR REPLACE FUNCTION customer._refresh_snapshot_month(p_end date)
 RETURNS TABLE (period_end date, product_line_rows bigint, plan_rows bigint,
@@ -25,140 +38,130 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET work_mem = '64MB'  -- the per-month aggregates and hash joins fit in memory at 10x production size
+SET work_mem = '64MB'  -- the month's rows, aggregates and hash joins fit in memory at 10x production size
+SET enable_nestloop = off
+SET jit = off  -- one month's joins and writes: compiling them costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
     v_end constant date := p_end;
     v_month constant date := date_trunc('month', p_end)::date;
     v_year_start constant date := date_trunc('year', p_end)::date;
-    v_inserted bigint := 0;
-    v_updated bigint := 0;
-    v_deleted bigint := 0;
-    v_n bigint;
+    v_inserted bigint;
+    v_updated bigint;
+    v_deleted bigint;
 BEGIN
-    -- Temp tables live until the transaction ends: a second month in one transaction drops them first
-    -- (to_regclass, not DROP … IF EXISTS, which prints a NOTICE).
-    IF to_regclass('pg_temp._wdh_plan_rows') IS NOT NULL THEN
-        DROP TABLE pg_temp._wdh_plan_rows;
-    END IF;
-    CREATE TEMP TABLE _wdh_plan_rows ON COMMIT DROP AS
-    SELECT c.company_id, c.plan_code, c.product_line_code, c.customer_name, c.plan_name,
-           c.product_line_name, c.is_strategic, c.is_existing, c.contract_status,
-           EXISTS (SELECT 1 FROM customer."当年流失" AS l
-                   WHERE l.company_id = c.company_id AND l."年金计划号" = c.plan_code
-                     AND l."产品线代码" = c.product_line_code
-                     AND l."上报月份" BETWEEN v_year_start AND v_month) AS is_churned_this_year,
-           coalesce(m.aum, 0) AS aum
-    FROM customer.customer_plan_contract AS c
-    LEFT JOIN customer.contract_month_summary AS m
-           ON m.month = v_month AND m.company_id = c.company_id AND m.plan_code = c.plan_code
-          AND m.product_line_code = c.product_line_code
-    WHERE c.valid_from <= v_end AND v_end < c.valid_to;
-    ANALYZE pg_temp._wdh_plan_rows;  -- the joins below are planned on real row counts
-    PERFORM 'PRAGMA:TABLE: pg_temp._wdh_plan_rows (company_id text, plan_code text, product_line_code text, '
-            'customer_name text, plan_name text, product_line_name text, is_strategic boolean, '
-            'is_existing boolean, contract_status text, is_churned_this_year boolean, aum numeric)';
-
-    IF to_regclass('pg_temp._wdh_product_line_rows') IS NOT NULL THEN
-        DROP TABLE pg_temp._wdh_product_line_rows;
-    END IF;
-    CREATE TEMP TABLE _wdh_product_line_rows ON COMMIT DROP AS
-    SELECT g.*,
-           EXISTS (SELECT 1 FROM customer."当年中标" AS w
-                   WHERE w.company_id = g.company_id AND w."产品线代码" = g.product_line_code
-                     AND w."上报月份" BETWEEN v_year_start AND v_month) AS is_winning_this_year,
-           EXISTS (SELECT 1 FROM customer."当年流失" AS l
-                   WHERE l.company_id = g.company_id AND l."产品线代码" = g.product_line_code
-                     AND l."上报月份" BETWEEN v_year_start AND v_month) AS is_churned_this_year
-    FROM (
-        SELECT p.company_id, p.product_line_code, max(p.product_line_name) AS product_line_name,
-               max(p.customer_name) AS customer_name, bool_or(p.is_strategic) AS is_strategic,
-               bool_or(p.is_existing) AS is_existing, sum(p.aum) AS aum,
-               count(DISTINCT p.plan_code) AS plan_count
-        FROM pg_temp._wdh_plan_rows AS p
-        GROUP BY p.company_id, p.product_line_code
-    ) AS g;
-    ANALYZE pg_temp._wdh_product_line_rows;
-    PERFORM 'PRAGMA:TABLE: pg_temp._wdh_product_line_rows (company_id text, product_line_code text, '
-            'product_line_name text, customer_name text, is_strategic boolean, is_existing boolean, '
-            'aum numeric, plan_count bigint, is_winning_this_year boolean, is_churned_this_year boolean)';
-
-    -- Plan grain.
-    DELETE FROM customer.fct_customer_plan_monthly AS f
-    WHERE f.snapshot_month = v_end
-      AND NOT EXISTS (SELECT 1 FROM pg_temp._wdh_plan_rows AS p
-                      WHERE p.company_id = f.company_id AND p.plan_code = f.plan_code
-                        AND p.product_line_code = f.product_line_code);
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_deleted := v_deleted + v_n;
-
-    UPDATE customer.fct_customer_plan_monthly AS f
-    SET customer_name = p.customer_name, plan_name = p.plan_name, product_line_name = p.product_line_name,
-        is_churned_this_year = p.is_churned_this_year, contract_status = p.contract_status,
-        aum_balance = round(p.aum, 2), updated_at = now()
-    FROM pg_temp._wdh_plan_rows AS p
-    WHERE f.snapshot_month = v_end AND p.company_id = f.company_id AND p.plan_code = f.plan_code
-      AND p.product_line_code = f.product_line_code
-      AND (f.customer_name, f.plan_name, f.product_line_name, f.is_churned_this_year,
-           f.contract_status, f.aum_balance)
-          IS DISTINCT FROM (p.customer_name, p.plan_name, p.product_line_name, p.is_churned_this_year,
-                            p.contract_status, round(p.aum, 2));
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_updated := v_updated + v_n;
-
-    INSERT INTO customer.fct_customer_plan_monthly (
-        snapshot_month, company_id, plan_code, product_line_code, customer_name, plan_name,
-        product_line_name, is_churned_this_year, contract_status, aum_balance)
-    SELECT v_end, p.company_id, p.plan_code, p.product_line_code, p.customer_name, p.plan_name,
-           p.product_line_name, p.is_churned_this_year, p.contract_status, round(p.aum, 2)
-    FROM pg_temp._wdh_plan_rows AS p
-    ON CONFLICT (snapshot_month, company_id, plan_code, product_line_code) DO NOTHING;  -- the rows kept
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_inserted := v_inserted + v_n;
-
-    -- Product-line grain.
-    DELETE FROM customer.fct_customer_product_line_monthly AS f
-    WHERE f.snapshot_month = v_end
-      AND NOT EXISTS (SELECT 1 FROM pg_temp._wdh_product_line_rows AS g
-                      WHERE g.company_id = f.company_id AND g.product_line_code = f.product_line_code);
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_deleted := v_deleted + v_n;
-
-    UPDATE customer.fct_customer_product_line_monthly AS f
-    SET product_line_name = g.product_line_name, customer_name = g.customer_name,
-        is_strategic = g.is_strategic, is_existing = g.is_existing,
-        is_new = g.is_winning_this_year AND NOT g.is_existing,
-        is_winning_this_year = g.is_winning_this_year, is_churned_this_year = g.is_churned_this_year,
-        aum_balance = round(g.aum, 2), plan_count = g.plan_count, updated_at = now()
-    FROM pg_temp._wdh_product_line_rows AS g
-    WHERE f.snapshot_month = v_end AND g.company_id = f.company_id AND g.product_line_code = f.product_line_code
-      AND (f.product_line_name, f.customer_name, f.is_strategic, f.is_existing, f.is_new,
-           f.is_winning_this_year, f.is_churned_this_year, f.aum_balance, f.plan_count)
-          IS DISTINCT FROM (g.product_line_name, g.customer_name, g.is_strategic, g.is_existing,
-                            g.is_winning_this_year AND NOT g.is_existing, g.is_winning_this_year,
-                            g.is_churned_this_year, round(g.aum, 2), g.plan_count::integer);
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_updated := v_updated + v_n;
-
-    INSERT INTO customer.fct_customer_product_line_monthly (
-        snapshot_month, company_id, product_line_code, product_line_name, customer_name,
-        is_strategic, is_existing, is_new, is_winning_this_year, is_churned_this_year,
-        aum_balance, plan_count)
-    SELECT v_end, g.company_id, g.product_line_code, g.product_line_name, g.customer_name,
-           g.is_strategic, g.is_existing, g.is_winning_this_year AND NOT g.is_existing,
-           g.is_winning_this_year, g.is_churned_this_year, round(g.aum, 2), g.plan_count
-    FROM pg_temp._wdh_product_line_rows AS g
-    ON CONFLICT (snapshot_month, company_id, product_line_code) DO NOTHING;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_inserted := v_inserted + v_n;
+    WITH plan_rows AS MATERIALIZED (
+        SELECT c.company_id, c.plan_code, c.product_line_code, c.customer_name, c.plan_name,
+               c.product_line_name, c.is_strategic, c.is_existing, c.contract_status,
+               EXISTS (SELECT 1 FROM customer."当年流失" AS l
+                       WHERE l.company_id = c.company_id AND l."年金计划号" = c.plan_code
+                         AND l."产品线代码" = c.product_line_code
+                         AND l."上报月份" BETWEEN v_year_start AND v_month) AS is_churned_this_year,
+               m.aum, round(m.aum, 2) AS aum_balance
+        FROM customer.contract_month_summary AS m
+        CROSS JOIN LATERAL (
+            SELECT v.* FROM customer.customer_plan_contract AS v
+            WHERE v.company_id = m.company_id AND v.plan_code = m.plan_code
+              AND v.product_line_code = m.product_line_code AND v.valid_from <= v_end
+            ORDER BY v.valid_from DESC
+            LIMIT 1
+        ) AS c
+        WHERE m.month = v_month AND v_end < c.valid_to
+    ), line_rows AS MATERIALIZED (
+        SELECT g.*, round(g.aum, 2) AS aum_balance,
+               g.is_winning_this_year AND NOT g.is_existing AS is_new
+        FROM (
+            SELECT p.company_id, p.product_line_code, max(p.product_line_name) AS product_line_name,
+                   max(p.customer_name) AS customer_name, bool_or(p.is_strategic) AS is_strategic,
+                   bool_or(p.is_existing) AS is_existing, sum(p.aum) AS aum,
+                   count(DISTINCT p.plan_code)::integer AS plan_count,
+                   EXISTS (SELECT 1 FROM customer."当年中标" AS w
+                           WHERE w.company_id = p.company_id AND w."产品线代码" = p.product_line_code
+                             AND w."上报月份" BETWEEN v_year_start AND v_month) AS is_winning_this_year,
+                   EXISTS (SELECT 1 FROM customer."当年流失" AS l
+                           WHERE l.company_id = p.company_id AND l."产品线代码" = p.product_line_code
+                             AND l."上报月份" BETWEEN v_year_start AND v_month) AS is_churned_this_year
+            FROM plan_rows AS p
+            GROUP BY p.company_id, p.product_line_code
+        ) AS g
+    ), plan_deleted AS (
+        DELETE FROM customer.fct_customer_plan_monthly AS f
+        WHERE f.snapshot_month = v_end
+          AND NOT EXISTS (SELECT 1 FROM plan_rows AS p
+                          WHERE p.company_id = f.company_id AND p.plan_code = f.plan_code
+                            AND p.product_line_code = f.product_line_code)
+        RETURNING 1
+    ), plan_updated AS (
+        UPDATE customer.fct_customer_plan_monthly AS f
+        SET customer_name = p.customer_name, plan_name = p.plan_name, product_line_name = p.product_line_name,
+            is_churned_this_year = p.is_churned_this_year, contract_status = p.contract_status,
+            aum_balance = p.aum_balance, updated_at = now()
+        FROM plan_rows AS p
+        WHERE f.snapshot_month = v_end AND p.company_id = f.company_id AND p.plan_code = f.plan_code
+          AND p.product_line_code = f.product_line_code
+          AND (f.customer_name, f.plan_name, f.product_line_name, f.is_churned_this_year,
+               f.contract_status, f.aum_balance)
+              IS DISTINCT FROM (p.customer_name, p.plan_name, p.product_line_name, p.is_churned_this_year,
+                                p.contract_status, p.aum_balance)
+        RETURNING 1
+    ), plan_inserted AS (
+        INSERT INTO customer.fct_customer_plan_monthly (
+            snapshot_month, company_id, plan_code, product_line_code, customer_name, plan_name,
+            product_line_name, is_churned_this_year, contract_status, aum_balance)
+        SELECT v_end, p.company_id, p.plan_code, p.product_line_code, p.customer_name, p.plan_name,
+               p.product_line_name, p.is_churned_this_year, p.contract_status, p.aum_balance
+        FROM plan_rows AS p
+        WHERE NOT EXISTS (SELECT 1 FROM customer.fct_customer_plan_monthly AS f
+                          WHERE f.snapshot_month = v_end AND f.company_id = p.company_id
+                            AND f.plan_code = p.plan_code AND f.product_line_code = p.product_line_code)
+        ORDER BY p.company_id, p.plan_code, p.product_line_code
+        RETURNING 1
+    ), line_deleted AS (
+        DELETE FROM customer.fct_customer_product_line_monthly AS f
+        WHERE f.snapshot_month = v_end
+          AND NOT EXISTS (SELECT 1 FROM line_rows AS g
+                          WHERE g.company_id = f.company_id AND g.product_line_code = f.product_line_code)
+        RETURNING 1
+    ), line_updated AS (
+        UPDATE customer.fct_customer_product_line_monthly AS f
+        SET product_line_name = g.product_line_name, customer_name = g.customer_name,
+            is_strategic = g.is_strategic, is_existing = g.is_existing, is_new = g.is_new,
+            is_winning_this_year = g.is_winning_this_year, is_churned_this_year = g.is_churned_this_year,
+            aum_balance = g.aum_balance, plan_count = g.plan_count, updated_at = now()
+        FROM line_rows AS g
+        WHERE f.snapshot_month = v_end AND g.company_id = f.company_id
+          AND g.product_line_code = f.product_line_code
+          AND (f.product_line_name, f.customer_name, f.is_strategic, f.is_existing, f.is_new,
+               f.is_winning_this_year, f.is_churned_this_year, f.aum_balance, f.plan_count)
+              IS DISTINCT FROM (g.product_line_name, g.customer_name, g.is_strategic, g.is_existing, g.is_new,
+                                g.is_winning_this_year, g.is_churned_this_year, g.aum_balance, g.plan_count)
+        RETURNING 1
+    ), line_inserted AS (
+        INSERT INTO customer.fct_customer_product_line_monthly (
+            snapshot_month, company_id, product_line_code, product_line_name, customer_name,
+            is_strategic, is_existing, is_new, is_winning_this_year, is_churned_this_year,
+            aum_balance, plan_count)
+        SELECT v_end, g.company_id, g.product_line_code, g.product_line_name, g.customer_name,
+               g.is_strategic, g.is_existing, g.is_new, g.is_winning_this_year, g.is_churned_this_year,
+               g.aum_balance, g.plan_count
+        FROM line_rows AS g
+        WHERE NOT EXISTS (SELECT 1 FROM customer.fct_customer_product_line_monthly AS f
+                          WHERE f.snapshot_month = v_end AND f.company_id = g.company_id
+                            AND f.product_line_code = g.product_line_code)
+        ORDER BY g.company_id, g.product_line_code
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM plan_inserted) + (SELECT count(*) FROM line_inserted),
+           (SELECT count(*) FROM plan_updated) + (SELECT count(*) FROM line_updated),
+           (SELECT count(*) FROM plan_deleted) + (SELECT count(*) FROM line_deleted)
+    INTO v_inserted, v_updated, v_deleted;
 
     INSERT INTO customer.snapshot_month_state AS s (snapshot_month, refreshed_at)
     VALUES (v_end, now())
     ON CONFLICT (snapshot_month) DO UPDATE
     SET refreshed_at = excluded.refreshed_at, stale_since = NULL, stale_reason = NULL
     WHERE s.stale_since IS NOT NULL OR v_inserted + v_updated + v_deleted > 0;
-
 
     RETURN QUERY
     SELECT v_end,
