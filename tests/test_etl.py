@@ -34,7 +34,9 @@ def files(tmp_path) -> Path:
 
 def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     path = files / "m.xlsx"
-    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(portfolio="F2"), perf_row(company=None),
+    nameless = perf_row(company=None)
+    nameless[6] = None  # neither a company_id nor a customer name: nothing can resolve it
+    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(portfolio="F2"), nameless,
                                            perf_row(company="C2", line="未知业务"), perf_row(company="C2", line="")])
     before = table_fingerprint(conn)
     result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path))
@@ -46,7 +48,7 @@ def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     assert "New customers: 2 (C1 C1公司, C2 C2公司)" in out
     assert "New plans: 1 (P1 P1计划)" in out
     assert "Rows that cannot form a contract: 3" in out
-    assert "no company_id: 1 row(s), AUM 100.00" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1 row(s)" in out
+    assert "no company_id and no customer name: 1 row(s), AUM 100.00" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1 row(s)" in out
     assert "Preview only: nothing was written and no hook ran" in out
     assert "Post-ETL hooks" not in out
 

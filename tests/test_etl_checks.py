@@ -151,13 +151,16 @@ def test_ids_excel_mangled_and_numbers_with_wrong_separators_are_refused(db_url,
 def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db_url, conn, tmp_path):
     conn.execute("INSERT INTO mapping.\"组织架构\" VALUES ('G01', '北京分公司')")
     path = tmp_path / "m.xlsx"
-    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(branch="火星分公司", aum=7), perf_row(company=None, aum=40),
+    nameless = perf_row(company=None, aum=40)
+    nameless[6] = None  # no customer name either: nothing resolves it
+    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(branch="火星分公司", aum=7), nameless,
                                            perf_row(line="未知业务", aum=2)])
     result = etl(db_url, path)
     assert result.returncode == 0, result.stderr
     assert "Branch names not in mapping.组织架构 (mapped to G00): 1, 1 row(s): 火星分公司 (1)" in result.stdout
     assert "Rows that cannot form a contract: 2, AUM 42.00" in result.stdout
-    assert "no company_id: 1 row(s), AUM 40.00" in result.stdout
+    assert "no company_id and no customer name: 1 row(s), AUM 40.00" in result.stdout
+    assert "unresolvable (no customer name either): 1 row(s), AUM 40.00" in result.stdout
     err = refused(db_url, conn, path, "--strict")
     assert "2 row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them" in err
     loaded(db_url, path)
@@ -307,9 +310,9 @@ def test_an_ambiguous_month_and_a_stray_ledger_year_are_refused(db_url, conn, tm
 def test_ledger_rows_that_match_no_contract_are_reported_and_strict_refuses_them(db_url, conn, tmp_path):
     book = ledger_book(tmp_path / "台账登记.xlsx", {"企年受托中标(空白)": [
         ["202501", "受托管理", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
-        ["202501", "受托", "乙", "P2", "", "", "2025-01-11", "", "是"]]})
+        ["202501", "受托", "", "P2", "", "", "2025-01-11", "", "是"]]})  # no name, no company_id
     out = etl(db_url, book, domain="annual_award").stdout
-    assert "Ledger rows that match no contract: 2" in out and "no company_id: 1 row(s)" in out
+    assert "Ledger rows that match no contract: 2" in out and "no company_id and no customer name: 1 row(s)" in out
     assert "业务类型 '受托管理' is not a product line" in out
     assert "--strict rejects them" in refused(db_url, conn, book, "--strict", domain="annual_award")
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
+from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
 from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
@@ -28,6 +29,9 @@ from work_data_hub.periods import format_period, format_span, parse_period
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
                                no_args_is_help=True)
+alias_app = typer.Typer(help="Override aliases: which customer a name belongs to, for rows without company_id.",
+                        no_args_is_help=True)
+customer_mdm_app.add_typer(alias_app, name="alias")
 
 
 @customer_mdm_app.command("sync")
@@ -322,3 +326,102 @@ def schedule_command(
     typer.echo("✓ pg_cron job registered:")
     for job in jobs:
         typer.echo(f"  {job.job_name} (job {job.jobid}) '{job.schedule}': {job.command}")
+
+
+def _json(value) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+@customer_mdm_app.command("identities")
+def identities_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the provisional ids as JSON.")] = False,
+) -> None:
+    """Provisional customers (IN… ids the loader gave to names it could not resolve) and candidate matches."""
+    with connect() as conn:
+        found = provisional_identities(conn)
+    if as_json:
+        typer.echo(_json([asdict(p) for p in found]))
+        return
+    if not found:
+        typer.echo("No provisional customers: every loaded row's customer is known.")
+        return
+    latest = found[0].latest_month
+    table = Table(title=f"Provisional customers ({len(found)}), largest AUM first")
+    for header in ("company_id", "Name", "Plans", "Months", "Rows", f"AUM {format_period(latest) if latest else ''}",
+                   "Candidates (reason, similarity)"):
+        table.add_column(header, justify="right" if header in ("Rows",) or header.startswith("AUM") else "left")
+    for p in found:
+        months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (p.first_month, p.last_month) if m))
+        candidates = "\n".join(f"{c['company_id']} {c['customer_name']} ({c['reason']}, {c['similarity']})"
+                                + (" provisional" if c["provisional"] else "") for c in p.candidates[:3])
+        table.add_row(p.company_id, p.customer_name, ", ".join(p.plans[:3]) + (", …" if len(p.plans) > 3 else ""),
+                      months, f"{p.source_rows:,}" + (f" + {p.ledger_rows:,} ledger" if p.ledger_rows else ""),
+                      f"{p.latest_aum:,.2f}", candidates or "none")
+    Console(width=180).print(table)
+    typer.echo("Fold one into the real customer: customer-mdm merge --from IN… --into COMPANY_ID [--dry-run]")
+
+
+@customer_mdm_app.command("merge")
+def merge_command(
+    from_id: Annotated[str, typer.Option("--from", help="The customer to fold in (a provisional IN… id).")],
+    into_id: Annotated[str, typer.Option("--into", help="The real company_id: an existing customer or a new id.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; change nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Allow merging a customer that is not provisional.")] = False,
+) -> None:
+    """Fold one customer into another: source, ledger, plan and alias rows move; history replays at the next close."""
+    with connect() as conn:
+        moved = merge_company(conn, from_id, into_id, dry_run=dry_run, force=force)
+        conn.commit()
+    typer.echo(f"{'Dry run: would merge' if dry_run else '✓ Merged'} {from_id} into {into_id}:")
+    for row in moved:
+        typer.echo(f"  {row.table_name}: {row.rows_moved:,}")
+    if dry_run:
+        typer.echo("Dry run: no changes were made.")
+    else:
+        typer.echo("Run customer-mdm close to replay the history and rebuild the snapshots it touches "
+                   "(the monthly close and the post-ETL hooks also do).")
+
+
+@alias_app.command("add")
+def alias_add_command(
+    name: Annotated[str, typer.Option("--name", help="The customer name as the files write it.")],
+    company_id: Annotated[str, typer.Option("--company-id", help="The customer it belongs to.")],
+    plan: Annotated[str | None, typer.Option("--plan", help="Only within this plan (计划代码).")] = None,
+) -> None:
+    """Say which customer a name belongs to; loads then resolve rows without company_id by it first."""
+    with connect() as conn:
+        written = set_alias(conn, name, company_id, plan)
+        conn.commit()
+    where = f" in plan {written.plan_code}" if written.plan_code else ""
+    typer.echo(f"✓ Rows named '{written.alias}'{where} now resolve to {written.company_id} (override alias)")
+    if written.replaced:
+        typer.echo(f"  It replaces the override to {', '.join(written.replaced)}.")
+    if written.provisional_id:
+        typer.echo(f"  Rows already loaded under this name carry the provisional id {written.provisional_id}: "
+                   f"customer-mdm merge --from {written.provisional_id} --into {written.company_id}")
+
+
+@alias_app.command("list")
+def alias_list_command(
+    source: Annotated[str | None, typer.Option(help="Only 'learned' or 'override' aliases.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the aliases as JSON.")] = False,
+) -> None:
+    """The aliases the loader learned and the stewards told, ambiguous ones marked."""
+    if source not in (None, "learned", "override"):
+        raise InvalidInput(f"--source must be learned or override, not {source!r}")
+    with connect() as conn:
+        aliases = list_aliases(conn, source=source)
+    if as_json:
+        typer.echo(_json([asdict(a) for a in aliases]))
+        return
+    if not aliases:
+        typer.echo("No aliases yet: loads learn them from rows that carry a company_id.")
+        return
+    table = Table(title=f"Aliases ({len(aliases)})")
+    for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", ""):
+        table.add_column(header)
+    for a in aliases:
+        months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
+        table.add_row(a.source, a.kind, a.plan_code, a.alias, a.company_id, a.customer_name or "", months,
+                      "[yellow]ambiguous[/yellow]" if a.ambiguous else "")
+    Console(width=160).print(table)

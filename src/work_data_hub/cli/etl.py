@@ -66,6 +66,35 @@ def _print_warnings(plan: LoadPlan) -> None:
                        f"({change:+.0%}): units (元 / 万元) and completeness worth a look")
 
 
+RESOLVED_BY = {"override": "override", "account": "account", "plan_name": "plan + name", "name": "name"}
+
+
+def _rows_aum(rows: int, aum) -> str:
+    return f"{rows:,} row(s)" + (f", AUM {aum:,.2f}" if aum is not None else "")
+
+
+def _print_identities(plan: LoadPlan) -> None:
+    """Where the rows' company_id comes from, when some rows came without one."""
+    found = {kind: (rows, aum) for kind, rows, aum in plan.identities}
+    if set(found) <= {"file"}:
+        return
+    resolved = [(RESOLVED_BY[k], *found[k]) for k in RESOLVED_BY if k in found]
+    typer.echo(f"    Rows without company_id: {sum(r for k, (r, _) in found.items() if k != 'file'):,}")
+    if resolved:
+        rows = sum(r for _, r, _ in resolved)
+        aum = None if plan.aum_total is None else sum(a or 0 for _, _, a in resolved)
+        typer.echo(f"      resolved: {_rows_aum(rows, aum)} (by " + ", ".join(f"{k} {r:,}" for k, r, _ in resolved) + ")")
+    if "provisional" in found:
+        typer.echo(f"      provisional ids (IN…) for names never seen: {_rows_aum(*found['provisional'])}; "
+                   "customer-mdm identities lists them")
+    if "unresolved" in found:
+        typer.echo(f"      unresolvable (no customer name either): {_rows_aum(*found['unresolved'])}")
+    if plan.ambiguous:
+        typer.echo(f"      ambiguous aliases, never used: {len(plan.ambiguous)} ("
+                   + ", ".join(f"{alias} → {n} companies" for _, _, alias, n in plan.ambiguous[:5])
+                   + (", …" if len(plan.ambiguous) > 5 else "") + ")")
+
+
 def _print_plan(plan: LoadPlan) -> None:
     typer.echo("  Plan:")
     inserts = plan.rows_per_month
@@ -83,6 +112,7 @@ def _print_plan(plan: LoadPlan) -> None:
                    + (f", replacing {plan.aum_replaced / 10**8:,.4f} 亿元" if plan.aum_replaced else ""))
     typer.echo(f"    New customers: {_preview(plan.new_customers)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
+    _print_identities(plan)
     _print_warnings(plan)
 
 
@@ -95,7 +125,8 @@ def _months_text(months: list[date]) -> str:
 def _print_loaded(spec: Domain, result: LoadResult) -> None:
     typer.echo(f"  ✓ Loaded {result.rows_inserted:,} rows into {spec.qualified} (replaced {result.rows_deleted:,} "
                f"rows of {_months_text(result.months)}); added {result.customers_added} customer(s), "
-               f"{result.plans_added} plan(s)")
+               f"{result.plans_added} plan(s)"
+               + (f", learned {result.aliases_learned} alias(es)" if result.aliases_learned else ""))
 
 
 def _when(state: FileState) -> str:

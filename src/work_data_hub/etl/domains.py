@@ -22,6 +22,7 @@ class Column:
     required: bool = False  # the column must be in the file
     not_null: bool = False  # every row must hold a value (a required measure)
     forms: dict[str, str] = field(default_factory=dict)  # value variants → the canonical value
+    stage_only: bool = False  # read into the staging table for resolution, not stored in the target
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ ANNUITY_PERFORMANCE = Domain(
         Column("机构名称", ("机构", "机构名称")),
         Column("年金账户号", ("年金账户号",), ID),
         Column("年金账户名", ("年金账户名",)),
-        Column("company_id", ("company_id", "公司代码"), ID, required=True),
+        # Rows without one are resolved from 客户名称 and the accounts (customer.resolve_staged_identities).
+        Column("company_id", ("company_id", "公司代码"), ID),
+        Column("集团企业客户号", ("集团企业客户号",), ID, stage_only=True),
     ),
 )
 

@@ -68,6 +68,10 @@ class LoadPlan:
     aum_total: Decimal | None = None  # 规模明细: the file's SUM(期末资产规模)
     aum_replaced: Decimal | None = None  # 规模明细: the SUM(期末资产规模) of the rows it replaces
     vanishing_lines: list[tuple[str, int]] = field(default_factory=list)  # 产品线代码 replaced but absent, rows
+    # where the rows' company_id comes from: file, override, account, plan_name, name, provisional,
+    # unresolved; rows and (规模明细) AUM of each
+    identities: list[tuple[str, int, Decimal | None]] = field(default_factory=list)
+    ambiguous: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, plan, alias, companies
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class LoadResult:
     rows_deleted: int
     customers_added: int
     plans_added: int
+    aliases_learned: int = 0
 
 
 @contextmanager
@@ -337,17 +342,31 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
 # --- the staging table and the plan -------------------------------------------------------------
 
 def _stage_columns(domain: Domain) -> list[str]:
-    return [c.target for c in domain.columns] + [d for d in DERIVED if domain.column(d) is None]
+    """The target's columns the stage holds (stage-only columns come on top)."""
+    return [c.target for c in domain.columns if not c.stage_only] + [d for d in DERIVED if domain.column(d) is None]
 
 
-def stage(conn: psycopg.Connection, parsed: ParsedFile) -> None:
+def stage(conn: psycopg.Connection, parsed: ParsedFile) -> list[tuple[str, int, Decimal | None]]:
     """COPY the rows into pg_temp.wdh_etl_stage (dropped at the end of the transaction) and resolve
-    产品线代码 from 业务类型 and 机构代码 from the branch name (unknown → G00) there, in SQL."""
+    there, in SQL: 产品线代码 from 业务类型, 机构代码 from the branch name (unknown → G00), and a
+    company_id for the rows without one (customer.resolve_staged_identities). Returns the rows and
+    AUM per identity resolution."""
+    copy_to_stage(conn, parsed)
+    return conn.execute(RESOLVE_IDENTITIES, (parsed.domain.is_ledger,)).fetchall()
+
+
+RESOLVE_IDENTITIES = "SELECT * FROM customer.resolve_staged_identities(%s)"
+
+
+def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> None:
+    """The first half of `stage`: the rows COPYed, 产品线代码 and 机构代码 resolved."""
     domain = parsed.domain
+    stage_only = [sql.SQL("NULL::text AS {}").format(sql.Identifier(c.target)) for c in domain.columns if c.stage_only]
     conn.execute(sql.SQL("CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
                          "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
                          "FROM {table} WITH NO DATA").format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, _stage_columns(domain))), table=domain.table))
+        columns=sql.SQL(", ").join([sql.Identifier(c) for c in _stage_columns(domain)] + stage_only),
+        table=domain.table))
     copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
         columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
     with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", len(parsed.rows)) as advance:
@@ -380,11 +399,18 @@ ORDER BY 1
 """
 COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
 NEW_CUSTOMERS = """
-SELECT DISTINCT ON (s.company_id) s.company_id, coalesce({names}) AS name
+SELECT DISTINCT ON (s.company_id) s.company_id, coalesce({names}) AS name,
+       coalesce(s.id_source = 'provisional', false) AS provisional
 FROM pg_temp.wdh_etl_stage AS s
 WHERE s.company_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)
 ORDER BY s.company_id, coalesce({names}) IS NULL, s.source_row
+"""
+# Aliases that rows of this file met and that name two companies (never used).
+AMBIGUOUS = """
+SELECT k.kind, k.plan_code, k.alias, max(k.companies)::int
+FROM pg_temp.wdh_etl_known AS k WHERE k.companies > 1
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 FILE_PLANS = """
 SELECT DISTINCT ON (s.{plan}) s.{plan} AS code, {plan_name} AS name,
@@ -408,7 +434,7 @@ SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown 
 """
 UNUSABLE = """
 SELECT reason, count(*), sum(aum)
-FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id'
+FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id and no customer name'
                   WHEN s."业务类型" IS NULL THEN 'no 业务类型'
                   WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is not a product line in mapping.产品线',
                                                          s."业务类型")
@@ -431,8 +457,10 @@ def _file_plans(domain: Domain) -> sql.Composed:
     return sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column), plan_name=plan_name)
 
 
-def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
-    """What an apply would do, read from the staged rows (call `stage` first). Writes nothing."""
+def plan_load(conn: psycopg.Connection, parsed: ParsedFile,
+              identities: list[tuple[str, int, Decimal | None]] | None = None) -> LoadPlan:
+    """What an apply would do, read from the staged rows (call `stage` first, and pass what it
+    returned as `identities`). Writes nothing."""
     domain = parsed.domain
     month = sql.Identifier(domain.month_column)
     replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month),
@@ -454,12 +482,14 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile) -> LoadPlan:
         vanishing_lines=[(line, n) for line, n in vanishing],
         rows_per_month=parsed.months,
         rows_to_delete={m: existing.get(m, 0) for m in replaced},
-        new_customers=[(c, n) for c, n in new_customers],
+        new_customers=[(c, n) for c, n, _ in new_customers],
         new_plans=[(p, n) for p, n, _, known in file_plans if not known],
         unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
         unusable=unusable,
         aum_total=aum_total,
         aum_replaced=aum_replaced,
+        identities=list(identities or []),
+        ambiguous=conn.execute(AMBIGUOUS).fetchall(),
     )
 
 
@@ -546,8 +576,8 @@ def lock_target(conn: psycopg.Connection, domain: Domain) -> None:
 
 
 ADD_CUSTOMERS = """
-INSERT INTO customer."年金客户" (company_id, "客户名称")
-SELECT company_id, coalesce(name, company_id) FROM ({new_customers}) AS n
+INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional)
+SELECT company_id, coalesce(name, company_id), provisional FROM ({new_customers}) AS n
 ON CONFLICT (company_id) DO NOTHING
 """
 # New plans are added; a known plan only gets a name or type it lacks.
@@ -583,14 +613,17 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, 
     replaced = list(plan.rows_to_delete)
     deleted = conn.execute(sql.SQL("DELETE FROM {table} WHERE {month} = ANY(%s)").format(
         table=domain.table, month=month), (replaced,)).rowcount
-    columns = sql.SQL(", ").join(map(sql.Identifier, parsed.columns + [d for d in DERIVED if d not in parsed.columns]))
+    stored = [c for c in parsed.columns if not (domain.column(c) and domain.column(c).stage_only)]
+    columns = sql.SQL(", ").join(map(sql.Identifier, stored + [d for d in DERIVED if d not in stored]))
     inserted = conn.execute(sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM pg_temp.wdh_etl_stage "
                                     "ORDER BY source_row").format(table=domain.table, columns=columns)).rowcount
     customers = conn.execute(sql.SQL(ADD_CUSTOMERS).format(new_customers=_new_customers(domain))).rowcount
     conn.execute(sql.SQL(ADD_PLANS).format(file_plans=_file_plans(domain)))
+    aliases = conn.execute("SELECT customer.learn_staged_aliases(%s)", (domain.is_ledger,)).fetchone()[0]
     conn.execute(RECORD_LOAD, {"domain": domain.name, "source": source, "path": str(parsed.path.resolve()),
                                "sha256": parsed.sha256, "bytes": parsed.bytes, "months": replaced,
                                "rows_loaded": inserted, "rows_replaced": deleted, "os_user": _os_user()})
     return LoadResult(domain=domain.name, path=parsed.path, months=replaced, rows_inserted=inserted,
-                      rows_deleted=deleted, customers_added=customers, plans_added=len(plan.new_plans))
+                      rows_deleted=deleted, customers_added=customers, plans_added=len(plan.new_plans),
+                      aliases_learned=aliases)
 

@@ -82,8 +82,8 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
             if not domain.is_ledger and not allow_gap:
                 for month in parsed.months:
                     check_gap(domain, path, month, loaded_months(conn) | pending_months)
-            stage(conn, parsed)
-            plan = plan_load(conn, parsed)
+            identities = stage(conn, parsed)
+            plan = plan_load(conn, parsed, identities)
             if strict:
                 check_strict(path, plan)
             if not execute:

@@ -1,0 +1,168 @@
+-- customer.merge_company(p_from text, p_into text, p_dry_run boolean DEFAULT false,
+--                        p_force boolean DEFAULT false)
+-- RETURNS TABLE (table_name text, rows_moved bigint)
+--
+-- One job: fold customer p_from (typically a provisional IN… id) into p_into, in one transaction,
+-- so that history and snapshots end as if the rows had always carried p_into:
+--   * p_into is an existing customer, or a new id, created with p_from's name (not provisional);
+--   * source rows (business."规模明细"), ledger rows (当年中标, 当年流失) and plans
+--     (mapping."年金计划".company_id) are re-pointed to p_into; their change triggers mark the
+--     earliest affected month, so the next sync rewinds to before it and replays, and the snapshots
+--     of the months it touches are marked stale (run_monthly_close does both);
+--   * p_from's contract versions are removed now (the replay would remove them: they all start in
+--     or after that month), so that p_from can go;
+--   * aliases of p_from are re-pointed, and p_from's normalised name becomes an override alias of
+--     p_into (replacing other overrides of that name), so later loads resolve the name to p_into;
+--   * p_from is removed from customer."年金客户"; customer.company_merge_log records who, when and
+--     the rows moved per table.
+-- Result: one row per table touched, with the rows re-pointed (removed, for the versions and
+-- p_from itself; created, for a new p_into).
+-- Errors: 22023 an argument NULL or blank, p_from = p_into, or a new p_into that looks like a
+--         provisional id; P0002 p_from does not exist; 55000 p_from is not provisional and p_force
+--         is false (merging two real customers rewrites both histories: pass p_force);
+--         55P03 a sync, refresh or load holds its lock longer than lock_timeout_seconds.
+-- Locking: customer._lock_mdm, then the ETL's advisory locks (743, oid) of the three source
+--          tables, so no load runs meanwhile.
+-- Dry run: the same code path, rolled back at the end; the result says what would move.
+CREATE OR REPLACE FUNCTION customer.merge_company(
+    p_from text, p_into text, p_dry_run boolean DEFAULT false, p_force boolean DEFAULT false)
+RETURNS TABLE (table_name text, rows_moved bigint)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_from customer."年金客户"%ROWTYPE;
+    v_into_exists boolean;
+    v_alias text;
+    v_counts jsonb := '{}'::jsonb;
+    v_n bigint;
+    v_timeout numeric;
+    v_previous text;
+    v_seq_last bigint;
+    v_seq_called boolean;
+BEGIN
+    IF p_dry_run IS NULL OR p_force IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run and p_force must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF nullif(btrim(p_from), '') IS NULL OR nullif(btrim(p_into), '') IS NULL THEN
+        RAISE EXCEPTION 'merge_company needs both ids: p_from % and p_into %',
+                coalesce(quote_literal(p_from), 'NULL'), coalesce(quote_literal(p_into), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'customer-mdm identities lists the provisional ids and their candidate matches.';
+    END IF;
+    IF p_from = p_into THEN
+        RAISE EXCEPTION 'Cannot merge customer % into itself', p_from
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the id the rows should carry as p_into (--into).';
+    END IF;
+
+    PERFORM customer._lock_mdm('merge_company');
+    SELECT s.lock_timeout_seconds INTO v_timeout FROM customer.mdm_settings AS s;
+    v_previous := current_setting('lock_timeout');
+    PERFORM set_config('lock_timeout', (round(coalesce(v_timeout, 60) * 1000))::bigint::text, true);
+    BEGIN
+        PERFORM pg_advisory_xact_lock(743, t::regclass::oid::integer)
+        FROM unnest(ARRAY['business."规模明细"', 'customer."当年中标"', 'customer."当年流失"']) AS t;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'merge_company waited % s for a load into the source tables and gave up', coalesce(v_timeout, 60)
+            USING ERRCODE = 'lock_not_available',
+                  DETAIL = 'The ETL''s advisory locks (743, oid of 规模明细 / 当年中标 / 当年流失) are held.',
+                  HINT = 'Wait for the running load to finish and merge again.';
+    END;
+    PERFORM set_config('lock_timeout', v_previous, true);
+
+    SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = p_from FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Customer % does not exist', p_from
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'customer-mdm identities lists the provisional ids; check the id for typos.';
+    END IF;
+    IF NOT v_from.is_provisional AND NOT p_force THEN
+        RAISE EXCEPTION 'Customer % (%) is not provisional: merging it rewrites the history of two real customers',
+                p_from, v_from."客户名称"
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('If %s really is %s under another id, merge again with --force (p_force => true).',
+                                p_from, p_into);
+    END IF;
+    v_into_exists := EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = p_into);
+    IF NOT v_into_exists AND p_into ~ '^IN[0-9A-F]{16}$' THEN
+        RAISE EXCEPTION 'Customer % does not exist, and a new customer cannot take a provisional id', p_into
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Merge into the real company_id (an existing customer, or a new id that is created).';
+    END IF;
+    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called FROM customer.company_merge_log_id_seq AS s;
+
+    BEGIN  -- every write happens in here; a dry run rolls this block back
+        IF NOT v_into_exists THEN
+            INSERT INTO customer."年金客户" (company_id, "客户名称", "客户简称", "年金客户类型", tags)
+            VALUES (p_into, v_from."客户名称", v_from."客户简称", v_from."年金客户类型", v_from.tags);
+            v_counts := v_counts || jsonb_build_object('customer.年金客户 (created)', 1);
+        END IF;
+
+        UPDATE business."规模明细" AS d SET company_id = p_into WHERE d.company_id = p_from;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('business.规模明细', v_n);
+        UPDATE customer."当年中标" AS w SET company_id = p_into WHERE w.company_id = p_from;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.当年中标', v_n);
+        UPDATE customer."当年流失" AS l SET company_id = p_into WHERE l.company_id = p_from;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.当年流失', v_n);
+        UPDATE mapping."年金计划" AS p SET company_id = p_into, updated_at = now() WHERE p.company_id = p_from;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('mapping.年金计划', v_n);
+
+        -- Aliases: p_from's go to p_into (an override stays one), then its name becomes an override.
+        WITH moved AS (
+            DELETE FROM customer.company_alias AS a WHERE a.company_id = p_from RETURNING a.*
+        ), written AS (
+            INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source, first_month, last_month)
+            SELECT m.kind, m.plan_code, m.alias, p_into, m.source, m.first_month, m.last_month FROM moved AS m
+            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
+            SET source = CASE WHEN 'override' IN (a.source, excluded.source) THEN 'override' ELSE 'learned' END,
+                first_month = least(a.first_month, excluded.first_month),
+                last_month = greatest(a.last_month, excluded.last_month), updated_at = now()
+            RETURNING 1
+        )
+        SELECT count(*) INTO v_n FROM written;
+        v_alias := customer.normalise_name(v_from."客户名称");
+        IF v_alias IS NOT NULL THEN
+            DELETE FROM customer.company_alias AS a
+            WHERE a.kind = 'name' AND a.plan_code = '' AND a.alias = v_alias AND a.source = 'override'
+              AND a.company_id <> p_into;
+            INSERT INTO customer.company_alias AS a (kind, alias, company_id, source)
+            VALUES ('name', v_alias, p_into, 'override')
+            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
+            v_n := v_n + 1;
+        END IF;
+        v_counts := v_counts || jsonb_build_object('customer.company_alias', v_n);
+
+        DELETE FROM customer.customer_plan_contract AS c WHERE c.company_id = p_from;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.customer_plan_contract (removed)', v_n);
+        DELETE FROM customer."年金客户" AS c WHERE c.company_id = p_from;
+        v_counts := v_counts || jsonb_build_object('customer.年金客户 (removed)', 1);
+
+        INSERT INTO customer.company_merge_log (from_id, from_name, from_was_provisional, into_id, into_created, rows_moved)
+        VALUES (p_from, v_from."客户名称", v_from.is_provisional, p_into, NOT v_into_exists, v_counts);
+
+        IF p_dry_run THEN
+            RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
+        PERFORM setval('customer.company_merge_log_id_seq', v_seq_last, v_seq_called);
+    END;
+
+    RETURN QUERY
+    SELECT e.key, e.value::bigint FROM jsonb_each_text(v_counts) AS e ORDER BY e.key;
+END
+$$;
+
+COMMENT ON FUNCTION customer.merge_company(text, text, boolean, boolean) IS
+    'Fold customer p_from (a provisional id) into p_into: re-point source, ledger, plan and alias rows, '
+    'teach the name, remove p_from; the next sync replays history. Rows moved per table.';
+REVOKE ALL ON FUNCTION customer.merge_company(text, text, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.merge_company(text, text, boolean, boolean) TO wdh_operator;
