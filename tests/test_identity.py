@@ -327,3 +327,50 @@ def test_an_alias_for_an_unknown_customer_or_plan_is_refused_and_changes_nothing
         result = run_cli("customer-mdm", "alias", "add", *args, database_url=db_url)
         assert result.returncode == 1 and message in result.stderr, result.stderr
     assert table_fingerprint(conn) == before
+
+
+def test_a_file_without_a_company_id_column_stores_the_resolved_ids(db_url, conn, tmp_path):
+    rows = base_rows(3)
+    write_csv(tmp_path / "a.csv", PERFORMANCE_HEADERS, rows)
+    load(db_url, tmp_path / "a.csv")
+    headers = [h for h in PERFORMANCE_HEADERS if h != "company_id"]
+    later = [[("202402" if i == 0 else v) for i, v in enumerate(r) if i != COMPANY] for r in rows]
+    write_csv(tmp_path / "b.csv", headers, later)
+    outcome = load(db_url, tmp_path / "b.csv")
+    assert outcome.result.rows_inserted == 3
+    stored = conn.execute('SELECT company_id FROM business."规模明细" WHERE "月度" = %s ORDER BY id',
+                          (date(2024, 2, 1),)).fetchall()
+    assert stored == [(r[COMPANY],) for r in rows]
+
+
+def test_a_merge_does_not_take_an_ambiguous_name_from_the_other_company(db_url, conn, tmp_path):
+    rows = base_rows(2)
+    for row, plan in zip(rows, ("P1", "P2")):
+        row[NAME], row[3] = "同名公司", plan
+    blank_p3, blank_p2 = list(rows[0]), list(rows[1])
+    blank_p3[COMPANY] = blank_p3[ACCOUNT] = None
+    blank_p3[3] = "P3"
+    blank_p2[COMPANY] = blank_p2[ACCOUNT] = None
+    write_csv(tmp_path / "a.csv", PERFORMANCE_HEADERS, rows + [blank_p3, blank_p2])
+    load(db_url, tmp_path / "a.csv")
+    provisional = expected_provisional_id("同名公司")
+    conn.execute("SELECT * FROM customer.merge_company(%s, %s)", (provisional, rows[0][COMPANY])).fetchall()
+    load(db_url, tmp_path / "a.csv")  # the same file again
+    by_plan = dict(conn.execute('SELECT "计划代码", company_id FROM business."规模明细" WHERE company_id IS NOT NULL '
+                                'GROUP BY 1, 2').fetchall())
+    assert by_plan == {"P1": rows[0][COMPANY], "P2": rows[1][COMPANY], "P3": rows[0][COMPANY]}
+
+
+def test_a_file_that_still_carries_a_merged_id_gets_the_real_one(db_url, conn, tmp_path):
+    path = tmp_path / "m.csv"
+    write_csv(path, PERFORMANCE_HEADERS, _new_customer_rows("新客户有限公司"))
+    load(db_url, path)
+    provisional = expected_provisional_id("新客户有限公司")
+    conn.execute("SELECT * FROM customer.merge_company(%s, 'C777')", (provisional,)).fetchall()
+    stale = _new_customer_rows("新客户有限公司")
+    stale[-1][COMPANY] = provisional.lower()[:2].upper() + provisional[2:]  # the old id, as a file may carry it
+    write_csv(path, PERFORMANCE_HEADERS, stale)
+    outcome = load(db_url, path)
+    assert "merged" in [k for k, _, _ in outcome.plan.identities]
+    assert conn.execute('SELECT count(*) FROM customer."年金客户" WHERE company_id = %s', (provisional,)).fetchone() == (0,)
+    assert conn.execute('SELECT company_id FROM business."规模明细" WHERE "计划代码" = %s', ("P9",)).fetchall() == [("C777",)]

@@ -54,5 +54,37 @@ CREATE TABLE customer.company_merge_log (
 COMMENT ON TABLE customer.company_merge_log IS
     'One row per customer.merge_company: who, when, which customer went into which, rows moved per table.';
 
+-- What the rows loaded before this migration teach, as the loader learns from every load since
+-- (customer._stage_aliases): the names (客户名称; in the ledgers also 上报客户名称) with and without
+-- the plan, and the accounts of 规模明细, of rows whose customer exists. The normalisation is
+-- customer.normalise_name's, written out: procedures are deployed after the migrations.
+INSERT INTO customer.company_alias (kind, plan_code, alias, company_id, source, first_month, last_month)
+SELECT t.kind, t.plan_code, t.alias, t.company_id, 'learned', min(t.month), max(t.month)
+FROM (
+    SELECT v.kind, v.plan_code,
+           nullif(translate(normalize(v.raw, NFKC),
+                            E'[]{}【】〔〕〖〗「」『』〈〉《》 \t\n\u000B\f\r\u001C\u001D\u001E\u001F\u0085\u1680\u2028\u2029',
+                            '()()()()()()()()()'), '') AS alias,
+           v.company_id, v.month
+    FROM (
+        SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN d."计划代码" ELSE '' END AS plan_code,
+               CASE WHEN k.kind = 'account' THEN d."年金账户号" ELSE d."客户名称" END AS raw, d.company_id, d."月度" AS month
+        FROM business."规模明细" AS d CROSS JOIN (VALUES ('account'), ('name'), ('plan_name')) AS k (kind)
+        WHERE d.company_id IS NOT NULL AND (k.kind <> 'plan_name' OR d."计划代码" IS NOT NULL)
+        UNION ALL
+        SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN l."年金计划号" ELSE '' END, n.raw, l.company_id, l."上报月份"
+        FROM (SELECT w."年金计划号", w.company_id, w."上报月份", w."客户名称", w."上报客户名称" FROM customer."当年中标" AS w
+              UNION ALL
+              SELECT o."年金计划号", o.company_id, o."上报月份", o."客户名称", o."上报客户名称" FROM customer."当年流失" AS o) AS l
+        CROSS JOIN LATERAL (VALUES (l."客户名称"), (l."上报客户名称")) AS n (raw)
+        CROSS JOIN (VALUES ('name'), ('plan_name')) AS k (kind)
+        WHERE l.company_id IS NOT NULL AND (k.kind = 'name' OR l."年金计划号" IS NOT NULL)
+    ) AS v
+    WHERE v.raw IS NOT NULL
+) AS t
+WHERE t.alias IS NOT NULL
+  AND EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = t.company_id)
+GROUP BY 1, 2, 3, 4;
+
 GRANT SELECT ON customer.company_alias, customer.company_merge_log TO wdh_operator;
 GRANT INSERT, UPDATE ON customer.company_alias TO wdh_operator;

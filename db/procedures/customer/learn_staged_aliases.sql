@@ -12,6 +12,7 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- one file's aliases: compiling costs more than it saves
+SET enable_nestloop = off  -- the MERGE joins two whole sets; the file's aliases are not analysed
 AS $$
 DECLARE
     v_before bigint := (SELECT count(*) FROM customer.company_alias);

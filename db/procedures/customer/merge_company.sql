@@ -12,7 +12,10 @@
 --   * p_from's contract versions are removed now (the replay would remove them: they all start in
 --     or after that month), so that p_from can go;
 --   * aliases of p_from are re-pointed, and p_from's normalised name becomes an override alias of
---     p_into (replacing other overrides of that name), so later loads resolve the name to p_into;
+--     p_into within each plan of the moved rows (and by the name alone when no other company is
+--     known by it), so later loads resolve the name to p_into and an ambiguous name stays so;
+--   * ids are compared trimmed; a file that still carries p_from later is mapped to p_into by the
+--     loader (customer.company_merge_log);
 --   * p_from is removed from customer."年金客户"; customer.company_merge_log records who, when and
 --     the rows moved per table.
 -- Result: one row per table touched, with the rows re-pointed (removed, for the versions and
@@ -35,6 +38,9 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_from customer."年金客户"%ROWTYPE;
+    v_from_id text;
+    v_into_id text;
+    v_moved_plans text[] := '{}'::text[];
     v_into_exists boolean;
     v_alias text;
     v_counts jsonb := '{}'::jsonb;
@@ -47,14 +53,16 @@ BEGIN
     IF p_dry_run IS NULL OR p_force IS NULL THEN
         RAISE EXCEPTION 'p_dry_run and p_force must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF nullif(btrim(p_from), '') IS NULL OR nullif(btrim(p_into), '') IS NULL THEN
+    v_from_id := btrim(p_from);
+    v_into_id := btrim(p_into);
+    IF nullif(v_from_id, '') IS NULL OR nullif(v_into_id, '') IS NULL THEN
         RAISE EXCEPTION 'merge_company needs both ids: p_from % and p_into %',
                 coalesce(quote_literal(p_from), 'NULL'), coalesce(quote_literal(p_into), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'customer-mdm identities lists the provisional ids and their candidate matches.';
     END IF;
-    IF p_from = p_into THEN
-        RAISE EXCEPTION 'Cannot merge customer % into itself', p_from
+    IF v_from_id = v_into_id THEN
+        RAISE EXCEPTION 'Cannot merge customer % into itself', v_from_id
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the id the rows should carry as p_into (--into).';
     END IF;
@@ -74,22 +82,22 @@ BEGIN
     END;
     PERFORM set_config('lock_timeout', v_previous, true);
 
-    SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = p_from FOR UPDATE;
+    SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = v_from_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'Customer % does not exist', p_from
+        RAISE EXCEPTION 'Customer % does not exist', v_from_id
             USING ERRCODE = 'no_data_found',
                   HINT = 'customer-mdm identities lists the provisional ids; check the id for typos.';
     END IF;
     IF NOT v_from.is_provisional AND NOT p_force THEN
         RAISE EXCEPTION 'Customer % (%) is not provisional: merging it rewrites the history of two real customers',
-                p_from, v_from."客户名称"
+                v_from_id, v_from."客户名称"
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('If %s really is %s under another id, merge again with --force (p_force => true).',
-                                p_from, p_into);
+                                v_from_id, v_into_id);
     END IF;
-    v_into_exists := EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = p_into);
-    IF NOT v_into_exists AND p_into ~ '^IN[0-9A-F]{16}$' THEN
-        RAISE EXCEPTION 'Customer % does not exist, and a new customer cannot take a provisional id', p_into
+    v_into_exists := EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = v_into_id);
+    IF NOT v_into_exists AND v_into_id ~* '^IN[0-9A-F]{16}$' THEN
+        RAISE EXCEPTION 'Customer % does not exist, and a new customer cannot take a provisional id', v_into_id
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Merge into the real company_id (an existing customer, or a new id that is created).';
     END IF;
@@ -98,29 +106,31 @@ BEGIN
     BEGIN  -- every write happens in here; a dry run rolls this block back
         IF NOT v_into_exists THEN
             INSERT INTO customer."年金客户" (company_id, "客户名称", "客户简称", "年金客户类型", tags)
-            VALUES (p_into, v_from."客户名称", v_from."客户简称", v_from."年金客户类型", v_from.tags);
+            VALUES (v_into_id, v_from."客户名称", v_from."客户简称", v_from."年金客户类型", v_from.tags);
             v_counts := v_counts || jsonb_build_object('customer.年金客户 (created)', 1);
         END IF;
 
-        UPDATE business."规模明细" AS d SET company_id = p_into WHERE d.company_id = p_from;
+        SELECT array_agg(DISTINCT d."计划代码") INTO v_moved_plans FROM business."规模明细" AS d
+        WHERE d.company_id = v_from_id;
+        UPDATE business."规模明细" AS d SET company_id = v_into_id WHERE d.company_id = v_from_id;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_counts := v_counts || jsonb_build_object('business.规模明细', v_n);
-        UPDATE customer."当年中标" AS w SET company_id = p_into WHERE w.company_id = p_from;
+        UPDATE customer."当年中标" AS w SET company_id = v_into_id WHERE w.company_id = v_from_id;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_counts := v_counts || jsonb_build_object('customer.当年中标', v_n);
-        UPDATE customer."当年流失" AS l SET company_id = p_into WHERE l.company_id = p_from;
+        UPDATE customer."当年流失" AS l SET company_id = v_into_id WHERE l.company_id = v_from_id;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_counts := v_counts || jsonb_build_object('customer.当年流失', v_n);
-        UPDATE mapping."年金计划" AS p SET company_id = p_into, updated_at = now() WHERE p.company_id = p_from;
+        UPDATE mapping."年金计划" AS p SET company_id = v_into_id, updated_at = now() WHERE p.company_id = v_from_id;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_counts := v_counts || jsonb_build_object('mapping.年金计划', v_n);
 
-        -- Aliases: p_from's go to p_into (an override stays one), then its name becomes an override.
+        -- Aliases: v_from_id's go to v_into_id (an override stays one), then its name becomes an override.
         WITH moved AS (
-            DELETE FROM customer.company_alias AS a WHERE a.company_id = p_from RETURNING a.*
+            DELETE FROM customer.company_alias AS a WHERE a.company_id = v_from_id RETURNING a.*
         ), written AS (
             INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source, first_month, last_month)
-            SELECT m.kind, m.plan_code, m.alias, p_into, m.source, m.first_month, m.last_month FROM moved AS m
+            SELECT m.kind, m.plan_code, m.alias, v_into_id, m.source, m.first_month, m.last_month FROM moved AS m
             ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
             SET source = CASE WHEN 'override' IN (a.source, excluded.source) THEN 'override' ELSE 'learned' END,
                 first_month = least(a.first_month, excluded.first_month),
@@ -128,26 +138,38 @@ BEGIN
             RETURNING 1
         )
         SELECT count(*) INTO v_n FROM written;
+        -- Teach the name, within each plan its rows carried: an override of (plan, name). By the name
+        -- alone only when no other company is known by it (an ambiguous name stays ambiguous).
         v_alias := customer.normalise_name(v_from."客户名称");
         IF v_alias IS NOT NULL THEN
-            DELETE FROM customer.company_alias AS a
-            WHERE a.kind = 'name' AND a.plan_code = '' AND a.alias = v_alias AND a.source = 'override'
-              AND a.company_id <> p_into;
-            INSERT INTO customer.company_alias AS a (kind, alias, company_id, source)
-            VALUES ('name', v_alias, p_into, 'override')
-            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
-            v_n := v_n + 1;
+            WITH plans AS (
+                SELECT DISTINCT d."计划代码" AS plan_code FROM business."规模明细" AS d
+                WHERE d.company_id = v_into_id AND d."计划代码" IS NOT NULL AND v_moved_plans @> ARRAY[d."计划代码"]
+            ), written AS (
+                INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
+                SELECT 'plan_name', p.plan_code, v_alias, v_into_id, 'override' FROM plans AS p
+                ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now()
+                RETURNING 1
+            )
+            SELECT v_n + count(*) INTO v_n FROM written;
+            IF NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
+                           WHERE a.kind = 'name' AND a.alias = v_alias AND a.company_id <> v_into_id) THEN
+                INSERT INTO customer.company_alias AS a (kind, alias, company_id, source)
+                VALUES ('name', v_alias, v_into_id, 'override')
+                ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
+                v_n := v_n + 1;
+            END IF;
         END IF;
         v_counts := v_counts || jsonb_build_object('customer.company_alias', v_n);
 
-        DELETE FROM customer.customer_plan_contract AS c WHERE c.company_id = p_from;
+        DELETE FROM customer.customer_plan_contract AS c WHERE c.company_id = v_from_id;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_counts := v_counts || jsonb_build_object('customer.customer_plan_contract (removed)', v_n);
-        DELETE FROM customer."年金客户" AS c WHERE c.company_id = p_from;
+        DELETE FROM customer."年金客户" AS c WHERE c.company_id = v_from_id;
         v_counts := v_counts || jsonb_build_object('customer.年金客户 (removed)', 1);
 
         INSERT INTO customer.company_merge_log (from_id, from_name, from_was_provisional, into_id, into_created, rows_moved)
-        VALUES (p_from, v_from."客户名称", v_from.is_provisional, p_into, NOT v_into_exists, v_counts);
+        VALUES (v_from_id, v_from."客户名称", v_from.is_provisional, v_into_id, NOT v_into_exists, v_counts);
 
         IF p_dry_run THEN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';

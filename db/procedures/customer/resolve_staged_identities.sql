@@ -13,6 +13,7 @@
 --   NULL         the file has it (or no name either: see unresolved); rows with a company_id
 --                teach the file's aliases first (account, name, and plan + name), so rows of the
 --                same file resolve by them;
+--   merged       the file carries an id that customer.merge_company merged away: the id it went into;
 --   override     an alias a steward told (alias add, merge): by plan + name, then by name;
 --   account      a learned alias by account;
 --   plan_name    a learned alias by (plan, name);
@@ -61,6 +62,17 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- A file that still carries an id that was merged away gets the id it went into (a chain of
+    -- merges is followed), unless a customer of that id exists again.
+    FOR v_hop IN 1..10 LOOP
+        UPDATE pg_temp.wdh_etl_stage AS s SET company_id = m.into_id, id_source = 'merged'
+        FROM (SELECT DISTINCT ON (l.from_id) l.from_id, l.into_id
+              FROM customer.company_merge_log AS l ORDER BY l.from_id, l.merged_at DESC, l.id DESC) AS m
+        WHERE btrim(s.company_id) = m.from_id
+          AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = m.from_id);
+        EXIT WHEN NOT FOUND;
+    END LOOP;
+
     -- The domain's columns, by name: the only statement that differs between the domains. The
     -- rows without a company_id, each with its plan, names and accounts.
     EXECUTE format($sql$
@@ -76,6 +88,17 @@ BEGIN
     $sql$, v_month, v_plan, v_name1, v_name2, v_account1, v_account2);
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_unresolved (row_id tid, plan text, names text[], accounts text[], '
             'company_id text, resolution text, ambiguous boolean)';
+    -- One row per (row, name or account): the steps join it to the aliases on equal values only.
+    IF to_regclass('pg_temp.wdh_etl_wanted') IS NOT NULL THEN
+        DROP TABLE pg_temp.wdh_etl_wanted;
+    END IF;
+    CREATE TEMP TABLE wdh_etl_wanted ON COMMIT DROP AS
+    SELECT u.row_id, 'name'::text AS what, n.alias, u.plan
+    FROM pg_temp.wdh_etl_unresolved AS u CROSS JOIN LATERAL unnest(u.names) AS n (alias)
+    UNION ALL
+    SELECT u.row_id, 'account', a.alias, u.plan
+    FROM pg_temp.wdh_etl_unresolved AS u CROSS JOIN LATERAL unnest(u.accounts) AS a (alias);
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_wanted (row_id tid, what text, alias text, plan text)';
 
     IF NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_unresolved) THEN
         -- Every row has its company_id: nothing to resolve (learn_staged_aliases reads what the file
@@ -95,8 +118,7 @@ BEGIN
         -- per source, each with its one company or marked ambiguous.
         CREATE TEMP TABLE wdh_etl_known ON COMMIT DROP AS
         WITH wanted AS (
-            SELECT DISTINCT w.alias
-            FROM pg_temp.wdh_etl_unresolved AS u CROSS JOIN LATERAL unnest(u.names || u.accounts) AS w (alias)
+            SELECT DISTINCT w.alias FROM pg_temp.wdh_etl_wanted AS w
         )
         SELECT k.kind, k.plan_code, k.alias, k.source, min(k.company_id) AS company_id,
                count(DISTINCT k.company_id) AS companies
@@ -110,36 +132,36 @@ BEGIN
         GROUP BY 1, 2, 3, 4;
         PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, source text, '
                 'company_id text, companies bigint)';
-        ANALYZE pg_temp.wdh_etl_unresolved;
+        ANALYZE pg_temp.wdh_etl_unresolved;  -- the steps join these on real sizes
+        ANALYZE pg_temp.wdh_etl_wanted;
         ANALYZE pg_temp.wdh_etl_known;
 
         -- One step at a time, in the order above: a step resolves a row when its aliases of that kind
-        -- name exactly one company (each step one hash join of the rows still open with the aliases).
+        -- name exactly one company. Each step is a join on equal values of whole sets (hashed).
         FOR v_step IN
             SELECT * FROM (VALUES ('override', 'plan_name', 'override'), ('override', 'name', 'override'),
                                   ('learned', 'account', 'account'), ('learned', 'plan_name', 'plan_name'),
                                   ('learned', 'name', 'name')) AS t (source, kind, resolution)
         LOOP
             WITH matched AS (
-                SELECT u.row_id,
+                SELECT w.row_id,
                        min(k.company_id) FILTER (WHERE k.companies = 1) AS company_id,
                        count(DISTINCT k.company_id) FILTER (WHERE k.companies = 1) AS companies,
                        bool_or(k.companies > 1) AS ambiguous
-                FROM pg_temp.wdh_etl_unresolved AS u
-                CROSS JOIN LATERAL unnest(CASE WHEN v_step.kind = 'account' THEN u.accounts ELSE u.names END)
-                    AS a (alias)
+                FROM pg_temp.wdh_etl_wanted AS w
                 JOIN pg_temp.wdh_etl_known AS k
-                  ON k.source = v_step.source AND k.kind = v_step.kind AND k.alias = a.alias
-                 AND k.plan_code = CASE WHEN v_step.kind = 'plan_name' THEN u.plan ELSE '' END
-                WHERE u.company_id IS NULL
-                GROUP BY u.row_id
+                  ON k.alias = w.alias
+                 AND k.plan_code = CASE WHEN v_step.kind = 'plan_name' THEN w.plan ELSE '' END
+                WHERE k.source = v_step.source AND k.kind = v_step.kind
+                  AND w.what = CASE WHEN v_step.kind = 'account' THEN 'account' ELSE 'name' END
+                GROUP BY w.row_id
             )
             UPDATE pg_temp.wdh_etl_unresolved AS u
             SET company_id = CASE WHEN m.companies = 1 THEN m.company_id END,
                 resolution = CASE WHEN m.companies = 1 THEN v_step.resolution END,
                 ambiguous = u.ambiguous OR m.ambiguous OR m.companies > 1
             FROM matched AS m
-            WHERE u.row_id = m.row_id;
+            WHERE u.row_id = m.row_id AND u.company_id IS NULL;
         END LOOP;
     END IF;
 
@@ -166,7 +188,7 @@ BEGIN
     RETURN QUERY
     SELECT r.resolution, r.rows, r.aum
     FROM pg_temp.wdh_etl_resolution AS r
-    ORDER BY array_position(ARRAY['file', 'override', 'account', 'plan_name', 'name', 'provisional', 'unresolved'],
+    ORDER BY array_position(ARRAY['file', 'merged', 'override', 'account', 'plan_name', 'name', 'provisional', 'unresolved'],
                             r.resolution);
 END
 $$;

@@ -22,16 +22,17 @@ DECLARE
     v_alias text := customer.normalise_name(p_name);
     v_plan text := nullif(btrim(p_plan_code), '');
     v_kind text := CASE WHEN nullif(btrim(p_plan_code), '') IS NULL THEN 'name' ELSE 'plan_name' END;
+    v_company text := btrim(p_company_id);
     v_replaced text[];
     v_provisional text;
 BEGIN
-    IF v_alias IS NULL OR nullif(btrim(p_company_id), '') IS NULL THEN
+    IF v_alias IS NULL OR nullif(v_company, '') IS NULL THEN
         RAISE EXCEPTION 'An alias needs a customer name and a company_id (got % and %)',
                 coalesce(quote_literal(p_name), 'NULL'), coalesce(quote_literal(p_company_id), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = p_company_id) THEN
-        RAISE EXCEPTION 'Customer % does not exist', p_company_id
+    IF NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = v_company) THEN
+        RAISE EXCEPTION 'Customer % does not exist', v_company
             USING ERRCODE = 'no_data_found',
                   HINT = 'An alias points at an existing customer (customer."年金客户"); check the id.';
     END IF;
@@ -46,20 +47,20 @@ BEGIN
     WITH gone AS (
         DELETE FROM customer.company_alias AS a
         WHERE a.kind = v_kind AND a.plan_code = coalesce(v_plan, '') AND a.alias = v_alias
-          AND a.source = 'override' AND a.company_id <> p_company_id
+          AND a.source = 'override' AND a.company_id <> v_company
         RETURNING a.company_id
     )
     SELECT array_agg(g.company_id ORDER BY g.company_id) INTO v_replaced FROM gone AS g;
     INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
-    VALUES (v_kind, coalesce(v_plan, ''), v_alias, p_company_id, 'override')
+    VALUES (v_kind, coalesce(v_plan, ''), v_alias, v_company, 'override')
     ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
 
     v_provisional := customer.provisional_company_id(p_name);
-    IF v_provisional = p_company_id
+    IF v_provisional = v_company
        OR NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = v_provisional) THEN
         v_provisional := NULL;
     END IF;
-    RETURN QUERY SELECT v_kind, coalesce(v_plan, ''), v_alias, p_company_id, coalesce(v_replaced, '{}'), v_provisional;
+    RETURN QUERY SELECT v_kind, coalesce(v_plan, ''), v_alias, v_company, coalesce(v_replaced, '{}'), v_provisional;
 END
 $$;
 

@@ -375,6 +375,9 @@ def merge_command(
     typer.echo(f"{'Dry run: would merge' if dry_run else '✓ Merged'} {from_id} into {into_id}:")
     for row in moved:
         typer.echo(f"  {row.table_name}: {row.rows_moved:,}")
+    if any(row.table_name == "customer.年金客户 (created)" for row in moved):
+        typer.echo(f"  Note: {into_id.strip()} was not a customer: it {'would be' if dry_run else 'was'} created with "
+                   f"the merged customer's name. Check the id if that is not what you meant.")
     if dry_run:
         typer.echo("Dry run: no changes were made.")
     else:
@@ -415,7 +418,8 @@ def alias_list_command(
         typer.echo(_json([asdict(a) for a in aliases]))
         return
     if not aliases:
-        typer.echo("No aliases yet: loads learn them from rows that carry a company_id.")
+        typer.echo(f"No {source} aliases." if source else
+                   "No aliases yet: loads learn them from rows that carry a company_id.")
         return
     table = Table(title=f"Aliases ({len(aliases)})")
     for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", ""):

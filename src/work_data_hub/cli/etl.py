@@ -66,7 +66,8 @@ def _print_warnings(plan: LoadPlan) -> None:
                        f"({change:+.0%}): units (元 / 万元) and completeness worth a look")
 
 
-RESOLVED_BY = {"override": "override", "account": "account", "plan_name": "plan + name", "name": "name"}
+RESOLVED_BY = {"merged": "merged id", "override": "override", "account": "account", "plan_name": "plan + name",
+               "name": "name"}
 
 
 def _rows_aum(rows: int, aum) -> str:
@@ -85,8 +86,8 @@ def _print_identities(plan: LoadPlan) -> None:
         aum = None if plan.aum_total is None else sum(a or 0 for _, _, a in resolved)
         typer.echo(f"      resolved: {_rows_aum(rows, aum)} (by " + ", ".join(f"{k} {r:,}" for k, r, _ in resolved) + ")")
     if "provisional" in found:
-        typer.echo(f"      provisional ids (IN…) for names never seen: {_rows_aum(*found['provisional'])}; "
-                   "customer-mdm identities lists them")
+        typer.echo(f"      provisional ids (IN…) for names nothing resolves (new, or ambiguous): "
+                   f"{_rows_aum(*found['provisional'])}; customer-mdm identities lists them")
     if "unresolved" in found:
         typer.echo(f"      unresolvable (no customer name either): {_rows_aum(*found['unresolved'])}")
     if plan.ambiguous:
@@ -331,6 +332,7 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
     if parsed.ignored_headers:
         typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")
     if outcome.result is not None:
+        _print_identities(outcome.plan)
         _print_warnings(outcome.plan)
         _print_loaded(spec, outcome.result)
     elif outcome.plan is not None:

@@ -614,7 +614,9 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, 
     deleted = conn.execute(sql.SQL("DELETE FROM {table} WHERE {month} = ANY(%s)").format(
         table=domain.table, month=month), (replaced,)).rowcount
     stored = [c for c in parsed.columns if not (domain.column(c) and domain.column(c).stage_only)]
-    columns = sql.SQL(", ").join(map(sql.Identifier, stored + [d for d in DERIVED if d not in stored]))
+    # The stage resolves these even when the file has no such column (company_id: rows without one).
+    resolved = [c for c in (*DERIVED, "company_id") if c not in stored]
+    columns = sql.SQL(", ").join(map(sql.Identifier, stored + resolved))
     inserted = conn.execute(sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM pg_temp.wdh_etl_stage "
                                     "ORDER BY source_row").format(table=domain.table, columns=columns)).rowcount
     customers = conn.execute(sql.SQL(ADD_CUSTOMERS).format(new_customers=_new_customers(domain))).rowcount
