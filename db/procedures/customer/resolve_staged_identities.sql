@@ -32,6 +32,10 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- joins over one file's rows: compiling them costs more than it saves
+-- Every join here is on equal values of two whole sets (rows, their names and accounts, aliases),
+-- so it is hashed whatever the estimates, and the temporary tables need no ANALYZE (which would
+-- cost more than the joins). The only nested loops left unnest each row's own names.
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -132,9 +136,6 @@ BEGIN
         GROUP BY 1, 2, 3, 4;
         PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, source text, '
                 'company_id text, companies bigint)';
-        ANALYZE pg_temp.wdh_etl_unresolved;  -- the steps join these on real sizes
-        ANALYZE pg_temp.wdh_etl_wanted;
-        ANALYZE pg_temp.wdh_etl_known;
 
         -- One step at a time, in the order above: a step resolves a row when its aliases of that kind
         -- name exactly one company. Each step is a join on equal values of whole sets (hashed).
