@@ -1,7 +1,7 @@
 """What identity resolution adds to loading a 规模明细 month of production size (about 20,000 rows).
 
-On a scratch database next to DATABASE_URL's, loads month 23 of the production sample (10,000
-customers) with every company_id, so that the loader learns the aliases; then, for month 24
+On a scratch database next to DATABASE_URL's, loads month 35 of the production sample (10,000
+customers) with every company_id, so that the loader learns the aliases; then, for month 36
 (about 20,000 rows) written three ways (every company_id; a quarter of the rows of known customers without
 one, by name or account; no company_id at all), stages it and times, three times each,
 customer.resolve_staged_identities (at staging, preview and load alike) and
@@ -31,7 +31,7 @@ from work_data_hub.etl.loader import ADD_CUSTOMERS, RESOLVE_IDENTITIES, _new_cus
 from work_data_hub.etl.service import load_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
 
-START, CUSTOMERS, SEED, MONTH = date(2024, 1, 1), 10000, 2026, 22  # months 23 and 24: about 20,000 rows
+START, CUSTOMERS, SEED, MONTH = date(2024, 1, 1), 10000, 2026, 34  # months 35 and 36: about 20,000 rows
 NAME, COMPANY, ACCOUNT = (PERFORMANCE_HEADERS.index(c) for c in ("客户名称", "company_id", "年金账户号"))
 
 

@@ -5,7 +5,7 @@
 -- (kind, plan_code, alias, company_id) with the first and last month of the rows that teach it:
 -- kind 'account' (规模明细: 年金账户号, and 集团企业客户号 without its leading C), 'name' and
 -- 'plan_name' (计划代码 / 年金计划号 + name) for 客户名称 and, in a ledger, 上报客户名称, all
--- normalised by customer.normalise_name (each distinct (plan, name, company) and (account, company) once). Called by
+-- normalised by customer.normalise_name (each distinct row once). Called by
 -- resolve_staged_identities when some rows have no company_id, else by learn_staged_aliases when
 -- the load is applied. Returns the aliases.
 CREATE OR REPLACE FUNCTION customer._stage_aliases(p_ledger boolean)
@@ -14,6 +14,8 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- one file's rows: compiling costs more than it saves
+SET enable_sort = off  -- its groupings are hashed: the temporary tables are not analysed, and a sort of
+                      -- every alias on a guessed row count costs more than the rest
 AS $$
 DECLARE
     v_rows bigint;
@@ -29,32 +31,34 @@ BEGIN
                    s."客户名称" AS name1, %3$s AS name2, %4$s AS account1, %5$s AS account2
             FROM pg_temp.wdh_etl_stage AS s
             WHERE nullif(btrim(s.company_id), '') IS NOT NULL AND s.id_source IS NULL
-        ), by_plan AS (  -- each (plan, name, company) once, then its name normalised
-            SELECT customer.normalise_name(g.raw) AS alias, g.plan, g.company_id, g.first_month, g.last_month
-            FROM (SELECT n.raw, r.plan, r.company_id, min(r.month) AS first_month, max(r.month) AS last_month
-                  FROM r CROSS JOIN LATERAL (VALUES (r.name1), (r.name2)) AS n (raw)
-                  WHERE n.raw IS NOT NULL
-                  GROUP BY 1, 2, 3) AS g
-        ), accounts AS (  -- each (account, company) once; 集团企业客户号 without its leading C
-            SELECT CASE WHEN g.group_number THEN nullif(regexp_replace(customer.normalise_name(g.raw), '^[Cc]', ''), '')
-                        ELSE customer.normalise_name(g.raw) END AS alias,
-                   g.company_id, g.first_month, g.last_month
-            FROM (SELECT a.raw, a.group_number, r.company_id, min(r.month) AS first_month, max(r.month) AS last_month
-                  FROM r CROSS JOIN LATERAL (VALUES (r.account1, false), (r.account2, true)) AS a (raw, group_number)
-                  WHERE a.raw IS NOT NULL
-                  GROUP BY 1, 2, 3) AS g
+        ), names AS MATERIALIZED (  -- each distinct name normalised once
+            SELECT v.raw, customer.normalise_name(v.raw) AS alias
+            FROM (SELECT r.name1 FROM r UNION SELECT r.name2 FROM r) AS v (raw)
+            WHERE v.raw IS NOT NULL
+        ), accounts AS MATERIALIZED (  -- each distinct account; 集团企业客户号 without its leading C
+            SELECT v.raw, v.group_number,
+                   CASE WHEN v.group_number THEN nullif(regexp_replace(customer.normalise_name(v.raw), '^[Cc]', ''), '')
+                        ELSE customer.normalise_name(v.raw) END AS alias
+            FROM (SELECT r.account1, false FROM r UNION SELECT r.account2, true FROM r) AS v (raw, group_number)
+            WHERE v.raw IS NOT NULL
         ), taught AS (
-            SELECT 'account'::text AS kind, ''::text AS plan_code, a.alias, a.company_id, a.first_month, a.last_month
-            FROM accounts AS a
+            SELECT 'account'::text AS kind, ''::text AS plan_code, a.alias, r.company_id, r.month
+            FROM r JOIN accounts AS a ON a.raw = r.account1 AND NOT a.group_number
             UNION ALL
-            SELECT 'plan_name', b.plan, b.alias, b.company_id, b.first_month, b.last_month
-            FROM by_plan AS b WHERE b.plan IS NOT NULL
+            SELECT 'account', '', a.alias, r.company_id, r.month
+            FROM r JOIN accounts AS a ON a.raw = r.account2 AND a.group_number
             UNION ALL
-            SELECT 'name', '', b.alias, b.company_id, b.first_month, b.last_month
-            FROM by_plan AS b
+            SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN r.plan ELSE '' END, n.alias, r.company_id, r.month
+            FROM r JOIN names AS n ON n.raw = r.name1
+            CROSS JOIN (VALUES ('name'), ('plan_name')) AS k (kind)
+            WHERE k.kind = 'name' OR r.plan IS NOT NULL
+            UNION ALL
+            SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN r.plan ELSE '' END, n.alias, r.company_id, r.month
+            FROM r JOIN names AS n ON n.raw = r.name2
+            CROSS JOIN (VALUES ('name'), ('plan_name')) AS k (kind)
+            WHERE k.kind = 'name' OR r.plan IS NOT NULL
         )
-        SELECT t.kind, t.plan_code, t.alias, t.company_id, min(t.first_month) AS first_month,
-               max(t.last_month) AS last_month
+        SELECT t.kind, t.plan_code, t.alias, t.company_id, min(t.month) AS first_month, max(t.month) AS last_month
         FROM taught AS t
         WHERE t.alias IS NOT NULL
         GROUP BY 1, 2, 3, 4

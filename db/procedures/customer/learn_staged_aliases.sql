@@ -13,15 +13,21 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- one file's aliases: compiling costs more than it saves
 SET enable_nestloop = off  -- the MERGE joins two whole sets; the file's aliases are not analysed
+SET enable_sort = off  -- nor sorted: hashed
 AS $$
 DECLARE
-    v_before bigint := (SELECT count(*) FROM customer.company_alias);
+    v_added bigint;
 BEGIN
     IF to_regclass('pg_temp.wdh_etl_aliases') IS NULL THEN
         PERFORM customer._stage_aliases(p_ledger);
     END IF;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_aliases (kind text, plan_code text, alias text, company_id text, '
             'first_month date, last_month date)';
+    SELECT count(*) INTO v_added
+    FROM pg_temp.wdh_etl_aliases AS f
+    WHERE NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
+                      WHERE a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias
+                        AND a.company_id = f.company_id);
     MERGE INTO customer.company_alias AS a
     USING pg_temp.wdh_etl_aliases AS f
        ON a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias AND a.company_id = f.company_id
@@ -32,7 +38,7 @@ BEGIN
     WHEN NOT MATCHED THEN
         INSERT (kind, plan_code, alias, company_id, source, first_month, last_month)
         VALUES (f.kind, f.plan_code, f.alias, f.company_id, 'learned', f.first_month, f.last_month);
-    RETURN (SELECT count(*) FROM customer.company_alias) - v_before;
+    RETURN v_added;
 END
 $$;
 

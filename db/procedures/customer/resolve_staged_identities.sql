@@ -36,6 +36,8 @@ SET jit = off  -- joins over one file's rows: compiling them costs more than it 
 -- so it is hashed whatever the estimates, and the temporary tables need no ANALYZE (which would
 -- cost more than the joins). The only nested loops left unnest each row's own names.
 SET enable_nestloop = off
+SET enable_sort = off  -- its groupings are hashed: the temporary tables are not analysed, and a sort of
+                      -- every alias on a guessed row count costs more than the rest
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -125,7 +127,7 @@ BEGIN
             SELECT DISTINCT w.alias FROM pg_temp.wdh_etl_wanted AS w
         )
         SELECT k.kind, k.plan_code, k.alias, k.source, min(k.company_id) AS company_id,
-               count(DISTINCT k.company_id) AS companies
+               count(*) AS companies  -- the UNION leaves each company once per alias and source
         FROM (
             SELECT a.kind, a.plan_code, a.alias, a.company_id, a.source
             FROM customer.company_alias AS a WHERE a.alias IN (SELECT w.alias FROM wanted AS w)
