@@ -5,7 +5,7 @@
 -- (kind, plan_code, alias, company_id) with the first and last month of the rows that teach it:
 -- kind 'account' (规模明细: 年金账户号, and 集团企业客户号 without its leading C), 'name' and
 -- 'plan_name' (计划代码 / 年金计划号 + name) for 客户名称 and, in a ledger, 上报客户名称, all
--- normalised by customer.normalise_name (each distinct row once). Called by
+-- normalised by customer.normalise_name (each distinct name and account once). Called by
 -- resolve_staged_identities when some rows have no company_id, else by learn_staged_aliases when
 -- the load is applied. Returns the aliases.
 CREATE OR REPLACE FUNCTION customer._stage_aliases(p_ledger boolean)

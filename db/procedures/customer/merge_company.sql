@@ -142,12 +142,10 @@ BEGIN
         -- alone only when no other company is known by it (an ambiguous name stays ambiguous).
         v_alias := customer.normalise_name(v_from."客户名称");
         IF v_alias IS NOT NULL THEN
-            WITH plans AS (
-                SELECT DISTINCT d."计划代码" AS plan_code FROM business."规模明细" AS d
-                WHERE d.company_id = v_into_id AND d."计划代码" IS NOT NULL AND v_moved_plans @> ARRAY[d."计划代码"]
-            ), written AS (
+            WITH written AS (
                 INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
-                SELECT 'plan_name', p.plan_code, v_alias, v_into_id, 'override' FROM plans AS p
+                SELECT 'plan_name', p.plan_code, v_alias, v_into_id, 'override'
+                FROM unnest(v_moved_plans) AS p (plan_code) WHERE p.plan_code IS NOT NULL
                 ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now()
                 RETURNING 1
             )

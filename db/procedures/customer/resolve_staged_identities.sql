@@ -71,6 +71,7 @@ BEGIN
     -- A file that still carries an id that was merged away gets the id it went into (a chain of
     -- merges is followed), unless a customer of that id exists again.
     FOR v_hop IN 1..10 LOOP
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM customer.company_merge_log);  -- no merge yet: nothing to map
         UPDATE pg_temp.wdh_etl_stage AS s SET company_id = m.into_id, id_source = 'merged'
         FROM (SELECT DISTINCT ON (l.from_id) l.from_id, l.into_id
               FROM customer.company_merge_log AS l ORDER BY l.from_id, l.merged_at DESC, l.id DESC) AS m
