@@ -264,6 +264,8 @@ def test_a_merge_and_a_close_equal_a_build_on_the_corrected_data(db_url, conn, m
     log = conn.execute("SELECT from_id, into_id, into_created, rows_moved->>'business.规模明细' "
                        "FROM customer.company_merge_log").fetchall()
     assert log[0][:3] == (provisional, hidden, True) and int(log[0][3]) > 0
+    again = run_cli("customer-mdm", "merge", "--from", provisional, "--into", hidden, database_url=db_url)
+    assert again.returncode == 1 and f"was already merged into {hidden}" in again.stderr
     # The merge taught the name: the next delivery of the hidden customer resolves to the real id.
     assert conn.execute("SELECT company_id, source FROM customer.company_alias WHERE kind = 'name' AND alias = "
                         '(SELECT customer.normalise_name("客户名称") FROM customer."年金客户" WHERE company_id = %s)',

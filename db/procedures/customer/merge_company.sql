@@ -21,7 +21,7 @@
 -- Result: one row per table touched, with the rows re-pointed (removed, for the versions and
 -- p_from itself; created, for a new p_into).
 -- Errors: 22023 an argument NULL or blank, p_from = p_into, or a new p_into that looks like a
---         provisional id; P0002 p_from does not exist; 55000 p_from is not provisional and p_force
+--         provisional id; P0002 p_from does not exist (the message says when it was merged already); 55000 p_from is not provisional and p_force
 --         is false (merging two real customers rewrites both histories: pass p_force);
 --         55P03 a sync, refresh or load holds its lock longer than lock_timeout_seconds.
 -- Locking: customer._lock_mdm, then the ETL's advisory locks (743, oid) of the three source
@@ -41,6 +41,8 @@ DECLARE
     v_from_id text;
     v_into_id text;
     v_moved_plans text[] := '{}'::text[];
+    v_merged_into text;
+    v_merged_at timestamptz;
     v_into_exists boolean;
     v_alias text;
     v_counts jsonb := '{}'::jsonb;
@@ -84,6 +86,14 @@ BEGIN
 
     SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = v_from_id FOR UPDATE;
     IF NOT FOUND THEN
+        SELECT l.into_id, l.merged_at INTO v_merged_into, v_merged_at FROM customer.company_merge_log AS l
+        WHERE l.from_id = v_from_id ORDER BY l.merged_at DESC, l.id DESC LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'Customer % was already merged into % at %', v_from_id, v_merged_into,
+                    to_char(v_merged_at, 'YYYY-MM-DD HH24:MI:SS')
+                USING ERRCODE = 'no_data_found',
+                      HINT = 'Nothing to do: its rows carry the new id (customer.company_merge_log has the merge).';
+        END IF;
         RAISE EXCEPTION 'Customer % does not exist', v_from_id
             USING ERRCODE = 'no_data_found',
                   HINT = 'customer-mdm identities lists the provisional ids; check the id for typos.';

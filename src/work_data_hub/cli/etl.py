@@ -92,7 +92,8 @@ def _print_identities(plan: LoadPlan) -> None:
         typer.echo(f"      unresolvable (no customer name either): {_rows_aum(*found['unresolved'])}")
     if plan.ambiguous:
         typer.echo(f"      ambiguous aliases, never used: {len(plan.ambiguous)} ("
-                   + ", ".join(f"{alias} → {n} companies" for _, _, alias, n in plan.ambiguous[:5])
+                   + ", ".join(f"{alias}{f' in plan {plan}' if plan else ''} → {n} companies"
+                               for _, plan, alias, n in plan.ambiguous[:5])
                    + (", …" if len(plan.ambiguous) > 5 else "") + ")")
 
 
