@@ -36,20 +36,15 @@ SET jit = off  -- joins over one file's rows: compiling them costs more than it 
 -- so it is hashed whatever the estimates, and the temporary tables need no ANALYZE (which would
 -- cost more than the joins). The only nested loops left unnest each row's own names.
 SET enable_nestloop = off
+SET work_mem = '64MB'  -- the hashes of a month's rows and the aliases they meet fit in memory (4MB spilled to disk)
 SET enable_sort = off  -- its groupings are hashed: the temporary tables are not analysed, and a sort of
                       -- every alias on a guessed row count costs more than the rest
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_step record;
-    v_steps boolean := true;
     v_table text;
-    v_month text := CASE WHEN p_ledger THEN '上报月份' ELSE '月度' END;
     v_plan text := CASE WHEN p_ledger THEN '年金计划号' ELSE '计划代码' END;
-    v_name1 constant text := 's."客户名称"';
-    v_name2 text := CASE WHEN p_ledger THEN 's."上报客户名称"' ELSE 'NULL::text' END;
-    v_account1 text := CASE WHEN p_ledger THEN 'NULL::text' ELSE 's."年金账户号"' END;
-    v_account2 text := CASE WHEN p_ledger THEN 'NULL::text' ELSE 's."集团企业客户号"' END;
+    v_wanted text;
 BEGIN
     IF p_ledger IS NULL THEN
         RAISE EXCEPTION 'p_ledger must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
@@ -62,7 +57,7 @@ BEGIN
     -- Only id_source is added to the stage, and written only for the rows resolved here.
     ALTER TABLE pg_temp.wdh_etl_stage ADD COLUMN id_source text;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (company_id text, id_source text)';
-    FOREACH v_table IN ARRAY ARRAY['wdh_etl_aliases', 'wdh_etl_unresolved', 'wdh_etl_known'] LOOP
+    FOREACH v_table IN ARRAY ARRAY['wdh_etl_aliases', 'wdh_etl_known'] LOOP
         IF to_regclass('pg_temp.' || v_table) IS NOT NULL THEN
             EXECUTE format('DROP TABLE pg_temp.%I', v_table);
         END IF;
@@ -80,103 +75,102 @@ BEGIN
         EXIT WHEN NOT FOUND;
     END LOOP;
 
-    -- The domain's columns, by name: the only statement that differs between the domains. The
-    -- rows without a company_id, each with its plan, names and accounts.
-    EXECUTE format($sql$
-        CREATE TEMP TABLE wdh_etl_unresolved ON COMMIT DROP AS
-        SELECT s.ctid AS row_id, nullif(btrim(s.%2$I), '') AS plan,
-               array_remove(ARRAY[customer.normalise_name(%3$s), customer.normalise_name(%4$s)], NULL) AS names,
-               array_remove(ARRAY[customer.normalise_name(%5$s),
-                                  nullif(regexp_replace(customer.normalise_name(%6$s), '^[Cc]', ''), '')], NULL)
-                   AS accounts,
-               NULL::text AS company_id, NULL::text AS resolution, false AS ambiguous
-        FROM pg_temp.wdh_etl_stage AS s
-        WHERE nullif(btrim(s.company_id), '') IS NULL
-    $sql$, v_month, v_plan, v_name1, v_name2, v_account1, v_account2);
-    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_unresolved (row_id tid, plan text, names text[], accounts text[], '
-            'company_id text, resolution text, ambiguous boolean)';
-    -- One row per (row, name or account): the steps join it to the aliases on equal values only.
+    -- The domain's columns, by name: the only statement that differs between the domains. One row
+    -- per name (pos 1, 2) and account (pos 3, 4) of each row without a company_id, one scan of the
+    -- stage for each (a blank one stays NULL and matches nothing: a filter on it would normalise
+    -- every value twice); the steps join it to the aliases on equal values only.
     IF to_regclass('pg_temp.wdh_etl_wanted') IS NOT NULL THEN
         DROP TABLE pg_temp.wdh_etl_wanted;
     END IF;
-    CREATE TEMP TABLE wdh_etl_wanted ON COMMIT DROP AS
-    SELECT u.row_id, 'name'::text AS what, n.alias, u.plan
-    FROM pg_temp.wdh_etl_unresolved AS u CROSS JOIN LATERAL unnest(u.names) AS n (alias)
-    UNION ALL
-    SELECT u.row_id, 'account', a.alias, u.plan
-    FROM pg_temp.wdh_etl_unresolved AS u CROSS JOIN LATERAL unnest(u.accounts) AS a (alias);
-    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_wanted (row_id tid, what text, alias text, plan text)';
+    SELECT string_agg(format($sql$
+        SELECT s.ctid AS row_id, %1$s AS pos, %2$L AS what, %3$s AS alias, nullif(btrim(s.%4$I), '') AS plan
+        FROM pg_temp.wdh_etl_stage AS s WHERE nullif(btrim(s.company_id), '') IS NULL
+        $sql$, c.pos, c.what, c.alias, v_plan), ' UNION ALL ' ORDER BY c.pos)
+    INTO v_wanted
+    FROM (VALUES (1, 'name', 'customer.normalise_name(s."客户名称")'),
+                 (2, 'name', CASE WHEN p_ledger THEN 'customer.normalise_name(s."上报客户名称")' END),
+                 (3, 'account', CASE WHEN NOT p_ledger THEN 'customer.normalise_name(s."年金账户号")' END),
+                 (4, 'account', CASE WHEN NOT p_ledger
+                                     THEN $e$nullif(regexp_replace(customer.normalise_name(s."集团企业客户号"), '^[Cc]', ''), '')$e$
+                                END)) AS c (pos, what, alias)
+    WHERE c.alias IS NOT NULL;
+    EXECUTE 'CREATE TEMP TABLE wdh_etl_wanted ON COMMIT DROP AS ' || v_wanted;
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_wanted (row_id tid, pos integer, what text, alias text, plan text)';
 
-    IF NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_unresolved) THEN
-        -- Every row has its company_id: nothing to resolve (learn_staged_aliases reads what the file
-        -- teaches when the load is applied).
+    IF NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted) THEN
+        -- Every row has its company_id, or neither name nor account: nothing to resolve
+        -- (learn_staged_aliases reads what the file teaches when the load is applied).
         CREATE TEMP TABLE wdh_etl_known (kind text, plan_code text, alias text, source text, company_id text,
-                                         companies bigint) ON COMMIT DROP;
-        v_steps := false;
+                                         companies bigint, step integer) ON COMMIT DROP;
     ELSE
         -- What the file teaches, before anything is resolved (learn_staged_aliases keeps it).
         PERFORM customer._stage_aliases(p_ledger);
-    END IF;
-    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_aliases (kind text, plan_code text, alias text, company_id text, '
-            'first_month date, last_month date)';
-
-    IF v_steps THEN
+        PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_aliases (kind text, plan_code text, alias text, company_id text, '
+                'first_month date, last_month date)';
         -- The aliases the rows without a company could use (only those: the alias table can be large),
-        -- per source, each with its one company or marked ambiguous.
+        -- per source, each with its one company or marked ambiguous (companies > 1), and the step
+        -- that uses it (NULL: none). The file's aliases count once more only where the table does
+        -- not have them learned already (its key is unique per company).
         CREATE TEMP TABLE wdh_etl_known ON COMMIT DROP AS
-        WITH wanted AS (
-            SELECT DISTINCT w.alias FROM pg_temp.wdh_etl_wanted AS w
-        )
-        SELECT k.kind, k.plan_code, k.alias, k.source, min(k.company_id) AS company_id,
-               count(*) AS companies  -- the UNION leaves each company once per alias and source
+        SELECT k.kind, k.plan_code, k.alias, k.source, min(k.company_id) AS company_id, count(*) AS companies,
+               CASE WHEN k.source = 'override' THEN CASE k.kind WHEN 'plan_name' THEN 1 WHEN 'name' THEN 2 END
+                    ELSE CASE k.kind WHEN 'account' THEN 3 WHEN 'plan_name' THEN 4 WHEN 'name' THEN 5 END
+               END AS step
         FROM (
             SELECT a.kind, a.plan_code, a.alias, a.company_id, a.source
-            FROM customer.company_alias AS a WHERE a.alias IN (SELECT w.alias FROM wanted AS w)
-            UNION
+            FROM customer.company_alias AS a
+            WHERE EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted AS w WHERE w.alias = a.alias)
+            UNION ALL
             SELECT f.kind, f.plan_code, f.alias, f.company_id, 'learned'
-            FROM pg_temp.wdh_etl_aliases AS f WHERE f.alias IN (SELECT w.alias FROM wanted AS w)
+            FROM pg_temp.wdh_etl_aliases AS f
+            WHERE EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted AS w WHERE w.alias = f.alias)
+              AND NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
+                              WHERE a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias
+                                AND a.company_id = f.company_id AND a.source = 'learned')
         ) AS k
         GROUP BY 1, 2, 3, 4;
-        PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, source text, '
-                'company_id text, companies bigint)';
-
-        -- One step at a time, in the order above: a step resolves a row when its aliases of that kind
-        -- name exactly one company. Each step is a join on equal values of whole sets (hashed).
-        FOR v_step IN
-            SELECT * FROM (VALUES ('override', 'plan_name', 'override'), ('override', 'name', 'override'),
-                                  ('learned', 'account', 'account'), ('learned', 'plan_name', 'plan_name'),
-                                  ('learned', 'name', 'name')) AS t (source, kind, resolution)
-        LOOP
-            WITH matched AS (
-                SELECT w.row_id,
-                       min(k.company_id) FILTER (WHERE k.companies = 1) AS company_id,
-                       count(DISTINCT k.company_id) FILTER (WHERE k.companies = 1) AS companies,
-                       bool_or(k.companies > 1) AS ambiguous
-                FROM pg_temp.wdh_etl_wanted AS w
-                JOIN pg_temp.wdh_etl_known AS k
-                  ON k.alias = w.alias
-                 AND k.plan_code = CASE WHEN v_step.kind = 'plan_name' THEN w.plan ELSE '' END
-                WHERE k.source = v_step.source AND k.kind = v_step.kind
-                  AND w.what = CASE WHEN v_step.kind = 'account' THEN 'account' ELSE 'name' END
-                GROUP BY w.row_id
-            )
-            UPDATE pg_temp.wdh_etl_unresolved AS u
-            SET company_id = CASE WHEN m.companies = 1 THEN m.company_id END,
-                resolution = CASE WHEN m.companies = 1 THEN v_step.resolution END,
-                ambiguous = u.ambiguous OR m.ambiguous OR m.companies > 1
-            FROM matched AS m
-            WHERE u.row_id = m.row_id AND u.company_id IS NULL;
-        END LOOP;
     END IF;
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, source text, '
+            'company_id text, companies bigint, step integer)';
 
-    UPDATE pg_temp.wdh_etl_unresolved AS u
-    SET company_id = customer.provisional_company_id(u.names[1]), resolution = 'provisional'
-    WHERE u.company_id IS NULL AND cardinality(u.names) > 0;
-
+    -- The steps, in the order above, in one statement: each row gathers, per step, the least and
+    -- the greatest company its unambiguous aliases of that step name, and takes the company of the
+    -- first step where the two are one. A named row nothing resolves gets the provisional id of its
+    -- first name. Joins and groupings on equal values of whole sets: all hashed.
+    WITH hits AS (
+        SELECT w.row_id, w.pos, w.alias, k.step, CASE WHEN k.companies = 1 THEN k.company_id END AS company_id
+        FROM pg_temp.wdh_etl_wanted AS w
+        LEFT JOIN pg_temp.wdh_etl_known AS k
+          ON k.alias = w.alias
+         AND k.step IS NOT NULL
+         AND w.what = CASE WHEN k.kind = 'account' THEN 'account' ELSE 'name' END
+         AND k.plan_code = CASE WHEN k.kind = 'plan_name' THEN w.plan ELSE '' END
+    ), per_row AS (
+        SELECT h.row_id,
+               min(h.company_id) FILTER (WHERE h.step = 1) AS least1, max(h.company_id) FILTER (WHERE h.step = 1) AS greatest1,
+               min(h.company_id) FILTER (WHERE h.step = 2) AS least2, max(h.company_id) FILTER (WHERE h.step = 2) AS greatest2,
+               min(h.company_id) FILTER (WHERE h.step = 3) AS least3, max(h.company_id) FILTER (WHERE h.step = 3) AS greatest3,
+               min(h.company_id) FILTER (WHERE h.step = 4) AS least4, max(h.company_id) FILTER (WHERE h.step = 4) AS greatest4,
+               min(h.company_id) FILTER (WHERE h.step = 5) AS least5, max(h.company_id) FILTER (WHERE h.step = 5) AS greatest5,
+               coalesce(min(h.alias) FILTER (WHERE h.pos = 1), min(h.alias) FILTER (WHERE h.pos = 2)) AS first_name
+        FROM hits AS h
+        GROUP BY h.row_id
+    ), resolved AS (
+        SELECT r.row_id,
+               CASE WHEN r.least1 = r.greatest1 THEN r.least1 WHEN r.least2 = r.greatest2 THEN r.least2
+                    WHEN r.least3 = r.greatest3 THEN r.least3 WHEN r.least4 = r.greatest4 THEN r.least4
+                    WHEN r.least5 = r.greatest5 THEN r.least5
+                    ELSE customer.provisional_company_id(r.first_name) END AS company_id,
+               CASE WHEN r.least1 = r.greatest1 OR r.least2 = r.greatest2 THEN 'override'
+                    WHEN r.least3 = r.greatest3 THEN 'account' WHEN r.least4 = r.greatest4 THEN 'plan_name'
+                    WHEN r.least5 = r.greatest5 THEN 'name' WHEN r.first_name IS NOT NULL THEN 'provisional' END
+                   AS resolution
+        FROM per_row AS r
+    )
     UPDATE pg_temp.wdh_etl_stage AS s
-    SET company_id = u.company_id, id_source = u.resolution
-    FROM pg_temp.wdh_etl_unresolved AS u
-    WHERE s.ctid = u.row_id AND u.company_id IS NOT NULL;
+    SET company_id = r.company_id, id_source = r.resolution
+    FROM resolved AS r
+    WHERE s.ctid = r.row_id AND r.resolution IS NOT NULL;
 
     IF to_regclass('pg_temp.wdh_etl_resolution') IS NOT NULL THEN
         DROP TABLE pg_temp.wdh_etl_resolution;
