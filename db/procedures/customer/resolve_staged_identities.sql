@@ -34,7 +34,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off  -- joins over one file's rows: compiling them costs more than it saves
 -- Every join here is on equal values of two whole sets (rows, their names and accounts, aliases),
 -- so it is hashed whatever the estimates, and the temporary tables need no ANALYZE (which would
--- cost more than the joins). The only nested loops left unnest each row's own names.
+-- cost more than the joins).
 SET enable_nestloop = off
 SET work_mem = '64MB'  -- the hashes of a month's rows and the aliases they meet fit in memory (4MB spilled to disk)
 SET enable_sort = off  -- its groupings are hashed: the temporary tables are not analysed, and a sort of
