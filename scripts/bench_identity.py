@@ -23,10 +23,9 @@ from pathlib import Path
 
 import psycopg
 from benchdb import scratch_database
-
-from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
 from psycopg import sql
 
+from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
 from work_data_hub.etl.loader import ADD_CUSTOMERS, RESOLVE_IDENTITIES, _new_customers, copy_to_stage, parse_file
 from work_data_hub.etl.service import load_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv

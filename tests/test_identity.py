@@ -196,6 +196,7 @@ def test_an_override_alias_wins_over_what_was_learned(db_url, conn, tmp_path):
     a, b = rows[0][COMPANY], rows[1][COMPANY]
     write_csv(tmp_path / "a.csv", PERFORMANCE_HEADERS, rows)
     load(db_url, tmp_path / "a.csv")  # learns rows[0]'s name → a
+    assert (a,) in conn.execute("SELECT company_id FROM customer.company_alias WHERE kind = 'name'").fetchall()
     result = run_cli("customer-mdm", "alias", "add", "--name", rows[0][NAME], "--company-id", b, database_url=db_url)
     assert result.returncode == 0, result.stderr
     assert f"now resolve to {b}" in result.stdout

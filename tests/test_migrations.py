@@ -6,7 +6,6 @@ import psycopg
 import pytest
 
 from source import Scenario, sync
-
 from work_data_hub.db.deploy import migrate, migrations_dir, pending_migrations
 
 TABLES = {

@@ -132,8 +132,10 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
     refresh(conn, None)
     conn.execute("SET ROLE wdh_reader")
     for readable in ("customer.fct_customer_plan_monthly", "customer.fct_customer_product_line_monthly",
-                     "customer.v_plan_status", "customer.v_customer_product_line_status"):
+                     "customer.v_plan_status", "customer.v_customer_product_line_status",
+                     "customer.contract_sync_state", "customer.snapshot_month_state"):
         assert conn.execute(f"SELECT count(*) FROM {readable}").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM customer.v_product_line_month").fetchone() == (2,)  # line and total
     refused = [
         "SELECT * FROM customer.customer_plan_contract",
         'SELECT * FROM business."规模明细"',

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +15,7 @@ from rich.table import Table
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
+from work_data_hub.customer_mdm.report import month_export, month_report
 from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.summary import snapshot_summary
@@ -26,6 +29,8 @@ from work_data_hub.customer_mdm.sync import (
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput
 from work_data_hub.periods import format_period, format_span, parse_period
+from work_data_hub.reporting.excel import write_xlsx
+from work_data_hub.reporting.html import write_html
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
                                no_args_is_help=True)
@@ -222,6 +227,50 @@ def _month_list(months: list) -> str:
         return ", ".join(format_period(m) for m in months)
     return (", ".join(format_period(m) for m in months[:6]) + ", …, "
             + ", ".join(format_period(m) for m in months[-6:]) + f" ({len(months)} in all)")
+
+
+@customer_mdm_app.command("report")
+def report_command(
+    period: Annotated[str, typer.Option(help="The month to report (YYYYMM).")],
+    months: Annotated[int, typer.Option(min=2, max=120, help="Months in the trend charts.")] = 13,
+    out: Annotated[Path | None, typer.Option(
+        help="The HTML file to write; default: reports/customer_mdm_YYYYMM.html.")] = None,
+) -> None:
+    """Write the month's report: one self-contained HTML page (tables, trend charts, movements)."""
+    period_end = parse_period(period)
+    target = out or Path("reports") / f"customer_mdm_{format_period(period_end)}.html"
+    with connect() as conn:
+        report = month_report(conn, period_end=period_end, months=months)
+    written = write_html(report, target, generated_at=datetime.now())
+    _warn_standing(report.standing)
+    typer.echo(str(written.resolve()))
+
+
+@customer_mdm_app.command("export")
+def export_command(
+    period: Annotated[str, typer.Option(help="The month to export (YYYYMM).")],
+    out: Annotated[Path | None, typer.Option(
+        help="The Excel file to write; default: reports/customer_mdm_YYYYMM.xlsx.")] = None,
+) -> None:
+    """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
+    period_end = parse_period(period)
+    target = out or Path("reports") / f"customer_mdm_{format_period(period_end)}.xlsx"
+    with connect() as conn:
+        export = month_export(conn, period_end=period_end)
+    written = write_xlsx(export, target)
+    _warn_standing(export.standing)
+    typer.echo(str(written.resolve()))
+
+
+def _warn_standing(standing) -> None:
+    """What the page's header says when the month's snapshot is not to be trusted, on stderr too."""
+    if standing.refreshed_at is None:
+        typer.echo(f"Warning: the snapshot of {format_period(standing.period_end)} is not built: its tables are "
+                   "empty (`customer-mdm close` builds it).", err=True)
+    elif standing.stale_since is not None:
+        typer.echo(f"Warning: the snapshot of {format_period(standing.period_end)} is stale since "
+                   f"{standing.stale_since:%Y-%m-%d %H:%M} ({standing.stale_reason}); `customer-mdm close` "
+                   "rebuilds it.", err=True)
 
 
 @customer_mdm_app.command("status")

@@ -12,22 +12,13 @@ from psycopg.rows import class_row
 from work_data_hub.errors import NotReady, translate
 
 SUMMARY_SQL = """
-WITH month AS (
-    SELECT coalesce(%(period_end)s::date, max(snapshot_month)) AS snapshot_month
-    FROM customer.fct_customer_product_line_monthly
-)
-SELECT f.snapshot_month, f.product_line_code, f.product_line_name,
-       count(*) AS customers,
-       count(*) FILTER (WHERE f.is_strategic) AS strategic,
-       count(*) FILTER (WHERE f.is_existing) AS existing,
-       count(*) FILTER (WHERE f.is_new) AS new,
-       count(*) FILTER (WHERE f.is_winning_this_year) AS won,
-       count(*) FILTER (WHERE f.is_churned_this_year) AS lost,
-       sum(f.aum_balance) AS aum_balance
-FROM customer.fct_customer_product_line_monthly AS f
-JOIN month USING (snapshot_month)
-GROUP BY f.snapshot_month, f.product_line_code, f.product_line_name
-ORDER BY f.product_line_code
+SELECT v.snapshot_month, v.product_line_code, v.product_line_name, v.customers, v.strategic, v.existing, v.new,
+       v.won, v.lost, v.aum_balance
+FROM customer.v_product_line_month AS v
+WHERE v.snapshot_month = coalesce(%(period_end)s::date,
+                                  (SELECT max(f.snapshot_month) FROM customer.fct_customer_product_line_monthly AS f))
+  AND v.product_line_code IS NOT NULL
+ORDER BY v.product_line_code
 """
 
 

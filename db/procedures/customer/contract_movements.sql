@@ -1,0 +1,100 @@
+-- customer.contract_movements(p_period_end date)
+-- RETURNS TABLE (movement text, company_id text, customer_name text, plan_code text, plan_name text,
+--                product_line_code text, product_line_name text, branch_code text, branch_name text,
+--                aum_balance numeric, previous_aum_balance numeric)
+--
+-- One job: the month's movements, from the contract history: every contract whose version in
+-- effect at the month end p_period_end differs from the one in effect at the previous month end,
+-- once per way it moved:
+--   new               in force at the month, not at the month before;
+--   lapsed            in force at the month before, not at the month;
+--   stopped           contract_status 正常 → 停缴;   resumed   停缴 → 正常;
+--   became_strategic  is_strategic false → true;    lost_strategic   true → false (a January
+--                     starts the year afresh: contracts no longer strategic show here).
+-- A version that changed only otherwise (is_existing, status_year, names) is not a movement.
+-- Names from the version in effect (for a lapsed contract, the last one); branch from
+-- customer.contract_branches (for a lapsed contract, of the month before); aum_balance and
+-- previous_aum_balance: the contract's AUM in the month and the month before (contract_month_summary,
+-- rounded to 2 places; 0 when it has no rows). Ordered by movement as listed, then AUM descending.
+-- Errors: 22023 when p_period_end is NULL or not a month end; 55000 when the month is not synced.
+CREATE OR REPLACE FUNCTION customer.contract_movements(p_period_end date)
+RETURNS TABLE (movement text, company_id text, customer_name text, plan_code text, plan_name text,
+               product_line_code text, product_line_name text, branch_code text, branch_name text,
+               aum_balance numeric, previous_aum_balance numeric)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER  -- readers of the report see the movements, not the whole history
+SET search_path = pg_catalog, pg_temp
+SET jit = off  -- a few thousand rows: compiling costs more than it saves
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_previous date := date_trunc('month', p_period_end)::date - 1;
+    v_synced date := (SELECT s.last_applied_period FROM customer.contract_sync_state AS s);
+BEGIN
+    IF v_end IS NULL THEN
+        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_synced IS NULL THEN
+        RAISE EXCEPTION 'Contracts have not been synced yet: there are no movements to report'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Load the AUM detail and run customer-mdm close (in SQL SELECT * FROM customer.run_monthly_close()).';
+    ELSIF v_end > v_synced THEN
+        RAISE EXCEPTION 'Contracts are synced through % only, not through %', to_char(v_synced, 'YYYY-MM'),
+                to_char(v_end, 'YYYY-MM')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Load the month and run customer-mdm close (in SQL SELECT * FROM customer.run_monthly_close()).';
+    END IF;
+    RETURN QUERY
+    WITH cur AS (
+        SELECT c.* FROM customer.customer_plan_contract AS c WHERE c.valid_from <= v_end AND c.valid_to > v_end
+    ), prev AS (
+        SELECT c.* FROM customer.customer_plan_contract AS c WHERE c.valid_from <= v_previous AND c.valid_to > v_previous
+    ), changed AS (
+        SELECT coalesce(c.company_id, p.company_id) AS company_id, coalesce(c.plan_code, p.plan_code) AS plan_code,
+               coalesce(c.product_line_code, p.product_line_code) AS product_line_code,
+               coalesce(c.customer_name, p.customer_name) AS customer_name, coalesce(c.plan_name, p.plan_name) AS plan_name,
+               coalesce(c.product_line_name, p.product_line_name) AS product_line_name,
+               c.contract_id IS NOT NULL AS in_force, p.contract_id IS NOT NULL AS was_in_force,
+               c.contract_status, p.contract_status AS previous_status, c.is_strategic, p.is_strategic AS was_strategic
+        FROM cur AS c
+        FULL JOIN prev AS p ON p.company_id = c.company_id AND p.plan_code = c.plan_code
+                           AND p.product_line_code = c.product_line_code
+        WHERE c.contract_id IS DISTINCT FROM p.contract_id
+    ), moves AS (
+        SELECT m.position, m.movement, x.*
+        FROM changed AS x
+        CROSS JOIN LATERAL (VALUES
+            (1, 'new', x.in_force AND NOT x.was_in_force),
+            (2, 'lapsed', x.was_in_force AND NOT x.in_force),
+            (3, 'stopped', x.previous_status = '正常' AND x.contract_status = '停缴'),
+            (4, 'resumed', x.previous_status = '停缴' AND x.contract_status = '正常'),
+            (5, 'became_strategic', NOT x.was_strategic AND x.is_strategic),
+            (6, 'lost_strategic', x.was_strategic AND NOT x.is_strategic)) AS m (position, movement, happened)
+        WHERE m.happened
+    )
+    SELECT m.movement, m.company_id, m.customer_name, m.plan_code, m.plan_name, m.product_line_code,
+           m.product_line_name, coalesce(b.branch_code, pb.branch_code), coalesce(b.branch_name, pb.branch_name),
+           round(coalesce(s.aum, 0), 2), round(coalesce(ps.aum, 0), 2)
+    FROM moves AS m
+    LEFT JOIN customer.contract_branches(v_end) AS b
+           ON b.company_id = m.company_id AND b.plan_code = m.plan_code AND b.product_line_code = m.product_line_code
+    LEFT JOIN customer.contract_branches(v_previous) AS pb
+           ON m.movement = 'lapsed' AND pb.company_id = m.company_id AND pb.plan_code = m.plan_code
+          AND pb.product_line_code = m.product_line_code
+    LEFT JOIN customer.contract_month_summary AS s
+           ON s.month = date_trunc('month', v_end)::date AND s.company_id = m.company_id
+          AND s.plan_code = m.plan_code AND s.product_line_code = m.product_line_code
+    LEFT JOIN customer.contract_month_summary AS ps
+           ON ps.month = date_trunc('month', v_previous)::date AND ps.company_id = m.company_id
+          AND ps.plan_code = m.plan_code AND ps.product_line_code = m.product_line_code
+    ORDER BY m.position, coalesce(s.aum, ps.aum, 0) DESC, m.company_id, m.plan_code, m.product_line_code;
+END
+$$;
+
+COMMENT ON FUNCTION customer.contract_movements(date) IS
+    'Report: the month''s contract movements (new, lapsed, stopped, resumed, became / lost strategic) with '
+    'customer, plan, product line, branch and AUM.';
+REVOKE ALL ON FUNCTION customer.contract_movements(date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.contract_movements(date) TO wdh_reader, wdh_operator;

@@ -1,0 +1,259 @@
+"""The figures of a month's report, read from SQL: the product-line table with its changes
+(customer.product_line_changes), the trend (customer.v_product_line_month), the movements
+(customer.contract_movements), the largest customers and the branches (the fact tables and
+customer.contract_branches), and where the month's snapshot stands. Rendering is elsewhere
+(work_data_hub.reporting); nothing here computes a figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import psycopg
+from psycopg.rows import class_row, dict_row
+
+from work_data_hub.errors import NotReady, database_errors
+from work_data_hub.periods import format_period
+
+STANDING = """
+SELECT %(period_end)s::date AS period_end, s.last_applied_period AS synced_through,
+       m.refreshed_at, m.stale_since, m.stale_reason
+FROM customer.contract_sync_state AS s
+LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
+"""
+
+# Aggregates over a year of snapshots: compiling them (JIT) costs more than they do, and their
+# hash tables fit in 64MB (4MB spills to disk at production size).
+SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+
+CHANGES = "SELECT * FROM customer.product_line_changes(p_period_end => %(period_end)s)"
+
+TREND = """
+SELECT v.snapshot_month, v.product_line_code, v.product_line_name, v.customers, v.strategic, v.new, v.won,
+       v.lost, v.contracts_normal, v.contracts_stopped, v.aum_balance_yi
+FROM customer.v_product_line_month AS v
+WHERE v.snapshot_month > (date_trunc('month', %(period_end)s::date) - make_interval(months => %(months)s))::date
+  AND v.snapshot_month <= %(period_end)s::date
+ORDER BY v.snapshot_month, v.product_line_code NULLS LAST
+"""
+
+MOVEMENTS = "SELECT * FROM customer.contract_movements(p_period_end => %(period_end)s)"
+
+TOP_CUSTOMERS = """
+WITH month AS (
+    SELECT f.company_id, max(f.customer_name) AS customer_name, sum(f.aum_balance) AS aum_balance,
+           bool_or(f.is_strategic) AS is_strategic, sum(f.plan_count) AS plans,
+           string_agg(coalesce(f.product_line_name, f.product_line_code), '、' ORDER BY f.product_line_code)
+               AS product_lines
+    FROM customer.fct_customer_product_line_monthly AS f
+    WHERE f.snapshot_month = %(period_end)s
+    GROUP BY f.company_id
+)
+SELECT m.company_id, m.customer_name, m.product_lines, m.plans, m.is_strategic,
+       round(m.aum_balance / 100000000, 2) AS aum_yi,
+       round((m.aum_balance - p.aum_balance) / 100000000, 2) AS change_yi
+FROM month AS m
+LEFT JOIN LATERAL (SELECT sum(f.aum_balance) AS aum_balance
+                   FROM customer.fct_customer_product_line_monthly AS f
+                   WHERE f.snapshot_month = (date_trunc('month', %(period_end)s::date) - interval '1 day')::date
+                     AND f.company_id = m.company_id) AS p ON true
+ORDER BY m.aum_balance DESC, m.company_id
+LIMIT %(limit)s
+"""
+
+BRANCHES = """
+SELECT b.branch_code, max(b.branch_name) AS branch_name, count(DISTINCT f.company_id) AS customers,
+       count(*) AS contracts,
+       count(*) FILTER (WHERE f.contract_status = '正常') AS contracts_normal,
+       count(*) FILTER (WHERE f.contract_status = '停缴') AS contracts_stopped,
+       round(sum(f.aum_balance) / 100000000, 2) AS aum_yi,
+       round(100 * sum(f.aum_balance) / nullif(sum(sum(f.aum_balance)) OVER (), 0), 1) AS aum_share_pct
+FROM customer.fct_customer_plan_monthly AS f
+JOIN customer.contract_branches(p_period_end => %(period_end)s) AS b
+  ON b.company_id = f.company_id AND b.plan_code = f.plan_code AND b.product_line_code = f.product_line_code
+WHERE f.snapshot_month = %(period_end)s
+GROUP BY b.branch_code
+ORDER BY sum(f.aum_balance) DESC, b.branch_code
+"""
+
+
+@dataclass(frozen=True)
+class Standing:
+    period_end: date
+    synced_through: date | None
+    refreshed_at: datetime | None  # None: the month's snapshot is not built
+    stale_since: datetime | None
+    stale_reason: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    product_line_code: str | None  # None: all product lines
+    product_line_name: str | None
+    measure: str
+    value: Decimal
+    previous_month: Decimal | None
+    change_month: Decimal | None
+    prior_december: Decimal | None
+    change_december: Decimal | None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    snapshot_month: date
+    product_line_code: str | None
+    product_line_name: str | None
+    customers: int
+    strategic: int
+    new: int
+    won: int
+    lost: int
+    contracts_normal: int
+    contracts_stopped: int
+    aum_balance_yi: Decimal
+
+
+@dataclass(frozen=True)
+class Movement:
+    movement: str
+    company_id: str
+    customer_name: str | None
+    plan_code: str
+    plan_name: str | None
+    product_line_code: str
+    product_line_name: str | None
+    branch_code: str | None
+    branch_name: str | None
+    aum_balance: Decimal
+    previous_aum_balance: Decimal
+
+
+@dataclass(frozen=True)
+class TopCustomer:
+    company_id: str
+    customer_name: str | None
+    product_lines: str
+    plans: int
+    is_strategic: bool
+    aum_yi: Decimal
+    change_yi: Decimal | None
+
+
+@dataclass(frozen=True)
+class Branch:
+    branch_code: str
+    branch_name: str | None
+    customers: int
+    contracts: int
+    contracts_normal: int
+    contracts_stopped: int
+    aum_yi: Decimal
+    aum_share_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    standing: Standing
+    months: int
+    changes: list[Change]
+    trend: list[TrendRow]
+    movements: list[Movement]
+    top_customers: list[TopCustomer]
+    branches: list[Branch]
+
+
+def _rows(conn: psycopg.Connection, cls, query: str, params: dict) -> list:
+    with conn.cursor(row_factory=class_row(cls)) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def _standing(conn: psycopg.Connection, params: dict) -> Standing:
+    """Where the month stands; NotReady when its contracts are not synced (nothing to report)."""
+    period_end = params["period_end"]
+    rows = _rows(conn, Standing, STANDING, params)
+    if not rows or rows[0].synced_through is None:
+        raise NotReady(f"Nothing to report for {format_period(period_end)}: contracts have not been synced yet",
+                       hint="Load the AUM detail, then run `customer-mdm close`.")
+    if period_end > rows[0].synced_through:
+        raise NotReady(f"Nothing to report for {format_period(period_end)}: contracts are synced through "
+                       f"{format_period(rows[0].synced_through)} only",
+                       hint=f"Load {format_period(period_end)} and run `customer-mdm close`, or report "
+                            f"{format_period(rows[0].synced_through)}.")
+    return rows[0]
+
+
+def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13, top: int = 20) -> MonthReport:
+    """Every figure of the report of `period_end`, in one read-only transaction (one snapshot of the data)."""
+    params = {"period_end": period_end, "months": months, "limit": top}
+    with database_errors(), conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute(SETTINGS)
+        standing = _standing(conn, params)
+        return MonthReport(
+            standing=standing, months=months,
+            changes=_rows(conn, Change, CHANGES, params),
+            trend=_rows(conn, TrendRow, TREND, params),
+            movements=_rows(conn, Movement, MOVEMENTS, params),
+            top_customers=_rows(conn, TopCustomer, TOP_CUSTOMERS, params),
+            branches=_rows(conn, Branch, BRANCHES, params),
+        )
+
+
+EXPORT_PRODUCT_LINES = """
+SELECT v.*, v.aum_balance / nullif(sum(v.aum_balance) OVER (PARTITION BY v.product_line_code), 0) AS aum_share
+FROM customer.v_customer_product_line_status AS v
+WHERE v.snapshot_month = %(period_end)s
+ORDER BY v.product_line_code, v.company_id
+"""
+
+EXPORT_PLANS = """
+SELECT v.*, v.aum_balance / nullif(sum(v.aum_balance) OVER (PARTITION BY v.product_line_code), 0) AS aum_share
+FROM customer.v_plan_status AS v
+WHERE v.snapshot_month = %(period_end)s
+ORDER BY v.company_id, v.plan_code, v.product_line_code
+"""
+
+EXPORT_MOVEMENTS = """
+SELECT m.*, round(m.aum_balance / 100000000, 4) AS aum_balance_yi,
+       round(m.previous_aum_balance / 100000000, 4) AS previous_aum_balance_yi
+FROM customer.contract_movements(p_period_end => %(period_end)s) AS m
+"""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: list[str]
+    rows: list[dict]  # by column name, in the query's column order
+
+
+@dataclass(frozen=True)
+class MonthExport:
+    standing: Standing
+    sheets: list[Sheet]
+
+
+def _sheet(conn: psycopg.Connection, name: str, query: str, params: dict) -> Sheet:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return Sheet(name, [c.name for c in cur.description], cur.fetchall())
+
+
+def month_export(conn: psycopg.Connection, *, period_end: date) -> MonthExport:
+    """The month's rows of both snapshot tables (through the BI views) and its movements, as sheets."""
+    params = {"period_end": period_end}
+    with database_errors(), conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute(SETTINGS)
+        standing = _standing(conn, params)
+        if standing.refreshed_at is None:
+            raise NotReady(f"No snapshot of {format_period(period_end)} to export",
+                           hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
+                                "(or `customer-mdm close`).")
+        return MonthExport(standing, [
+            _sheet(conn, "产品线粒度 product lines", EXPORT_PRODUCT_LINES, params),
+            _sheet(conn, "计划粒度 plans", EXPORT_PLANS, params),
+            _sheet(conn, "本月变动 movements", EXPORT_MOVEMENTS, params),
+        ])

@@ -1,0 +1,74 @@
+"""The month's tables in one Excel workbook: a sheet per table, row for row, with a frozen header
+row, an autofilter, number formats (yuan, 亿元, percentages, dates) and column widths that fit."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from work_data_hub.customer_mdm.report import MonthExport
+
+MAX_WIDTH = 60
+
+
+def _kind(column: str) -> str:
+    if column.endswith("_yi"):
+        return "yi"
+    if column.endswith("_share"):
+        return "percent"
+    if "aum" in column:
+        return "yuan"
+    if column.endswith("_month") or column.endswith("_at"):
+        return "date"
+    return "plain"
+
+
+def _display_width(value) -> int:
+    """Characters as Excel lays them out: a CJK character takes two columns."""
+    text = value if isinstance(value, str) else f"{value:,.4f}" if isinstance(value, Decimal) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_xlsx(export: MonthExport, out: Path) -> Path:
+    """Write `export` into `out` (its folder created), whole or not at all."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    book = xlsxwriter.Workbook(str(partial), {"remove_timezone": True})
+    formats = {
+        "header": book.add_format({"bold": True, "bg_color": "#F3F4F6", "bottom": 1, "text_wrap": True}),
+        "yi": book.add_format({"num_format": "#,##0.0000"}),
+        "yuan": book.add_format({"num_format": "#,##0.00"}),
+        "percent": book.add_format({"num_format": "0.00%"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "plain": None,
+    }
+    for sheet in export.sheets:
+        ws = book.add_worksheet(sheet.name[:31])
+        widths = [_display_width(c) for c in sheet.columns]
+        for col, column in enumerate(sheet.columns):
+            ws.write_string(0, col, column, formats["header"])
+        for r, row in enumerate(sheet.rows, start=1):
+            for col, column in enumerate(sheet.columns):
+                value, fmt = row[column], formats[_kind(column)]
+                if value is None:
+                    ws.write_blank(r, col, None, fmt)
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, col, value)
+                elif isinstance(value, (Decimal, int, float)):
+                    ws.write_number(r, col, float(value), fmt)
+                elif isinstance(value, (date, datetime)):
+                    ws.write_datetime(r, col, value, fmt)
+                else:
+                    ws.write_string(r, col, str(value))
+                widths[col] = max(widths[col], _display_width(value) if value is not None else 0)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, min(width + 2, MAX_WIDTH))
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.columns) - 1, 0))
+    book.close()
+    partial.replace(out)
+    return out

@@ -1,0 +1,343 @@
+"""The monthly report and the Excel export: every figure of the page equals the database, as a real
+browser renders it; the movements are the versions that changed; nothing is fetched from a network;
+the export is the month's tables row for row."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from python_calamine import CalamineWorkbook
+
+from conftest import TEMPLATE, run_cli, server_url
+from source import table_fingerprint
+from work_data_hub.etl.domains import DOMAINS
+from work_data_hub.etl.service import load_file
+from work_data_hub.sample_data import generate
+
+PERIOD, END, PREVIOUS, DECEMBER = "202612", date(2026, 12, 31), date(2026, 11, 30), date(2025, 12, 31)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def sample_url(pg_server, template_url, tmp_path_factory):
+    """A database with 14 months of sample deliveries (2025-11 … 2026-12), synced and snapshotted; read only."""
+    name = f"wdh_report_{os.getpid()}"
+    admin = server_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+    url = server_url(pg_server, name)
+    files = tmp_path_factory.mktemp("sample")
+    generate(files, customers=60, months=14, start=date(2025, 11, 1), seed=5, fmt="csv")
+    with psycopg.connect(url) as conn:
+        for domain, pattern in (("annual_award", "当年中标.csv"), ("annual_loss", "当年流失.csv"),
+                                ("annuity_performance", "规模明细_*.csv")):
+            for path in sorted(files.glob(pattern)):
+                load_file(conn, DOMAINS[domain], path, execute=True)
+        conn.execute("SELECT * FROM customer.run_monthly_close()")
+        conn.commit()
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def sample_copy(pg_server, sample_url):
+    """A copy of the sample database that a test may change."""
+    name = f"wdh_report_copy_{os.getpid()}"
+    admin = server_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}").format(
+            sql.Literal(sample_url.rsplit("/", 1)[1])))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(sample_url.rsplit("/", 1)[1])))
+    yield server_url(pg_server, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+class Page(HTMLParser):
+    """What the tests read from a rendered page: the product-line cells, the movement rows, every
+    attribute and style text that could name a resource."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str, str], str] = {}
+        self.movements: set[tuple[str, str]] = set()
+        self.attributes: list[tuple[str, str]] = []
+        self.styles: list[str] = []
+        self.tags: set[str] = set()
+        self.status: str | None = None
+        self._line = self._measure = self._kind = None
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.add(tag)
+        self.attributes += [(k, v or "") for k, v in attrs.items()]
+        self._in_style = tag == "style"
+        if tag == "tr" and "data-line" in attrs:
+            self._line = attrs["data-line"]
+        if tag == "tr" and "data-movement" in attrs:
+            self.movements.add((attrs["data-movement"], attrs["data-key"]))
+        if tag == "td" and "data-measure" in attrs:
+            self._measure = attrs["data-measure"]
+        if tag == "span" and "data-kind" in attrs:
+            self._kind = attrs["data-kind"]
+            self.cells[(self._line, self._measure, self._kind)] = ""
+        if attrs.get("id") == "snapshot-status":
+            self.status = attrs["data-status"]
+
+    def handle_endtag(self, tag):
+        if tag == "span":
+            self._kind = None
+        self._in_style = False if tag == "style" else self._in_style
+
+    def handle_data(self, data):
+        if self._kind:
+            self.cells[(self._line, self._measure, self._kind)] += data
+        if self._in_style:
+            self.styles.append(data)
+
+
+def rendered(path: Path) -> Page:
+    """The page as headless Chromium renders it (--dump-dom: the DOM after layout)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium fonts-noto-cjk)")
+        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    page = Page()
+    page.feed(dom)
+    assert page.cells, "the browser rendered no product-line table"
+    return page
+
+
+def number(text: str) -> Decimal | None:
+    text = text.strip().replace(",", "").replace("−", "-").replace("+", "")
+    return None if text == "—" else Decimal(text)
+
+
+def expected_table(conn) -> dict[tuple[str, str, str], Decimal | None]:
+    """The product-line table, computed here from the two fact tables (not through the report's SQL)."""
+    def month(end: date) -> dict[tuple[str, str], Decimal]:
+        figures: dict[tuple[str, str], Decimal] = {}
+        lines = conn.execute(
+            "SELECT product_line_code, count(*), count(*) FILTER (WHERE is_strategic), count(*) FILTER (WHERE is_existing), "
+            "count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE is_winning_this_year), "
+            "count(*) FILTER (WHERE is_churned_this_year), sum(aum_balance) "
+            "FROM customer.fct_customer_product_line_monthly WHERE snapshot_month = %s GROUP BY 1", (end,)).fetchall()
+        everyone = conn.execute(
+            "SELECT 'ALL', count(*), count(*) FILTER (WHERE s), count(*) FILTER (WHERE e), count(*) FILTER (WHERE n), "
+            "count(*) FILTER (WHERE w), count(*) FILTER (WHERE l), sum(a) FROM ("
+            "SELECT company_id, bool_or(is_strategic) s, bool_or(is_existing) e, bool_or(is_new) n, "
+            "bool_or(is_winning_this_year) w, bool_or(is_churned_this_year) l, sum(aum_balance) a "
+            "FROM customer.fct_customer_product_line_monthly WHERE snapshot_month = %s GROUP BY 1) t "
+            "HAVING count(*) > 0", (end,)).fetchall()
+        for code, *values in lines + everyone:
+            for measure, value in zip(["customers", "strategic", "existing", "new", "won", "lost"], values[:6]):
+                figures[(code, measure)] = Decimal(value)
+            figures[(code, "aum_yi")] = round(values[6] / Decimal(10**8), 2)
+        plans = conn.execute("SELECT product_line_code, contract_status FROM customer.fct_customer_plan_monthly "
+                             "WHERE snapshot_month = %s", (end,)).fetchall()
+        for code, status in plans:
+            measure = "contracts_normal" if status == "正常" else "contracts_stopped"
+            for key in ((code, measure), ("ALL", measure)):
+                figures[key] = figures.get(key, Decimal(0)) + 1
+        for code in {c for c, _ in figures}:
+            figures.setdefault((code, "contracts_normal"), Decimal(0))
+            figures.setdefault((code, "contracts_stopped"), Decimal(0))
+        return figures
+
+    now, previous, december = month(END), month(PREVIOUS), month(DECEMBER)
+    expected = {}
+    for (code, measure), value in now.items():
+        expected[(code, measure, "value")] = value
+        expected[(code, measure, "change_month")] = value - previous.get((code, measure), 0) if previous else None
+        expected[(code, measure, "change_december")] = value - december.get((code, measure), 0) if december else None
+    return expected
+
+
+def expected_movements(conn) -> set[tuple[str, str]]:
+    """The versions that changed in the month, classified here from the contract history."""
+    def in_effect(end: date) -> dict[str, tuple]:
+        rows = conn.execute("SELECT company_id, plan_code, product_line_code, contract_id, contract_status, is_strategic "
+                            "FROM customer.customer_plan_contract WHERE valid_from <= %s AND valid_to > %s",
+                            (end, end)).fetchall()
+        return {f"{c}|{p}|{pl}": (cid, status, strategic) for c, p, pl, cid, status, strategic in rows}
+
+    now, before = in_effect(END), in_effect(PREVIOUS)
+    moves = set()
+    for key in now.keys() | before.keys():
+        cur, prev = now.get(key), before.get(key)
+        if cur and prev and cur[0] == prev[0]:
+            continue
+        if cur and not prev:
+            moves.add(("new", key))
+        elif prev and not cur:
+            moves.add(("lapsed", key))
+        else:
+            if (prev[1], cur[1]) == ("正常", "停缴"):
+                moves.add(("stopped", key))
+            if (prev[1], cur[1]) == ("停缴", "正常"):
+                moves.add(("resumed", key))
+            if (prev[2], cur[2]) == (False, True):
+                moves.add(("became_strategic", key))
+            if (prev[2], cur[2]) == (True, False):
+                moves.add(("lost_strategic", key))
+    return moves
+
+
+def test_report_page_equals_the_database_in_a_browser(sample_url, tmp_path):
+    out = tmp_path / "nested" / "report.html"
+    result = run_cli("customer-mdm", "report", "--period", PERIOD, "--out", str(out), database_url=sample_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out.resolve()) and result.stderr == ""
+    page = rendered(out)
+    with psycopg.connect(sample_url) as conn:
+        expected = expected_table(conn)
+        movements = expected_movements(conn)
+    assert {k: number(v) for k, v in page.cells.items()} == expected
+    assert movements and page.movements == movements
+    assert {m for m, _ in movements} >= {"stopped", "resumed"}, "the sample should move in more than one way"
+    assert page.status == "fresh"
+    # Self-contained: no script, no element that loads anything, no URL in an attribute or a style.
+    assert not page.tags & {"script", "img", "link", "iframe", "object", "embed", "video", "audio", "source"}
+    assert not [(k, v) for k, v in page.attributes if k in ("src", "href", "srcset", "xlink:href", "action", "data")]
+    assert not [v for _, v in page.attributes if re.search(r"(https?:|//|url\()", v)]
+    assert not [s for s in page.styles if re.search(r"url\(|@import|https?:", s)]
+
+
+def test_report_of_a_january_compares_with_the_december_before(sample_url, tmp_path):
+    """In January the previous month is the prior December: both changes are equal."""
+    out = tmp_path / "jan.html"
+    assert run_cli("customer-mdm", "report", "--period", "202601", "--months", "3", "--out", str(out),
+                   database_url=sample_url).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    pairs = re.findall(r'data-kind="change_month"[^>]*>([^<]*)<.*?data-kind="change_december"[^>]*>([^<]*)<', text, re.S)
+    assert pairs and all(a == b for a, b in pairs)
+
+
+def test_report_says_when_the_snapshot_is_stale_or_missing(sample_copy, tmp_path):
+    with psycopg.connect(sample_copy, autocommit=True) as conn:
+        conn.execute("UPDATE customer.snapshot_month_state SET stale_since = now(), "
+                     "stale_reason = 'ledger rows of 2026 changed' WHERE snapshot_month = %s", (END,))
+    stale = run_cli("customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "stale.html"),
+                    database_url=sample_copy)
+    assert stale.returncode == 0 and "stale since" in stale.stderr
+    assert 'data-status="stale"' in (tmp_path / "stale.html").read_text(encoding="utf-8")
+    with psycopg.connect(sample_copy, autocommit=True) as conn:
+        for table in ("snapshot_month_state", "fct_customer_product_line_monthly", "fct_customer_plan_monthly"):
+            conn.execute(sql.SQL("DELETE FROM customer.{} WHERE snapshot_month = %s").format(sql.Identifier(table)),
+                         (END,))
+    missing = run_cli("customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "missing.html"),
+                      database_url=sample_copy)
+    assert missing.returncode == 0 and "is not built" in missing.stderr
+    text = (tmp_path / "missing.html").read_text(encoding="utf-8")
+    assert 'data-status="missing"' in text and "data-movement=" in text  # the movements come from the history
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--period", "202701"), "synced through 202612 only"),
+    (("--period", "2026-12"), "Invalid period format"),
+    (("--period", "202612", "--months", "1"), "--months"),
+])
+def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, args, message):
+    with psycopg.connect(sample_url) as conn:
+        before = table_fingerprint(conn)
+    for command in ("report", "export"):
+        if command == "export" and "--months" in args:
+            continue
+        out = tmp_path / f"out.{'html' if command == 'report' else 'xlsx'}"
+        result = run_cli("customer-mdm", command, *args, "--out", str(out), database_url=sample_url)
+        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+        assert not list(tmp_path.iterdir())
+    with psycopg.connect(sample_url) as conn:
+        assert table_fingerprint(conn) == before
+
+
+def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
+    out = tmp_path / "month.xlsx"
+    result = run_cli("customer-mdm", "export", "--period", PERIOD, "--out", str(out), database_url=sample_url)
+    assert result.returncode == 0, result.stderr
+    book = CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["产品线粒度 product lines", "计划粒度 plans", "本月变动 movements"]
+    with psycopg.connect(sample_url) as conn:
+        queries = [
+            ("SELECT * FROM customer.v_customer_product_line_status WHERE snapshot_month = %s "
+             "ORDER BY product_line_code, company_id", 0),
+            ("SELECT * FROM customer.v_plan_status WHERE snapshot_month = %s ORDER BY company_id, plan_code, "
+             "product_line_code", 1),
+            ("SELECT * FROM customer.contract_movements(%s)", 2),
+        ]
+        for query, index in queries:
+            with conn.cursor() as cur:
+                cur.execute(query, (END,))
+                columns = [c.name for c in cur.description]
+                rows = cur.fetchall()
+            sheet = book.get_sheet_by_index(index).to_python()
+            assert sheet[0][:len(columns)] == columns
+            assert len(sheet) - 1 == len(rows) > 0
+            for got, want in zip(sheet[1:], rows):
+                for column, g, w in zip(columns, got, want):
+                    if isinstance(w, Decimal):
+                        assert float(g) == pytest.approx(float(w), abs=1e-9), column
+                    elif isinstance(w, date):
+                        assert (g.date() if isinstance(g, datetime) else g) == w, column
+                    else:
+                        assert (g if g != "" else None) == w, column
+    with zipfile.ZipFile(out) as archive:
+        styles = archive.read("xl/styles.xml").decode()
+        first = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "#,##0.0000" in styles and "0.00%" in styles  # 亿元 and percentages
+    assert 'state="frozen"' in first and "<autoFilter" in first and "<cols>" in first
+
+
+def test_export_refuses_a_month_without_its_snapshot(sample_copy, tmp_path):
+    with psycopg.connect(sample_copy, autocommit=True) as conn:
+        conn.execute("DELETE FROM customer.snapshot_month_state WHERE snapshot_month = %s", (END,))
+        before = table_fingerprint(conn)
+    result = run_cli("customer-mdm", "export", "--period", PERIOD, "--out", str(tmp_path / "x.xlsx"),
+                     database_url=sample_copy)
+    assert result.returncode == 1 and "No snapshot of 202612 to export" in result.stderr
+    assert not list(tmp_path.iterdir())
+    with psycopg.connect(sample_copy) as conn:
+        assert table_fingerprint(conn) == before
+
+
+def test_report_functions_check_their_arguments(conn):
+    for call in ("SELECT * FROM customer.product_line_changes(NULL)",
+                 "SELECT * FROM customer.product_line_changes('2026-12-30')",
+                 "SELECT * FROM customer.contract_branches('2026-12-01')",
+                 "SELECT * FROM customer.contract_movements(NULL)"):
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute(call)
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
+        conn.execute("SELECT * FROM customer.contract_movements('2026-12-31')")
+    assert "customer-mdm close" in err.value.diag.message_hint
+
+
+def test_a_reader_login_writes_the_report_and_the_export(pg_server, sample_url, tmp_path):
+    with psycopg.connect(sample_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS report_reader")
+        conn.execute("CREATE ROLE report_reader LOGIN IN ROLE wdh_reader")
+    reader_url = sample_url.replace("postgres@", "report_reader@", 1)
+    try:
+        for command, name in (("report", "r.html"), ("export", "r.xlsx")):
+            result = run_cli("customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name),
+                             database_url=reader_url)
+            assert result.returncode == 0, result.stderr
+    finally:
+        with psycopg.connect(sample_url, autocommit=True) as conn:
+            conn.execute("DROP ROLE report_reader")
