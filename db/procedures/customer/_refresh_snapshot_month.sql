@@ -6,30 +6,20 @@
 -- effect at the month end p_end, and mark the month built in customer.snapshot_month_state. The
 -- callers (refresh_monthly_snapshot, refresh_snapshots) hold the MDM lock, have checked that the
 -- month is synced, and own the dry run and the run log.
---   fct_customer_plan_monthly: one row per version in effect (valid_from <= E < valid_to); names
---     and contract_status from the version; aum_balance = the contract's month sum (from
---     contract_month_summary, which the sync derived from the same source rows), rounded to 2
---     places; is_churned_this_year = a 当年流失 row with the same company_id, 年金计划号 = plan_code
---     and 产品线代码 reported from January up to the month.
---   fct_customer_product_line_monthly: one row per (company_id, product_line_code) of those
---     versions: BOOL_OR of is_strategic / is_existing, 当年中标 / 当年流失 flags as above by company
---     and product line, is_new = winning and not existing, the AUM sum, distinct plan count.
+--   fct_customer_plan_monthly: customer._snapshot_plan_rows, one row per version in effect;
+--   fct_customer_product_line_monthly: one row per (company_id, product_line_code) of those: BOOL_OR
+--     of is_strategic / is_existing, 当年中标 / 当年流失 reported by the company in the product line
+--     from January up to the month, is_new = winning and not existing, AUM sum, distinct plans.
 -- The month's rows end equal to the computed set: rows no longer produced are deleted, changed
 -- rows updated, new rows inserted, an unchanged row is not touched.
 --
--- How it reads only what the month needs, whatever the length of the history: the contracts in
--- force at the month are exactly the month's rows of customer.contract_month_summary (the sync
--- opens and closes versions to match them), read through its primary key; each one's version in
--- effect is the one with the latest valid_from <= E, one probe of the unique index (company_id,
--- plan_code, product_line_code, valid_from) through a LATERAL … LIMIT 1, which PostgreSQL can only
--- run as that probe. The rows are computed once, in two MATERIALIZED CTEs held in work_mem (temp
--- tables spill past temp_buffers at 10x production size), and the six writes are CTEs of the same
--- statement. SET enable_nestloop = off: the month's rows may have no statistics yet (written by
--- the sync in this transaction, or since the last ANALYZE), and a nested loop that rescans a CTE
--- for each fact row would be quadratic; hash joins are linear whatever the estimates. New rows are
--- the computed ones without a row of the month yet (a hash anti join: plain inserts cost a fifth
--- less than ON CONFLICT's speculative ones), inserted in key order; the MDM lock keeps any other
--- writer of the month out.
+-- The plan rows (customer._snapshot_plan_rows, inlined) and the product-line rows grouped from them
+-- (is_new and the rounding of the AUM sum computed there) are computed once, in two MATERIALIZED CTEs held in work_mem (temp tables spilled past temp_buffers at 10x
+-- production size), and the six writes are CTEs of the same statement. SET enable_nestloop = off:
+-- the month's rows may have no statistics yet (written by the sync in this transaction), and a
+-- nested loop that rescans a CTE for each fact row would be quadratic; hash joins are linear
+-- whatever the estimates. New rows are the computed ones without a row of the month yet (a hash
+-- anti join: plain inserts cost a fifth less than ON CONFLICT's speculative ones).
 -- Result: one row; the month's row counts after the refresh and the rows changed in both tables.
 CREATE OR REPLACE FUNCTION customer._refresh_snapshot_month(p_end date)
 RETURNS TABLE (period_end date, product_line_rows bigint, plan_rows bigint,
@@ -52,22 +42,7 @@ DECLARE
     v_deleted bigint;
 BEGIN
     WITH plan_rows AS MATERIALIZED (
-        SELECT c.company_id, c.plan_code, c.product_line_code, c.customer_name, c.plan_name,
-               c.product_line_name, c.is_strategic, c.is_existing, c.contract_status,
-               EXISTS (SELECT 1 FROM customer."当年流失" AS l
-                       WHERE l.company_id = c.company_id AND l."年金计划号" = c.plan_code
-                         AND l."产品线代码" = c.product_line_code
-                         AND l."上报月份" BETWEEN v_year_start AND v_month) AS is_churned_this_year,
-               m.aum, round(m.aum, 2) AS aum_balance
-        FROM customer.contract_month_summary AS m
-        CROSS JOIN LATERAL (
-            SELECT v.* FROM customer.customer_plan_contract AS v
-            WHERE v.company_id = m.company_id AND v.plan_code = m.plan_code
-              AND v.product_line_code = m.product_line_code AND v.valid_from <= v_end
-            ORDER BY v.valid_from DESC
-            LIMIT 1
-        ) AS c
-        WHERE m.month = v_month AND v_end < c.valid_to
+        SELECT * FROM customer._snapshot_plan_rows(v_end)
     ), line_rows AS MATERIALIZED (
         SELECT g.*, round(g.aum, 2) AS aum_balance,
                g.is_winning_this_year AND NOT g.is_existing AS is_new

@@ -24,8 +24,8 @@
 --         provisional id; P0002 p_from does not exist (the message says when it was merged already); 55000 p_from is not provisional and p_force
 --         is false (merging two real customers rewrites both histories: pass p_force);
 --         55P03 a sync, refresh or load holds its lock longer than lock_timeout_seconds.
--- Locking: customer._lock_mdm, then the ETL's advisory locks (743, oid) of the three source
---          tables, so no load runs meanwhile.
+-- Locking: customer._lock_mdm, then customer._lock_source_tables (the ETL's locks), so no load
+--          runs meanwhile. Helpers: customer._lock_source_tables, customer._merge_aliases.
 -- Dry run: the same code path, rolled back at the end; the result says what would move.
 CREATE OR REPLACE FUNCTION customer.merge_company(
     p_from text, p_into text, p_dry_run boolean DEFAULT false, p_force boolean DEFAULT false)
@@ -44,11 +44,8 @@ DECLARE
     v_merged_into text;
     v_merged_at timestamptz;
     v_into_exists boolean;
-    v_alias text;
     v_counts jsonb := '{}'::jsonb;
-    v_n bigint;
-    v_timeout numeric;
-    v_previous text;
+    v_rows bigint;
     v_seq_last bigint;
     v_seq_called boolean;
 BEGIN
@@ -70,19 +67,7 @@ BEGIN
     END IF;
 
     PERFORM customer._lock_mdm('merge_company');
-    SELECT s.lock_timeout_seconds INTO v_timeout FROM customer.mdm_settings AS s;
-    v_previous := current_setting('lock_timeout');
-    PERFORM set_config('lock_timeout', (round(coalesce(v_timeout, 60) * 1000))::bigint::text, true);
-    BEGIN
-        PERFORM pg_advisory_xact_lock(743, t::regclass::oid::integer)
-        FROM unnest(ARRAY['business."规模明细"', 'customer."当年中标"', 'customer."当年流失"']) AS t;
-    EXCEPTION WHEN lock_not_available THEN
-        RAISE EXCEPTION 'merge_company waited % s for a load into the source tables and gave up', coalesce(v_timeout, 60)
-            USING ERRCODE = 'lock_not_available',
-                  DETAIL = 'The ETL''s advisory locks (743, oid of 规模明细 / 当年中标 / 当年流失) are held.',
-                  HINT = 'Wait for the running load to finish and merge again.';
-    END;
-    PERFORM set_config('lock_timeout', v_previous, true);
+    PERFORM customer._lock_source_tables('merge_company');  -- no load runs meanwhile
 
     SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = v_from_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -123,56 +108,24 @@ BEGIN
         SELECT array_agg(DISTINCT d."计划代码") INTO v_moved_plans FROM business."规模明细" AS d
         WHERE d.company_id = v_from_id;
         UPDATE business."规模明细" AS d SET company_id = v_into_id WHERE d.company_id = v_from_id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('business.规模明细', v_n);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('business.规模明细', v_rows);
         UPDATE customer."当年中标" AS w SET company_id = v_into_id WHERE w.company_id = v_from_id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.当年中标', v_n);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.当年中标', v_rows);
         UPDATE customer."当年流失" AS l SET company_id = v_into_id WHERE l.company_id = v_from_id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.当年流失', v_n);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.当年流失', v_rows);
         UPDATE mapping."年金计划" AS p SET company_id = v_into_id, updated_at = now() WHERE p.company_id = v_from_id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('mapping.年金计划', v_n);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('mapping.年金计划', v_rows);
 
-        -- Aliases: v_from_id's go to v_into_id (an override stays one), then its name becomes an override.
-        WITH moved AS (
-            DELETE FROM customer.company_alias AS a WHERE a.company_id = v_from_id RETURNING a.*
-        ), written AS (
-            INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source, first_month, last_month)
-            SELECT m.kind, m.plan_code, m.alias, v_into_id, m.source, m.first_month, m.last_month FROM moved AS m
-            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
-            SET source = CASE WHEN 'override' IN (a.source, excluded.source) THEN 'override' ELSE 'learned' END,
-                first_month = least(a.first_month, excluded.first_month),
-                last_month = greatest(a.last_month, excluded.last_month), updated_at = now()
-            RETURNING 1
-        )
-        SELECT count(*) INTO v_n FROM written;
-        -- Teach the name, within each plan its rows carried: an override of (plan, name). By the name
-        -- alone only when no other company is known by it (an ambiguous name stays ambiguous).
-        v_alias := customer.normalise_name(v_from."客户名称");
-        IF v_alias IS NOT NULL THEN
-            WITH written AS (
-                INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
-                SELECT 'plan_name', p.plan_code, v_alias, v_into_id, 'override'
-                FROM unnest(v_moved_plans) AS p (plan_code) WHERE p.plan_code IS NOT NULL
-                ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now()
-                RETURNING 1
-            )
-            SELECT v_n + count(*) INTO v_n FROM written;
-            IF NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
-                           WHERE a.kind = 'name' AND a.alias = v_alias AND a.company_id <> v_into_id) THEN
-                INSERT INTO customer.company_alias AS a (kind, alias, company_id, source)
-                VALUES ('name', v_alias, v_into_id, 'override')
-                ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
-                v_n := v_n + 1;
-            END IF;
-        END IF;
-        v_counts := v_counts || jsonb_build_object('customer.company_alias', v_n);
+        v_rows := customer._merge_aliases(v_from_id, v_into_id, v_from."客户名称", v_moved_plans);
+        v_counts := v_counts || jsonb_build_object('customer.company_alias', v_rows);
 
         DELETE FROM customer.customer_plan_contract AS c WHERE c.company_id = v_from_id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.customer_plan_contract (removed)', v_n);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        v_counts := v_counts || jsonb_build_object('customer.customer_plan_contract (removed)', v_rows);
         DELETE FROM customer."年金客户" AS c WHERE c.company_id = v_from_id;
         v_counts := v_counts || jsonb_build_object('customer.年金客户 (removed)', 1);
 

@@ -27,7 +27,8 @@
 --         55000 contracts not synced through the period, or a source correction of a month up
 --               to it is pending: run customer.sync_contract_status first;
 --         55P03 lock timeout.
--- Locking: customer._lock_mdm, shared with the sync.
+-- Locking: customer._lock_mdm, shared with the sync, and the sync state row (customer._check_snapshot_month).
+-- Helpers: customer._check_snapshot_month, customer._refresh_snapshot_month.
 -- Dry run: the same code path, rolled back at the end; counts exact. The run log records it.
 CREATE OR REPLACE FUNCTION customer.refresh_monthly_snapshot(
     p_period_end date,
@@ -43,8 +44,6 @@ AS $$
 DECLARE
     v_started timestamptz := clock_timestamp();
     v_end date := customer._period_end(p_period_end, 'p_period_end');
-    v_month date;
-    v_state customer.contract_sync_state%ROWTYPE;
     v_pl_rows bigint;
     v_plan_rows bigint;
     v_inserted bigint := 0;
@@ -55,41 +54,7 @@ BEGIN
         RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM customer._lock_mdm('refresh_monthly_snapshot');
-    SELECT * INTO v_state FROM customer.contract_sync_state FOR UPDATE;
-    IF v_state.last_applied_period IS NULL THEN
-        RAISE EXCEPTION 'Contracts have not been synced yet: there is nothing to snapshot'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Load the AUM detail and sync first: customer-mdm close (or customer-mdm sync), in SQL '
-                         'SELECT * FROM customer.run_monthly_close().';
-    END IF;
-    v_end := coalesce(v_end, v_state.last_applied_period);
-    v_month := date_trunc('month', v_end)::date;
-    IF v_end > v_state.last_applied_period THEN
-        IF NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = v_month) THEN
-            RAISE EXCEPTION 'No AUM detail (规模明细) is loaded for %: there is nothing to snapshot', to_char(v_end, 'YYYY-MM')
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = format('Load the month first (etl --domain annuity_performance --period %s --execute), '
-                                    'then run customer-mdm close.', to_char(v_end, 'YYYYMM'));
-        END IF;
-        RAISE EXCEPTION 'Contracts are synced through % only, not through %',
-                to_char(v_state.last_applied_period, 'YYYY-MM'), to_char(v_end, 'YYYY-MM')
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Sync first: customer-mdm close (or customer-mdm sync), in SQL '
-                         'SELECT * FROM customer.run_monthly_close().';
-    END IF;
-    IF v_state.dirty_from_month IS NOT NULL AND v_state.dirty_from_month <= v_end THEN
-        RAISE EXCEPTION 'A source correction from % is pending: the contracts for % are out of date',
-                to_char(v_state.dirty_from_month, 'YYYY-MM'), to_char(v_end, 'YYYY-MM')
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Sync first; it replays the corrected months: customer-mdm close (or customer-mdm sync), '
-                         'in SQL SELECT * FROM customer.run_monthly_close().';
-    END IF;
-    IF v_end < v_state.first_applied_period THEN
-        RAISE EXCEPTION 'Contract history starts at %, after %',
-                to_char(v_state.first_applied_period, 'YYYY-MM'), to_char(v_end, 'YYYY-MM')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pick a period from the first synced one on, or load and sync the earlier months.';
-    END IF;
+    v_end := customer._check_snapshot_month(v_end);  -- and locks the sync state row: see there
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
         SELECT r.product_line_rows, r.plan_rows, r.inserted, r.updated, r.deleted

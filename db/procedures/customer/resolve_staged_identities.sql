@@ -1,15 +1,11 @@
 -- customer.resolve_staged_identities(p_ledger boolean)
 -- RETURNS TABLE (resolution text, rows bigint, aum numeric)
 --
--- One job: give a company_id to the staged rows of a delivery that come without one, in SQL, one
--- set-based statement per step. Called by the ETL on pg_temp.wdh_etl_stage (the file's rows,
--- staged by COPY) before it plans the load; p_ledger says whether the stage holds a ledger
--- (当年中标 / 当年流失) or 规模明细. Writes only temporary tables; the aliases the file teaches
--- are kept in pg_temp.wdh_etl_aliases for customer.learn_staged_aliases, which the load calls.
---
--- A row's names are its 客户名称 and, for a ledger, 上报客户名称, normalised by
--- customer.normalise_name; its accounts (规模明细) 年金账户号 and 集团企业客户号 without its leading
--- C; its plan 计划代码 / 年金计划号. The stage gains id_source, where the company_id came from:
+-- One job: give a company_id to the staged rows of a delivery that come without one. Called by the
+-- ETL on pg_temp.wdh_etl_stage (the file's rows, staged by COPY) before it plans the load; p_ledger:
+-- the stage holds a ledger (当年中标 / 当年流失), else 规模明细. Writes only temporary tables; what
+-- the file teaches stays in pg_temp.wdh_etl_aliases for customer.learn_staged_aliases.
+-- A row's names and accounts: customer._stage_wanted_aliases. The stage gains id_source:
 --   NULL         the file has it (or no name either: see unresolved); rows with a company_id
 --                teach the file's aliases first (account, name, and plan + name), so rows of the
 --                same file resolve by them;
@@ -43,8 +39,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_table text;
-    v_plan text := CASE WHEN p_ledger THEN '年金计划号' ELSE '计划代码' END;
-    v_wanted text;
 BEGIN
     IF p_ledger IS NULL THEN
         RAISE EXCEPTION 'p_ledger must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
@@ -56,6 +50,8 @@ BEGIN
     END IF;
     -- Only id_source is added to the stage, and written only for the rows resolved here.
     ALTER TABLE pg_temp.wdh_etl_stage ADD COLUMN id_source text;
+    -- PRAGMA:TABLE tells plpgsql_check (the catalog test) the columns of a temporary table made at
+    -- run time, so that it checks the statements that use it; run, it does nothing.
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (company_id text, id_source text)';
     FOREACH v_table IN ARRAY ARRAY['wdh_etl_aliases', 'wdh_etl_known'] LOOP
         IF to_regclass('pg_temp.' || v_table) IS NOT NULL THEN
@@ -75,26 +71,7 @@ BEGIN
         EXIT WHEN NOT FOUND;
     END LOOP;
 
-    -- The domain's columns, by name: the only statement that differs between the domains. One row
-    -- per name (pos 1, 2) and account (pos 3, 4) of each row without a company_id, one scan of the
-    -- stage for each (a blank one stays NULL and matches nothing: a filter on it would normalise
-    -- every value twice); the steps join it to the aliases on equal values only.
-    IF to_regclass('pg_temp.wdh_etl_wanted') IS NOT NULL THEN
-        DROP TABLE pg_temp.wdh_etl_wanted;
-    END IF;
-    SELECT string_agg(format($sql$
-        SELECT s.ctid AS row_id, %1$s AS pos, %2$L AS what, %3$s AS alias, nullif(btrim(s.%4$I), '') AS plan
-        FROM pg_temp.wdh_etl_stage AS s WHERE nullif(btrim(s.company_id), '') IS NULL
-        $sql$, c.pos, c.what, c.alias, v_plan), ' UNION ALL ' ORDER BY c.pos)
-    INTO v_wanted
-    FROM (VALUES (1, 'name', 'customer.normalise_name(s."客户名称")'),
-                 (2, 'name', CASE WHEN p_ledger THEN 'customer.normalise_name(s."上报客户名称")' END),
-                 (3, 'account', CASE WHEN NOT p_ledger THEN 'customer.normalise_name(s."年金账户号")' END),
-                 (4, 'account', CASE WHEN NOT p_ledger
-                                     THEN $e$nullif(regexp_replace(customer.normalise_name(s."集团企业客户号"), '^[Cc]', ''), '')$e$
-                                END)) AS c (pos, what, alias)
-    WHERE c.alias IS NOT NULL;
-    EXECUTE 'CREATE TEMP TABLE wdh_etl_wanted ON COMMIT DROP AS ' || v_wanted;
+    PERFORM customer._stage_wanted_aliases(p_ledger);
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_wanted (row_id tid, pos integer, what text, alias text, plan text)';
 
     IF NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted) THEN
@@ -107,28 +84,7 @@ BEGIN
         PERFORM customer._stage_aliases(p_ledger);
         PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_aliases (kind text, plan_code text, alias text, company_id text, '
                 'first_month date, last_month date)';
-        -- The aliases the rows without a company could use (only those: the alias table can be large),
-        -- per source, each with its one company or marked ambiguous (companies > 1), and the step
-        -- that uses it (NULL: none). The file's aliases count once more only where the table does
-        -- not have them learned already (its key is unique per company).
-        CREATE TEMP TABLE wdh_etl_known ON COMMIT DROP AS
-        SELECT k.kind, k.plan_code, k.alias, k.source, min(k.company_id) AS company_id, count(*) AS companies,
-               CASE WHEN k.source = 'override' THEN CASE k.kind WHEN 'plan_name' THEN 1 WHEN 'name' THEN 2 END
-                    ELSE CASE k.kind WHEN 'account' THEN 3 WHEN 'plan_name' THEN 4 WHEN 'name' THEN 5 END
-               END AS step
-        FROM (
-            SELECT a.kind, a.plan_code, a.alias, a.company_id, a.source
-            FROM customer.company_alias AS a
-            WHERE EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted AS w WHERE w.alias = a.alias)
-            UNION ALL
-            SELECT f.kind, f.plan_code, f.alias, f.company_id, 'learned'
-            FROM pg_temp.wdh_etl_aliases AS f
-            WHERE EXISTS (SELECT 1 FROM pg_temp.wdh_etl_wanted AS w WHERE w.alias = f.alias)
-              AND NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
-                              WHERE a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias
-                                AND a.company_id = f.company_id AND a.source = 'learned')
-        ) AS k
-        GROUP BY 1, 2, 3, 4;
+        PERFORM customer._known_aliases();
     END IF;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, source text, '
             'company_id text, companies bigint, step integer)';

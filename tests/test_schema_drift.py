@@ -1,0 +1,40 @@
+"""The schema a fresh `db migrate` builds is the one committed in db/schema.sql (pg_dump
+--schema-only: tables, views, types, functions, triggers, grants). A migration or procedure that
+changes it must come with the new dump, so that a reviewer sees the change and CI sees the drift.
+
+    WDH_UPDATE_SCHEMA=1 uv run pytest tests/test_schema_drift.py    # rewrite db/schema.sql
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+
+from conftest import REPO
+from work_data_hub.db import local
+
+SCHEMA = REPO / "db" / "schema.sql"
+
+
+def schema_dump(url: str) -> str:
+    """pg_dump --schema-only of the product's schemas, without what differs between machines."""
+    dump = subprocess.run(
+        [str(local.find_bindir() / "pg_dump"), "--schema-only", "--no-owner", "--schema=mapping",
+         "--schema=business", "--schema=customer", url],
+        capture_output=True, text=True, check=True).stdout
+    varying = ("-- Dumped from", "-- Dumped by", "\\restrict", "\\unrestrict")  # versions, a random key
+    lines = [line for line in dump.splitlines() if not line.startswith(varying)]
+    return "\n".join(lines).strip() + "\n"
+
+
+def test_migrated_schema_equals_the_committed_dump(template_url):
+    dump = schema_dump(template_url)
+    if os.environ.get("WDH_UPDATE_SCHEMA"):
+        SCHEMA.write_text(dump, encoding="utf-8")
+    committed = SCHEMA.read_text(encoding="utf-8") if SCHEMA.exists() else ""
+    diff = "".join(difflib.unified_diff(committed.splitlines(True), dump.splitlines(True), "db/schema.sql (committed)",
+                                        "db migrate (now)", n=1))
+    assert not diff, ("The migrated schema differs from db/schema.sql. If the change is meant, rewrite the dump "
+                      "with `WDH_UPDATE_SCHEMA=1 uv run pytest tests/test_schema_drift.py` and commit it.\n"
+                      + diff[:6000])
