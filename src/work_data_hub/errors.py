@@ -7,14 +7,10 @@ SQLSTATEs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
-
-# The one project SQLSTATE (class WD, never ending in 000): raised at the end of a dry run's
-# inner block to roll its writes back, and caught in the same function. It never escapes.
-SQLSTATE_DRY_RUN = "WD0DR"
 
 
 class WdhError(Exception):
@@ -105,9 +101,15 @@ def translate(exc: psycopg.Error) -> WdhError:
 
 
 @contextmanager
-def database_errors() -> Iterator[None]:
-    """Turn any database error raised inside into its domain exception (the one place that does)."""
+def database_errors(*, prefix: str = "", hint: str | None = None,
+                    special: Callable[[psycopg.Error], WdhError | None] | None = None) -> Iterator[None]:
+    """Turn any database error raised inside into its domain exception: the one place that catches
+    them. `special` may give a better one for an error it knows (else None); `prefix` and `hint`
+    say what was being done (the message keeps the database's words after the prefix)."""
     try:
         yield
     except psycopg.Error as exc:
-        raise translate(exc) from None
+        err = (special(exc) if special else None) or translate(exc)
+        if prefix or hint:
+            err = type(err)(prefix + err.message, detail=err.detail, hint=hint or err.hint, sqlstate=err.sqlstate)
+        raise err from None

@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 import sys
 
-import psycopg
 import typer
+import typer.core
 
 from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
 from work_data_hub.cli.etl import etl_app
 from work_data_hub.cli.output import report_error, report_interrupt
-from work_data_hub.errors import WdhError, translate
+from work_data_hub.errors import WdhError, database_errors
+
+# Typer 0.29's help shows a flag's type as "<bool>", as if it took a value, and a value's as its
+# Python type ("<str>", or every choice, wrapped over lines): a flag shows nothing, a value its
+# metavar or its name (PERIOD, DOMAIN), and the help text says the rest.
+typer.core.TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else (self.metavar or self.name.upper())
 
 app = typer.Typer(
     name="work-data-hub",
@@ -34,12 +39,10 @@ def main() -> None:
     # itself is reported below.
     logging.getLogger("psycopg").setLevel(logging.CRITICAL)
     try:
-        app()
+        with database_errors():  # the last resort: a query the commands ran outside it
+            app()
     except WdhError as exc:
         report_error(exc)
-        sys.exit(1)
-    except psycopg.Error as exc:  # last resort: a query outside the translating helper
-        report_error(translate(exc))
         sys.exit(1)
     except KeyboardInterrupt:
         report_interrupt()

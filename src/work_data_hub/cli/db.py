@@ -10,7 +10,7 @@ from work_data_hub.db import local
 from work_data_hub.db.connect import connect
 from work_data_hub.db.deploy import migrate, pending_migrations
 from work_data_hub.db.settings import ENV_FILE, database_url, mask_url
-from work_data_hub.errors import WdhError
+from work_data_hub.errors import PermissionDenied, WdhError
 
 db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and procedures.",
                      no_args_is_help=True)
@@ -110,8 +110,7 @@ def status_command() -> None:
     typer.echo(f"Server: PostgreSQL {version}, reachable")
     try:
         pending = pending_migrations(url)
-    except Exception as exc:  # yoyo needs its own tables; a login without rights to them cannot tell
-        typer.echo(f"Pending migrations: unknown ({str(exc).strip().splitlines()[0][:120]}); the login that "
-                   "migrates can tell")
+    except PermissionDenied as exc:  # yoyo's table: a login without rights to it cannot tell
+        typer.echo(f"Pending migrations: unknown ({exc.message}); the login that migrates can tell")
         return
     typer.echo(f"Pending migrations: {len(pending)}" + (f" ({', '.join(pending)})" if pending else ""))

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import DatabaseUnavailable, WdhError, translate
+from work_data_hub.errors import DatabaseUnavailable, WdhError, database_errors
 
 RUNS_SQL = """
 SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
@@ -136,15 +136,13 @@ class Status:
 
 
 def recent_runs(conn: psycopg.Connection, *, limit: int) -> list[Run]:
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(Run)) as cur:
             return cur.execute(RUNS_SQL, {"limit": limit}).fetchall()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
 
 
 def mdm_status(conn: psycopg.Connection) -> Status:
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(SyncStatus)) as cur:
             sync = cur.execute(STATUS_SQL).fetchone()
         with conn.cursor(row_factory=class_row(SnapshotMonth)) as cur:
@@ -153,8 +151,6 @@ def mdm_status(conn: psycopg.Connection) -> Status:
         with conn.cursor(row_factory=class_row(Run)) as cur:
             last_run = cur.execute(LAST_RUN_SQL).fetchone()
         holes = [m for (m,) in conn.execute(SOURCE_HOLES_SQL)]
-    except psycopg.Error as exc:
-        raise translate(exc) from None
     assert sync is not None
     return Status(sync=sync, snapshots=snapshots, missing_snapshots=[m for k, m in gaps if k == "missing"],
                   outside_snapshots=[m for k, m in gaps if k == "outside"], last_run=last_run, source_holes=holes)
@@ -162,10 +158,8 @@ def mdm_status(conn: psycopg.Connection) -> Status:
 
 def close_pending(conn: psycopg.Connection) -> bool:
     """Whether customer.run_monthly_close would do anything (read only)."""
-    try:
+    with database_errors():
         return bool(conn.execute(CLOSE_PENDING_SQL).fetchone()[0])
-    except psycopg.Error as exc:
-        raise translate(exc) from None
 
 
 @contextlib.contextmanager

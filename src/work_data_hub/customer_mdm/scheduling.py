@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import translate
+from work_data_hub.errors import database_errors
 
 SCHEDULE_SQL = """
 SELECT job_name, jobid, schedule, command
@@ -32,17 +32,13 @@ class RemovedJob:
 
 def schedule_mdm_jobs(conn: psycopg.Connection, *, schedule: str) -> list[ScheduledJob]:
     """Register or replace the monthly close job. The caller commits."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(ScheduledJob)) as cur:
             return cur.execute(SCHEDULE_SQL, {"schedule": schedule}).fetchall()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
 
 
 def unschedule_mdm_jobs(conn: psycopg.Connection) -> list[RemovedJob]:
     """Remove the job (and the first release's two). The caller commits."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(RemovedJob)) as cur:
             return cur.execute(UNSCHEDULE_SQL).fetchall()
-    except psycopg.Error as exc:
-        raise translate(exc) from None

@@ -8,7 +8,7 @@ from datetime import date
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import translate
+from work_data_hub.errors import database_errors
 
 REFRESH_SQL = """
 SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted
@@ -29,11 +29,9 @@ class SnapshotRefreshResult:
 def refresh_monthly_snapshot(conn: psycopg.Connection, *, period_end: date | None,
                              dry_run: bool) -> SnapshotRefreshResult:
     """Rebuild one month of both fact tables (None = the last synced period). The caller commits."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(SnapshotRefreshResult)) as cur:
             cur.execute(REFRESH_SQL, {"period_end": period_end, "dry_run": dry_run})
             row = cur.fetchone()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
     assert row is not None
     return row

@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import NotReady, translate
+from work_data_hub.errors import NotReady, database_errors
 
 SUMMARY_SQL = """
 SELECT v.snapshot_month, v.product_line_code, v.product_line_name, v.customers, v.strategic, v.existing, v.new,
@@ -38,12 +38,10 @@ class ProductLineSummary:
 
 def snapshot_summary(conn: psycopg.Connection, *, period_end: date | None) -> list[ProductLineSummary]:
     """One row per product line of the month's snapshot (default: the latest snapshot month)."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(ProductLineSummary)) as cur:
             cur.execute(SUMMARY_SQL, {"period_end": period_end})
             rows = cur.fetchall()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
     if not rows:
         which = f"{period_end:%Y%m}" if period_end else "any month"
         raise NotReady(f"No snapshot for {which}",

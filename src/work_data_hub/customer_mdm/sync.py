@@ -8,7 +8,7 @@ from datetime import date
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import database_errors, translate
+from work_data_hub.errors import database_errors
 
 SYNC_SQL = """
 SELECT period_end, inserted, updated, lapsed, total
@@ -82,22 +82,18 @@ class RebuildRequest:
 def sync_contract_status(conn: psycopg.Connection, *, dry_run: bool,
                          period_end: date | None) -> list[ContractSyncResult]:
     """One row per period applied (one row for the target on a no-op). The caller commits."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(ContractSyncResult)) as cur:
             cur.execute(SYNC_SQL, {"dry_run": dry_run, "period_end": period_end})
             return cur.fetchall()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
 
 
 def request_contract_rebuild(conn: psycopg.Connection, *, from_period: date) -> RebuildRequest:
     """Make the next sync rewind history to just before `from_period`'s month. The caller commits."""
-    try:
+    with database_errors():
         with conn.cursor(row_factory=class_row(RebuildRequest)) as cur:
             cur.execute(REBUILD_SQL, {"from_period": from_period})
             row = cur.fetchone()
-    except psycopg.Error as exc:
-        raise translate(exc) from None
     assert row is not None
     return row
 

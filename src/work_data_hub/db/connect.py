@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 
 from work_data_hub.db.settings import database_url, mask_url, password_of
-from work_data_hub.errors import DatabaseUnavailable
+from work_data_hub.errors import DatabaseUnavailable, WdhError, database_errors
 
 APPLICATION_NAME = "work_data_hub"
 
@@ -15,16 +15,16 @@ APPLICATION_NAME = "work_data_hub"
 def connect(url: str | None = None, *, autocommit: bool = False, cwd: Path | None = None) -> psycopg.Connection:
     """Connect to `url` (default: DATABASE_URL from settings)."""
     url = url or database_url(cwd)
-    try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10,
-                               application_name=APPLICATION_NAME)
-    except psycopg.Error as exc:
+
+    def refused(exc: psycopg.Error) -> WdhError:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         secret = password_of(url)
         if secret:
             reason = reason.replace(secret, "****")
-        raise DatabaseUnavailable(
+        return DatabaseUnavailable(
             f"Cannot connect to the database at {mask_url(url)}: {reason}",
             hint=("Check that the server is running and DATABASE_URL is right; for the local "
-                  "database run `python -m work_data_hub.cli db start` (or `db init` on a new machine)."),
-        ) from None
+                  "database run `python -m work_data_hub.cli db start` (or `db init` on a new machine)."))
+
+    with database_errors(special=refused):
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name=APPLICATION_NAME)

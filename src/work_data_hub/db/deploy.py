@@ -12,12 +12,11 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations
 
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import WdhError, translate
+from work_data_hub.errors import PermissionDenied, database_errors
 
 
 def sql_root() -> Path:
@@ -62,30 +61,36 @@ class MigrateResult:
 
 
 def pending_migrations(url: str) -> list[str]:
-    backend = get_backend(yoyo_url(url))
-    try:
-        return [m.id for m in backend.to_apply(read_migrations(str(migrations_dir())))]
-    finally:
-        backend.connection.close()
+    """The migrations not applied yet, read from yoyo's table (without taking yoyo's lock, which a
+    login that may not migrate would wait ten seconds for)."""
+    with connect(url) as conn, database_errors():
+        applied = set()
+        if conn.execute("SELECT to_regclass('public._yoyo_migration')").fetchone()[0] is not None:
+            applied = {m for (m,) in conn.execute("SELECT migration_id FROM public._yoyo_migration")}
+    return [m.id for m in read_migrations(str(migrations_dir())) if m.id not in applied]
+
+
+CAN_MIGRATE = """
+SELECT current_user, to_regclass('public.yoyo_lock') IS NULL OR has_table_privilege('public.yoyo_lock', 'INSERT')
+"""
 
 
 def migrate(url: str) -> MigrateResult:
     """Apply pending migrations, then redeploy all procedures. Safe to run any number of times."""
-    connect(url).close()  # a clear error when the database is unreachable
+    with connect(url) as conn, database_errors():  # a clear error when the database is unreachable
+        user, may = conn.execute(CAN_MIGRATE).fetchone()
+    if not may:
+        raise PermissionDenied(f"The login {user} may not migrate this database (it cannot write yoyo_lock)",
+                               hint="Run `db migrate` as the database's owner, the login that applied the "
+                                    "migrations so far.", sqlstate="42501")
     backend = get_backend(yoyo_url(url))
     try:
         migrations = read_migrations(str(migrations_dir()))
         with backend.lock():
             to_apply = backend.to_apply(migrations)
-            try:
+            with database_errors(prefix="Migration failed: ", hint="Nothing of the failing migration was "
+                                 "applied; fix it and run `db migrate` again."):
                 backend.apply_migrations(to_apply)
-            except psycopg.Error as exc:
-                err = translate(exc)
-                raise WdhError(
-                    f"Migration failed: {err.message}", detail=err.detail,
-                    hint="Nothing of the failing migration was applied; fix it and run `db migrate` again.",
-                    sqlstate=err.sqlstate,
-                ) from None
         applied = [m.id for m in to_apply]
     finally:
         backend.connection.close()
@@ -99,14 +104,8 @@ def deploy_procedures(url: str) -> list[str]:
     with connect(url) as conn:
         for path in procedure_files():
             name = path.relative_to(root).as_posix()
-            try:
+            with database_errors(prefix=f"Deploying {name} failed: ",
+                                 hint="No procedure was changed; fix the file and run `db migrate` again."):
                 conn.execute(path.read_text(encoding="utf-8"))
-            except psycopg.Error as exc:
-                err = translate(exc)
-                raise WdhError(
-                    f"Deploying {name} failed: {err.message}", detail=err.detail,
-                    hint="No procedure was changed; fix the file and run `db migrate` again.",
-                    sqlstate=err.sqlstate,
-                ) from None
             deployed.append(name)
     return deployed

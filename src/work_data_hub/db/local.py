@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from work_data_hub.db.settings import ENV_FILE, read_env_file
-from work_data_hub.errors import LocalClusterError
+from work_data_hub.errors import LocalClusterError, WdhError, database_errors
 
 STATE_DIR = ".wdh"
 DATABASE = "work_data_hub"
@@ -246,9 +246,10 @@ def binaries_version(bindir: Path | None = None) -> str:
 def server_version(cluster: LocalCluster) -> str | None:
     """The version the running server was started from; None when it cannot be asked."""
     try:
-        with psycopg.connect(cluster.url().replace(f"/{DATABASE}", "/postgres"), connect_timeout=5) as conn:
+        with database_errors(), psycopg.connect(cluster.url().replace(f"/{DATABASE}", "/postgres"),
+                                                connect_timeout=5) as conn:
             return conn.execute("SHOW server_version").fetchone()[0]
-    except psycopg.Error:
+    except WdhError:
         return None
 
 

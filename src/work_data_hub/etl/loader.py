@@ -27,7 +27,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from work_data_hub.errors import InvalidInput, LockTimeout
+from work_data_hub.errors import InvalidInput, LockTimeout, WdhError, database_errors
 from work_data_hub.etl.domains import Domain, looks_like, normalise_header
 from work_data_hub.etl.parsing import PARSERS
 from work_data_hub.etl.readers import RawTable, Source
@@ -562,16 +562,20 @@ def lock_target(conn: psycopg.Connection, domain: Domain) -> None:
     """Serialise loads into one table: a transaction-level advisory lock (743, table oid), waited
     for at most customer.mdm_settings.lock_timeout_seconds."""
     previous, _, seconds = conn.execute(LOCK).fetchone()
-    try:
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s::regclass::oid::integer)",
-                     (ETL_LOCK_CLASS, domain.table.as_string(conn)))
-    except psycopg.errors.LockNotAvailable:
-        raise LockTimeout(
+
+    def timed_out(exc: psycopg.Error) -> WdhError | None:
+        if not isinstance(exc, psycopg.errors.LockNotAvailable):
+            return None
+        return LockTimeout(
             f"Another load into {domain.qualified} held its lock for more than {seconds} s; gave up waiting",
             detail=f"Advisory lock ({ETL_LOCK_CLASS}, oid of {domain.qualified}); see pg_locks / pg_stat_activity.",
             hint="Wait for the other load to finish and run the command again (files it loaded are then "
                  "reported as already loaded), or raise customer.mdm_settings.lock_timeout_seconds.",
-            sqlstate="55P03") from None
+            sqlstate="55P03")
+
+    with database_errors(special=timed_out):
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s::regclass::oid::integer)",
+                     (ETL_LOCK_CLASS, domain.table.as_string(conn)))
     conn.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
 
 
