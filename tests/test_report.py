@@ -248,23 +248,48 @@ def test_report_says_when_the_snapshot_is_stale_or_missing(sample_copy, tmp_path
     assert 'data-status="missing"' in text and "data-movement=" in text  # the movements come from the history
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--period", "202701"), "synced through 202612 only"),
-    (("--period", "2026-12"), "Invalid period format"),
-    (("--period", "202612", "--months", "1"), "--months"),
+@pytest.mark.parametrize(("args", "out", "message"), [
+    (("--period", "202701"), "out.{}", "synced through 202612 only"),
+    (("--period", "202510"), "out.{}", "the contract history starts at 202511"),
+    (("--period", "2026-12"), "out.{}", "Invalid period format"),
+    (("--period", "202612", "--months", "1"), "out.{}", "--months"),
+    (("--period", "202612"), "out.txt", "does not end in .{}"),
+    (("--period", "202612"), "", "--out is empty"),
+    (("--period", "202612"), "/proc/out.{}", "Cannot write /proc/out.{}"),
+    (("--period", "202612"), "file/out.{}", "Cannot write"),  # a folder in the way is a file
 ])
-def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, args, message):
+def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, args, out, message):
     with psycopg.connect(sample_url) as conn:
         before = table_fingerprint(conn)
-    for command in ("report", "export"):
+    (tmp_path / "file").write_text("a file, not a folder")
+    for command, suffix in (("report", "html"), ("export", "xlsx")):
         if command == "export" and "--months" in args:
             continue
-        out = tmp_path / f"out.{'html' if command == 'report' else 'xlsx'}"
-        result = run_cli("customer-mdm", command, *args, "--out", str(out), database_url=sample_url)
-        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
-        assert not list(tmp_path.iterdir())
+        path = out.format(suffix) if out.startswith("/") or not out else str(tmp_path / out.format(suffix))
+        result = run_cli("customer-mdm", command, *args, "--out", path, database_url=sample_url)
+        assert result.returncode == 1 and message.format(suffix) in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["file"]
     with psycopg.connect(sample_url) as conn:
         assert table_fingerprint(conn) == before
+
+
+def test_out_may_name_a_folder(sample_url, tmp_path):
+    for command, name in (("report", "customer_mdm_202612.html"), ("export", "customer_mdm_202612.xlsx")):
+        for folder in (tmp_path, f"{tmp_path / 'new'}/"):
+            result = run_cli("customer-mdm", command, "--period", PERIOD, "--out", str(folder), database_url=sample_url)
+            assert result.returncode == 0, result.stderr
+            assert result.stdout.strip() == str((Path(folder) / name).resolve())
+    assert not list(tmp_path.rglob(".*partial"))
+
+
+def test_the_first_month_says_every_contract_is_new(sample_url, tmp_path):
+    out = tmp_path / "first.html"
+    assert run_cli("customer-mdm", "report", "--period", "202511", "--out", str(out),
+                   database_url=sample_url).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    assert 'id="first-month"' in text and 'data-movement="new"' in text
+    assert 'data-movement="stopped"' not in text
 
 
 def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):

@@ -17,8 +17,8 @@ from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
 STANDING = """
-SELECT %(period_end)s::date AS period_end, s.last_applied_period AS synced_through,
-       m.refreshed_at, m.stale_since, m.stale_reason
+SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
+       s.last_applied_period AS synced_through, m.refreshed_at, m.stale_since, m.stale_reason
 FROM customer.contract_sync_state AS s
 LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
 """
@@ -81,6 +81,7 @@ ORDER BY sum(f.aum_balance) DESC, b.branch_code
 @dataclass(frozen=True)
 class Standing:
     period_end: date
+    synced_from: date | None
     synced_through: date | None
     refreshed_at: datetime | None  # None: the month's snapshot is not built
     stale_since: datetime | None
@@ -170,17 +171,19 @@ def _rows(conn: psycopg.Connection, cls, query: str, params: dict) -> list:
 
 
 def _standing(conn: psycopg.Connection, params: dict) -> Standing:
-    """Where the month stands; NotReady when its contracts are not synced (nothing to report)."""
-    period_end = params["period_end"]
+    """Where the month stands; NotReady when its contracts are not synced (there is nothing to show)."""
+    period = format_period(params["period_end"])
     rows = _rows(conn, Standing, STANDING, params)
     if not rows or rows[0].synced_through is None:
-        raise NotReady(f"Nothing to report for {format_period(period_end)}: contracts have not been synced yet",
+        raise NotReady(f"Nothing to show for {period}: contracts have not been synced yet",
                        hint="Load the AUM detail, then run `customer-mdm close`.")
-    if period_end > rows[0].synced_through:
-        raise NotReady(f"Nothing to report for {format_period(period_end)}: contracts are synced through "
-                       f"{format_period(rows[0].synced_through)} only",
-                       hint=f"Load {format_period(period_end)} and run `customer-mdm close`, or report "
-                            f"{format_period(rows[0].synced_through)}.")
+    first, last = format_period(rows[0].synced_from), format_period(rows[0].synced_through)
+    if params["period_end"] > rows[0].synced_through:
+        raise NotReady(f"Nothing to show for {period}: contracts are synced through {last} only",
+                       hint=f"Load {period} and run `customer-mdm close`, or pick a month from {first} to {last}.")
+    if params["period_end"] < rows[0].synced_from:
+        raise NotReady(f"Nothing to show for {period}: the contract history starts at {first}",
+                       hint=f"Pick a month from {first} to {last}.")
     return rows[0]
 
 

@@ -31,8 +31,8 @@ def _top(series: Sequence[Series]) -> float:
     return 4 * next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.2f}"
+def _number(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}" if decimals or value == int(value) else f"{value:,.2f}"
 
 
 def _width(text: str) -> float:
@@ -69,8 +69,9 @@ def _frame(labels: Sequence[str], top: float, series: Sequence[Series], title: s
     for i, label in enumerate(labels):
         if (len(labels) - 1 - i) % every == 0:  # the latest month always labelled
             x = LEFT + step * (i + 0.5)
-            parts.append(f'<text class="axis" x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
-                         f"{escape(label)}</text>")
+            anchor = "end" if x + 24 > WIDTH else "middle"  # the last label stays inside the picture
+            parts.append(f'<text class="axis" x="{min(x, WIDTH - 2.0):.1f}" y="{TOP + plot_h + 16}" '
+                         f'text-anchor="{anchor}">{escape(label)}</text>')
     for index, (x, row, name) in enumerate(legend):
         color, y = PALETTE[index % len(PALETTE)], HEIGHT - 18 + 18 * row
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{color}"/>')
@@ -78,8 +79,9 @@ def _frame(labels: Sequence[str], top: float, series: Sequence[Series], title: s
     return parts, plot_h
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> str:
-    """One line per series over the labels (months); a gap where a value is None."""
+def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, decimals: int = 0) -> str:
+    """One line per series over the labels (months); a gap where a value is None; `decimals` in
+    the tooltips."""
     top = _top(series)
     parts, plot_h = _frame(labels, top, series, title)
     step = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
@@ -97,7 +99,7 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> s
                 parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>')
             for x, y, label, value in run:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}">'
-                             f"<title>{escape(s.name)} {escape(label)}: {_number(float(value))}</title></circle>")
+                             f"<title>{escape(s.name)} {escape(label)}: {_number(float(value), decimals)}</title></circle>")
     parts.append("</svg>")
     return "".join(parts)
 

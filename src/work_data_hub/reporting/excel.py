@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from work_data_hub.customer_mdm.report import MonthExport
+from work_data_hub.reporting.files import write_whole
 
 MAX_WIDTH = 60
 
@@ -35,9 +37,11 @@ def _display_width(value) -> int:
 
 def write_xlsx(export: MonthExport, out: Path) -> Path:
     """Write `export` into `out` (its folder created), whole or not at all."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    book = xlsxwriter.Workbook(str(partial), {"remove_timezone": True})
+    return write_whole(out, lambda path: _write_book(export, path))
+
+
+def _write_book(export: MonthExport, path: Path) -> None:
+    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
     formats = {
         "header": book.add_format({"bold": True, "bg_color": "#F3F4F6", "bottom": 1, "text_wrap": True}),
         "yi": book.add_format({"num_format": "#,##0.0000"}),
@@ -69,6 +73,7 @@ def write_xlsx(export: MonthExport, out: Path) -> Path:
             ws.set_column(col, col, min(width + 2, MAX_WIDTH))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.columns) - 1, 0))
-    book.close()
-    partial.replace(out)
-    return out
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError of creating the file
+        raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None

@@ -13,16 +13,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from work_data_hub.customer_mdm.report import MonthReport
 from work_data_hub.periods import format_period, month_end, month_span
 from work_data_hub.reporting.charts import Series, bar_chart, line_chart
+from work_data_hub.reporting.files import write_whole
 
-MEASURES = [("customers", "客户数"), ("strategic", "战略客户"), ("existing", "存量客户"), ("new", "新客户"),
-            ("won", "中标"), ("lost", "流失"), ("contracts_normal", "正常"), ("contracts_stopped", "停缴"),
-            ("aum_yi", "规模 (亿元)")]
-MOVEMENTS = [("new", "新增合同", "in force this month, not the month before"),
-             ("lapsed", "失效合同", "no AUM row for twelve months: no longer in force"),
-             ("stopped", "正常 → 停缴", "no AUM or no contribution over twelve months"),
-             ("resumed", "停缴 → 正常", "AUM and contributions again"),
-             ("became_strategic", "成为战略客户", "top of its branch and product line, or above the threshold"),
-             ("lost_strategic", "不再是战略客户", "a new year starts from the prior December")]
+MEASURES = [("customers", "客户数"), ("strategic", "战略客户"), ("existing", "存量客户"),
+            ("new", "新客户 (本年)"), ("won", "中标 (本年)"), ("lost", "流失 (本年)"),
+            ("contracts_normal", "正常合同"), ("contracts_stopped", "停缴合同"), ("aum_yi", "规模 (亿元)")]
+MOVEMENTS = [("new", "新增合同", "本月存续、上月未存续"),
+             ("lapsed", "失效合同", "连续 12 个月无规模明细，不再存续"),
+             ("stopped", "正常 → 停缴", "本月无规模，或近 12 个月无供款"),
+             ("resumed", "停缴 → 正常", "重新有规模且有供款"),
+             ("became_strategic", "成为战略客户", "进入所在机构与产品线的前列，或规模达到门槛"),
+             ("lost_strategic", "不再是战略客户", "新年度从上年 12 月重新认定")]
 
 
 def _count(value) -> str:
@@ -76,10 +77,11 @@ def _charts(report: MonthReport) -> list[tuple[str, str]]:
         ("客户与合同状态", line_chart("Customers, strategic customers and contracts by status", labels, [
             Series("客户数", total("customers")), Series("战略客户", total("strategic")),
             Series("正常合同", total("contracts_normal")), Series("停缴合同", total("contracts_stopped"))])),
-        ("新客户 · 中标 · 流失", bar_chart("New, won and lost customers", labels, [
+        ("新客户 · 中标 · 流失 (本年累计)", bar_chart("New, won and lost customers, year to date", labels, [
             Series("新客户", total("new")), Series("中标", total("won")), Series("流失", total("lost"))])),
         ("各产品线规模 (亿元)", line_chart("AUM per product line (亿元)", labels, [
-            Series(name, [by_month.get(m) for m in months]) for name, by_month in sorted(lines.items())])),
+            Series(name, [by_month.get(m) for m in months]) for name, by_month in sorted(lines.items())],
+            decimals=2)),
     ]
 
 
@@ -93,16 +95,16 @@ def render_html(report: MonthReport, *, generated_at: datetime) -> str:
     movements = [(code, label, explain, [m for m in report.movements if m.movement == code])
                  for code, label, explain in MOVEMENTS]
     total = lines.get(None, {"measures": {}})["measures"]
+    first_month = (report.standing.synced_from or report.standing.period_end).replace(day=1) \
+        == report.standing.period_end.replace(day=1)
     return _environment().get_template("report.html.j2").render(
         report=report, standing=report.standing, period=format_period(report.standing.period_end),
+        first_month=first_month,
         generated_at=generated_at, measures=MEASURES, lines=list(lines.values()), total=total,
         movements=movements, charts=_charts(report))
 
 
 def write_html(report: MonthReport, out: Path, *, generated_at: datetime) -> Path:
     """Render `report` into `out` (its folder created), written whole or not at all."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(render_html(report, generated_at=generated_at), encoding="utf-8")
-    partial.replace(out)
-    return out
+    page = render_html(report, generated_at=generated_at)
+    return write_whole(out, lambda path: path.write_text(page, encoding="utf-8"))

@@ -1,0 +1,42 @@
+"""Where a report or an export goes, and writing it whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from work_data_hub.errors import InvalidInput
+
+
+def target(out: str | None, default_name: str) -> Path:
+    """The file to write: `out`, or `default_name` inside it when `out` is a folder (or ends in /),
+    or reports/`default_name` without `out`. The suffix must be the default's (.html, .xlsx)."""
+    suffix = Path(default_name).suffix
+    if out is None:
+        return Path("reports") / default_name
+    if not out.strip():
+        raise InvalidInput("--out is empty", hint=f"Name a {suffix} file or a folder, or leave --out out.")
+    path = Path(out).expanduser()
+    if out.endswith(("/", "\\")) or path.is_dir():
+        return path / default_name
+    if path.suffix.lower() != suffix:
+        raise InvalidInput(f"--out {out} does not end in {suffix}: this command writes a {suffix} file",
+                           hint=f"Name the file …{suffix}, or pass a folder to write {default_name} into.")
+    return path
+
+
+def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write` on a hidden file beside `path`, then rename it to `path`: a reader never sees a
+    half-written file, and a failure leaves nothing behind."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(partial)
+        partial.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # nothing was written, or it cannot be reached either
+            partial.unlink(missing_ok=True)
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}",
+                           hint="Pass a writable place with --out (a file or a folder).") from None
+    return path
