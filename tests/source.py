@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -97,6 +98,22 @@ def state_at(conn: psycopg.Connection, company: str, plan: str, when: str, line:
         "SELECT contract_status, is_strategic, is_existing, status_year FROM customer.customer_plan_contract "
         "WHERE company_id = %s AND plan_code = %s AND product_line_code = %s "
         "  AND valid_from <= %s AND %s < valid_to", (company, plan, line, month_end(when), month_end(when))).fetchone()
+
+
+def wait_until_blocked(conn: psycopg.Connection, count: int = 1, *, application_name: str | None = None,
+                       timeout: float = 30) -> list[int]:
+    """Poll pg_stat_activity until `count` other backends of this database wait on a lock (of
+    `application_name`, when given); their pids. Never a sleep that hopes the other side got there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() "
+            "AND pid <> pg_backend_pid() AND (%s::text IS NULL OR application_name = %s)",
+            (application_name, application_name))]
+        if len(pids) >= count:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} backend(s) waited for a lock within {timeout} s")
 
 
 def table_fingerprint(conn: psycopg.Connection) -> dict[str, str]:

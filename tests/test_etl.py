@@ -101,7 +101,7 @@ def test_reloading_a_month_replaces_it_and_corrects_history(db_url, conn, files,
         assert etl(fresh_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
     with psycopg.connect(fresh_url, autocommit=True) as fresh:
         assert versions(fresh) == versions(conn)
-    # The February snapshot was rebuilt from the replayed history too.
+    # The January snapshot was rebuilt from the replayed history too.
     assert conn.execute("SELECT contract_status FROM customer.fct_customer_plan_monthly "
                         "WHERE snapshot_month = '2025-01-31' AND company_id = 'C2'").fetchone() == ("停缴",)
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+import source
 from conftest import REPO, run_cli, server_url
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
@@ -32,15 +32,7 @@ def spawn(db_url: str, cwd: Path, *args: str) -> subprocess.Popen:
 
 def wait_until_blocked(conn, count: int = 1, timeout: float = 30) -> list[int]:
     """Poll pg_stat_activity until `count` ETL backends wait on a lock; their pids."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = [pid for (pid,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'work_data_hub' "
-            "AND wait_event_type = 'Lock' AND datname = current_database()")]
-        if len(pids) >= count:
-            return pids
-        time.sleep(0.05)
-    raise AssertionError("the ETL never waited for the lock")
+    return source.wait_until_blocked(conn, count, application_name="work_data_hub", timeout=timeout)
 
 
 def test_three_identical_concurrent_loads_leave_one_copy(db_url, conn, tmp_path):

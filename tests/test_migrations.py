@@ -15,6 +15,8 @@ TABLES = {
     ("customer", "customer_plan_contract"),
     ("customer", "fct_customer_product_line_monthly"), ("customer", "fct_customer_plan_monthly"),
     ("customer", "mdm_settings"), ("customer", "contract_sync_state"), ("customer", "mdm_run_log"),
+    ("customer", "contract_month_summary"), ("customer", "snapshot_month_state"), ("business", "etl_load_log"),
+    ("customer", "company_alias"), ("customer", "company_merge_log"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -20,7 +21,50 @@ def cron_jobs(conn) -> dict[str, tuple]:
         "SELECT jobname, jobid, schedule, command FROM cron.job WHERE jobname LIKE 'wdh_%' ORDER BY jobname")}
 
 
+def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(scheduled_close_job, tmp_path):
+    if scheduled_close_job is None:
+        pytest.skip("pg_cron is not installed (apt-get install postgresql-15-cron)")
+    cron_url = scheduled_close_job  # three months loaded and the job scheduled when the session started
+    with psycopg.connect(cron_url, autocommit=True) as conn:
+        try:
+            deadline = time.monotonic() + 100  # pg_cron 1.4 fires at the next whole minute
+            status = row = None
+            while time.monotonic() < deadline:
+                row = conn.execute(
+                    "SELECT d.status, d.return_message FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid) "
+                    "WHERE j.jobname = %s ORDER BY d.runid DESC LIMIT 1", (JOB,)).fetchone()
+                status = row and row[0]
+                if status in ("succeeded", "failed"):
+                    break
+                time.sleep(1)
+        finally:
+            conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
+        assert status == "succeeded", row
+        assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (1,)
+        assert conn.execute("SELECT array_agg(snapshot_month::text ORDER BY 1) FROM customer.snapshot_month_state "
+                            "WHERE stale_since IS NULL").fetchone() == (["2025-01-31", "2025-02-28", "2025-03-31"],)
+        runs = conn.execute("SELECT status, counts->>'scheduled', counts->>'periods_synced', counts->>'snapshot_months' "
+                            "FROM customer.v_mdm_runs WHERE function_name = 'run_monthly_close' ORDER BY run_id").fetchall()
+        # The first run closed the three months; the job fires every minute, and later runs find nothing to do.
+        assert runs[0] == ("succeeded", "true", "3", "3") and set(runs[1:]) <= {("succeeded", "true", "0", "0")}
+
+        # The job's command when the close fails (a customer missing): the failure is on record,
+        # the close's work rolled back, and status warns.
+        conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2025-03-01\'')
+        conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id, "期末资产规模", "供款") '
+                     "VALUES ('2025-03-01', 'PB', 'PL202', 'NOBODY', 1, 1)")
+        assert conn.execute(COMMAND).fetchone()[0].startswith("monthly close failed: SQLSTATE 23503")
+        failed = conn.execute("SELECT status, sqlstate, message, application_name, counts->>'scheduled' "
+                              "FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        assert failed[:2] == ("failed", "23503") and "missing from customer.\"年金客户\"" in failed[2]
+        assert failed[3:] == ("pg_cron", "true")
+        out = run_cli("customer-mdm", "status", cwd=tmp_path, database_url=cron_url).stdout
+        assert "Warning: the latest run, the scheduled close (pg_cron)" in out and "SQLSTATE 23503" in out
+        assert "Pending source correction from 2025-03" in out
+
+
 def test_schedule_registers_replaces_and_removes_the_close_job(cron_url, tmp_path):
+    # After the scheduled-close test, whose session-long job this replaces and removes.
     with psycopg.connect(cron_url, autocommit=True) as conn:
         # The first release's two jobs, as an upgraded database still has them.
         conn.execute("SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', "
@@ -40,47 +84,6 @@ def test_schedule_registers_replaces_and_removes_the_close_job(cron_url, tmp_pat
         assert f"Removed: {JOB}" in removed.stdout
         assert cron_jobs(conn) == {}
         assert conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()").fetchall() == [(JOB, False)]
-
-
-def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(cron_url, tmp_path):
-    with psycopg.connect(cron_url, autocommit=True) as conn:
-        for when in ("2025-01", "2025-02", "2025-03"):
-            add_row(conn, when, "A", "PA", aum=100, contribution=5)
-        conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => '* * * * *')")
-        try:
-            deadline = time.monotonic() + 100  # pg_cron 1.4 fires at the next whole minute
-            status = row = None
-            while time.monotonic() < deadline:
-                row = conn.execute(
-                    "SELECT d.status, d.return_message FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid) "
-                    "WHERE j.jobname = %s ORDER BY d.runid DESC LIMIT 1", (JOB,)).fetchone()
-                status = row and row[0]
-                if status in ("succeeded", "failed"):
-                    break
-                time.sleep(1)
-        finally:
-            conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
-        assert status == "succeeded", row
-        assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (1,)
-        assert conn.execute("SELECT array_agg(snapshot_month::text ORDER BY 1) FROM customer.snapshot_month_state "
-                            "WHERE stale_since IS NULL").fetchone() == (["2025-01-31", "2025-02-28", "2025-03-31"],)
-        assert conn.execute("SELECT status, counts->>'scheduled', counts->>'periods_synced', counts->>'snapshot_months' "
-                            "FROM customer.v_mdm_runs WHERE function_name = 'run_monthly_close'").fetchall() == [
-            ("succeeded", "true", "3", "3")]
-
-        # The job's command when the close fails (a customer missing): the failure is on record,
-        # the close's work rolled back, and status warns.
-        conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2025-03-01\'')
-        conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id, "期末资产规模", "供款") '
-                     "VALUES ('2025-03-01', 'PB', 'PL202', 'NOBODY', 1, 1)")
-        assert conn.execute(COMMAND).fetchone()[0].startswith("monthly close failed: SQLSTATE 23503")
-        failed = conn.execute("SELECT status, sqlstate, message, application_name, counts->>'scheduled' "
-                              "FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1").fetchone()
-        assert failed[:2] == ("failed", "23503") and "missing from customer.\"年金客户\"" in failed[2]
-        assert failed[3:] == ("pg_cron", "true")
-        out = run_cli("customer-mdm", "status", cwd=tmp_path, database_url=cron_url).stdout
-        assert "Warning: the latest run, the scheduled close (pg_cron)" in out and "SQLSTATE 23503" in out
-        assert "Pending source correction from 2025-03" in out
 
 
 def test_schedule_without_pg_cron_says_what_to_do(db_url, tmp_path):
@@ -136,6 +139,8 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
                      "customer.contract_sync_state", "customer.snapshot_month_state"):
         assert conn.execute(f"SELECT count(*) FROM {readable}").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM customer.v_product_line_month").fetchone() == (2,)  # line and total
+    assert conn.execute("SELECT period, aum_balance_yi FROM customer.v_customer_product_line_status").fetchall() == [
+        ("202501", Decimal("0.0000"))]
     refused = [
         "SELECT * FROM customer.customer_plan_contract",
         'SELECT * FROM business."规模明细"',

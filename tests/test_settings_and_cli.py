@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import run_cli
@@ -12,7 +14,8 @@ from work_data_hub.errors import ConfigError
 def test_help_lists_command_groups(tmp_path):
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    assert "db" in result.stdout
+    listed = re.findall(r"^\W*([a-z][a-z-]*)\s{2,}\S", result.stdout.split("Commands")[1], re.M)
+    assert {"db", "etl", "customer-mdm"} <= set(listed), result.stdout
 
 
 @pytest.mark.parametrize("command", [["db", "migrate"], ["db", "status"]])

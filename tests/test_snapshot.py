@@ -178,21 +178,6 @@ def test_refresh_waits_for_a_running_sync(db_url, conn):
             refresh(conn, None)
 
 
-def test_reader_role_reads_views_and_facts_only(conn):
-    add_row(conn, "2025-01", "A", "PA", aum=100, contribution=5)
-    sync(conn)
-    refresh(conn, "2025-01")
-    conn.execute("SET ROLE wdh_reader")
-    assert conn.execute("SELECT period, aum_balance_yi FROM customer.v_customer_product_line_status"
-                        ).fetchall() == [("202501", Decimal("0.0000"))]
-    assert conn.execute("SELECT count(*) FROM customer.v_plan_status").fetchone() == (1,)
-    assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly").fetchone() == (1,)
-    for forbidden in ("SELECT * FROM customer.customer_plan_contract", 'SELECT * FROM business."规模明细"'):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(forbidden)
-    conn.execute("RESET ROLE")
-
-
 def test_cli_snapshot(db_url, conn, tmp_path):
     Scenario(months=3).load(conn)
     sync(conn)

@@ -9,7 +9,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from source import Scenario, add_row, month_end, sync, table_fingerprint, versions
+from source import Scenario, add_row, month_end, sync, table_fingerprint, versions, wait_until_blocked
 
 
 def overlaps_or_double_current(conn) -> list:
@@ -268,8 +268,7 @@ def test_sync_waits_for_an_uncommitted_correction_and_replays_it(db_url, conn, m
                            (company,)).rowcount > 0
         results = {}
         worker = _in_thread(lambda: results.update(rows=sync(psycopg.connect(db_url, autocommit=True))))
-        time.sleep(0.5)
-        assert worker.is_alive()  # blocked on the sync state row the correction holds
+        wait_until_blocked(conn)  # the sync waits on the sync state row the correction holds
         etl.commit()
     worker.join(30)
     assert results["rows"][0][0] == date(2025, 3, 31)  # it saw the correction and replayed from it
@@ -288,8 +287,7 @@ def test_a_correction_made_while_a_sync_runs_is_recorded_against_what_it_applied
         sync(syncing)  # applies 2025-01 … 2025-04, not committed yet
         worker = _in_thread(lambda: psycopg.connect(db_url, autocommit=True).execute(
             'UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2025-04-01\''))
-        time.sleep(0.5)
-        assert worker.is_alive()  # the correction's trigger waits for the sync to finish
+        wait_until_blocked(conn)  # the correction's trigger waits for the sync to finish
         syncing.commit()
     worker.join(30)
     # Judged against the committed sync, April was applied: the next sync must replay it.

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from work_data_hub.cli.output import elided, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
@@ -28,9 +27,8 @@ from work_data_hub.customer_mdm.sync import (
 )
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput
-from work_data_hub.periods import format_period, format_span, parse_period
-from work_data_hub.reporting.excel import write_xlsx
-from work_data_hub.reporting.html import write_html
+from work_data_hub.periods import format_period, format_span, month_end, parse_period
+from work_data_hub.reporting.files import target
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
                                no_args_is_help=True)
@@ -77,7 +75,7 @@ def sync_command(
         else:
             conn.commit()
     if as_json:
-        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
+        typer.echo(to_json([asdict(r) for r in rows]))
         return
     applied = [r for r in rows if replay_from or before.last_applied_period is None
                or r.period_end > before.last_applied_period]
@@ -126,7 +124,7 @@ def snapshot_command(
             result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
         conn.commit()
     if as_json:
-        typer.echo(json.dumps({**asdict(result), "period_end": result.period_end.isoformat()}))
+        typer.echo(to_json(asdict(result)))
         return
     typer.echo("✓ Snapshot refresh completed:")
     typer.echo(f"  ProductLine table: {result.product_line_rows} records")
@@ -145,7 +143,7 @@ def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
             state = sync_state(conn)
         conn.commit()
     if as_json:
-        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in rows]))
+        typer.echo(to_json([asdict(r) for r in rows]))
         return
     if not rows:
         typer.echo("✓ Every synced month has a current snapshot; nothing was changed.")
@@ -182,7 +180,7 @@ def close_command(
             change = history_change(conn) if replay_from and not dry_run else None
         conn.commit()
     if as_json:
-        typer.echo(json.dumps([{**asdict(r), "period_end": r.period_end.isoformat()} for r in steps]))
+        typer.echo(to_json([asdict(r) for r in steps]))
         return
     if not steps:
         typer.echo(f"✓ Monthly close: {describe_close(steps)[0]}; nothing was changed.")
@@ -209,8 +207,7 @@ def summary_command(
     with connect() as conn:
         rows = snapshot_summary(conn, period_end=period_end)
     if as_json:
-        typer.echo(json.dumps([{**asdict(r), "snapshot_month": r.snapshot_month.isoformat(),
-                                "aum_balance": str(r.aum_balance)} for r in rows], ensure_ascii=False))
+        typer.echo(to_json([asdict(r) for r in rows]))
         return
     table = Table(title=f"Snapshot {format_period(rows[0].snapshot_month)}: customers by product line")
     for header in ("Product line", "Customers", "Strategic", "Existing", "New", "Won", "Lost", "AUM (亿元)"):
@@ -223,25 +220,24 @@ def summary_command(
 
 def _month_list(months: list) -> str:
     """Every month when few; else the first and last six around an ellipsis, with the count."""
-    if len(months) <= 12:
-        return ", ".join(format_period(m) for m in months)
-    return (", ".join(format_period(m) for m in months[:6]) + ", …, "
-            + ", ".join(format_period(m) for m in months[-6:]) + f" ({len(months)} in all)")
+    return elided([format_period(m) for m in months], head=6, tail=6) + \
+        (f" ({len(months)} in all)" if len(months) > 12 else "")
 
 
 @customer_mdm_app.command("report")
 def report_command(
     period: Annotated[str, typer.Option(help="The month to report (YYYYMM).")],
     months: Annotated[int, typer.Option(min=2, max=120, help="Months in the trend charts.")] = 13,
-    out: Annotated[Path | None, typer.Option(
-        help="The HTML file to write; default: reports/customer_mdm_YYYYMM.html.")] = None,
+    out: Annotated[str | None, typer.Option(
+        metavar="FILE.html", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html.")] = None,
 ) -> None:
     """Write the month's report: one self-contained HTML page (tables, trend charts, movements)."""
+    from work_data_hub.reporting.html import write_html  # here: Jinja2 would slow every command's start
     period_end = parse_period(period)
-    target = out or Path("reports") / f"customer_mdm_{format_period(period_end)}.html"
+    path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with connect() as conn:
         report = month_report(conn, period_end=period_end, months=months)
-    written = write_html(report, target, generated_at=datetime.now())
+    written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
 
@@ -249,15 +245,16 @@ def report_command(
 @customer_mdm_app.command("export")
 def export_command(
     period: Annotated[str, typer.Option(help="The month to export (YYYYMM).")],
-    out: Annotated[Path | None, typer.Option(
-        help="The Excel file to write; default: reports/customer_mdm_YYYYMM.xlsx.")] = None,
+    out: Annotated[str | None, typer.Option(
+        metavar="FILE.xlsx", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.xlsx.")] = None,
 ) -> None:
     """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
+    from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
     period_end = parse_period(period)
-    target = out or Path("reports") / f"customer_mdm_{format_period(period_end)}.xlsx"
+    path = target(out, f"customer_mdm_{format_period(period_end)}.xlsx")
     with connect() as conn:
         export = month_export(conn, period_end=period_end)
-    written = write_xlsx(export, target)
+    written = write_xlsx(export, path)
     _warn_standing(export.standing)
     typer.echo(str(written.resolve()))
 
@@ -282,12 +279,14 @@ def status_command(
         status = mdm_status(conn)
     sync = status.sync
     if as_json:
-        typer.echo(json.dumps({"sync": asdict(sync), "snapshots": [asdict(s) for s in status.snapshots],
-                               "missing_snapshots": status.missing_snapshots,
-                               "outside_snapshots": status.outside_snapshots,
-                               "source_holes": status.source_holes,
-                               "last_run": asdict(status.last_run) if status.last_run else None},
-                              default=str, ensure_ascii=False))
+        # Months as their month-end dates throughout, as periods are everywhere else.
+        sync_json = {**asdict(sync), **{k: month_end(getattr(sync, k)) if getattr(sync, k) else None
+                                        for k in ("pending_correction_from", "latest_source_month")}}
+        typer.echo(to_json({"sync": sync_json, "snapshots": [asdict(s) for s in status.snapshots],
+                            "missing_snapshots": status.missing_snapshots,
+                            "outside_snapshots": status.outside_snapshots,
+                            "source_holes": [month_end(m) for m in status.source_holes],
+                            "last_run": asdict(status.last_run) if status.last_run else None}))
         return
     if sync.last_applied_period is None:
         typer.echo("Contracts: not synced yet" + (f" (source data through {sync.latest_source_month:%Y-%m}; "
@@ -337,7 +336,7 @@ def runs_command(
     with connect() as conn:
         runs = recent_runs(conn, limit=limit)
     if as_json:
-        typer.echo(json.dumps([asdict(r) for r in runs], default=str, ensure_ascii=False))
+        typer.echo(to_json([asdict(r) for r in runs]))
         return
     if not runs:
         typer.echo("No runs recorded yet.")
@@ -377,10 +376,6 @@ def schedule_command(
         typer.echo(f"  {job.job_name} (job {job.jobid}) '{job.schedule}': {job.command}")
 
 
-def _json(value) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False)
-
-
 @customer_mdm_app.command("identities")
 def identities_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the provisional ids as JSON.")] = False,
@@ -389,7 +384,7 @@ def identities_command(
     with connect() as conn:
         found = provisional_identities(conn)
     if as_json:
-        typer.echo(_json([asdict(p) for p in found]))
+        typer.echo(to_json([asdict(p) for p in found]))
         return
     if not found:
         typer.echo("No provisional customers: every loaded row's customer is known.")
@@ -464,7 +459,7 @@ def alias_list_command(
     with connect() as conn:
         aliases = list_aliases(conn, source=source)
     if as_json:
-        typer.echo(_json([asdict(a) for a in aliases]))
+        typer.echo(to_json([asdict(a) for a in aliases]))
         return
     if not aliases:
         typer.echo(f"No {source} aliases." if source else

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -13,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.output import report_error, report_interrupt
+from work_data_hub.cli.output import elided, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
@@ -32,8 +31,9 @@ etl_app = typer.Typer(help="Load the monthly deliveries: 规模明细 (annuity_p
 
 
 def _preview(items: list[tuple], limit: int = 5) -> str:
-    shown = ", ".join(" ".join(str(v) for v in item if v) for item in items[:limit])
-    return f"{len(items)}" + (f" ({shown}{', …' if len(items) > limit else ''})" if items else "")
+    """The count, and the first few items (their non-empty fields) in brackets."""
+    shown = elided([" ".join(str(v) for v in item if v) for item in items], head=limit)
+    return f"{len(items)}" + (f" ({shown})" if items else "")
 
 
 def _print_warnings(plan: LoadPlan) -> None:
@@ -119,9 +119,8 @@ def _print_plan(plan: LoadPlan) -> None:
 
 
 def _months_text(months: list[date]) -> str:
-    if len(months) <= 3:
-        return ", ".join(f"{m:%Y-%m}" for m in months)
-    return f"{len(months)} months {months[0]:%Y-%m} … {months[-1]:%Y-%m}"
+    texts = [f"{m:%Y-%m}" for m in months]
+    return elided(texts, head=3) if len(months) <= 3 else f"{len(months)} months {elided(texts, head=1, tail=1)}"
 
 
 def _print_loaded(spec: Domain, result: LoadResult) -> None:
@@ -175,7 +174,7 @@ def _committed_note(spec: Domain, results: list[LoadResult]) -> str:
 @etl_app.callback(invoke_without_command=True)
 def etl_command(
     ctx: typer.Context,
-    domain: Annotated[DomainName | None, typer.Option(help="What the files hold.", show_default=False)] = None,
+    domain: Annotated[DomainName | None, typer.Option(help="What the files hold: annuity_performance (规模明细), annual_award (当年中标) or annual_loss (当年流失).", show_default=False)] = None,
     file: Annotated[Path | None, typer.Option(
         help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)] = None,
     period: Annotated[str | None, typer.Option(
@@ -342,7 +341,7 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
 
 @etl_app.command("history")
 def history_command(
-    domain: Annotated[DomainName | None, typer.Option(help="Only this domain.", show_default=False)] = None,
+    domain: Annotated[DomainName | None, typer.Option(help="Only this domain: annuity_performance, annual_award or annual_loss.", show_default=False)] = None,
     limit: Annotated[int, typer.Option(help="How many of the latest loads.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the loads as JSON.")] = False,
 ) -> None:
@@ -350,8 +349,7 @@ def history_command(
     with connect() as conn:
         loads = load_history(conn, domain=domain.value if domain else None, limit=limit)
     if as_json:
-        typer.echo(json.dumps([{**asdict(r), "months": [m.isoformat() for m in r.months],
-                                "loaded_at": r.loaded_at.isoformat()} for r in loads], ensure_ascii=False))
+        typer.echo(to_json([asdict(r) for r in loads]))
         return
     if not loads:
         typer.echo("No loads recorded yet.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from work_data_hub.db.settings import database_url, mask_secrets
 from work_data_hub.errors import WdhError
@@ -37,3 +40,28 @@ def report_interrupt(message: str | None = None, hint: str | None = None) -> Non
           file=sys.stderr)
     print(f"Hint: {hint or '`customer-mdm status` shows where contracts and snapshots stand; run the command again.'}",
           file=sys.stderr)
+
+
+def _plain(value):
+    """What JSON cannot hold: timestamps in ISO 8601 (with T), dates as YYYY-MM-DD, durations in
+    seconds, exact decimals as strings."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def to_json(value) -> str:
+    """The --json output of every command."""
+    return json.dumps(value, default=_plain, ensure_ascii=False)
+
+
+def elided(texts: list[str], *, head: int, tail: int = 0) -> str:
+    """Every text when there are at most head + tail of them; else the first `head` and the last
+    `tail` around an ellipsis. Callers say the count where it matters."""
+    if len(texts) <= head + tail:
+        return ", ".join(texts)
+    return ", ".join([*texts[:head], "…", *(texts[-tail:] if tail else [])])
