@@ -1122,6 +1122,7 @@ CREATE FUNCTION customer._stage_aliases(p_ledger boolean) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
+    SET work_mem TO '64MB'
     SET enable_sort TO 'off'
     AS $_$
 DECLARE
@@ -1133,41 +1134,29 @@ BEGIN
     -- The domain's columns, by name: the only part that differs between the domains.
     EXECUTE format($sql$
         CREATE TEMP TABLE wdh_etl_aliases ON COMMIT DROP AS
-        WITH r AS MATERIALIZED (  -- the rows that teach
+        WITH r AS MATERIALIZED (  -- the rows that teach, their names and accounts normalised (inlined: cheap)
             SELECT btrim(s.company_id) AS company_id, s.%1$I AS month, nullif(btrim(s.%2$I), '') AS plan,
-                   s."客户名称" AS name1, %3$s AS name2, %4$s AS account1, %5$s AS account2
+                   customer.normalise_name(s."客户名称") AS name1, customer.normalise_name(%3$s) AS name2,
+                   customer.normalise_name(%4$s) AS account1,
+                   nullif(regexp_replace(customer.normalise_name(%5$s), '^[Cc]', ''), '') AS account2
             FROM pg_temp.wdh_etl_stage AS s
             WHERE nullif(btrim(s.company_id), '') IS NOT NULL AND s.id_source IS NULL
-        ), names AS MATERIALIZED (  -- each distinct name normalised once
-            SELECT v.raw, customer.normalise_name(v.raw) AS alias
-            FROM (SELECT r.name1 FROM r UNION SELECT r.name2 FROM r) AS v (raw)
-            WHERE v.raw IS NOT NULL
-        ), accounts AS MATERIALIZED (  -- each distinct account; 集团企业客户号 without its leading C
-            SELECT v.raw, v.group_number,
-                   CASE WHEN v.group_number THEN nullif(regexp_replace(customer.normalise_name(v.raw), '^[Cc]', ''), '')
-                        ELSE customer.normalise_name(v.raw) END AS alias
-            FROM (SELECT r.account1, false FROM r UNION SELECT r.account2, true FROM r) AS v (raw, group_number)
-            WHERE v.raw IS NOT NULL
-        ), taught AS (
-            SELECT 'account'::text AS kind, ''::text AS plan_code, a.alias, r.company_id, r.month
-            FROM r JOIN accounts AS a ON a.raw = r.account1 AND NOT a.group_number
+        ), taught AS (  -- one scan of r per kind and column: no row is made only to be dropped
+            SELECT 'account'::text AS kind, ''::text AS plan_code, r.account1 AS alias, r.company_id, r.month
+            FROM r WHERE r.account1 IS NOT NULL
             UNION ALL
-            SELECT 'account', '', a.alias, r.company_id, r.month
-            FROM r JOIN accounts AS a ON a.raw = r.account2 AND a.group_number
+            SELECT 'account', '', r.account2, r.company_id, r.month FROM r WHERE r.account2 IS NOT NULL
             UNION ALL
-            SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN r.plan ELSE '' END, n.alias, r.company_id, r.month
-            FROM r JOIN names AS n ON n.raw = r.name1
-            CROSS JOIN (VALUES ('name'), ('plan_name')) AS k (kind)
-            WHERE k.kind = 'name' OR r.plan IS NOT NULL
+            SELECT 'name', '', r.name1, r.company_id, r.month FROM r WHERE r.name1 IS NOT NULL
             UNION ALL
-            SELECT k.kind, CASE WHEN k.kind = 'plan_name' THEN r.plan ELSE '' END, n.alias, r.company_id, r.month
-            FROM r JOIN names AS n ON n.raw = r.name2
-            CROSS JOIN (VALUES ('name'), ('plan_name')) AS k (kind)
-            WHERE k.kind = 'name' OR r.plan IS NOT NULL
+            SELECT 'name', '', r.name2, r.company_id, r.month FROM r WHERE r.name2 IS NOT NULL
+            UNION ALL
+            SELECT 'plan_name', r.plan, r.name1, r.company_id, r.month FROM r WHERE r.name1 IS NOT NULL AND r.plan IS NOT NULL
+            UNION ALL
+            SELECT 'plan_name', r.plan, r.name2, r.company_id, r.month FROM r WHERE r.name2 IS NOT NULL AND r.plan IS NOT NULL
         )
         SELECT t.kind, t.plan_code, t.alias, t.company_id, min(t.month) AS first_month, max(t.month) AS last_month
         FROM taught AS t
-        WHERE t.alias IS NOT NULL
         GROUP BY 1, 2, 3, 4
     $sql$, CASE WHEN p_ledger THEN '上报月份' ELSE '月度' END, CASE WHEN p_ledger THEN '年金计划号' ELSE '计划代码' END,
            CASE WHEN p_ledger THEN 's."上报客户名称"' ELSE 'NULL::text' END,
@@ -1503,21 +1492,22 @@ BEGIN
     END IF;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_aliases (kind text, plan_code text, alias text, company_id text, '
             'first_month date, last_month date)';
-    SELECT count(*) INTO v_added
+    -- New aliases first (an anti join, whose row count is the result), then the months of those
+    -- already known widened: two hashed joins, where a count and a MERGE took three.
+    INSERT INTO customer.company_alias (kind, plan_code, alias, company_id, source, first_month, last_month)
+    SELECT f.kind, f.plan_code, f.alias, f.company_id, 'learned', f.first_month, f.last_month
     FROM pg_temp.wdh_etl_aliases AS f
     WHERE NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
                       WHERE a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias
                         AND a.company_id = f.company_id);
-    MERGE INTO customer.company_alias AS a
-    USING pg_temp.wdh_etl_aliases AS f
-       ON a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias AND a.company_id = f.company_id
-    WHEN MATCHED AND (a.first_month IS NULL OR a.last_month IS NULL OR f.first_month < a.first_month
-                      OR f.last_month > a.last_month) THEN
-        UPDATE SET first_month = least(a.first_month, f.first_month),
-                   last_month = greatest(a.last_month, f.last_month), updated_at = now()
-    WHEN NOT MATCHED THEN
-        INSERT (kind, plan_code, alias, company_id, source, first_month, last_month)
-        VALUES (f.kind, f.plan_code, f.alias, f.company_id, 'learned', f.first_month, f.last_month);
+    GET DIAGNOSTICS v_added = ROW_COUNT;
+    UPDATE customer.company_alias AS a
+    SET first_month = least(a.first_month, f.first_month), last_month = greatest(a.last_month, f.last_month),
+        updated_at = now()
+    FROM pg_temp.wdh_etl_aliases AS f
+    WHERE a.kind = f.kind AND a.plan_code = f.plan_code AND a.alias = f.alias AND a.company_id = f.company_id
+      AND (a.first_month IS NULL OR a.last_month IS NULL OR f.first_month < a.first_month
+           OR f.last_month > a.last_month);
     RETURN v_added;
 END
 $$;
