@@ -197,8 +197,9 @@ def etl_command(
     if ctx.invoked_subcommand is not None:
         return
     if domain is None:
-        raise typer.BadParameter("Missing option '--domain' (annuity_performance, annual_award or annual_loss).",
-                                 param_hint="'--domain'")
+        raise InvalidInput("etl needs --domain: what the files hold",
+                           hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
+                                "annual_loss (当年流失).")
     spec = DOMAINS[domain.value]
     period_end = parse_period(period) if period else None
     if file is not None:
