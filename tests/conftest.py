@@ -114,6 +114,16 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
                           env=environ, capture_output=True, text=True, timeout=300)
 
 
+def run_cli_all(argvs: list[list[str]], *, database_url: str, cwd: Path | None = None
+                ) -> list[subprocess.CompletedProcess]:
+    """Run several commands side by side, each in its own process as a user would (the suite's
+    time: a command is mostly Python's start-up), and return their results in order."""
+    environ = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "DATABASE_URL": database_url}
+    started = [subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", *argv], cwd=cwd or REPO, env=environ,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for argv in argvs]
+    return [subprocess.CompletedProcess(p.args, p.wait(300), *p.communicate()) for p in started]
+
+
 @pytest.fixture
 def make_db(pg_server, template_url):
     """A factory of extra fresh databases for one test (e.g. to compare against a from-scratch build)."""

@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 from python_calamine import CalamineWorkbook
 
-from conftest import TEMPLATE, run_cli, server_url
+from conftest import TEMPLATE, run_cli, run_cli_all, server_url
 from source import table_fingerprint
 from work_data_hub.etl.domains import DOMAINS
 from work_data_hub.etl.service import load_file
@@ -262,24 +262,30 @@ def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, ar
     with psycopg.connect(sample_url) as conn:
         before = table_fingerprint(conn)
     (tmp_path / "file").write_text("a file, not a folder")
-    for command, suffix in (("report", "html"), ("export", "xlsx")):
-        if command == "export" and "--months" in args:
-            continue
-        path = out.format(suffix) if out.startswith("/") or not out else str(tmp_path / out.format(suffix))
-        result = run_cli("customer-mdm", command, *args, "--out", path, database_url=sample_url)
+    runs = [(command, suffix) for command, suffix in (("report", "html"), ("export", "xlsx"))
+            if command == "report" or "--months" not in args]
+    paths = [out.format(suffix) if out.startswith("/") or not out else str(tmp_path / out.format(suffix))
+             for _, suffix in runs]
+    results = run_cli_all([["customer-mdm", command, *args, "--out", path] for (command, _), path in zip(runs, paths)],
+                          database_url=sample_url)
+    for (_, suffix), result in zip(runs, results):
         assert result.returncode == 1 and message.format(suffix) in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
-        assert sorted(p.name for p in tmp_path.rglob("*")) == ["file"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["file"]
     with psycopg.connect(sample_url) as conn:
         assert table_fingerprint(conn) == before
 
 
 def test_out_may_name_a_folder(sample_url, tmp_path):
-    for command, name in (("report", "customer_mdm_202612.html"), ("export", "customer_mdm_202612.xlsx")):
-        for folder in (tmp_path, f"{tmp_path / 'new'}/"):
-            result = run_cli("customer-mdm", command, "--period", PERIOD, "--out", str(folder), database_url=sample_url)
-            assert result.returncode == 0, result.stderr
-            assert result.stdout.strip() == str((Path(folder) / name).resolve())
+    cases = [(command, name, folder)
+             for command, name in (("report", "customer_mdm_202612.html"), ("export", "customer_mdm_202612.xlsx"))
+             for folder in (str(tmp_path / "old"), f"{tmp_path / 'new'}/")]
+    (tmp_path / "old").mkdir()
+    results = run_cli_all([["customer-mdm", command, "--period", PERIOD, "--out", folder] for command, _, folder in cases],
+                          database_url=sample_url)
+    for (_, name, folder), result in zip(cases, results):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str((Path(folder) / name).resolve())
     assert not list(tmp_path.rglob(".*partial"))
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from psycopg.conninfo import conninfo_to_dict
-from yoyo import get_backend, read_migrations
 
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import PermissionDenied, database_errors
@@ -63,6 +62,8 @@ class MigrateResult:
 def pending_migrations(url: str) -> list[str]:
     """The migrations not applied yet, read from yoyo's table (without taking yoyo's lock, which a
     login that may not migrate would wait ten seconds for)."""
+    from yoyo import read_migrations
+
     with connect(url) as conn, database_errors():
         applied = set()
         if conn.execute("SELECT to_regclass('public._yoyo_migration')").fetchone()[0] is not None:
@@ -83,6 +84,8 @@ def migrate(url: str) -> MigrateResult:
         raise PermissionDenied(f"The login {user} may not migrate this database (it cannot write yoyo_lock)",
                                hint="Run `db migrate` as the database's owner, the login that applied the "
                                     "migrations so far.", sqlstate="42501")
+    from yoyo import get_backend, read_migrations  # here: yoyo would slow every command's start
+
     backend = get_backend(yoyo_url(url))
     try:
         migrations = read_migrations(str(migrations_dir()))
