@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import psycopg
+from psycopg.rows import namedtuple_row
 
 ROW_SQL = """
 INSERT INTO business."规模明细" ("月度", "业务类型", "计划代码", "组合代码", "客户名称", "期末资产规模", "供款",
@@ -76,20 +77,27 @@ def fill_empty_months(conn: psycopg.Connection) -> None:
 
 
 def sync(conn: psycopg.Connection, period: str | None = None, *, dry_run: bool = False) -> list[tuple]:
+    """The sync's rows, read by name (r.period_end, r.inserted …); they compare equal to tuples."""
     fill_empty_months(conn)
-    rows = conn.execute(
-        "SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
-        "p_dry_run => %s, p_period_end => %s)", (dry_run, month_end(period) if period else None)).fetchall()
-    return rows
+    with conn.cursor(row_factory=namedtuple_row) as cur:
+        return cur.execute(
+            "SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
+            "p_dry_run => %s, p_period_end => %s)", (dry_run, month_end(period) if period else None)).fetchall()
+
+
+def changes(row) -> tuple[int, int, int]:
+    """(inserted, updated, lapsed) of one sync row."""
+    return row.inserted, row.updated, row.lapsed
 
 
 def versions(conn: psycopg.Connection, company: str | None = None) -> list[tuple]:
-    """Contract history without surrogate keys and timestamps, in a stable order."""
-    return conn.execute(
-        "SELECT company_id, plan_code, product_line_code, product_line_name, customer_name, plan_name, "
-        "       is_strategic, is_existing, status_year, contract_status, valid_from, valid_to "
-        "FROM customer.customer_plan_contract WHERE %(c)s::text IS NULL OR company_id = %(c)s "
-        "ORDER BY company_id, plan_code, product_line_code, valid_from", {"c": company}).fetchall()
+    """Contract history without surrogate keys and timestamps, in a stable order; rows read by name."""
+    with conn.cursor(row_factory=namedtuple_row) as cur:
+        return cur.execute(
+            "SELECT company_id, plan_code, product_line_code, product_line_name, customer_name, plan_name, "
+            "       is_strategic, is_existing, status_year, contract_status, valid_from, valid_to "
+            "FROM customer.customer_plan_contract WHERE %(c)s::text IS NULL OR company_id = %(c)s "
+            "ORDER BY company_id, plan_code, product_line_code, valid_from", {"c": company}).fetchall()
 
 
 def state_at(conn: psycopg.Connection, company: str, plan: str, when: str, line: str = "PL202") -> tuple | None:
@@ -196,10 +204,11 @@ def add_ledger(conn: psycopg.Connection, ledger: str, when: str, company: str, *
 
 
 def refresh(conn: psycopg.Connection, period: str | None, *, dry_run: bool = False) -> tuple:
-    return conn.execute(
-        "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
-        "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)",
-        (month_end(period) if period else None, dry_run)).fetchone()
+    with conn.cursor(row_factory=namedtuple_row) as cur:
+        return cur.execute(
+            "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
+            "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)",
+            (month_end(period) if period else None, dry_run)).fetchone()
 
 
 def plan_fact(conn: psycopg.Connection, when: str, company: str, plan: str, line: str = "PL202") -> tuple | None:

@@ -107,7 +107,7 @@ def test_operator_loads_data_and_runs_functions_but_cannot_write_history(conn):
     conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", company_id, "产品线代码", "期末资产规模", "供款") '
                  "VALUES ('2025-01-01', 'PA', 'A', 'PL202', 100, 5)")
     conn.execute("INSERT INTO customer.\"当年中标\" (\"上报月份\", company_id) VALUES ('2025-01-01', 'A')")
-    assert sync(conn)[0][1] == 1
+    assert sync(conn)[0].inserted == 1
     assert refresh(conn, None)[2] == 1
     conn.execute('UPDATE business."规模明细" SET "供款" = 0')  # a correction, tracked through the trigger
     assert conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone()[0] is not None

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.rows import dict_row
 from python_calamine import CalamineWorkbook
 
 from conftest import TEMPLATE, run_cli, run_cli_all, server_url
@@ -171,30 +172,33 @@ def expected_table(conn) -> dict[tuple[str, str, str], Decimal | None]:
 
 def expected_movements(conn) -> set[tuple[str, str]]:
     """The versions that changed in the month, classified here from the contract history."""
-    def in_effect(end: date) -> dict[str, tuple]:
-        rows = conn.execute("SELECT company_id, plan_code, product_line_code, contract_id, contract_status, is_strategic "
-                            "FROM customer.customer_plan_contract WHERE valid_from <= %s AND valid_to > %s",
-                            (end, end)).fetchall()
-        return {f"{c}|{p}|{pl}": (cid, status, strategic) for c, p, pl, cid, status, strategic in rows}
+    def in_effect(end: date) -> dict[str, dict]:
+        with conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute("SELECT company_id, plan_code, product_line_code, contract_id, contract_status, "
+                               "is_strategic FROM customer.customer_plan_contract "
+                               "WHERE valid_from <= %s AND valid_to > %s", (end, end)).fetchall()
+        return {f"{r['company_id']}|{r['plan_code']}|{r['product_line_code']}": r for r in rows}
 
     now, before = in_effect(END), in_effect(PREVIOUS)
     moves = set()
     for key in now.keys() | before.keys():
         cur, prev = now.get(key), before.get(key)
-        if cur and prev and cur[0] == prev[0]:
+        if cur and prev and cur["contract_id"] == prev["contract_id"]:
             continue
         if cur and not prev:
             moves.add(("new", key))
         elif prev and not cur:
             moves.add(("lapsed", key))
         else:
-            if (prev[1], cur[1]) == ("正常", "停缴"):
+            status = (prev["contract_status"], cur["contract_status"])
+            strategic = (prev["is_strategic"], cur["is_strategic"])
+            if status == ("正常", "停缴"):
                 moves.add(("stopped", key))
-            if (prev[1], cur[1]) == ("停缴", "正常"):
+            if status == ("停缴", "正常"):
                 moves.add(("resumed", key))
-            if (prev[2], cur[2]) == (False, True):
+            if strategic == (False, True):
                 moves.add(("became_strategic", key))
-            if (prev[2], cur[2]) == (True, False):
+            if strategic == (True, False):
                 moves.add(("lost_strategic", key))
     return moves
 

@@ -9,7 +9,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from source import Scenario, add_row, month_end, sync, table_fingerprint, versions, wait_until_blocked
+from source import Scenario, add_row, changes, month_end, sync, table_fingerprint, versions, wait_until_blocked
 
 
 def overlaps_or_double_current(conn) -> list:
@@ -28,12 +28,12 @@ def test_month_by_month_equals_one_catch_up(conn, make_db):
     with psycopg.connect(make_db(), autocommit=True) as other:
         scenario.load(other)
         rows = sync(other)
-        assert [r[0] for r in rows] == [month_end(m) for m in scenario.month_list()]
+        assert [r.period_end for r in rows] == [month_end(m) for m in scenario.month_list()]
         assert versions(other) == versions(conn)
     history = versions(conn)
     assert len(history) > 100
-    assert {v[9] for v in history} == {"正常", "停缴"}
-    assert any(v[6] for v in history) and any(v[7] for v in history)
+    assert {v.contract_status for v in history} == {"正常", "停缴"}
+    assert any(v.is_strategic for v in history) and any(v.is_existing for v in history)
     assert overlaps_or_double_current(conn) == []
 
 
@@ -41,8 +41,8 @@ def test_first_sync_builds_full_history_from_the_earliest_month(conn):
     Scenario(months=36).load(conn)
     rows = sync(conn)
     assert len(rows) == 36
-    assert rows[0][0] == date(2024, 1, 31) and rows[-1][0] == date(2026, 12, 31)
-    assert sum(r[1] for r in rows) == len(versions(conn))
+    assert rows[0].period_end == date(2024, 1, 31) and rows[-1].period_end == date(2026, 12, 31)
+    assert sum(r.inserted for r in rows) == len(versions(conn))
     state = conn.execute("SELECT first_applied_period, last_applied_period, dirty_from_month "
                          "FROM customer.contract_sync_state").fetchone()
     assert state == (date(2024, 1, 31), date(2026, 12, 31), None)
@@ -55,7 +55,7 @@ def test_incremental_month_applies_exactly_that_month(conn):
     sync(conn)
     scenario.load(conn, {months[-1]})
     rows = sync(conn)
-    assert [r[0] for r in rows] == [month_end(months[-1])]
+    assert [r.period_end for r in rows] == [month_end(months[-1])]
 
 
 def test_rerunning_any_period_is_a_no_op(conn):
@@ -65,8 +65,9 @@ def test_rerunning_any_period_is_a_no_op(conn):
     before = table_fingerprint(conn)
     for when in (scenario.month_list()[0], scenario.month_list()[7], scenario.month_list()[-1]):
         rows = sync(conn, when)
-        assert len(rows) == 1 and rows[0][0] == month_end(when) and rows[0][1:4] == (0, 0, 0)
-    assert sync(conn)[0][1:4] == (0, 0, 0)
+        assert len(rows) == 1 and rows[0].period_end == month_end(when)
+        assert (rows[0].inserted, rows[0].updated, rows[0].lapsed) == (0, 0, 0)
+    assert changes(sync(conn)[0]) == (0, 0, 0)
     assert table_fingerprint(conn) == before
 
 
@@ -91,7 +92,7 @@ def test_correction_of_an_applied_month_replays_history(conn, make_db):
     dirty = conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone()[0]
     assert dirty == month_end(target).replace(day=1)
     rows = sync(conn)
-    assert rows[0][0] == month_end(target) and rows[-1][0] == month_end(scenario.month_list()[-1])
+    assert rows[0].period_end == month_end(target) and rows[-1].period_end == month_end(scenario.month_list()[-1])
 
     with psycopg.connect(make_db(), autocommit=True) as fresh:
         scenario.load(fresh)
@@ -112,7 +113,7 @@ def test_correction_before_the_first_applied_month_rebuilds_everything(conn, mak
     sync(conn)
     add_row(conn, "2024-10", "C001", "P0010", aum=5, contribution=1)  # a back-fill
     rows = sync(conn)
-    assert rows[0][0] == date(2024, 10, 31) and len(rows) == 9
+    assert rows[0].period_end == date(2024, 10, 31) and len(rows) == 9
     with psycopg.connect(make_db(), autocommit=True) as fresh:
         scenario.load(fresh)
         add_row(fresh, "2024-10", "C001", "P0010", aum=5, contribution=1)
@@ -138,7 +139,7 @@ def test_dba_can_force_a_rebuild(conn):
     assert conn.execute("SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-03-31')"
                         ).fetchone() == (date(2025, 3, 1), date(2025, 6, 30))
     rows = sync(conn)
-    assert [r[0] for r in rows] == [month_end(m) for m in ("2025-03", "2025-04", "2025-05", "2025-06")]
+    assert [r.period_end for r in rows] == [month_end(m) for m in ("2025-03", "2025-04", "2025-05", "2025-06")]
     assert versions(conn) == before
     with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
         conn.execute("SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-03-15')")
@@ -157,10 +158,10 @@ def test_dry_run_counts_equal_the_real_run_and_change_nothing(conn):
     assert table_fingerprint(conn) == before
     real = sync(conn)
     assert dry == real
-    assert len(real) == len(months) - 5 and sum(r[1] for r in real) > 0
+    assert len(real) == len(months) - 5 and sum(r.inserted for r in real) > 0
     logged = conn.execute("SELECT dry_run, counts->>'inserted' FROM customer.mdm_run_log "
                           "WHERE function_name = 'sync_contract_status' ORDER BY run_id").fetchall()
-    assert logged[-2:] == [(True, str(sum(r[1] for r in dry))), (False, str(sum(r[1] for r in real)))]
+    assert logged[-2:] == [(True, str(sum(r.inserted for r in dry))), (False, str(sum(r.inserted for r in real)))]
 
 
 def test_dry_run_on_a_fresh_database(conn):
@@ -226,7 +227,7 @@ def test_a_second_sync_times_out_with_55p03(db_url, conn):
         assert "Wait for the running sync or refresh" in err.value.diag.message_hint
         waiter.rollback()
         holder.commit()
-    assert sync(conn)[0][1:4] == (0, 0, 0)
+    assert changes(sync(conn)[0]) == (0, 0, 0)
 
 
 def test_concurrent_syncs_serialise_and_equal_one_sync(db_url, conn, make_db):
@@ -244,7 +245,7 @@ def test_concurrent_syncs_serialise_and_equal_one_sync(db_url, conn, make_db):
     for t in threads:
         t.join()
     applied = sorted(results.values(), key=len)
-    assert len(applied[1]) == 12 and len(applied[0]) == 1 and applied[0][0][1:4] == (0, 0, 0)
+    assert len(applied[1]) == 12 and len(applied[0]) == 1 and changes(applied[0][0]) == (0, 0, 0)
     with psycopg.connect(make_db(), autocommit=True) as single:
         scenario.load(single)
         sync(single)
@@ -271,7 +272,7 @@ def test_sync_waits_for_an_uncommitted_correction_and_replays_it(db_url, conn, m
         wait_until_blocked(conn)  # the sync waits on the sync state row the correction holds
         etl.commit()
     worker.join(30)
-    assert results["rows"][0][0] == date(2025, 3, 31)  # it saw the correction and replayed from it
+    assert results["rows"][0].period_end == date(2025, 3, 31)  # it saw the correction and replayed from it
     fresh_url = make_db()
     with psycopg.connect(fresh_url, autocommit=True) as fresh:
         scenario.load(fresh)
@@ -292,4 +293,4 @@ def test_a_correction_made_while_a_sync_runs_is_recorded_against_what_it_applied
     worker.join(30)
     # Judged against the committed sync, April was applied: the next sync must replay it.
     assert conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone() == (date(2025, 4, 1),)
-    assert sync(conn)[0][0] == date(2025, 4, 30)
+    assert sync(conn)[0].period_end == date(2025, 4, 30)

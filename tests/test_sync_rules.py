@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from source import add_row, state_at, sync, versions
+from source import add_row, changes, state_at, sync, versions
 
 
 def test_window_edges_for_contributions(conn):
@@ -153,7 +153,7 @@ def test_january_reversions_every_contract(conn):
     rows = sync(conn)
     assert rows == [(date(2025, 11, 30), 1, 0, 0, 1), (date(2025, 12, 31), 0, 0, 0, 1),
                     (date(2026, 1, 31), 1, 1, 0, 1)]
-    assert [(v[8], v[10], v[11]) for v in versions(conn)] == [
+    assert [(v.status_year, v.valid_from, v.valid_to) for v in versions(conn)] == [
         (2025, date(2025, 11, 30), date(2026, 1, 31)), (2026, date(2026, 1, 31), date(9999, 12, 31))]
 
 
@@ -163,10 +163,10 @@ def test_lapsed_contract_is_closed_and_reopened_when_it_returns(conn):
     for when in ("2025-06", "2025-12", "2026-01", "2026-02", "2026-03"):
         add_row(conn, when, "B", "PB", aum=100, contribution=1)  # keeps the months loaded
     add_row(conn, "2026-03", "A", "PA", aum=100, contribution=1)
-    rows = {r[0]: r for r in sync(conn)}
-    assert rows[date(2025, 12, 31)][3] == 0
-    assert rows[date(2026, 1, 31)][3] == 1  # A's last row is 12 months back: it lapses
-    a = [(v[9], v[10], v[11]) for v in versions(conn, "A")]
+    rows = {r.period_end: r for r in sync(conn)}
+    assert rows[date(2025, 12, 31)].lapsed == 0
+    assert rows[date(2026, 1, 31)].lapsed == 1  # A's last row is 12 months back: it lapses
+    a = [(v.contract_status, v.valid_from, v.valid_to) for v in versions(conn, "A")]
     assert a == [
         ("正常", date(2025, 1, 31), date(2025, 2, 28)),
         ("停缴", date(2025, 2, 28), date(2026, 1, 31)),  # closed when A lapses; no 2026 version
@@ -187,6 +187,6 @@ def test_names_come_from_dimensions_and_refresh_in_place(conn):
     sync(conn)
     assert versions(conn)[0][3:6] == ("企年受托", "客户A", "计划PA")
     conn.execute('UPDATE customer."年金客户" SET "客户名称" = \'甲公司\' WHERE company_id = \'A\'')
-    assert sync(conn)[0][1:4] == (0, 0, 0)  # a no-op for history …
+    assert changes(sync(conn)[0]) == (0, 0, 0)  # a no-op for history …
     assert versions(conn)[0][3:6] == ("企年受托", "甲公司", "计划PA")  # … names refreshed in place
     assert len(versions(conn)) == 1
