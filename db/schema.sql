@@ -2222,10 +2222,15 @@ BEGIN
 
     INSERT INTO customer.mdm_run_log (function_name, period_start, period_end, dry_run, counts, started_at)
     SELECT 'run_monthly_close', min(t.period_end), max(t.period_end), p_dry_run,
+           -- The sync's versions and the snapshots' fact rows are counted apart: they are not the same thing.
            jsonb_build_object('periods_synced', count(*) FILTER (WHERE t.step = 'sync'),
+                              'versions_inserted', coalesce(sum(t.inserted) FILTER (WHERE t.step = 'sync'), 0),
+                              'versions_updated', coalesce(sum(t.updated) FILTER (WHERE t.step = 'sync'), 0),
+                              'versions_lapsed', coalesce(sum(t.deleted) FILTER (WHERE t.step = 'sync'), 0),
                               'snapshot_months', count(*) FILTER (WHERE t.step = 'snapshot'),
-                              'inserted', coalesce(sum(t.inserted), 0), 'updated', coalesce(sum(t.updated), 0),
-                              'deleted', coalesce(sum(t.deleted), 0),
+                              'facts_inserted', coalesce(sum(t.inserted) FILTER (WHERE t.step = 'snapshot'), 0),
+                              'facts_updated', coalesce(sum(t.updated) FILTER (WHERE t.step = 'snapshot'), 0),
+                              'facts_deleted', coalesce(sum(t.deleted) FILTER (WHERE t.step = 'snapshot'), 0),
                               'scheduled', coalesce(current_setting('work_data_hub.scheduled', true), '') = 'on'),
            v_started
     FROM unnest(v_steps) AS t;

@@ -466,7 +466,7 @@ def alias_list_command(
                    "No aliases yet: loads learn them from rows that carry a company_id.")
         return
     table = Table(title=f"Aliases ({len(aliases)})")
-    for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", ""):
+    for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", "Note"):
         table.add_column(header)
     for a in aliases:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
