@@ -90,6 +90,67 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _check_sync_source(date, date); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: 规模明细; Type: TABLE; Schema: business; Owner: -
+--
+
+CREATE TABLE business."规模明细" (
+    id bigint NOT NULL,
+    "月度" date NOT NULL,
+    "业务类型" text,
+    "计划类型" text,
+    "计划代码" text NOT NULL,
+    "计划名称" text,
+    "组合类型" text,
+    "组合代码" text,
+    "组合名称" text,
+    "客户名称" text,
+    "期初资产规模" numeric(18,4),
+    "期末资产规模" numeric(18,4),
+    "供款" numeric(18,4),
+    "流失_含待遇支付" numeric(18,4),
+    "流失" numeric(18,4),
+    "待遇支付" numeric(18,4),
+    "投资收益" numeric(18,4),
+    "当期收益率" numeric(10,6),
+    "机构代码" text,
+    "机构名称" text,
+    "产品线代码" text,
+    "年金账户号" text,
+    "年金账户名" text,
+    company_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT "规模明细_月度_first_of_month" CHECK (("月度" = (date_trunc('month'::text, ("月度")::timestamp with time zone))::date))
+);
+
+
+--
+-- Name: TABLE "规模明细"; Type: COMMENT; Schema: business; Owner: -
+--
+
+COMMENT ON TABLE business."规模明细" IS 'Monthly AUM detail, one row per plan, portfolio and branch. 月度 is always the first day of the month. Rows without company_id never form a contract.';
+
+
+--
+-- Name: 组织架构; Type: TABLE; Schema: mapping; Owner: -
+--
+
+CREATE TABLE mapping."组织架构" (
+    "机构代码" text NOT NULL,
+    "机构名称" text NOT NULL,
+    CONSTRAINT "组织架构_机构代码_check" CHECK (("机构代码" ~ '^G[0-9]{2,}$'::text))
+);
+
+
+--
+-- Name: TABLE "组织架构"; Type: COMMENT; Schema: mapping; Owner: -
+--
+
+COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes here; an unknown branch maps to G00 (总部).';
+
+
+--
+-- Name: _contract_branch(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _derive_contract_month(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _known_aliases(); Type: FUNCTION; Schema: customer; Owner: -
@@ -348,47 +409,6 @@ ALTER TABLE business.etl_load_log ALTER COLUMN load_id ADD GENERATED ALWAYS AS I
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: 规模明细; Type: TABLE; Schema: business; Owner: -
---
-
-CREATE TABLE business."规模明细" (
-    id bigint NOT NULL,
-    "月度" date NOT NULL,
-    "业务类型" text,
-    "计划类型" text,
-    "计划代码" text NOT NULL,
-    "计划名称" text,
-    "组合类型" text,
-    "组合代码" text,
-    "组合名称" text,
-    "客户名称" text,
-    "期初资产规模" numeric(18,4),
-    "期末资产规模" numeric(18,4),
-    "供款" numeric(18,4),
-    "流失_含待遇支付" numeric(18,4),
-    "流失" numeric(18,4),
-    "待遇支付" numeric(18,4),
-    "投资收益" numeric(18,4),
-    "当期收益率" numeric(10,6),
-    "机构代码" text,
-    "机构名称" text,
-    "产品线代码" text,
-    "年金账户号" text,
-    "年金账户名" text,
-    company_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT "规模明细_月度_first_of_month" CHECK (("月度" = (date_trunc('month'::text, ("月度")::timestamp with time zone))::date))
-);
-
-
---
--- Name: TABLE "规模明细"; Type: COMMENT; Schema: business; Owner: -
---
-
-COMMENT ON TABLE business."规模明细" IS 'Monthly AUM detail, one row per plan, portfolio and branch. 月度 is always the first day of the month. Rows without company_id never form a contract.';
 
 
 --
@@ -975,24 +995,6 @@ ALTER TABLE customer."当年流失" ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 
 
 --
--- Name: 组织架构; Type: TABLE; Schema: mapping; Owner: -
---
-
-CREATE TABLE mapping."组织架构" (
-    "机构代码" text NOT NULL,
-    "机构名称" text NOT NULL,
-    CONSTRAINT "组织架构_机构代码_check" CHECK (("机构代码" ~ '^G[0-9]{2,}$'::text))
-);
-
-
---
--- Name: TABLE "组织架构"; Type: COMMENT; Schema: mapping; Owner: -
---
-
-COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes here; an unknown branch maps to G00 (总部).';
-
-
---
 -- Name: etl_load_log etl_load_log_pkey; Type: CONSTRAINT; Schema: business; Owner: -
 --
 
@@ -1361,6 +1363,20 @@ GRANT USAGE ON SCHEMA mapping TO wdh_operator;
 
 
 --
+-- Name: TABLE "规模明细"; Type: ACL; Schema: business; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE business."规模明细" TO wdh_operator;
+
+
+--
+-- Name: TABLE "组织架构"; Type: ACL; Schema: mapping; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE mapping."组织架构" TO wdh_operator;
+
+
+--
 -- Name: TABLE contract_month_summary; Type: ACL; Schema: customer; Owner: -
 --
 
@@ -1393,13 +1409,6 @@ GRANT SELECT,INSERT ON TABLE business.etl_load_log TO wdh_operator;
 --
 
 GRANT USAGE ON SEQUENCE business.etl_load_log_load_id_seq TO wdh_operator;
-
-
---
--- Name: TABLE "规模明细"; Type: ACL; Schema: business; Owner: -
---
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE business."规模明细" TO wdh_operator;
 
 
 --
@@ -1540,13 +1549,6 @@ GRANT USAGE ON SEQUENCE customer."当年中标_id_seq" TO wdh_operator;
 --
 
 GRANT USAGE ON SEQUENCE customer."当年流失_id_seq" TO wdh_operator;
-
-
---
--- Name: TABLE "组织架构"; Type: ACL; Schema: mapping; Owner: -
---
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE mapping."组织架构" TO wdh_operator;
 
 
 --

@@ -12,8 +12,9 @@
 --   became_strategic  is_strategic false → true;    lost_strategic   true → false (a January
 --                     starts the year afresh: contracts no longer strategic show here).
 -- A version that changed only otherwise (is_existing, status_year, names) is not a movement.
--- Names from the version in effect (for a lapsed contract, the last one); branch from
--- customer.contract_branches (for a lapsed contract, of the month before); aum_balance and
+-- Names from the version in effect (for a lapsed contract, the last one); branch by
+-- customer._contract_branch, as customer.contract_branches has it (for a lapsed contract, as of the
+-- month before); aum_balance and
 -- previous_aum_balance: the contract's AUM in the month and the month before (contract_month_summary,
 -- rounded to 2 places; 0 when it has no rows). Ordered by movement as listed, then AUM descending.
 -- Errors: 22023 when p_period_end is NULL or not a month end; 55000 when the month is not synced.
@@ -75,20 +76,17 @@ BEGIN
         WHERE m.happened
     )
     SELECT m.movement, m.company_id, m.customer_name, m.plan_code, m.plan_name, m.product_line_code,
-           m.product_line_name, coalesce(b.branch_code, pb.branch_code), coalesce(b.branch_name, pb.branch_name),
-           round(coalesce(s.aum, 0), 2), round(coalesce(ps.aum, 0), 2)
+           m.product_line_name, b.branch_code, b.branch_name, round(coalesce(s.aum, 0), 2), round(coalesce(ps.aum, 0), 2)
     FROM moves AS m
-    LEFT JOIN customer.contract_branches(v_end) AS b
-           ON b.company_id = m.company_id AND b.plan_code = m.plan_code AND b.product_line_code = m.product_line_code
-    LEFT JOIN customer.contract_branches(v_previous) AS pb
-           ON m.movement = 'lapsed' AND pb.company_id = m.company_id AND pb.plan_code = m.plan_code
-          AND pb.product_line_code = m.product_line_code
     LEFT JOIN customer.contract_month_summary AS s
            ON s.month = date_trunc('month', v_end)::date AND s.company_id = m.company_id
           AND s.plan_code = m.plan_code AND s.product_line_code = m.product_line_code
     LEFT JOIN customer.contract_month_summary AS ps
            ON ps.month = date_trunc('month', v_previous)::date AND ps.company_id = m.company_id
           AND ps.plan_code = m.plan_code AND ps.product_line_code = m.product_line_code
+    -- Only the contracts that moved are looked up (a lapsed one by its rows before it lapsed).
+    LEFT JOIN LATERAL customer._contract_branch(m.company_id, m.plan_code, m.product_line_code,
+                                                coalesce(s.last_seen, ps.last_seen)) AS b ON true
     ORDER BY m.position, coalesce(s.aum, ps.aum, 0) DESC, m.company_id, m.plan_code, m.product_line_code;
 END
 $$;
