@@ -14,7 +14,7 @@ import pytest
 from psycopg import sql
 
 from conftest import REPO, run_cli_all, server_url
-from source import wait_until_blocked
+from source import table_fingerprint, wait_until_blocked
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate, performance_rows, population, write_csv
 
 
@@ -64,6 +64,7 @@ def empty_url(pg_server):
 def test_every_command_as_a_reader_login(db_url, conn, tmp_path):
     conn.execute("DROP ROLE IF EXISTS cli_reader")
     conn.execute("CREATE ROLE cli_reader LOGIN IN ROLE wdh_reader")
+    before = table_fingerprint(conn)
     try:
         results = run_all(commands(tmp_path), db_url.replace("postgres@", "cli_reader@", 1), tmp_path)
     finally:
@@ -72,11 +73,16 @@ def test_every_command_as_a_reader_login(db_url, conn, tmp_path):
     assert_clean(results)
     refused = [r for _, r in results if r.returncode]
     assert len(refused) >= len(results) - 6  # a reader reads: summary, report, export, history …
+    assert table_fingerprint(conn) == before
 
 
 def test_every_command_on_an_unmigrated_database(empty_url, tmp_path):
     results = run_all([c for c in commands(tmp_path) if c != ["db", "migrate"]], empty_url, tmp_path)
     assert_clean(results)
+    with psycopg.connect(empty_url) as conn:  # nothing was created in it
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace NOT IN "
+                            "('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
+                            "'pg_toast'::regnamespace)").fetchone() == (0,)
     assert all("not migrated" in r.stderr or "db migrate" in r.stderr for _, r in results if r.returncode)
 
 
@@ -95,6 +101,7 @@ def test_a_connection_dropped_mid_command(db_url, conn, tmp_path, argv):
     generate(tmp_path, customers=5, months=1, start=date(2024, 1, 1), seed=1, fmt="csv")
     csv = tmp_path / "规模明细_202401.csv"
     argv = [a.replace("{csv}", str(csv)) for a in argv]
+    before = table_fingerprint(conn)
     with psycopg.connect(db_url) as holder:  # holds both locks the commands need
         holder.execute("SELECT pg_advisory_xact_lock(742, 1), pg_advisory_xact_lock(743, "
                        "'business.\"规模明细\"'::regclass::oid::integer)")
@@ -106,3 +113,4 @@ def test_a_connection_dropped_mid_command(db_url, conn, tmp_path, argv):
         out, err = process.communicate(timeout=60)
     assert_clean([(argv, subprocess.CompletedProcess(argv, process.returncode, out, err))])
     assert process.returncode == 1 and "connection" in err.lower()
+    assert table_fingerprint(conn) == before  # nothing of the command was committed
