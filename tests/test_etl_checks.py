@@ -84,6 +84,16 @@ def _single(folder: Path, month: str) -> Path:
     return path
 
 
+def test_a_file_in_the_wrong_month_folder_is_refused_unless_period_says_otherwise(db_url, conn, tmp_path):
+    """Loaded with --file as from the inbox: a 规模明细 file claims the month of its folder."""
+    loaded(db_url, _single(tmp_path, "202411"))
+    (tmp_path / "202412").mkdir()
+    misfiled = _single(tmp_path / "202412", "202411")  # November's rows filed as December
+    err = refused(db_url, conn, misfiled)
+    assert "1 row(s) are not of 2024-12 (its month folder)" in err and "--period" in err
+    assert "(replaced 1 rows of 2024-11)" in loaded(db_url, misfiled, "--period", "202411")
+
+
 def test_a_month_that_leaves_a_hole_is_refused_unless_allowed(db_url, conn, tmp_path):
     loaded(db_url, _single(tmp_path, "202501"))
     loaded(db_url, _single(tmp_path, "202502"))

@@ -18,7 +18,7 @@ from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.domains import DOMAINS, Domain
-from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state
+from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
 from work_data_hub.etl.loader import LoadPlan, LoadResult, file_digest
 from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.hooks import run_hooks
@@ -265,10 +265,14 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
     try:
         for path, candidate in to_load:
             current = path
-            month = candidate.month if candidate and candidate.month else period_end
-            source = "its month folder" if candidate and candidate.month else "--period"
-            if spec.is_ledger and candidate is not None:
-                month = None  # a ledger's folder is when it was delivered, not what it holds
+            # A 规模明细 file claims the month of its folder, loaded from the inbox or with --file (a file
+            # filed under the wrong month is refused, not loaded as whatever month its rows hold);
+            # --period says it for a --file outside month folders, or overrides its folder.
+            folder = candidate.month if candidate else (None if period_end else folder_month(path))
+            month = folder or period_end
+            source = "its month folder" if folder else "--period"
+            if spec.is_ledger:
+                month = period_end if candidate is None else None  # a ledger's folder is when it was delivered
             try:
                 outcome = load_file(conn, spec, path, execute=execute, period=month, month_source=source,
                                     allow_gap=allow_gap, strict=strict, pending_months=frozenset(pending),

@@ -65,6 +65,11 @@ def _folders(relative: Path) -> tuple[date | None, tuple[int, int]]:
     return month, version
 
 
+def folder_month(path: Path) -> date | None:
+    """The month of the nearest month folder above `path` (YYYYMM or YYYY年M月), if any."""
+    return _folders(path.resolve())[0]
+
+
 def _version_name(version: tuple[int, int]) -> str:
     return "no version folder" if version == (0, 0) else f"V{version[0]}" + (f".{version[1]}" if version[1] else "")
 

@@ -325,7 +325,8 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
             detail=listed + more,
             hint=f"An {domain.name} file holds one month: remove the stray rows or correct their "
                  f"{domain.month_column}" + (", or pass the right --period" if month_source == "--period" else
-                                             ", or file it in the right month folder") + ".")
+                                             ", or file it in the right month folder (with --file, --period names the month "
+                                             "instead)") + ".")
     first_rows: dict[date, list[str]] = {}
     for ref, r in zip(refs, rows):
         first_rows.setdefault(r[month_slot], [])
