@@ -293,6 +293,17 @@ def test_out_may_name_a_folder(sample_url, tmp_path):
     assert not list(tmp_path.rglob(".*partial"))
 
 
+def test_the_same_report_twice_at_once(sample_url, tmp_path):
+    """Two runs to one file: each writes its own hidden file and renames it; the page is whole."""
+    for command, name in (("report", "same.html"), ("export", "same.xlsx")):
+        results = run_cli_all([["customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name)]] * 3,
+                              database_url=sample_url)
+        assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
+    assert (tmp_path / "same.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert CalamineWorkbook.from_path(str(tmp_path / "same.xlsx")).sheet_names
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.html", "same.xlsx"]  # no hidden file left
+
+
 def test_the_first_month_says_every_contract_is_new(sample_url, tmp_path):
     out = tmp_path / "first.html"
     assert run_cli("customer-mdm", "report", "--period", "202511", "--out", str(out),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
@@ -10,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from work_data_hub.cli.output import elided, to_json
+from work_data_hub.cli.output import elided, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
@@ -235,9 +237,10 @@ def report_command(
     from work_data_hub.reporting.html import write_html  # here: Jinja2 would slow every command's start
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
-    with connect() as conn:
-        report = month_report(conn, period_end=period_end, months=months)
-    written = write_html(report, path, generated_at=datetime.now())
+    with _read_only_interrupt():
+        with connect() as conn:
+            report = month_report(conn, period_end=period_end, months=months)
+        written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
 
@@ -252,11 +255,23 @@ def export_command(
     from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.xlsx")
-    with connect() as conn:
-        export = month_export(conn, period_end=period_end)
-    written = write_xlsx(export, path)
+    with _read_only_interrupt():
+        with connect() as conn:
+            export = month_export(conn, period_end=period_end)
+        written = write_xlsx(export, path)
     _warn_standing(export.standing)
     typer.echo(str(written.resolve()))
+
+
+@contextlib.contextmanager
+def _read_only_interrupt() -> Iterator[None]:
+    """Ctrl-C in a command that only reads and writes one file: say that, not what a writer would."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        report_interrupt("interrupted: no file was written (an earlier one stays as it was) and the database is "
+                         "unchanged: this command only reads it", "Run the same command again.")
+        raise typer.Exit(130) from None
 
 
 def _warn_standing(standing) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,16 +31,19 @@ def target(out: str | None, default_name: str) -> Path:
 
 
 def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write` on a hidden file beside `path`, then rename it to `path`: a reader never sees a
-    half-written file, and a failure leaves nothing behind."""
-    partial = path.with_name(f".{path.name}.partial")
+    """Call `write` on a hidden file beside `path` (this process's own: two runs at once do not
+    share it), then rename it to `path`: a reader never sees a half-written file, and a failure or
+    Ctrl-C leaves nothing behind."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(partial)
         partial.replace(path)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):  # nothing was written, or it cannot be reached either
             partial.unlink(missing_ok=True)
-        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}",
-                           hint="Pass a writable place with --out (a file or a folder).") from None
+        if isinstance(exc, OSError):
+            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}",
+                               hint="Pass a writable place with --out (a file or a folder).") from None
+        raise
     return path
