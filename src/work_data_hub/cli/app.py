@@ -1,4 +1,4 @@
-"""The command-line interface: `python -m work_data_hub.cli …` or `work-data-hub …`."""
+"""The Typer application and its runner; work_data_hub.cli.main loads it."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ app.add_typer(customer_mdm_app, name="customer-mdm")
 app.add_typer(etl_app, name="etl")
 
 
-def main() -> None:
+def run() -> None:
     """Run the CLI. Expected failures print their message and a hint to stderr and exit 1; so do
     usage errors (a missing or malformed option), which Typer itself would end with exit code 2.
     Ctrl-C exits 130 with a word on what happened to the running transaction."""
