@@ -29,7 +29,7 @@ from pathlib import Path
 from benchdb import scratch_database
 
 from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
-from work_data_hub.etl.loader import parse_file
+from work_data_hub.etl.validate import parse_file
 from work_data_hub.sample_data import generate_inbox
 
 START, MONTHS, CUSTOMERS, SEED = date(2024, 1, 1), 36, 10000, 2026

@@ -215,7 +215,7 @@ def test_empty_files(db_url, conn, files):
     assert "has a header but no data rows" in _rejected(db_url, conn, files, header_only)
     nothing = files / "n.csv"
     nothing.write_text("", encoding="utf-8")
-    assert "is empty: no header row" in _rejected(db_url, conn, files, nothing)
+    assert "is empty (0 bytes)" in _rejected(db_url, conn, files, nothing)
 
 
 def test_wrong_sheet(db_url, conn, files):

@@ -38,12 +38,12 @@ def expected_provisional_id(name: str) -> str:
 
 def load(db_url: str, path: Path, domain: str = "annuity_performance"):
     with psycopg.connect(db_url) as conn:
-        return load_file(conn, DOMAINS[domain], path, execute=True, allow_gap=True)
+        return load_file(conn, DOMAINS[domain], path, execute=True, allow_gap=True, accept_deviations=True)
 
 
 def preview(db_url: str, path: Path, domain: str = "annuity_performance"):
     with psycopg.connect(db_url) as conn:
-        return load_file(conn, DOMAINS[domain], path, execute=False, allow_gap=True)
+        return load_file(conn, DOMAINS[domain], path, execute=False, allow_gap=True, accept_deviations=True)
 
 
 def close(conn) -> None:

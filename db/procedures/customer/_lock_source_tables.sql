@@ -12,23 +12,9 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_timeout numeric;
-    v_previous text;
 BEGIN
-    SELECT s.lock_timeout_seconds INTO v_timeout FROM customer.mdm_settings AS s;
-    v_previous := current_setting('lock_timeout');
-    PERFORM set_config('lock_timeout', (round(coalesce(v_timeout, 60) * 1000))::bigint::text, true);
-    BEGIN
-        PERFORM pg_advisory_xact_lock(743, t::regclass::oid::integer)
-        FROM unnest(ARRAY['business."规模明细"', 'customer."当年中标"', 'customer."当年流失"']) AS t;
-    EXCEPTION WHEN lock_not_available THEN
-        RAISE EXCEPTION '% waited % s for a load into the source tables and gave up', p_caller, coalesce(v_timeout, 60)
-            USING ERRCODE = 'lock_not_available',
-                  DETAIL = 'The ETL''s advisory locks (743, oid of 规模明细 / 当年中标 / 当年流失) are held.',
-                  HINT = 'Wait for the running load to finish and try again.';
-    END;
-    PERFORM set_config('lock_timeout', v_previous, true);
+    PERFORM customer._lock_source_table(t::regclass, p_caller)
+    FROM unnest(ARRAY['business."规模明细"', 'customer."当年中标"', 'customer."当年流失"']) AS t;
 END
 $$;
 

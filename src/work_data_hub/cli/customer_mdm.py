@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from work_data_hub.cli.output import elided, report_interrupt, to_json
+from work_data_hub.cli.output import elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
@@ -217,7 +216,7 @@ def summary_command(
     for r in rows:
         table.add_row(f"{r.product_line_code} {r.product_line_name or ''}", f"{r.customers:,}", f"{r.strategic:,}",
                       f"{r.existing:,}", f"{r.new:,}", f"{r.won:,}", f"{r.lost:,}", f"{r.aum_balance / 10**8:,.2f}")
-    Console(width=100).print(table)
+    literal_console(100).print(table)
 
 
 def _month_list(months: list) -> str:
@@ -369,7 +368,7 @@ def runs_command(
                       "[red]failed[/red]" if r.status == "failed" else "ok", periods,
                       "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
                       f"{r.db_user} / {r.application_name or ''}")
-    Console(width=160).print(table)
+    literal_console(160).print(table)
 
 
 @customer_mdm_app.command("schedule")
@@ -416,7 +415,7 @@ def identities_command(
         table.add_row(p.company_id, p.customer_name, ", ".join(p.plans[:3]) + (", …" if len(p.plans) > 3 else ""),
                       months, f"{p.source_rows:,}" + (f" + {p.ledger_rows:,} ledger" if p.ledger_rows else ""),
                       f"{p.latest_aum:,.2f}", candidates or "none")
-    Console(width=180).print(table)
+    literal_console(180).print(table)
     typer.echo("Fold one into the real customer: customer-mdm merge --from IN… --into COMPANY_ID [--dry-run]")
 
 
@@ -487,4 +486,4 @@ def alias_list_command(
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
         table.add_row(a.source, a.kind, a.plan_code, a.alias, a.company_id, a.customer_name or "", months,
                       "[yellow]ambiguous[/yellow]" if a.ambiguous else "")
-    Console(width=160).print(table)
+    literal_console(160).print(table)

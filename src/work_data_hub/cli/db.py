@@ -23,6 +23,10 @@ def _print_migrate(url: str) -> None:
     else:
         typer.echo("No migrations to apply: the database is up to date.")
     typer.echo(f"Deployed {len(result.procedures)} procedure file(s).")
+    for what, rows in result.repaired:
+        typer.echo(f"Repaired keys stored before they were made canonical: {what}: {rows:,}")
+    if result.repaired:
+        typer.echo("Run `customer-mdm close` to replay the contract history over the repaired keys.")
 
 
 @db_app.command("migrate")

@@ -12,14 +12,16 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.output import elided, report_error, report_interrupt, to_json
+from work_data_hub.cli.output import elided, literal_console, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
-from work_data_hub.etl.loader import LoadPlan, LoadResult, file_digest
+from work_data_hub.etl.apply import LoadResult
+from work_data_hub.etl.stage import LoadPlan
+from work_data_hub.etl.validate import file_digest
 from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.hooks import run_hooks
 from work_data_hub.periods import format_period, parse_period
@@ -36,7 +38,27 @@ def _preview(items: list[tuple], limit: int = 5) -> str:
     return f"{len(items)}" + (f" ({shown})" if items else "")
 
 
+def _print_renames(plan: LoadPlan) -> None:
+    """Known customers and plans the delivery names differently: they take the new name."""
+    if not plan.renames:
+        return
+    typer.echo(f"    Renamed (the latest delivery's name is taken; the old one stays an alias): {len(plan.renames)}")
+    for kind, key, old, new in plan.renames[:10]:
+        typer.echo(f"      {kind} {key}: {old} → {new}")
+    if len(plan.renames) > 10:
+        typer.echo(f"      … {len(plan.renames) - 10} more")
+
+
 def _print_warnings(plan: LoadPlan) -> None:
+    if plan.canonicalised:
+        cells = sum(plan.canonicalised.values())
+        typer.echo(f"    Keys made canonical (full-width or invisible characters, spaces at the ends, a leading "
+                   f"apostrophe): {cells:,} cell(s): "
+                   + ", ".join(f"{column} {n:,}" for column, n in plan.canonicalised.items()))
+    if plan.deviations:
+        typer.echo(f"    ⚠ Deviations accepted (--accept-deviations): {len(plan.deviations)}")
+        for deviation in plan.deviations:
+            typer.echo(f"      {deviation.describe()}")
     if plan.unknown_branches:
         rows = sum(n for _, n in plan.unknown_branches)
         typer.echo(f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
@@ -115,6 +137,7 @@ def _print_plan(plan: LoadPlan) -> None:
     typer.echo(f"    New customers: {_preview(plan.new_customers)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
     _print_identities(plan)
+    _print_renames(plan)
     _print_warnings(plan)
 
 
@@ -127,7 +150,9 @@ def _print_loaded(spec: Domain, result: LoadResult) -> None:
     typer.echo(f"  ✓ Loaded {result.rows_inserted:,} rows into {spec.qualified} (replaced {result.rows_deleted:,} "
                f"rows of {_months_text(result.months)}); added {result.customers_added} customer(s), "
                f"{result.plans_added} plan(s)"
-               + (f", learned {result.aliases_learned} alias(es)" if result.aliases_learned else ""))
+               + (f", learned {result.aliases_learned} alias(es)" if result.aliases_learned else "")
+               + (f", renamed {result.customers_renamed} customer(s)" if result.customers_renamed else "")
+               + (f", renamed {result.plans_renamed} plan(s)" if result.plans_renamed else ""))
 
 
 def _when(state: FileState) -> str:
@@ -190,6 +215,9 @@ def etl_command(
         "--allow-gap", help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.")] = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).")] = False,
+    accept_deviations: Annotated[bool, typer.Option(
+        "--accept-deviations", help="Load a file whose control figures the anomaly gate flags (the deviations it "
+                                    "names are recorded in the load ledger, with who accepted them).")] = False,
 ) -> None:
     """Load deliveries from the inbox (WDH_DATA_DIR, default data/inbox: <YYYYMM>/…/[V<n>/]<file>), or one --file.
 
@@ -224,22 +252,33 @@ def etl_command(
         jobs = [(c.path, c) for c in candidates]
     with connect() as conn, database_errors():
         _load(conn, spec, root, jobs, notes if file is None else [], period_end=period_end, execute=execute,
-              post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict)
+              post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict,
+              accept_deviations=accept_deviations)
 
 
 def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidate | None]], notes: list[str], *,
           period_end: date | None, execute: bool, post_hooks: bool, force: bool, allow_gap: bool,
-          strict: bool) -> None:
+          strict: bool, accept_deviations: bool = False) -> None:
     results: list[LoadResult] = []
     failures: list[tuple[Path, WdhError]] = []
     pending: set[date] = set()
     to_load: list[tuple[Path, Candidate | None]] = []
+    unreadable: list[tuple[Path, WdhError]] = []
     if root is not None:
         typer.echo(f"📂 {spec.name} deliveries in {root}: {len(jobs)} file(s)")
         for note in notes:
             typer.echo(f"  (passed over {note})")
         for path, candidate in jobs:
-            sha256, size = file_digest(path)
+            try:
+                sha256, size = file_digest(path)
+                if size == 0:
+                    raise InvalidInput(f"{path} is empty (0 bytes)",
+                                       hint="The file was not saved or not copied whole: deliver it again.")
+            except InvalidInput as exc:
+                unreadable.append((path, exc))
+                typer.echo(f"  {candidate.month:%Y%m}  unreadable {candidate.relative} ({exc.message.split(': ')[-1]})"
+                           if candidate.month else f"  ------  unreadable {candidate.relative}")
+                continue
             state = file_state(conn, spec, candidate, sha256, size)
             conn.rollback()
             month = f"{candidate.month:%Y%m}" if candidate.month else "------"
@@ -247,11 +286,15 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
                      "changed": f" (last load {_when(state)}: {state.loaded_path})",
                      "missing": f" (loaded {_when(state)}, but its rows were deleted since: loading it again)",
                      "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
-                             "--force reloads this file)"}.get(state.state, "")
+                             "--force reloads this file)",
+                     "withdrawn": f" (withdrawn {_when(state)}; --force loads it again)"}.get(state.state, "")
             typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
-            if state.state not in ("loaded", "kept") or force:
+            if state.state not in ("loaded", "kept", "withdrawn") or force:
                 to_load.append((path, candidate))
         if not to_load:
+            if unreadable:
+                _report_unreadable(unreadable)
+                raise typer.Exit(1)
             typer.echo("Nothing new to load: every file is already loaded (--force reloads).")
             if execute and post_hooks and close_pending(conn):
                 typer.echo("The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
@@ -276,7 +319,7 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             try:
                 outcome = load_file(conn, spec, path, execute=execute, period=month, month_source=source,
                                     allow_gap=allow_gap, strict=strict, pending_months=frozenset(pending),
-                                    candidate=candidate, force=force)
+                                    candidate=candidate, force=force, accept_deviations=accept_deviations)
             except InvalidInput as exc:
                 if execute:
                     raise
@@ -313,18 +356,27 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
         for path, exc in failures:
             print(f"File {path}:", file=sys.stderr)
             report_error(exc)
+        _report_unreadable(unreadable)
         typer.echo("Preview only: nothing was written and no hook ran. Add --execute to load.")
-        if failures:
+        if failures or unreadable:
             raise typer.Exit(1)
         return
-    if not results:
-        return
-    if not post_hooks:
+    ok = True
+    if results and not post_hooks:
         typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
                    "snapshots up to date.")
-        return
-    if not _run_hooks(spec):
+    elif results:
+        ok = _run_hooks(spec)
+    _report_unreadable(unreadable)
+    if not ok or unreadable:
         raise typer.Exit(1)
+
+
+def _report_unreadable(unreadable: list[tuple[Path, WdhError]]) -> None:
+    """Inbox files that could not be read were passed over (the others were loaded): each with why."""
+    for path, exc in unreadable:
+        print(f"File {path} was passed over:", file=sys.stderr)
+        report_error(exc)
 
 
 def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
@@ -336,8 +388,11 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
         return
     if parsed.ignored_headers:
         typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")
+    for note in parsed.notes:
+        typer.echo(f"  ({note})")
     if outcome.result is not None:
         _print_identities(outcome.plan)
+        _print_renames(outcome.plan)
         _print_warnings(outcome.plan)
         _print_loaded(spec, outcome.result)
     elif outcome.plan is not None:
@@ -359,7 +414,6 @@ def history_command(
     if not loads:
         typer.echo("No loads recorded yet.")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Loads (business.etl_load_log), newest first")
@@ -371,4 +425,52 @@ def history_command(
         table.add_row(str(r.load_id), f"{r.loaded_at:%Y-%m-%d %H:%M:%S}", r.domain, months, f"{r.rows_loaded:,}",
                       f"{r.rows_replaced:,}", r.loaded_by + (f" ({r.os_user})" if r.os_user else ""), r.path,
                       r.sha256[:12])
-    Console(width=200).print(table)
+    literal_console(200).print(table)
+
+
+WITHDRAW = """
+SELECT load_id, rows_deleted, customers_removed, plans_removed, aliases_removed
+FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_allow_gap => %(allow_gap)s)
+"""
+
+
+@etl_app.command("withdraw")
+def withdraw_command(
+    domain: Annotated[DomainName, typer.Option(help="annuity_performance: a 规模明细 month (ledgers are replaced by "
+                                                    "loading the corrected workbook).", show_default=False)],
+    period: Annotated[str, typer.Option(help="The month to withdraw (YYYYMM).", show_default=False)],
+    execute: Annotated[bool, typer.Option(
+        "--execute", help="Withdraw it and run the post-ETL hooks. Without it: show what would go.")] = False,
+    post_hooks: Annotated[bool, typer.Option(
+        "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks (the monthly close) after withdrawing.")] = True,
+    allow_gap: Annotated[bool, typer.Option(
+        "--allow-gap", help="Withdraw a month between loaded months (it leaves a hole in the source).")] = False,
+) -> None:
+    """Take back a 规模明细 month loaded by mistake: its rows, and the customers, plans and aliases only it brought.
+
+    The load ledger records the withdrawal: the inbox does not load that file again unless it changes (or --force)."""
+    if domain.value != "annuity_performance":
+        raise InvalidInput(f"etl withdraw takes back a 规模明细 month; {domain.value} is a ledger",
+                           hint="Correct a ledger by loading the corrected workbook: it replaces the year's rows.")
+    month = parse_period(period).replace(day=1)
+    with connect() as conn, database_errors():
+        row = conn.execute(WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap}).fetchone()
+        if execute:
+            conn.commit()
+        else:
+            conn.rollback()
+    load_id, rows, customers, plans, aliases = row
+    verb = "Withdrew" if execute else "Would withdraw"
+    typer.echo(f"{verb} {month:%Y-%m} from business.规模明细: {rows:,} row(s); customers only it brought: "
+               f"{customers:,}, plans: {plans:,}, aliases: {aliases:,}")
+    if not execute:
+        typer.echo("Preview only: nothing was written. Add --execute to withdraw.")
+        return
+    typer.echo(f"  Recorded in the load ledger (load #{load_id}): the inbox does not load that file again "
+               "unless it changes (--force loads it).")
+    if not post_hooks:
+        typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+                   "snapshots up to date.")
+        return
+    if not _run_hooks(DOMAINS["annuity_performance"]):
+        raise typer.Exit(1)

@@ -65,3 +65,11 @@ def elided(texts: list[str], *, head: int, tail: int = 0) -> str:
     if len(texts) <= head + tail:
         return ", ".join(texts)
     return ", ".join([*texts[:head], "…", *(texts[-tail:] if tail else [])])
+
+
+def literal_console(width: int):
+    """A console for tables of data: a customer's name or a file's path is printed as it is, never
+    read as markup ([bold], [/]) or emoji codes (:smile:)."""
+    from rich.console import Console
+
+    return Console(width=width, markup=False, emoji=False, highlight=False)

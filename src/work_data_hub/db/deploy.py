@@ -7,7 +7,7 @@ a migration applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
@@ -57,6 +57,7 @@ def yoyo_url(url: str) -> str:
 class MigrateResult:
     applied: list[str]
     procedures: list[str]
+    repaired: list[tuple[str, int]] = field(default_factory=list)  # what customer.repair_canonical_keys did
 
 
 def pending_migrations(url: str) -> list[str]:
@@ -97,7 +98,21 @@ def migrate(url: str) -> MigrateResult:
         applied = [m.id for m in to_apply]
     finally:
         backend.connection.close()
-    return MigrateResult(applied=applied, procedures=deploy_procedures(url))
+    procedures = deploy_procedures(url)
+    return MigrateResult(applied=applied, procedures=procedures, repaired=repair_keys(url))
+
+
+REPAIR_KEYS = "SELECT what, rows FROM customer.repair_canonical_keys()"
+
+
+def repair_keys(url: str) -> list[tuple[str, int]]:
+    """Once per database, after the procedures are deployed: put the keys stored before they were
+    made canonical in canonical form (customer.repair_canonical_keys; nothing when done already)."""
+    with connect(url) as conn, database_errors(prefix="Repairing the stored keys failed: ",
+                                               hint="Nothing was repaired; run `db migrate` again."):
+        repaired = conn.execute(REPAIR_KEYS).fetchall()
+        conn.commit()
+    return repaired
 
 
 def deploy_procedures(url: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -138,7 +138,20 @@ def mask_url(url: str) -> str:
     return re.sub(r"([?&](?:password|passwd|pwd)=)[^&#]*", r"\1****", f"{scheme}://{rest}", flags=re.IGNORECASE)
 
 
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+""")
+_LITERAL_FROM = 6  # a shorter password is masked only where it stands as one (it may be any word of the text)
+
+
 def mask_secrets(text: str, url: str) -> str:
-    """`text` with the password of `url` (if any) replaced by ****."""
+    """`text` with every password in it replaced by ****: in each URL and key=value conninfo
+    string it holds, whatever characters the password has, and (when `url`'s password is at
+    least six characters long) wherever that password or its percent-encoded form appears.
+    Nothing else in the text changes."""
+    masked = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    masked = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + "****", masked)
     secret = password_of(url)
-    return text.replace(secret, "****") if secret else text
+    if secret and len(secret) >= _LITERAL_FROM:
+        plain = unquote(secret) if "://" in url else secret
+        for form in sorted({secret, plain, quote(plain, safe="")}, key=len, reverse=True):
+            masked = masked.replace(form, "****")
+    return masked

@@ -23,6 +23,7 @@ class Column:
     not_null: bool = False  # every row must hold a value (a required measure)
     forms: dict[str, str] = field(default_factory=dict)  # value variants → the canonical value
     stage_only: bool = False  # read into the staging table for resolution, not stored in the target
+    key: bool = False  # an id: made canonical in SQL (customer.canonical_key) before it is looked up or stored
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,10 @@ ANNUITY_PERFORMANCE = Domain(
         Column("月度", ("月度",), MONTH, required=True, not_null=True),
         Column("业务类型", ("业务类型",), required=True),
         Column("计划类型", ("计划类型",)),
-        Column("计划代码", ("计划代码", "计划号"), ID, required=True, not_null=True),
+        Column("计划代码", ("计划代码", "计划号"), ID, required=True, not_null=True, key=True),
         Column("计划名称", ("计划名称",)),
         Column("组合类型", ("组合类型",)),
-        Column("组合代码", ("组合代码",)),
+        Column("组合代码", ("组合代码",), key=True),
         Column("组合名称", ("组合名称",)),
         Column("客户名称", ("客户名称",)),
         Column("期初资产规模", ("期初资产规模",), NUMBER),
@@ -80,13 +81,13 @@ ANNUITY_PERFORMANCE = Domain(
         Column("待遇支付", ("待遇支付",), NUMBER),
         Column("投资收益", ("投资收益",), NUMBER),
         Column("当期收益率", ("当期收益率",), RATE),
-        Column("机构代码", ("机构代码",)),
+        Column("机构代码", ("机构代码",), key=True),
         Column("机构名称", ("机构", "机构名称")),
-        Column("年金账户号", ("年金账户号",), ID),
+        Column("年金账户号", ("年金账户号",), ID, key=True),
         Column("年金账户名", ("年金账户名",)),
         # Rows without one are resolved from 客户名称 and the accounts (customer.resolve_staged_identities).
-        Column("company_id", ("company_id", "公司代码"), ID),
-        Column("集团企业客户号", ("集团企业客户号",), ID, stage_only=True),
+        Column("company_id", ("company_id", "公司代码"), ID, key=True),
+        Column("集团企业客户号", ("集团企业客户号",), ID, stage_only=True, key=True),
     ),
 )
 
@@ -108,9 +109,9 @@ def _ledger(name: str, table: str, keyword: str, date_column: str) -> Domain:
             Column("业务类型", ("业务类型",), required=True, forms=LEDGER_LINE_FORMS),
             Column("上报客户名称", ("上报客户名称", "客户全称")),
             Column("客户名称", ("客户名称",)),
-            Column("年金计划号", ("年金计划号", "计划代码", "计划号"), ID),
-            Column("company_id", ("company_id", "公司代码"), ID),
-            Column("机构代码", ("机构代码",)),
+            Column("年金计划号", ("年金计划号", "计划代码", "计划号"), ID, key=True),
+            Column("company_id", ("company_id", "公司代码"), ID, key=True),
+            Column("机构代码", ("机构代码",), key=True),
             Column("机构名称", ("机构", "机构名称")),
             Column(date_column, (date_column,), DATE),
             Column("计划规模", ("计划规模",), NUMBER),
@@ -129,8 +130,12 @@ DOMAINS = {d.name: d for d in (ANNUITY_PERFORMANCE, ANNUAL_AWARD, ANNUAL_LOSS)}
 
 
 def normalise_header(header: str) -> str:
-    """Headers compare without spaces and with either kind of parentheses."""
-    return header.replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "").strip()
+    """Headers compare without white space of any kind (spaces, line breaks typed with Alt+Enter,
+    tabs, no-break and ideographic spaces) and with either kind of parentheses."""
+    return "".join(header.replace("（", "(").replace("）", ")").translate(_INVISIBLE).split())
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width characters, BOM, soft hyphen
 
 
 def looks_like(headers: set[str], sheet_names: list[str]) -> list[str]:

@@ -41,7 +41,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class FileState:
-    state: str  # 'new', 'changed', 'missing', 'loaded' or 'kept' (see file_state)
+    state: str  # 'new', 'changed', 'missing', 'loaded', 'kept' or 'withdrawn' (see file_state)
     sha256: str
     bytes: int
     loaded_at: datetime | None = None  # when the latest load of the same key happened
@@ -130,7 +130,7 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
 
 # The loads of one inbox key: a 规模明细 month, or a ledger domain (its workbook is cumulative).
 LOADS_OF_KEY = """
-SELECT sha256, loaded_at, path, source FROM business.etl_load_log
+SELECT sha256, loaded_at, path, source, action FROM business.etl_load_log
 WHERE domain = %(domain)s AND (%(month)s::date IS NULL OR %(month)s::date = ANY(months))
 ORDER BY load_id DESC
 """
@@ -146,17 +146,22 @@ def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, s
              an inbox run does not undo (--force does);
     changed  the key was loaded from other content (a V2 arrived, the file was edited or restored);
     missing  a 规模明细 month that was loaded but has no rows any more (deleted by hand);
+    withdrawn  `etl withdraw` removed the month loaded from this content: not loaded again unless
+             the content changes (or --force);
     new      never loaded."""
     month = None if domain.is_ledger else candidate.month
     loads = conn.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
     if not loads:
         return FileState("new", sha256, size)
-    latest_sha, latest_at, latest_path, latest_source = loads[0]
+    latest_sha, latest_at, latest_path, latest_source, latest_action = loads[0]
+    if latest_action == "withdrawal":
+        state = "withdrawn" if latest_sha == sha256 else "changed"
+        return FileState(state, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if month is not None and not conn.execute(MONTH_PRESENT, {"month": month}).fetchone()[0]:
         # Loaded once, but its rows were deleted since (by hand): load it again.
         return FileState("missing", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_sha == sha256:
         return FileState("loaded", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
-    if latest_source == "file" and any(sha == sha256 for sha, *_ in loads[1:]):
+    if latest_source == "file" and any(sha == sha256 and action == "load" for sha, _, _, _, action in loads[1:]):
         return FileState("kept", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     return FileState("changed", sha256, size, loaded_at=latest_at, loaded_path=latest_path)

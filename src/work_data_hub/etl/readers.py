@@ -63,32 +63,79 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _xlsx_error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """Cells of an .xlsx sheet holding an Excel error (#N/A, #DIV/0!, …): calamine reads them as
-    empty, so they are found in the sheet's XML. Cheap when there are none (one substring test)."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+def column_letter(index: int) -> str:
+    """A 0-based column index as Excel names it (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _sheet_xml(path: Path, sheet: str) -> tuple[bytes, bytes]:
+    """The workbook part and the sheet's part of an .xlsx (empty when they cannot be found)."""
     try:
         with zipfile.ZipFile(path) as z:
-            workbook = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            book = z.read("xl/workbook.xml")
+            workbook = ElementTree.fromstring(book)
             rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            rel_id = next(s.get(f"{{{ns['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", ns)
+            rel_id = next(s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS)
                           if s.get("name") == sheet)
-            target = next(r.get("Target") for r in rels.iterfind("p:Relationship", ns) if r.get("Id") == rel_id)
+            target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            data = z.read(part)
+            return book, z.read(part)
     except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
-        return {}
+        return b"", b""
+
+
+def _cell_position(ref: str) -> tuple[int, int] | None:
+    match = _CELL_REF.fullmatch(ref)
+    return (int(match.group(2)) - 1, _column_index(match.group(1))) if match else None
+
+
+def _xlsx_error_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet holding an Excel error (#N/A, #DIV/0!, …): calamine reads them as
+    empty, so they are found in the sheet's XML. Cheap when there are none (one substring test)."""
     if b't="e"' not in data:
         return {}
     errors = {}
-    for cell in ElementTree.fromstring(data).iterfind(".//m:c[@t='e']", ns):
-        match = _CELL_REF.fullmatch(cell.get("r", ""))
-        value = cell.find("m:v", ns)
-        if match and value is not None:
-            errors[(int(match.group(2)) - 1, _column_index(match.group(1)))] = value.text or "#ERROR"
+    for cell in ElementTree.fromstring(data).iterfind(".//m:c[@t='e']", _NS):
+        position = _cell_position(cell.get("r", ""))
+        value = cell.find("m:v", _NS)
+        if position and value is not None:
+            errors[position] = value.text or "#ERROR"
     return errors
+
+
+def _check_formulas(path: Path, sheet: str, book: bytes, data: bytes) -> None:
+    """A formula cell's saved value is what calamine reads: refuse it where it cannot be trusted,
+    because the cell has none (a tool wrote the formula and never calculated it) or because the
+    workbook asks to be recalculated when opened (its saved values are placeholders, often 0)."""
+    if re.search(rb"<f[ >]", data) is None:
+        return
+    recalc = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', book) is not None
+    untrusted = []
+    for cell in ElementTree.fromstring(data).iterfind(".//m:c", _NS):
+        if cell.find("m:f", _NS) is None:
+            continue
+        value = cell.find("m:v", _NS)
+        if recalc or value is None or value.text is None:
+            untrusted.append(cell.get("r", "?"))
+    if untrusted:
+        why = ("the workbook is marked to be recalculated when opened, so the values saved in it are not the "
+               "formulas' results" if recalc else "they hold no saved value")
+        raise InvalidInput(
+            f"{path} (sheet {sheet!r}): {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was "
+            "loaded",
+            detail="Cells: " + ", ".join(untrusted[:20]) + (", …" if len(untrusted) > 20 else ""),
+            hint="Open the file in Excel (or LibreOffice), let it calculate, save it, and load it again; or paste "
+                 "the values over the formulas.")
 
 
 class Source:
@@ -98,6 +145,7 @@ class Source:
         self.path = path
         self.kind = _detect(path)
         self.sheet_names: list[str] = []
+        self.hidden_sheets: list[str] = []
         self._workbook = None
         if self.kind in ("xlsx", "xls"):
             from python_calamine import CalamineWorkbook
@@ -108,16 +156,25 @@ class Source:
             except Exception as exc:  # calamine raises its own error types for unreadable files
                 raise InvalidInput(f"Cannot read {path} as an Excel workbook: {exc}",
                                    hint="Check that the file is a valid workbook (save it again from Excel).") from None
-            self.sheet_names = list(self._workbook.sheet_names)
+            sheets = [(s.name, str(s.visible)) for s in self._workbook.sheets_metadata]
+            # Only visible sheets are deliveries: a hidden sheet is a leftover or a lookup table.
+            self.sheet_names = [name for name, visible in sheets if visible.endswith("Visible")
+                                and not visible.endswith(("Hidden", "VeryHidden"))]
+            self.hidden_sheets = [name for name, _ in sheets if name not in self.sheet_names]
             if not self.sheet_names:
-                raise InvalidInput(f"{path} has no sheets", hint="Export the data to a sheet and load the file again.")
+                raise InvalidInput(f"{path} has no visible sheets" + (
+                    f" (hidden: {', '.join(self.hidden_sheets)})" if self.hidden_sheets else ""),
+                    hint="Unhide the sheet that holds the delivery (or export the data to a sheet) and load the "
+                         "file again.")
 
     def read(self, sheet: str | None = None) -> RawTable:
         if self._workbook is None:
             return _read_text(self.path)
         records = [list(r) for r in self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
         if self.kind == "xlsx":
-            for (row, col), error in _xlsx_error_cells(self.path, sheet).items():
+            book, data = _sheet_xml(self.path, sheet)
+            _check_formulas(self.path, sheet, book, data)
+            for (row, col), error in _xlsx_error_cells(data).items():
                 if row < len(records) and col < len(records[row]):
                     records[row][col] = error
         return _table(self.path, sheet, records)
@@ -135,6 +192,9 @@ def _detect(path: Path) -> str:
     if not path.is_file():
         raise InvalidInput(f"File not found: {path}", hint="Check the --file path.")
     suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise InvalidInput(f"{path} is empty (0 bytes)",
+                           hint="The file was not saved or not copied whole: deliver it again; nothing was loaded.")
     if suffix not in WORKBOOK_SUFFIXES + TEXT_SUFFIXES:
         raise InvalidInput(f"Unsupported file type {suffix or '(none)'}: {path}",
                            hint="Load an .xlsx or .xls workbook or a .csv file.")

@@ -15,19 +15,17 @@ from psycopg.rows import class_row
 from work_data_hub.errors import database_errors
 from work_data_hub.etl.domains import Domain
 from work_data_hub.etl.inbox import Candidate, FileState, file_state
-from work_data_hub.etl.loader import (
-    LoadPlan,
+from work_data_hub.etl.apply import (
     LoadResult,
-    ParsedFile,
     apply_load,
+    check_deviations,
     check_gap,
     check_strict,
     loaded_months,
     lock_target,
-    parse_file,
-    plan_load,
-    stage,
 )
+from work_data_hub.etl.stage import LoadPlan, plan_load, stage
+from work_data_hub.etl.validate import ParsedFile, parse_file
 
 LOAD_HISTORY = """
 SELECT load_id, domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user
@@ -64,11 +62,13 @@ class LoadRecord:
 def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: bool, period: date | None = None,
               month_source: str = "--period", allow_gap: bool = False, strict: bool = False,
               pending_months: frozenset[date] = frozenset(), candidate: Candidate | None = None,
-              force: bool = False) -> FileLoad:
+              force: bool = False, accept_deviations: bool = False) -> FileLoad:
     """Validate `path`, then plan its load (and with `execute` apply and commit it) in one
     transaction of `conn`. `pending_months` are months this command loads before this file (for
     the gap check of a preview); `candidate` marks an inbox file, which is skipped when another
-    run loaded the same content while this one waited for the lock (unless `force`)."""
+    run loaded the same content while this one waited for the lock (unless `force`). The anomaly
+    gate refuses a file (preview or execute) whose control figures deviate, unless
+    `accept_deviations`."""
     parsed = parse_file(domain, path, period, month_source=month_source)
     with database_errors():
         try:
@@ -76,20 +76,22 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
                 lock_target(conn, domain)
                 if candidate is not None and not force:
                     state = file_state(conn, domain, candidate, parsed.sha256, parsed.bytes)
-                    if state.state in ("loaded", "kept"):
+                    if state.state in ("loaded", "kept", "withdrawn"):
                         conn.rollback()
                         return FileLoad(parsed, None, None, skipped_as=state)
             if not domain.is_ledger and not allow_gap:
                 for month in parsed.months:
                     check_gap(domain, path, month, loaded_months(conn) | pending_months)
-            identities = stage(conn, parsed)
-            plan = plan_load(conn, parsed, identities)
+            staged = stage(conn, parsed)
+            plan = plan_load(conn, parsed, staged)
             if strict:
                 check_strict(path, plan)
+            check_deviations(path, plan, accept=accept_deviations)
             if not execute:
                 conn.rollback()
                 return FileLoad(parsed, plan, None)
-            result = apply_load(conn, parsed, plan, source="file" if candidate is None else "inbox")
+            result = apply_load(conn, parsed, plan, source="file" if candidate is None else "inbox",
+                                accepted=plan.deviations if accept_deviations else None)
             conn.commit()
             return FileLoad(parsed, plan, result)
         except BaseException:

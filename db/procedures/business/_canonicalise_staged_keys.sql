@@ -1,0 +1,45 @@
+-- business._canonicalise_staged_keys(p_columns text[])
+-- RETURNS TABLE (column_name text, cells bigint, problems bigint)
+--
+-- One job: put the key columns p_columns of the staged file (pg_temp.wdh_etl_stage) in canonical
+-- form (customer.canonical_key), before anything looks them up or stores them, and count per
+-- column the cells that changed and the cells that are still not well formed
+-- (customer._key_problem). The stage gains key_problem (text): the first problem of a row, as
+-- '<column>: <value> <problem>', for the caller to name the cells (source_row says which row).
+-- Result: one row per column of p_columns.
+-- Writes only the caller's temporary table.
+CREATE OR REPLACE FUNCTION business._canonicalise_staged_keys(p_columns text[])
+RETURNS TABLE (column_name text, cells bigint, problems bigint)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_column text;
+    v_changed bigint;
+    v_problems bigint;
+BEGIN
+    ALTER TABLE pg_temp.wdh_etl_stage ADD COLUMN key_problem text;
+    FOREACH v_column IN ARRAY coalesce(p_columns, '{}'::text[]) LOOP
+        EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s SET %1$I = customer.canonical_key(s.%1$I) '
+                       'WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)', v_column);
+        GET DIAGNOSTICS v_changed = ROW_COUNT;
+        EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s '
+                       'SET key_problem = coalesce(s.key_problem, format(''%%s: %%s %%s'', %2$L, s.%1$I, '
+                       '                                                 customer._key_problem(s.%1$I))) '
+                       'WHERE customer._key_problem(s.%1$I) IS NOT NULL', v_column, v_column);
+        GET DIAGNOSTICS v_problems = ROW_COUNT;
+        column_name := v_column;
+        cells := v_changed;
+        problems := v_problems;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION business._canonicalise_staged_keys(text[]) IS
+    'Private: the staged file''s key columns in canonical form; per column the cells changed and the '
+    'cells still not well formed (marked in the stage''s key_problem).';
+REVOKE ALL ON FUNCTION business._canonicalise_staged_keys(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business._canonicalise_staged_keys(text[]) TO wdh_operator;

@@ -1,0 +1,62 @@
+-- business._staged_renames(p_domain text)
+-- RETURNS TABLE (kind text, key text, old_name text, new_name text)
+--
+-- One job: the names the staged file (pg_temp.wdh_etl_stage) gives differently to a known customer
+-- or plan, when the file holds the latest month of 规模明细 (or a later one): names follow the
+-- latest delivery. kind 'customer': a company_id the file carries (not resolved by name) whose
+-- 客户名称 in most of its rows (the first row's on a tie) differs from customer."年金客户".客户名称,
+-- compared in normal form (customer.normalise_name: full-width brackets and spaces are no rename);
+-- provisional customers keep theirs (their id is their name). kind 'plan': a 计划代码 whose
+-- 计划名称 differs likewise from mapping."年金计划".计划全称. Ledgers rename nothing.
+-- Used by the preview (what would be renamed) and by business.apply_staged_load (which renames).
+CREATE OR REPLACE FUNCTION business._staged_renames(p_domain text)
+RETURNS TABLE (kind text, key text, old_name text, new_name text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_domain IS DISTINCT FROM 'annuity_performance' THEN
+        RETURN;
+    END IF;
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (source_row integer, company_id text, id_source text, '
+            '"计划代码" text, "计划名称" text, "客户名称" text, "产品线代码" text, "期末资产规模" numeric, "供款" numeric, '
+            '"月度" date, "上报月份" date)';  -- the caller's stage, for plpgsql_check
+    RETURN QUERY EXECUTE $q$
+        WITH latest AS (SELECT max(d."月度") AS month FROM business."规模明细" AS d),
+        customer_names AS (
+            SELECT DISTINCT ON (n.company_id) n.company_id, n.name
+            FROM (SELECT s.company_id, s."客户名称" AS name, count(*) AS rows, min(s.source_row) AS first
+                  FROM pg_temp.wdh_etl_stage AS s
+                  WHERE s.company_id IS NOT NULL AND s.id_source IS NULL AND s."客户名称" IS NOT NULL
+                  GROUP BY 1, 2) AS n
+            ORDER BY n.company_id, n.rows DESC, n.first),
+        plan_names AS (
+            SELECT DISTINCT ON (n.code) n.code, n.name
+            FROM (SELECT s."计划代码" AS code, s."计划名称" AS name, count(*) AS rows, min(s.source_row) AS first
+                  FROM pg_temp.wdh_etl_stage AS s
+                  WHERE s."计划名称" IS NOT NULL
+                  GROUP BY 1, 2) AS n
+            ORDER BY n.code, n.rows DESC, n.first)
+        SELECT 'customer'::text, c.company_id, c."客户名称", f.name
+        FROM customer_names AS f
+        JOIN customer."年金客户" AS c ON c.company_id = f.company_id
+        WHERE NOT c.is_provisional
+          AND customer.normalise_name(c."客户名称") IS DISTINCT FROM customer.normalise_name(f.name)
+          AND (SELECT max(s."月度") FROM pg_temp.wdh_etl_stage AS s) >= coalesce((SELECT month FROM latest), '-infinity')
+        UNION ALL
+        SELECT 'plan'::text, p."年金计划号", p."计划全称", f.name
+        FROM plan_names AS f
+        JOIN mapping."年金计划" AS p ON p."年金计划号" = f.code
+        WHERE p."计划全称" IS NOT NULL
+          AND customer.normalise_name(p."计划全称") IS DISTINCT FROM customer.normalise_name(f.name)
+          AND (SELECT max(s."月度") FROM pg_temp.wdh_etl_stage AS s) >= coalesce((SELECT month FROM latest), '-infinity')
+        ORDER BY 1, 2$q$;
+END
+$$;
+
+COMMENT ON FUNCTION business._staged_renames(text) IS
+    'Private: customers and plans the staged file (holding the latest month) names differently: kind, '
+    'key, old name, new name.';
+REVOKE ALL ON FUNCTION business._staged_renames(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business._staged_renames(text) TO wdh_operator;

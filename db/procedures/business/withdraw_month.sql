@@ -1,0 +1,146 @@
+-- business.withdraw_month(p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false)
+-- RETURNS TABLE (load_id bigint, rows_deleted bigint, customers_removed bigint, plans_removed bigint,
+--                aliases_removed bigint)
+--
+-- One job: take back a 规模明细 month loaded by mistake, in one transaction:
+--   * the month's rows go from business."规模明细" (its change trigger marks the month, so the next
+--     close rewinds the contract history to before it and replays, and refreshes the snapshots);
+--   * customers that loads of the month added (business.etl_load_log.customers_added) and that no
+--     source row, ledger row or plan names any more go from customer."年金客户", with their
+--     contract versions, snapshot rows and aliases; plans that loads of the month added and that no
+--     row names any more go from mapping."年金计划";
+--   * learned aliases seen in that month only (first_month = last_month = the month) go;
+--   * business.etl_load_log records the withdrawal (action 'withdrawal', with the sha256 and path
+--     of the month's latest load), so that an inbox run does not load that content again (it
+--     does when the file changes, or with --force).
+-- p_month: any day of the month. p_allow_gap: withdraw a month between two loaded months (it
+-- leaves a hole in the source, which the sync then reports).
+-- Result: the ledger row's id (NULL on a dry run) and the counts.
+-- Errors: 22023 p_month or a flag NULL; P0002 the month holds no rows; 55000 the month lies
+--         between loaded months and p_allow_gap is false; 55P03 a sync, refresh or load holds its
+--         lock longer than lock_timeout_seconds.
+-- Locking: customer._lock_mdm, then the ETL's lock of 规模明细 (customer._lock_source_table).
+-- Dry run: the same code path, rolled back at the end; the counts say what would go.
+CREATE OR REPLACE FUNCTION business.withdraw_month(
+    p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false)
+RETURNS TABLE (load_id bigint, rows_deleted bigint, customers_removed bigint, plans_removed bigint,
+               aliases_removed bigint)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER  -- an operator withdraws; removing a customer also removes its versions and snapshot rows
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_month date := date_trunc('month', p_month)::date;
+    v_first date;
+    v_last date;
+    v_load business.etl_load_log%ROWTYPE;
+    v_customers text[];
+    v_plans text[];
+    v_load_id bigint;
+    v_rows bigint := 0;
+    v_customers_removed bigint := 0;
+    v_plans_removed bigint := 0;
+    v_aliases bigint := 0;
+    v_learned bigint;
+    v_seq_last bigint;
+    v_seq_called boolean;
+BEGIN
+    IF p_month IS NULL OR p_dry_run IS NULL OR p_allow_gap IS NULL THEN
+        RAISE EXCEPTION 'withdraw_month needs a month, and p_dry_run and p_allow_gap true or false'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the month to withdraw, e.g. date ''2025-03-01''.';
+    END IF;
+    PERFORM customer._lock_mdm('withdraw_month');
+    PERFORM customer._lock_source_table('business."规模明细"'::regclass, 'withdraw_month');
+
+    IF NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = v_month) THEN
+        RAISE EXCEPTION 'business.规模明细 holds no rows of %', to_char(v_month, 'YYYY-MM')
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'etl history lists what was loaded; customer-mdm status shows the source months.';
+    END IF;
+    SELECT min(d."月度"), max(d."月度") INTO v_first, v_last FROM business."规模明细" AS d;
+    IF v_month > v_first AND v_month < v_last AND NOT p_allow_gap THEN
+        RAISE EXCEPTION 'Withdrawing % would leave a hole between the loaded months % and %',
+                to_char(v_month, 'YYYY-MM'), to_char(v_first, 'YYYY-MM'), to_char(v_last, 'YYYY-MM')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Load the corrected month instead (it replaces this one), or pass --allow-gap '
+                         '(p_allow_gap => true) if the hole is intended.';
+    END IF;
+
+    SELECT * INTO v_load FROM business.etl_load_log AS l
+    WHERE l.domain = 'annuity_performance' AND l.action = 'load' AND v_month = ANY(l.months)
+    ORDER BY l.load_id DESC LIMIT 1;
+    SELECT coalesce(array_agg(DISTINCT c), '{}'), coalesce((SELECT array_agg(DISTINCT p) FROM business.etl_load_log AS l2,
+                                                                   unnest(l2.plans_added) AS p
+                                                            WHERE l2.domain = 'annuity_performance'
+                                                              AND l2.action = 'load' AND v_month = ANY(l2.months)), '{}')
+    INTO v_customers, v_plans
+    FROM business.etl_load_log AS l, unnest(l.customers_added) AS c
+    WHERE l.domain = 'annuity_performance' AND l.action = 'load' AND v_month = ANY(l.months);
+    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called FROM business.etl_load_log_load_id_seq AS s;
+
+    BEGIN  -- every write happens in here; a dry run rolls this block back
+        DELETE FROM business."规模明细" AS d WHERE d."月度" = v_month;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+        -- What only this month brought: added by its loads, named by nothing any more.
+        CREATE TEMP TABLE wdh_withdrawn_customers ON COMMIT DROP AS
+        SELECT c.company_id FROM customer."年金客户" AS c
+        WHERE c.company_id = ANY(v_customers)
+          AND NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d.company_id = c.company_id)
+          AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w.company_id = c.company_id)
+          AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x.company_id = c.company_id)
+          AND NOT EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p.company_id = c.company_id)
+          AND NOT EXISTS (SELECT 1 FROM customer.company_merge_log AS m WHERE m.into_id = c.company_id);
+        PERFORM 'PRAGMA:TABLE: pg_temp.wdh_withdrawn_customers (company_id text)';
+        DELETE FROM customer.company_alias AS a USING pg_temp.wdh_withdrawn_customers AS w
+        WHERE a.company_id = w.company_id;
+        GET DIAGNOSTICS v_aliases = ROW_COUNT;
+        DELETE FROM customer.fct_customer_plan_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
+        WHERE f.company_id = w.company_id;
+        DELETE FROM customer.fct_customer_product_line_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
+        WHERE f.company_id = w.company_id;
+        DELETE FROM customer.customer_plan_contract AS v USING pg_temp.wdh_withdrawn_customers AS w
+        WHERE v.company_id = w.company_id;
+        DELETE FROM customer."年金客户" AS c USING pg_temp.wdh_withdrawn_customers AS w
+        WHERE c.company_id = w.company_id;
+        GET DIAGNOSTICS v_customers_removed = ROW_COUNT;
+        DROP TABLE pg_temp.wdh_withdrawn_customers;
+
+        DELETE FROM mapping."年金计划" AS p
+        WHERE p."年金计划号" = ANY(v_plans)
+          AND NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."计划代码" = p."年金计划号")
+          AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w."年金计划号" = p."年金计划号")
+          AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x."年金计划号" = p."年金计划号");
+        GET DIAGNOSTICS v_plans_removed = ROW_COUNT;
+
+        DELETE FROM customer.company_alias AS a
+        WHERE a.source = 'learned' AND a.first_month = v_month AND a.last_month = v_month;
+        GET DIAGNOSTICS v_learned = ROW_COUNT;
+        v_aliases := v_aliases + v_learned;
+
+        INSERT INTO business.etl_load_log AS l (domain, source, path, sha256, bytes, months, rows_loaded,
+                                                rows_replaced, action, os_user)
+        VALUES ('annuity_performance', coalesce(v_load.source, 'file'),
+                coalesce(v_load.path, '(rows not loaded by the ETL)'),
+                coalesce(v_load.sha256, encode(sha256(''::bytea), 'hex')), coalesce(v_load.bytes, 0),
+                ARRAY[v_month], 0, v_rows, 'withdrawal', NULL)
+        RETURNING l.load_id INTO v_load_id;
+
+        IF p_dry_run THEN
+            RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
+        PERFORM setval('business.etl_load_log_load_id_seq', v_seq_last, v_seq_called);
+        v_load_id := NULL;
+    END;
+    RETURN QUERY SELECT v_load_id, v_rows, v_customers_removed, v_plans_removed, v_aliases;
+END
+$$;
+
+COMMENT ON FUNCTION business.withdraw_month(date, boolean, boolean) IS
+    'Withdraw a 规模明细 month loaded by mistake: its rows, the customers, plans and aliases only it '
+    'brought; recorded in the load ledger (the inbox does not load that content again). Counts.';
+REVOKE ALL ON FUNCTION business.withdraw_month(date, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business.withdraw_month(date, boolean, boolean) TO wdh_operator;

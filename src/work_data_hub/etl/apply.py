@@ -1,0 +1,146 @@
+"""Check a staged load against what is loaded, then write it: the target's lock, the gap and
+strictness checks, the anomaly gate, and business.apply_staged_load, all in the caller's
+transaction (it commits all of it, or nothing)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from work_data_hub.errors import InvalidInput
+from work_data_hub.etl.domains import Domain
+from work_data_hub.etl.stage import Deviation, LoadPlan
+from work_data_hub.etl.validate import ParsedFile
+from work_data_hub.periods import month_span
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    domain: str
+    path: Path
+    months: list[date]  # the months replaced
+    rows_inserted: int
+    rows_deleted: int
+    customers_added: int
+    plans_added: int
+    aliases_learned: int = 0
+    customers_renamed: int = 0
+    plans_renamed: int = 0
+    load_id: int | None = None
+
+
+LOADED_MONTHS = """
+WITH RECURSIVE m AS (
+    (SELECT "月度" FROM business."规模明细" ORDER BY 1 LIMIT 1)
+    UNION ALL
+    SELECT (SELECT s."月度" FROM business."规模明细" AS s WHERE s."月度" > m."月度" ORDER BY 1 LIMIT 1)
+    FROM m WHERE m."月度" IS NOT NULL
+)
+SELECT "月度" FROM m WHERE "月度" IS NOT NULL
+"""
+
+
+def loaded_months(conn: psycopg.Connection) -> set[date]:
+    """The months business.规模明细 holds (one index probe per month)."""
+    return {m for (m,) in conn.execute(LOADED_MONTHS)}
+
+
+def missing_between(loaded: set[date], month: date) -> list[date]:
+    """The months a load of `month` would leave unloaded between it and the loaded ones."""
+    if not loaded or month in loaded:
+        return []
+    if month > max(loaded):
+        return month_span(max(loaded), month)[1:-1]
+    if month < min(loaded):
+        return month_span(month, min(loaded))[1:-1]
+    return []
+
+
+def check_gap(domain: Domain, path: Path, month: date, loaded: set[date]) -> None:
+    missing = missing_between(loaded, month)
+    if not missing:
+        return
+    span = f"{missing[0]:%Y-%m}" if len(missing) == 1 else f"{missing[0]:%Y-%m} … {missing[-1]:%Y-%m}"
+    side = "after the latest" if month > max(loaded) else "before the earliest"
+    raise InvalidInput(
+        f"{path}: loading {month:%Y-%m} would leave a hole {side} loaded month: "
+        f"{span} ({len(missing)} month(s)) not loaded; nothing was loaded",
+        detail=f"{domain.qualified} holds {min(loaded):%Y-%m} … {max(loaded):%Y-%m}.",
+        hint="Check the file's 月度 (a typo?), or load the missing months first; pass --allow-gap if the hole "
+             "is intended.")
+
+
+def check_strict(path: Path, plan: LoadPlan) -> None:
+    if not plan.unusable:
+        return
+    rows = sum(n for _, n, _ in plan.unusable)
+    raise InvalidInput(
+        f"{path}: {rows:,} row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them; "
+        "nothing was loaded",
+        detail="\n".join(f"{reason}: {n:,} row(s)" + (f", AUM {aum:,.2f}" if aum is not None else "")
+                         for reason, n, aum in plan.unusable),
+        hint="Fill in company_id / 业务类型 (or add the product line to mapping.产品线), or load without --strict.")
+
+
+class AnomalyRefused(InvalidInput):
+    """The anomaly gate refused a file: its control figures are outside customer.mdm_settings' bounds."""
+
+
+def check_deviations(path: Path, plan: LoadPlan, *, accept: bool) -> None:
+    """Refuse a file whose control figures the anomaly gate flags, unless the operator accepts them."""
+    if not plan.deviations or accept:
+        return
+    raise AnomalyRefused(
+        f"{path}: {len(plan.deviations)} control figure(s) are far from the month it is compared with; "
+        "nothing was loaded",
+        detail="\n".join(d.describe() for d in plan.deviations),
+        hint="Check the file (units 元 / 万元, a missing sheet, re-keyed ids, an incomplete ledger). If the figures "
+             "are right, load it again with --accept-deviations: the acceptance and who gave it go into the load "
+             "ledger. The bounds are customer.mdm_settings.gate_* (a DBA may change them).")
+
+
+# --- applying -------------------------------------------------------------------------------------
+
+LOCK = "SELECT customer._lock_source_table(%s::regclass, 'etl')"
+
+
+def lock_target(conn: psycopg.Connection, domain: Domain) -> None:
+    """Serialise loads into one table: the ETL's transaction-level advisory lock (743, table oid),
+    waited for at most customer.mdm_settings.lock_timeout_seconds (55P03 after that)."""
+    conn.execute(LOCK, (domain.table.as_string(conn),))
+
+
+APPLY = """
+SELECT load_id, rows_deleted, rows_inserted, customers_added, plans_added, aliases_learned, customers_renamed,
+       plans_renamed
+FROM business.apply_staged_load(p_domain => %(domain)s, p_months => %(months)s, p_file => %(file)s,
+                                p_accepted => %(accepted)s)
+"""
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, source: str,
+               accepted: list[Deviation] | None = None) -> LoadResult:
+    """Write the staged file through business.apply_staged_load, in the caller's transaction. The
+    caller holds the table's lock (`lock_target`) and has staged and planned the file."""
+    domain = parsed.domain
+    months = list(plan.rows_to_delete)
+    file = {"source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256, "bytes": parsed.bytes,
+            "os_user": _os_user()}
+    row = conn.execute(APPLY, {"domain": domain.name, "months": months, "file": json.dumps(file),
+                               "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None}).fetchone()
+    load_id, deleted, inserted, customers, plans, aliases, customers_renamed, plans_renamed = row
+    return LoadResult(domain=domain.name, path=parsed.path, months=months, rows_inserted=inserted,
+                      rows_deleted=deleted, customers_added=customers, plans_added=plans, aliases_learned=aliases,
+                      customers_renamed=customers_renamed, plans_renamed=plans_renamed, load_id=load_id)

@@ -1,0 +1,258 @@
+"""Stage a validated file in SQL and plan its load, writing nothing outside the stage.
+
+The rows go by COPY into a temporary staging table (pg_temp.wdh_etl_stage, dropped at the end of
+the transaction), where SQL makes every key canonical (customer.canonical_key), resolves 产品线代码,
+机构代码 and the company_id of rows without one, and computes the plan: the months replaced, new
+customers and plans, renames, the control figures' deviations (the anomaly gate) and warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+from psycopg import sql
+
+from work_data_hub.errors import InvalidInput
+from work_data_hub.etl.domains import Domain
+from work_data_hub.etl.validate import MAX_LISTED_ERRORS, ParsedFile, progress
+
+DERIVED = ("产品线代码", "机构代码")
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A control figure outside the anomaly gate's bounds (business._staged_load_deviations)."""
+
+    deviation: str  # total_aum, line_aum, unseen_ids, replacement_rows, replacement_aum, ledger_year_rows
+    subject: str
+    compared_month: date
+    baseline: Decimal
+    value: Decimal
+    allowed: str
+
+    def describe(self) -> str:
+        money = self.deviation in ("total_aum", "line_aum", "replacement_aum")
+        show = (lambda v: f"{v / 10**8:,.4f} 亿元") if money else (lambda v: f"{v:,.0f}")
+        ratio = f" (×{self.value / self.baseline:.4g})" if self.baseline else ""
+        against = {"unseen_ids": f"the file's rows: {show(self.value)} under never-seen ids",
+                   "ledger_year_rows": f"{self.subject}: {show(self.value)} rows replace {show(self.baseline)}"}
+        text = against.get(self.deviation) or (
+            f"{self.subject}: {show(self.value)} against {show(self.baseline)} in {self.compared_month:%Y-%m}{ratio}")
+        return f"{self.deviation}: {text}; allowed {self.allowed}"
+
+    def as_json(self) -> dict:
+        return {"deviation": self.deviation, "subject": self.subject, "compared_month": self.compared_month.isoformat(),
+                "baseline": str(self.baseline), "value": str(self.value), "allowed": self.allowed}
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    rows_per_month: dict[date, int]
+    rows_to_delete: dict[date, int]  # every month the load replaces (a ledger: January … its latest month)
+    new_customers: list[tuple[str, str | None]]
+    new_plans: list[tuple[str, str | None]]
+    unknown_branches: list[tuple[str, int]]  # branch names 组织架构 does not know (mapped to G00), rows
+    unusable: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # reason, rows, AUM
+    aum_total: Decimal | None = None  # 规模明细: the file's SUM(期末资产规模)
+    aum_replaced: Decimal | None = None  # 规模明细: the SUM(期末资产规模) of the rows it replaces
+    vanishing_lines: list[tuple[str, int]] = field(default_factory=list)  # 产品线代码 replaced but absent, rows
+    # where the rows' company_id comes from: file, override, account, plan_name, name, provisional,
+    # unresolved; rows and (规模明细) AUM of each
+    identities: list[tuple[str, int, Decimal | None]] = field(default_factory=list)
+    ambiguous: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, plan, alias, companies
+    canonicalised: dict[str, int] = field(default_factory=dict)  # key column → cells made canonical
+    renames: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, key, old name, new name
+    deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings
+
+
+def _stage_columns(domain: Domain) -> list[str]:
+    """The target's columns the stage holds (stage-only columns come on top)."""
+    return [c.target for c in domain.columns if not c.stage_only] + [d for d in DERIVED if domain.column(d) is None]
+
+
+@dataclass(frozen=True)
+class Staged:
+    identities: list[tuple[str, int, Decimal | None]]  # rows and AUM per identity resolution
+    canonicalised: dict[str, int]  # key column → cells made canonical
+
+
+def stage(conn: psycopg.Connection, parsed: ParsedFile) -> Staged:
+    """COPY the rows into pg_temp.wdh_etl_stage (dropped at the end of the transaction) and resolve
+    there, in SQL: every key in canonical form (a key that is still not well formed refuses the
+    file, its cells named), 产品线代码 from 业务类型, 机构代码 from the branch name (unknown → G00),
+    and a company_id for the rows without one (customer.resolve_staged_identities)."""
+    canonicalised = copy_to_stage(conn, parsed)
+    identities = conn.execute(RESOLVE_IDENTITIES, (parsed.domain.is_ledger,)).fetchall()
+    return Staged(identities=identities, canonicalised=canonicalised)
+
+
+RESOLVE_IDENTITIES = "SELECT * FROM customer.resolve_staged_identities(%s)"
+
+
+def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int]:
+    """The first half of `stage`: the rows COPYed, their keys made canonical (returns the cells
+    changed per column), 产品线代码 and 机构代码 resolved."""
+    domain = parsed.domain
+    stage_only = [sql.SQL("NULL::text AS {}").format(sql.Identifier(c.target)) for c in domain.columns if c.stage_only]
+    conn.execute(sql.SQL("CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
+                         "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
+                         "FROM {table} WITH NO DATA").format(
+        columns=sql.SQL(", ").join([sql.Identifier(c) for c in _stage_columns(domain)] + stage_only),
+        table=domain.table))
+    copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
+    with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", len(parsed.rows)) as advance:
+        with cur.copy(copy_sql) as copy:
+            for row in parsed.rows:
+                copy.write_row(row)
+        advance(len(parsed.rows))
+    keys = [c.target for c in domain.columns if c.key and c.target in parsed.columns]
+    counts = conn.execute(CANONICALISE, (keys,)).fetchall()
+    if any(problems for _, _, problems in counts):
+        _refuse_key_problems(conn, parsed, sum(problems for _, _, problems in counts))
+    conn.execute("ANALYZE pg_temp.wdh_etl_stage")
+    conn.execute(RESOLVE_CODES)
+    return {column: cells for column, cells, _ in counts if cells}
+
+
+CANONICALISE = "SELECT column_name, cells, problems FROM business._canonicalise_staged_keys(%s)"
+KEY_PROBLEMS = """
+SELECT source_row, key_problem FROM pg_temp.wdh_etl_stage WHERE key_problem IS NOT NULL ORDER BY source_row LIMIT %s
+"""
+
+
+def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: int) -> None:
+    listed = conn.execute(KEY_PROBLEMS, (MAX_LISTED_ERRORS,)).fetchall()
+    more = f"\n… and {count - len(listed)} more" if count > len(listed) else ""
+    raise InvalidInput(
+        f"{parsed.path}: {count} key cell(s) are not well formed even after removing what Excel or a web page adds "
+        "(full-width characters, invisible characters, spaces at the ends, a leading apostrophe); nothing was loaded",
+        detail="\n".join(f"{parsed.refs[row - 1]}, column {problem}" for row, problem in listed) + more,
+        hint="Correct these ids in the file (an id is one word: letters and digits) and load it again.")
+
+
+RESOLVE_CODES = """
+UPDATE pg_temp.wdh_etl_stage AS s
+SET "产品线代码" = (SELECT min(p."产品线代码") FROM mapping."产品线" AS p WHERE p."产品线" = s."业务类型"),
+    "机构代码" = coalesce(s."机构代码",
+                          (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"),
+                          'G00'),
+    branch_unknown = s."机构代码" IS NULL AND s."机构名称" IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称")
+"""
+
+# The months a load replaces: a 规模明细 file its month; a ledger, for each year it covers, January
+# through the latest month it carries (a corrected ledger removes what it no longer lists).
+REPLACED_MONTHS = """
+SELECT m::date
+FROM (SELECT date_trunc('year', {month}) AS first, max({month}) AS last
+      FROM pg_temp.wdh_etl_stage GROUP BY 1) AS y,
+     generate_series(CASE WHEN %(ledger)s THEN y.first ELSE y.last END, y.last, interval '1 month') AS m
+ORDER BY 1
+"""
+COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
+NEW_CUSTOMERS = """
+SELECT DISTINCT ON (s.company_id) s.company_id, coalesce({names}) AS name,
+       coalesce(s.id_source = 'provisional', false) AS provisional
+FROM pg_temp.wdh_etl_stage AS s
+WHERE s.company_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)
+ORDER BY s.company_id, coalesce({names}) IS NULL, s.source_row
+"""
+# Aliases that rows of this file met and that name two companies (never used).
+AMBIGUOUS = """
+SELECT k.kind, k.plan_code, k.alias, max(k.companies)::int
+FROM pg_temp.wdh_etl_known AS k WHERE k.companies > 1
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+FILE_PLANS = """
+SELECT DISTINCT ON (s.{plan}) s.{plan} AS code, {plan_name} AS name,
+       CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type,
+       EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p."年金计划号" = s.{plan}) AS known
+FROM pg_temp.wdh_etl_stage AS s
+WHERE s.{plan} IS NOT NULL
+ORDER BY s.{plan}, s.source_row
+"""
+# Product lines that the replaced months hold and the file has none of (a sheet left out).
+VANISHING_LINES = """
+SELECT coalesce(t."产品线代码", t."业务类型", '?'), count(*)
+FROM {table} AS t
+WHERE t.{month} = ANY(%(months)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_stage AS s
+                  WHERE s."产品线代码" IS NOT DISTINCT FROM t."产品线代码")
+GROUP BY 1 ORDER BY 1
+"""
+UNKNOWN_BRANCHES = """
+SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown GROUP BY 1 ORDER BY 2 DESC, 1
+"""
+UNUSABLE = """
+SELECT reason, count(*), sum(aum)
+FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id and no customer name'
+                  WHEN s."业务类型" IS NULL THEN 'no 业务类型'
+                  WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is not a product line in mapping.产品线',
+                                                         s."业务类型")
+             END AS reason, {aum} AS aum
+      FROM pg_temp.wdh_etl_stage AS s) AS u
+WHERE reason IS NOT NULL
+GROUP BY reason ORDER BY reason
+"""
+
+
+def _new_customers(domain: Domain) -> sql.Composed:
+    """The stage's customers missing from 年金客户, each with its first non-empty name."""
+    names = sql.SQL('s."客户名称", s."上报客户名称"') if domain.is_ledger else sql.SQL('s."客户名称"')
+    return sql.SQL(NEW_CUSTOMERS).format(names=names)
+
+
+def _file_plans(domain: Domain) -> sql.Composed:
+    """Every plan of the stage: code, name, type, and whether mapping.年金计划 knows it."""
+    plan_name = sql.Identifier("s", domain.plan_name_column) if domain.plan_name_column else sql.SQL("NULL::text")
+    return sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column), plan_name=plan_name)
+
+
+def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | None = None) -> LoadPlan:
+    """What an apply would do, read from the staged rows (call `stage` first, and pass what it
+    returned). Writes nothing."""
+    domain = parsed.domain
+    month = sql.Identifier(domain.month_column)
+    replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month),
+                                           {"ledger": domain.is_ledger})]
+    existing = dict(conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table),
+                                 {"months": replaced}).fetchall())
+    new_customers = conn.execute(_new_customers(domain)).fetchall()
+    file_plans = conn.execute(_file_plans(domain)).fetchall()
+    aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
+    unusable = [(reason, rows, total) for reason, rows, total in conn.execute(sql.SQL(UNUSABLE).format(aum=aum))]
+    aum_total = aum_replaced = None
+    if not domain.is_ledger:
+        aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
+        aum_replaced = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" '
+                                    'WHERE "月度" = ANY(%s)', (replaced,)).fetchone()[0]
+    vanishing = conn.execute(sql.SQL(VANISHING_LINES).format(table=domain.table, month=month),
+                             {"months": replaced}).fetchall()
+    return LoadPlan(
+        vanishing_lines=[(line, n) for line, n in vanishing],
+        rows_per_month=parsed.months,
+        rows_to_delete={m: existing.get(m, 0) for m in replaced},
+        new_customers=[(c, n) for c, n, _ in new_customers],
+        new_plans=[(p, n) for p, n, _, known in file_plans if not known],
+        unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
+        unusable=unusable,
+        aum_total=aum_total,
+        aum_replaced=aum_replaced,
+        identities=list(staged.identities) if staged else [],
+        ambiguous=conn.execute(AMBIGUOUS).fetchall(),
+        canonicalised=dict(staged.canonicalised) if staged else {},
+        renames=conn.execute(RENAMES, (domain.name,)).fetchall(),
+        deviations=[Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced))],
+    )
+
+
+RENAMES = "SELECT kind, key, old_name, new_name FROM business._staged_renames(%s)"
+DEVIATIONS = ("SELECT deviation, subject, compared_month, baseline, value, allowed "
+              "FROM business._staged_load_deviations(%s, %s)")
+
+

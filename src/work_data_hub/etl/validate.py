@@ -1,0 +1,351 @@
+"""Read and validate a whole file before anything touches the database.
+
+A file is guilty until proven: `parse_file` checks that it is what it claims to be (its domain,
+its month, one column per target, every cell, a header in one row over every column that holds
+data) and returns its rows; `etl.stage` then stages them and `etl.apply` writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from work_data_hub.errors import InvalidInput
+from work_data_hub.etl.domains import Domain, looks_like, normalise_header
+from work_data_hub.etl.parsing import PARSERS
+from work_data_hub.etl.readers import RawTable, Source, column_letter
+
+MAX_LISTED_ERRORS = 20
+PROGRESS_FROM_ROWS = 5000
+TOTAL_MARKERS = {"合计", "总计", "小计", "总合计", "合 计", "总 计", "Total", "TOTAL", "total", "Subtotal", "SUM"}
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    domain: Domain
+    path: Path
+    sheets: list[str]  # the sheets read (none for a CSV)
+    columns: list[str]  # the target columns the file provides, in COPY order
+    rows: list[list[Any]]  # one list per data row: source row number, then the values of `columns`
+    months: dict[date, int]  # rows per month (first of month), in order
+    ignored_headers: list[str]
+    sha256: str
+    bytes: int
+    refs: list[str] = field(default_factory=list)  # the file's reference of each row ("row 7", "sheet 'x' row 7")
+    notes: list[str] = field(default_factory=list)  # what was passed over (hidden sheets)
+
+    @property
+    def sheet(self) -> str | None:
+        return ", ".join(self.sheets) or None
+
+
+@contextmanager
+def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr for long work (hidden for short work and when not a terminal)."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True,
+                  disable=total < PROGRESS_FROM_ROWS or not sys.stderr.isatty()) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """sha256 (hex) and size of a file, read in blocks; an unreadable file is refused by name."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}",
+                           hint="Check that the file exists and that the user running the command may read it "
+                                "(ls -l); nothing of it was loaded.") from None
+    return digest.hexdigest(), size
+
+
+# --- reading and validating ---------------------------------------------------------------------
+
+class _Problems:
+    """Collects every problem of a file, listing the first MAX_LISTED_ERRORS."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_LISTED_ERRORS:
+            self.listed.append(text)
+
+    def raise_if_any(self, where: str, hint: str) -> None:
+        if self.count:
+            more = f"\n… and {self.count - len(self.listed)} more" if self.count > len(self.listed) else ""
+            raise InvalidInput(f"{where}: {self.count} problem(s); nothing was loaded",
+                               detail="\n".join(self.listed) + more, hint=hint)
+
+
+def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
+    names = source.sheet_names
+    if not names:
+        return [None]
+    if domain.is_ledger:
+        return [s for s in names if domain.sheet_keyword in s] or [names[0]]
+    return [domain.sheet if domain.sheet in names else names[0]]
+
+
+def _sheet_line(domain: Domain, sheet: str | None) -> str | None:
+    """A ledger sheet named like 企年受托中标(空白) says its 业务类型."""
+    if not domain.is_ledger or not sheet or domain.sheet_keyword not in sheet:
+        return None
+    prefix = sheet.split(domain.sheet_keyword, 1)[0].strip()
+    return domain.column("业务类型").forms.get(prefix, prefix) or None
+
+
+def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTable]) -> None:
+    headers = {normalise_header(h) for t in tables for h in t.headers if h}
+    looks = looks_like(headers, source.sheet_names)
+    if domain.name in looks or (not looks and not domain.is_ledger):
+        return  # a file that looks like nothing at all is told its missing columns instead
+    if domain.is_ledger:
+        proof = f"a {domain.date_column} column or a sheet whose name holds {domain.sheet_keyword}"
+    else:
+        proof = "the columns 期末资产规模 and 供款"
+    raise InvalidInput(
+        f"{path} does not look like an {domain.name} file"
+        + (f": it looks like {' / '.join(looks)}" if looks else ""),
+        detail=f"An {domain.name} file has {proof}. Sheets: {', '.join(source.sheet_names) or '(CSV)'}; "
+               f"columns: {', '.join(sorted(headers)) or '(none)'}",
+        hint=(f"Load it with --domain {looks[0]}" if looks else "Check that this is the right file")
+             + "; nothing was loaded.",
+    )
+
+
+def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems) -> dict[str, int]:
+    """target column → the sheet's column index; two headers for one target are a problem."""
+    positions: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        if not header:
+            continue
+        normal = normalise_header(header)
+        column = next((c for c in domain.columns if normal in {normalise_header(a) for a in c.headers}), None)
+        if column is None:
+            continue
+        if column.target in positions:
+            problems.add(f"{where}: columns {table.headers[positions[column.target]]!r} (column "
+                         f"{positions[column.target] + 1}) and {header!r} (column {index + 1}) both feed "
+                         f"{column.target}")
+        else:
+            positions[column.target] = index
+    return positions
+
+
+def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_source: str = "--period") -> ParsedFile:
+    """Read and validate the whole file; any problem rejects it with every row and column named.
+
+    `period` (any date of the month) is the month the file must hold: --period, or the month
+    folder it was delivered in (`month_source` says which, for the messages)."""
+    source = Source(path)
+    sha256, size = file_digest(path)
+    tables = [source.read(sheet) for sheet in _sheets_to_read(domain, source)]
+    for table in tables:
+        _check_header_row(domain, table)
+    _check_domain(domain, path, source, tables)
+    several = len(tables) > 1
+    structure = _Problems()
+    layouts = []
+    for table in tables:
+        where = f"{path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
+        positions = _positions(domain, table, where, structure)
+        sheet_line = _sheet_line(domain, table.sheet)
+        missing = [c.headers[0] for c in domain.columns if c.required and c.target not in positions
+                   and not (c.target == "业务类型" and sheet_line)]
+        if missing:
+            raise InvalidInput(
+                f"{where} is missing required column(s): {', '.join(missing)}",
+                detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}",
+                hint=(f"Is this an {domain.name} file? An .xlsx is read from sheet "
+                      + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
+                      + ", else its first sheet; the header must be in row 1."),
+            )
+        layouts.append((table, where, positions, sheet_line))
+    structure.raise_if_any(str(path), "Keep one of each pair of columns (header variants count as the same "
+                                      "column) and load the file again.")
+    if not any(t.rows for t in tables):
+        raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
+
+    targets = {t for _, _, positions, line in layouts for t in positions} | {
+        "业务类型" for *_, line in layouts if line}
+    columns = [c.target for c in domain.columns if c.target in targets]
+    slot = {target: i + 1 for i, target in enumerate(columns)}
+    month_slot = slot[domain.month_column]
+    problems = _Problems()
+    rows: list[list[Any]] = []
+    refs: list[str] = []
+    seen: dict[tuple, str] = {}
+    ignored: list[str] = []
+    total = sum(len(t.rows) for t in tables)
+    with progress(f"Validating {path.name}", total) as advance:
+        for table, _where, positions, sheet_line in layouts:
+            ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
+            parsers = [(slot[c.target], positions[c.target], PARSERS[c.kind], c.not_null, c.forms or None,
+                        table.headers[positions[c.target]]) for c in domain.columns if c.target in positions]
+            line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
+            prefix = f"sheet {table.sheet!r} row" if several else "row"
+            for number, raw in zip(table.row_numbers, table.rows):
+                record: list[Any] = [None] * (len(columns) + 1)
+                record[0] = len(rows) + 1
+                key = tuple(raw)
+                if key in seen:
+                    problems.add(f"{prefix} {number} repeats {seen[key]} exactly (a row pasted twice?)")
+                else:
+                    seen[key] = f"{prefix} {number}"
+                for target_slot, index, parse, not_null, forms, header in parsers:
+                    cell = raw[index]
+                    try:
+                        value = parse(cell)
+                    except ValueError as exc:
+                        problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
+                        continue
+                    if value.__class__ is str and value in TOTAL_MARKERS:
+                        problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
+                        continue
+                    if value is None and not_null:
+                        problems.add(f"{prefix} {number}, column {header}: "
+                                     + ("empty" if cell is None or cell == "" else f"{cell!r} is not a value"))
+                    elif forms and value in forms:
+                        value = forms[value]
+                    record[target_slot] = value
+                if line_slot is not None:
+                    record[line_slot] = sheet_line
+                rows.append(record)
+                refs.append(f"{prefix} {number}")
+            advance(len(table.rows))
+    problems.raise_if_any(str(path), "Fix these cells and load the file again (delete total rows and repeated "
+                                     "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
+                                     "write 0 where the value is zero.")
+    _check_measures(domain, path, columns, rows)
+
+    months = Counter(r[month_slot] for r in rows)
+    _check_months(domain, path, rows, refs, month_slot, months, period, month_source)
+    if domain.is_ledger:
+        _check_ledger_years(domain, path, rows, refs, month_slot)
+    return ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
+                      rows=rows, months=dict(sorted(months.items())), ignored_headers=ignored,
+                      sha256=sha256, bytes=size, refs=refs,
+                      notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets])
+
+
+def _check_header_row(domain: Domain, table: RawTable) -> None:
+    """One header row over every column that holds data: a merged header leaves a column's header
+    cell empty (its data would be read as nothing, or as the neighbour's), and a header spread over
+    two rows (期初 / 资产规模) leaves the second half in the first data row."""
+    where = f"{table.path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
+    headless = [i for i, h in enumerate(table.headers) if not h and any(not _blank(r[i]) for r in table.rows)]
+    if headless:
+        def named(i: int) -> str:
+            left = next((table.headers[j] for j in range(i - 1, -1, -1) if table.headers[j]), None)
+            return f"column {column_letter(i)}" + (f" (right of {left!r})" if left else "")
+        raise InvalidInput(
+            f"{where}: {len(headless)} column(s) hold data under an empty header cell: "
+            + ", ".join(named(i) for i in headless[:10]) + "; nothing was loaded",
+            detail="A header merged across two columns (流失 over 流失 and 待遇支付, say) names only the first.",
+            hint="Unmerge the header cells and give every column its own header in row 1, then load the file again.")
+    if not table.rows:
+        return
+    known = {normalise_header(h) for c in domain.columns for h in c.headers}
+    first = table.rows[0]
+    spilled = [f"column {column_letter(i)} ({v!r})" for i, v in enumerate(first)
+               if isinstance(v, str) and v.strip() and normalise_header(v) != normalise_header(table.headers[i])
+               and (normalise_header(v) in known or normalise_header(table.headers[i] + v) in known)]
+    if spilled:
+        raise InvalidInput(
+            f"{where}: the header is spread over two rows: row {table.row_numbers[0]} holds header names in "
+            + ", ".join(spilled[:10]) + "; nothing was loaded",
+            hint="Put the whole header in row 1 (one cell per column, e.g. 期末资产规模) and delete the second header "
+                 "row, then load the file again.")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_measures(domain: Domain, path: Path, columns: list[str], rows: list[list[Any]]) -> None:
+    """A month in which every 期末资产规模 is zero is not a delivery: formulas saved without their
+    values read as empty or 0, or the column is the wrong one."""
+    if domain.is_ledger or "期末资产规模" not in columns:
+        return
+    slot = columns.index("期末资产规模") + 1
+    if all(not r[slot] for r in rows):
+        raise InvalidInput(
+            f"{path}: 期末资产规模 is 0 in every one of its {len(rows):,} rows; nothing was loaded",
+            hint="Formulas saved without their values read as 0: open the file in Excel, save it, and load it "
+                 "again; or check that 期末资产规模 is the right column.")
+
+
+def _check_ledger_years(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int) -> None:
+    """The years a ledger covers run without a gap (a 上报月份 typed 206212 in a 2024–2026 ledger
+    would replace 2062 and hide the row from its real year)."""
+    by_year = Counter(r[month_slot].year for r in rows)
+    years = sorted(by_year)
+    runs: list[list[int]] = [[years[0]]]
+    for year in years[1:]:
+        if year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    if len(runs) == 1:
+        return
+    main = max(runs, key=lambda run: sum(by_year[y] for y in run))
+    stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot].year not in main]
+    raise InvalidInput(
+        f"{path}: {len(stray)} row(s) have a {domain.month_column} far from the rest of the ledger "
+        f"({main[0]}–{main[-1]}); nothing was loaded",
+        detail="\n".join(f"{ref}: {m:%Y-%m}" for ref, m in stray[:MAX_LISTED_ERRORS]),
+        hint=f"Correct their {domain.month_column} (a typo?) and load the file again.")
+
+
+def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int,
+                  months: Counter, period: date | None, month_source: str) -> None:
+    """A 规模明细 file is one month: `period`'s, else the single month its rows carry. A ledger
+    given --period must hold only that month."""
+    expected = period.replace(day=1) if period else None
+    if expected is None and (domain.is_ledger or len(months) == 1):
+        return
+    if expected is not None and set(months) == {expected}:
+        return
+    if expected is not None:
+        stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot] != expected]
+        listed = "\n".join(f"{ref}, column {domain.month_column}: {m:%Y-%m} is not {expected:%Y-%m}"
+                           for ref, m in stray[:MAX_LISTED_ERRORS])
+        more = f"\n… and {len(stray) - MAX_LISTED_ERRORS} more" if len(stray) > MAX_LISTED_ERRORS else ""
+        raise InvalidInput(
+            f"{path}: {len(stray)} row(s) are not of {expected:%Y-%m} ({month_source}); nothing was loaded",
+            detail=listed + more,
+            hint=f"An {domain.name} file holds one month: remove the stray rows or correct their "
+                 f"{domain.month_column}" + (", or pass the right --period" if month_source == "--period" else
+                                             ", or file it in the right month folder (with --file, --period names the month "
+                                             "instead)") + ".")
+    first_rows: dict[date, list[str]] = {}
+    for ref, r in zip(refs, rows):
+        first_rows.setdefault(r[month_slot], [])
+        if len(first_rows[r[month_slot]]) < 3:
+            first_rows[r[month_slot]].append(ref)
+    detail = "\n".join(f"{m:%Y-%m}: {n:,} row(s), e.g. {', '.join(first_rows[m])}" for m, n in sorted(months.items()))
+    raise InvalidInput(
+        f"{path} holds {len(months)} months; an {domain.name} file holds one, so nothing was loaded",
+        detail=detail,
+        hint=f"Remove the rows of the wrong month(s) or correct their {domain.month_column}, and load the file "
+             "again.")
+
+
