@@ -84,6 +84,18 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 
 
 --
+-- Name: _canonicalise_staged_keys(text[]); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_control_figures(text); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_load_deviations(text, date[]); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_renames(text); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: apply_staged_load(text, date[], jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: withdraw_month(date, boolean, boolean); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _apply_contract_month(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _check_snapshot_month(date); Type: FUNCTION; Schema: customer; Owner: -
@@ -153,9 +165,13 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _derive_contract_month(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _key_problem(text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _known_aliases(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _lock_mdm(text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _lock_source_table(regclass, text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _lock_source_tables(text); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -329,6 +345,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _track_source_change(); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: canonical_key(text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: contract_branches(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: contract_movements(date); Type: FUNCTION; Schema: customer; Owner: -
@@ -350,6 +368,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 -- Name: refresh_monthly_snapshot(date, boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: refresh_snapshots(boolean); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: repair_canonical_keys(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: request_contract_rebuild(date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -381,6 +401,14 @@ CREATE TABLE business.etl_load_log (
     loaded_at timestamp with time zone DEFAULT now() NOT NULL,
     loaded_by text DEFAULT SESSION_USER NOT NULL,
     os_user text,
+    action text DEFAULT 'load'::text NOT NULL,
+    control_figures jsonb,
+    deviations_accepted jsonb,
+    accepted_by text,
+    customers_added text[] DEFAULT '{}'::text[] NOT NULL,
+    plans_added text[] DEFAULT '{}'::text[] NOT NULL,
+    CONSTRAINT etl_load_log_acceptance_signed CHECK (((deviations_accepted IS NULL) OR (accepted_by IS NOT NULL))),
+    CONSTRAINT etl_load_log_action_check CHECK ((action = ANY (ARRAY['load'::text, 'withdrawal'::text]))),
     CONSTRAINT etl_load_log_bytes_check CHECK ((bytes >= 0)),
     CONSTRAINT etl_load_log_domain_check CHECK ((domain = ANY (ARRAY['annuity_performance'::text, 'annual_award'::text, 'annual_loss'::text]))),
     CONSTRAINT etl_load_log_rows_loaded_check CHECK ((rows_loaded >= 0)),
@@ -394,7 +422,7 @@ CREATE TABLE business.etl_load_log (
 -- Name: TABLE etl_load_log; Type: COMMENT; Schema: business; Owner: -
 --
 
-COMMENT ON TABLE business.etl_load_log IS 'One row per file the ETL loaded: domain, whether it came from the inbox or --file, the file (absolute path, sha256, size), the months it replaced (first of month), rows loaded and rows replaced, when, the database user and the OS user.';
+COMMENT ON TABLE business.etl_load_log IS 'One row per file the ETL loaded (action load) or per month withdrawn (action withdrawal, with the withdrawn load''s file): domain, whether it came from the inbox or --file, the file (absolute path, sha256, size), the months it replaced (first of month), rows loaded and rows replaced, when, the database user and the OS user; the file''s control figures (rows, customers, contracts, AUM and contributions in total and per product line, shares of rows under never-seen and provisional ids), the anomaly-gate deviations accepted and who accepted them, and the customers and plans the load added.';
 
 
 --
@@ -502,6 +530,7 @@ CREATE TABLE customer.contract_sync_state (
     first_applied_period date,
     dirty_from_month date,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    keys_canonical_at timestamp with time zone,
     CONSTRAINT contract_sync_state_dirty_from_month_check CHECK (((dirty_from_month IS NULL) OR (dirty_from_month = (date_trunc('month'::text, (dirty_from_month)::timestamp with time zone))::date))),
     CONSTRAINT contract_sync_state_id_check CHECK (id),
     CONSTRAINT contract_sync_state_last_applied_period_check CHECK (((last_applied_period IS NULL) OR (last_applied_period = ((date_trunc('month'::text, (last_applied_period)::timestamp with time zone) + '1 mon -1 days'::interval))::date)))
@@ -513,6 +542,13 @@ CREATE TABLE customer.contract_sync_state (
 --
 
 COMMENT ON TABLE customer.contract_sync_state IS 'How far contract history is applied (last_applied_period, a month-end date) and the earliest source month changed since it was applied (dirty_from_month, first of month), which the next sync rewinds to and replays from.';
+
+
+--
+-- Name: COLUMN contract_sync_state.keys_canonical_at; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.contract_sync_state.keys_canonical_at IS 'When customer.repair_canonical_keys put the stored keys in canonical form (NULL: not yet).';
 
 
 --
@@ -638,6 +674,20 @@ CREATE TABLE customer.mdm_settings (
     strategic_threshold numeric(20,4) DEFAULT 500000000 NOT NULL,
     lock_timeout_seconds numeric(8,2) DEFAULT 60 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    gate_total_aum_min_ratio numeric(10,4) DEFAULT 0.5 NOT NULL,
+    gate_total_aum_max_ratio numeric(10,4) DEFAULT 2 NOT NULL,
+    gate_line_aum_min_ratio numeric(10,4) DEFAULT 0.2 NOT NULL,
+    gate_line_aum_max_ratio numeric(10,4) DEFAULT 5 NOT NULL,
+    gate_max_unseen_share numeric(6,4) DEFAULT 0.2 NOT NULL,
+    gate_min_replacement_ratio numeric(6,4) DEFAULT 0.5 NOT NULL,
+    gate_min_rows integer DEFAULT 50 NOT NULL,
+    CONSTRAINT mdm_settings_gate_line_aum_max_ratio_check CHECK ((gate_line_aum_max_ratio > (0)::numeric)),
+    CONSTRAINT mdm_settings_gate_line_aum_min_ratio_check CHECK ((gate_line_aum_min_ratio >= (0)::numeric)),
+    CONSTRAINT mdm_settings_gate_max_unseen_share_check CHECK (((gate_max_unseen_share >= (0)::numeric) AND (gate_max_unseen_share <= (1)::numeric))),
+    CONSTRAINT mdm_settings_gate_min_replacement_ratio_check CHECK (((gate_min_replacement_ratio >= (0)::numeric) AND (gate_min_replacement_ratio <= (1)::numeric))),
+    CONSTRAINT mdm_settings_gate_min_rows_check CHECK ((gate_min_rows >= 0)),
+    CONSTRAINT mdm_settings_gate_total_aum_max_ratio_check CHECK ((gate_total_aum_max_ratio > (0)::numeric)),
+    CONSTRAINT mdm_settings_gate_total_aum_min_ratio_check CHECK ((gate_total_aum_min_ratio >= (0)::numeric)),
     CONSTRAINT mdm_settings_id_check CHECK (id),
     CONSTRAINT mdm_settings_lock_timeout_seconds_check CHECK ((lock_timeout_seconds >= (0)::numeric)),
     CONSTRAINT mdm_settings_strategic_threshold_check CHECK ((strategic_threshold > (0)::numeric)),
@@ -649,7 +699,7 @@ CREATE TABLE customer.mdm_settings (
 -- Name: TABLE mdm_settings; Type: COMMENT; Schema: customer; Owner: -
 --
 
-COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync and refresh wait for each other before failing with 55P03.';
+COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load (a file''s total AUM and each product line''s within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when the compared month (or ledger year) and the file hold at least gate_min_rows rows each: ratios of a handful of rows mean nothing.';
 
 
 --
@@ -1422,7 +1472,7 @@ GRANT USAGE ON SEQUENCE business."规模明细_id_seq" TO wdh_operator;
 -- Name: TABLE company_alias; Type: ACL; Schema: customer; Owner: -
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE customer.company_alias TO wdh_operator;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer.company_alias TO wdh_operator;
 
 
 --
