@@ -59,7 +59,8 @@ def test_privileges(conn):
               "normalise_name", "provisional_company_id", "resolve_staged_identities", "learn_staged_aliases",
               "merge_company", "provisional_identities", "set_company_alias",
               # the loader's: it runs as the operator, on its own temporary stage
-              "canonical_key", "_key_problem", "_lock_source_table", "_canonicalise_staged_keys",
+              "canonical_key", "_key_problem", "_lock_source_table", "_stage_wanted_aliases", "_known_aliases",
+              "_stage_aliases", "_canonicalise_staged_keys",
               "_staged_control_figures", "_staged_load_deviations", "_staged_renames", "apply_staged_load",
               "withdraw_month"}
     report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures

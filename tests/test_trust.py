@@ -399,3 +399,39 @@ def _write(path: Path, rows: list[list], *, xlsx: bool = False) -> Path:
     else:
         write_csv(path, HEADERS, rows)
     return path
+
+
+def test_an_operator_login_loads_every_domain_and_withdraws(db_url, conn, tmp_path):
+    """As a company runs it: a login granted only wdh_operator, with a password, over TCP."""
+    import os
+
+    from psycopg import sql
+
+    role = f"etl_operator_{os.getpid()}"
+    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'p@ss w0rd' IN ROLE wdh_operator").format(sql.Identifier(role)))
+    try:
+        url = db_url.replace("postgres@", f"{role}:p%40ss%20w0rd@")
+        headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
+        for domain, table, date_column in (("annual_award", "当年中标", "中标日期"), ("annual_loss", "当年流失", "流失日期")):
+            ledger = tmp_path / f"{table}.xlsx"
+            write_xlsx(ledger, table, [*headers[:-1], date_column], [["202501", "企年受托", "客户0001有限公司", "P0001",
+                                                                      "600000001", "2025-01-05"]])
+            for args in ((), ("--execute",)):
+                result = run_cli("etl", "--domain", domain, "--file", str(ledger), *args, database_url=url)
+                assert result.returncode == 0, result.stderr
+        for month in ("202501", "202502"):
+            path = _write(tmp_path / f"{month}.xlsx", month_rows(month, n=3) + [
+                perf_row(month, company="", customer="无号客户", plan="P9")])
+            for args in ((), ("--execute",)):
+                result = run_cli("etl", "--domain", "annuity_performance", "--file", str(path), *args, database_url=url)
+                assert result.returncode == 0, result.stderr
+        assert "monthly_close" in result.stdout
+        withdrawn = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
+                            database_url=url)
+        assert withdrawn.returncode == 0, withdrawn.stderr
+        assert conn.execute("SELECT loaded_by FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1").fetchone() == (
+            role,)
+    finally:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

@@ -16,23 +16,37 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
+    v_counts bigint[];
     v_column text;
-    v_changed bigint;
-    v_problems bigint;
+    v_index integer := 0;
 BEGIN
     ALTER TABLE pg_temp.wdh_etl_stage ADD COLUMN key_problem text;
-    FOREACH v_column IN ARRAY coalesce(p_columns, '{}'::text[]) LOOP
-        EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s SET %1$I = customer.canonical_key(s.%1$I) '
-                       'WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)', v_column);
-        GET DIAGNOSTICS v_changed = ROW_COUNT;
-        EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s '
-                       'SET key_problem = coalesce(s.key_problem, format(''%%s: %%s %%s'', %2$L, s.%1$I, '
-                       '                                                 customer._key_problem(s.%1$I))) '
-                       'WHERE customer._key_problem(s.%1$I) IS NOT NULL', v_column, v_column);
-        GET DIAGNOSTICS v_problems = ROW_COUNT;
+    IF cardinality(p_columns) IS NULL OR cardinality(p_columns) = 0 THEN
+        RETURN;
+    END IF;
+    -- One scan counts, per column, the cells to change and the cells still not well formed (most
+    -- files have neither: nothing else is done); a column is rewritten only when it has cells to change.
+    EXECUTE 'SELECT ARRAY[' || (
+        SELECT string_agg(format('count(*) FILTER (WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)), '
+                                 'count(*) FILTER (WHERE customer._key_problem(customer.canonical_key(s.%1$I)) IS NOT NULL)',
+                                 c), ', ' ORDER BY o)
+        FROM unnest(p_columns) WITH ORDINALITY AS u(c, o)) || ']::bigint[] FROM pg_temp.wdh_etl_stage AS s'
+    INTO v_counts;
+    FOREACH v_column IN ARRAY p_columns LOOP
+        v_index := v_index + 1;
+        IF v_counts[2 * v_index - 1] > 0 THEN
+            EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s SET %1$I = customer.canonical_key(s.%1$I) '
+                           'WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)', v_column);
+        END IF;
+        IF v_counts[2 * v_index] > 0 THEN
+            EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s '
+                           'SET key_problem = coalesce(s.key_problem, format(''%%s: %%s %%s'', %2$L, s.%1$I, '
+                           '                                                 customer._key_problem(s.%1$I))) '
+                           'WHERE customer._key_problem(s.%1$I) IS NOT NULL', v_column, v_column);
+        END IF;
         column_name := v_column;
-        cells := v_changed;
-        problems := v_problems;
+        cells := v_counts[2 * v_index - 1];
+        problems := v_counts[2 * v_index];
         RETURN NEXT;
     END LOOP;
 END

@@ -52,3 +52,4 @@ $$;
 COMMENT ON FUNCTION customer._known_aliases() IS
     'Private to the ETL''s identity steps: the aliases the rows without company_id could use, each with its company or ambiguous.';
 REVOKE ALL ON FUNCTION customer._known_aliases() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer._known_aliases() TO wdh_operator;  -- the ETL's identity steps run as the operator, on its own temporary stage

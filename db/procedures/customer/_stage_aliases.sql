@@ -63,3 +63,4 @@ $$;
 COMMENT ON FUNCTION customer._stage_aliases(boolean) IS
     'Private to the ETL''s identity steps: the aliases a staged file teaches, in pg_temp.wdh_etl_aliases.';
 REVOKE ALL ON FUNCTION customer._stage_aliases(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer._stage_aliases(boolean) TO wdh_operator;  -- the ETL's identity steps run as the operator, on its own temporary stage

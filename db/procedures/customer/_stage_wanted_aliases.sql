@@ -45,3 +45,4 @@ $$;
 COMMENT ON FUNCTION customer._stage_wanted_aliases(boolean) IS
     'Private to the ETL''s identity steps: the normalised names and accounts of the staged rows without company_id.';
 REVOKE ALL ON FUNCTION customer._stage_wanted_aliases(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer._stage_wanted_aliases(boolean) TO wdh_operator;  -- the ETL's identity steps run as the operator, on its own temporary stage

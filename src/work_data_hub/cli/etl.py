@@ -382,7 +382,7 @@ def _report_unreadable(unreadable: list[tuple[Path, WdhError]]) -> None:
 def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
     parsed = outcome.parsed
     sheet = f" (sheet {parsed.sheet})" if parsed.sheet else ""
-    typer.echo(f"📄 {spec.name} ← {path}{sheet}: {len(parsed.rows):,} rows")
+    typer.echo(f"📄 {spec.name} ← {path}{sheet}: {parsed.row_count:,} rows")
     if outcome.skipped_as is not None:
         typer.echo(f"  = already loaded {_when(outcome.skipped_as)} by another run with the same content; skipped")
         return

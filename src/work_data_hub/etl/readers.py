@@ -1,66 +1,73 @@
-"""Read a delivery into header + rows per sheet, keeping the file's row numbers.
+"""Read a delivery into a header and a stream of rows per sheet, keeping the file's row numbers.
 
-The format is detected from the content, not the extension: a ZIP is an .xlsx workbook, an OLE2
-compound file an .xls workbook (both through calamine), anything else text (CSV) whose encoding
-is detected too: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (which covers GBK).
+The format is detected from the content, not the extension: a ZIP is an .xlsx workbook, streamed
+row by row without loading the sheet (python-calamine-plus, calamine's streaming reader: a month of
+200,000 rows reads in constant memory); an OLE2 compound file an .xls workbook (calamine; the
+format holds at most 65,536 rows); anything else text (CSV) whose encoding is detected too: UTF-8
+with or without BOM, UTF-16 with BOM, else GB18030 (which covers GBK).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
 from work_data_hub.errors import InvalidInput
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+HEAD_ROWS = 50  # the rows read ahead for the first data row
 TEXT_SUFFIXES = (".csv",)
 _ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 @dataclass(frozen=True)
 class RawTable:
+    """A sheet's header, its first data row, and its data rows read lazily: `records()` yields (the
+    file's row number, the values padded to the header's width), blank rows dropped, each time
+    streaming from the file again."""
+
     path: Path
     sheet: str | None
     headers: list[str]
-    rows: list[list[Any]]  # data rows, blank rows dropped
-    row_numbers: list[int]  # the file's row number of each data row (header is row 1)
+    first_row: list[Any] | None  # the first non-blank data row (a second header row shows there)
+    _rows: Callable[[], Iterable[list[Any]]]  # the rows after the header, blank ones included
+
+    def records(self) -> Iterator[tuple[int, list[Any]]]:
+        """Non-blank rows, padded to the header's width; cells right of the header are kept (data
+        without a header is refused by the validator)."""
+        width = len(self.headers)
+        for number, record in enumerate(self._rows(), start=2):
+            if all(_is_blank(v) for v in record):
+                continue
+            if len(record) < width:
+                record = list(record) + [None] * (width - len(record))
+            yield number, record
 
 
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _table(path: Path, sheet: str | None, records: list[list[Any]]) -> RawTable:
-    if not records:
+def _table(path: Path, sheet: str | None, header: list[Any] | None, head: Iterable[list[Any]],
+           rows: Callable[[], Iterable[list[Any]]]) -> RawTable:
+    """`header` is the sheet's first row, `head` a few rows after it (for the first data row),
+    `rows` makes the stream of every row after it."""
+    if header is None:
         where = f"sheet {sheet!r} of {path}" if sheet else str(path)
         raise InvalidInput(f"{where} is empty: no header row",
                            hint="Export the data with its header row and load the file again.")
-    headers = ["" if h is None else str(h).strip() for h in records[0]]
-    width = len(headers)
-    rows, numbers = [], []
-    for index, record in enumerate(records[1:], start=2):
-        if all(_is_blank(v) for v in record):
-            continue
-        if len(record) != width:
-            record = (list(record) + [None] * width)[:width]
-        rows.append(record)
-        numbers.append(index)
-    return RawTable(path=path, sheet=sheet, headers=headers, rows=rows, row_numbers=numbers)
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
+    first = next((list(r) for r in head if not all(_is_blank(v) for v in r)), None)
+    return RawTable(path=path, sheet=sheet, headers=["" if h is None else str(h).strip() for h in header],
+                    first_row=first, _rows=rows)
 
 
 def column_letter(index: int) -> str:
@@ -78,55 +85,58 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
-def _sheet_xml(path: Path, sheet: str) -> tuple[bytes, bytes]:
-    """The workbook part and the sheet's part of an .xlsx (empty when they cannot be found)."""
+def _sheet_part(z: zipfile.ZipFile, sheet: str) -> tuple[bytes, str] | None:
+    """The workbook part and the name of the sheet's part in an .xlsx."""
+    try:
+        book = z.read("xl/workbook.xml")
+        workbook = ElementTree.fromstring(book)
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        rel_id = next(s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS)
+                      if s.get("name") == sheet)
+        target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
+    except (KeyError, StopIteration, ElementTree.ParseError):
+        return None
+    return book, (target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formula(z: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet holds a formula cell, read in blocks (a sheet of 200,000 rows is 100 MB of XML)."""
+    tail = b""
+    with z.open(part) as f:
+        while block := f.read(1 << 20):
+            if _FORMULA.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
+def _check_formulas(path: Path, sheet: str) -> None:
+    """A formula cell's saved value is what the reader reads: refuse it where it cannot be trusted,
+    because the cell has none (a tool wrote the formula and never calculated it) or because the
+    workbook asks to be recalculated when opened (its saved values are placeholders, often 0).
+    Costs one pass over the sheet's XML; the cells are parsed only when it holds formulas."""
     try:
         with zipfile.ZipFile(path) as z:
-            book = z.read("xl/workbook.xml")
-            workbook = ElementTree.fromstring(book)
-            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            rel_id = next(s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS)
-                          if s.get("name") == sheet)
-            target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            return book, z.read(part)
-    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
-        return b"", b""
-
-
-def _cell_position(ref: str) -> tuple[int, int] | None:
-    match = _CELL_REF.fullmatch(ref)
-    return (int(match.group(2)) - 1, _column_index(match.group(1))) if match else None
-
-
-def _xlsx_error_cells(data: bytes) -> dict[tuple[int, int], str]:
-    """Cells of an .xlsx sheet holding an Excel error (#N/A, #DIV/0!, …): calamine reads them as
-    empty, so they are found in the sheet's XML. Cheap when there are none (one substring test)."""
-    if b't="e"' not in data:
-        return {}
-    errors = {}
-    for cell in ElementTree.fromstring(data).iterfind(".//m:c[@t='e']", _NS):
-        position = _cell_position(cell.get("r", ""))
-        value = cell.find("m:v", _NS)
-        if position and value is not None:
-            errors[position] = value.text or "#ERROR"
-    return errors
-
-
-def _check_formulas(path: Path, sheet: str, book: bytes, data: bytes) -> None:
-    """A formula cell's saved value is what calamine reads: refuse it where it cannot be trusted,
-    because the cell has none (a tool wrote the formula and never calculated it) or because the
-    workbook asks to be recalculated when opened (its saved values are placeholders, often 0)."""
-    if re.search(rb"<f[ >]", data) is None:
-        return
-    recalc = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', book) is not None
-    untrusted = []
-    for cell in ElementTree.fromstring(data).iterfind(".//m:c", _NS):
-        if cell.find("m:f", _NS) is None:
-            continue
-        value = cell.find("m:v", _NS)
-        if recalc or value is None or value.text is None:
-            untrusted.append(cell.get("r", "?"))
+            found = _sheet_part(z, sheet)
+            if found is None or not _has_formula(z, found[1]):
+                return
+            book, part = found
+            recalc = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', book) is not None
+            untrusted = []
+            with z.open(part) as f:
+                for _, cell in ElementTree.iterparse(f):
+                    if cell.tag != f"{{{_NS['m']}}}c":
+                        continue
+                    if cell.find("m:f", _NS) is not None:
+                        value = cell.find("m:v", _NS)
+                        if recalc or value is None or value.text is None:
+                            untrusted.append(cell.get("r", "?"))
+                    cell.clear()
+    except (zipfile.BadZipFile, ElementTree.ParseError):
+        return  # the reader says what is wrong with the file
     if untrusted:
         why = ("the workbook is marked to be recalculated when opened, so the values saved in it are not the "
                "formulas' results" if recalc else "they hold no saved value")
@@ -139,7 +149,7 @@ def _check_formulas(path: Path, sheet: str, book: bytes, data: bytes) -> None:
 
 
 class Source:
-    """An opened delivery: its sheet names (none for text) and a reader per sheet."""
+    """An opened delivery: its visible sheet names (none for text) and a reader per sheet."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -148,18 +158,18 @@ class Source:
         self.hidden_sheets: list[str] = []
         self._workbook = None
         if self.kind in ("xlsx", "xls"):
-            from python_calamine import CalamineWorkbook
-
+            if self.kind == "xlsx":
+                from python_calamine_plus import CalamineWorkbook
+            else:
+                from python_calamine import CalamineWorkbook
             try:
-                with open(path, "rb") as f:
-                    self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
+                self._workbook = CalamineWorkbook.from_path(str(path))
+                sheets = [(s.name, str(s.visible)) for s in self._workbook.sheets_metadata]
             except Exception as exc:  # calamine raises its own error types for unreadable files
                 raise InvalidInput(f"Cannot read {path} as an Excel workbook: {exc}",
                                    hint="Check that the file is a valid workbook (save it again from Excel).") from None
-            sheets = [(s.name, str(s.visible)) for s in self._workbook.sheets_metadata]
             # Only visible sheets are deliveries: a hidden sheet is a leftover or a lookup table.
-            self.sheet_names = [name for name, visible in sheets if visible.endswith("Visible")
-                                and not visible.endswith(("Hidden", "VeryHidden"))]
+            self.sheet_names = [name for name, visible in sheets if visible.endswith(".Visible")]
             self.hidden_sheets = [name for name, _ in sheets if name not in self.sheet_names]
             if not self.sheet_names:
                 raise InvalidInput(f"{path} has no visible sheets" + (
@@ -168,16 +178,23 @@ class Source:
                          "file again.")
 
     def read(self, sheet: str | None = None) -> RawTable:
+        """The sheet's header and first data row now; its rows when iterated (one sheet at a time)."""
         if self._workbook is None:
             return _read_text(self.path)
-        records = [list(r) for r in self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
-        if self.kind == "xlsx":
-            book, data = _sheet_xml(self.path, sheet)
-            _check_formulas(self.path, sheet, book, data)
-            for (row, col), error in _xlsx_error_cells(data).items():
-                if row < len(records) and col < len(records[row]):
-                    records[row][col] = error
-        return _table(self.path, sheet, records)
+        if self.kind == "xls":  # at most 65,536 rows: read whole
+            records = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return _table(self.path, sheet, records[0] if records else None, records[1:], lambda: records[1:])
+        _check_formulas(self.path, sheet)
+        header = next(iter(self._stream(sheet, max_row=0)), None)
+        return _table(self.path, sheet, header, self._stream(sheet, min_row=1, max_row=HEAD_ROWS),
+                      lambda: self._stream(sheet, min_row=1))
+
+    def _stream(self, sheet: str, **bounds) -> Iterable[list[Any]]:
+        try:
+            return self._workbook.stream_sheet_by_name(sheet, **bounds)
+        except Exception as exc:  # calamine's own error types
+            raise InvalidInput(f"Cannot read sheet {sheet!r} of {self.path}: {exc}",
+                               hint="Check that the file is a valid workbook (save it again from Excel).") from None
 
 
 def _detect(path: Path) -> str:
@@ -235,23 +252,29 @@ def _read_text(path: Path) -> RawTable:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","  # Excel's 'Unicode Text' is tabbed
     csv.field_size_limit(sys.maxsize)  # an unbalanced quote is reported below, not as a size error
+
+    def records() -> Iterator[list[str]]:
+        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
     try:
-        records = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)]
+        _check_csv_shape(path, records())  # a first pass that keeps nothing; the rows then stream
     except csv.Error as exc:
         raise InvalidInput(f"{path} is not a well-formed CSV file: {exc}",
                            hint="Check the quotes in the file (export it again from Excel), or load the .xlsx.") from None
-    _check_csv_shape(path, records)
-    return _table(path, None, records)
+    head = records()
+    header = next(head, None)
+    return _table(path, None, header, itertools.islice(head, HEAD_ROWS), lambda: itertools.islice(records(), 1, None))
 
 
-def _check_csv_shape(path: Path, records: list[list[str]]) -> None:
+def _check_csv_shape(path: Path, records: Iterator[list[str]]) -> None:
     """Every row has the header's number of fields, and no field holds a line break: an unquoted
     comma shifts a row's columns, an unbalanced quote swallows the rows after it."""
-    if not records:
+    header = next(records, None)
+    if header is None:
         return
-    width = len(records[0])
+    width = len(header)
     problems = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records, start=2):
         if not any(v.strip() for v in record):
             continue
         if len(record) < width or any(v.strip() for v in record[width:]):

@@ -104,11 +104,12 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
         table=domain.table))
     copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
         columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
-    with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", len(parsed.rows)) as advance:
+    parsed.copy_data.seek(0)
+    with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", parsed.row_count) as advance:
         with cur.copy(copy_sql) as copy:
-            for row in parsed.rows:
-                copy.write_row(row)
-        advance(len(parsed.rows))
+            while block := parsed.copy_data.read(1 << 20):
+                copy.write(block)
+        advance(parsed.row_count)
     keys = [c.target for c in domain.columns if c.key and c.target in parsed.columns]
     counts = conn.execute(CANONICALISE, (keys,)).fetchall()
     if any(problems for _, _, problems in counts):
@@ -130,7 +131,7 @@ def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: in
     raise InvalidInput(
         f"{parsed.path}: {count} key cell(s) are not well formed even after removing what Excel or a web page adds "
         "(full-width characters, invisible characters, spaces at the ends, a leading apostrophe); nothing was loaded",
-        detail="\n".join(f"{parsed.refs[row - 1]}, column {problem}" for row, problem in listed) + more,
+        detail="\n".join(f"{parsed.ref(row)}, column {problem}" for row, problem in listed) + more,
         hint="Correct these ids in the file (an id is one word: letters and digits) and load it again.")
 
 

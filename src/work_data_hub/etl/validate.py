@@ -7,15 +7,19 @@ data) and returns its rows; `etl.stage` then stages them and `etl.apply` writes 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
 import sys
+import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -32,29 +36,41 @@ TOTAL_MARKERS = {"合计", "总计", "小计", "总合计", "合 计", "总 计"
 
 @dataclass(frozen=True)
 class ParsedFile:
+    """A validated file: its rows in COPY text format in a temporary file (source_row first, then
+    the values of `columns`), and what the checks and the plan need to know of them."""
+
     domain: Domain
     path: Path
     sheets: list[str]  # the sheets read (none for a CSV)
     columns: list[str]  # the target columns the file provides, in COPY order
-    rows: list[list[Any]]  # one list per data row: source row number, then the values of `columns`
+    copy_data: BinaryIO  # the rows, one COPY text line each, in file order
+    row_count: int
     months: dict[date, int]  # rows per month (first of month), in order
     ignored_headers: list[str]
     sha256: str
     bytes: int
-    refs: list[str] = field(default_factory=list)  # the file's reference of each row ("row 7", "sheet 'x' row 7")
+    row_numbers: array  # the file's row number of each row (source_row - 1 indexes it)
+    row_sheets: array  # the index in `sheets` of each row's sheet (a workbook read from several sheets)
+    several: bool  # rows come from several sheets: references name the sheet
     notes: list[str] = field(default_factory=list)  # what was passed over (hidden sheets)
 
     @property
     def sheet(self) -> str | None:
         return ", ".join(self.sheets) or None
 
+    def ref(self, source_row: int) -> str:
+        """How the file names a row: "row 7", or "sheet '企年受托中标(空白)' row 7"."""
+        number = self.row_numbers[source_row - 1]
+        return f"sheet {self.sheets[self.row_sheets[source_row - 1]]!r} row {number}" if self.several else f"row {number}"
+
 
 @contextmanager
-def progress(description: str, total: int) -> Iterator[Callable[..., None]]:
-    """A progress bar on stderr for long work (hidden for short work and when not a terminal)."""
+def progress(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr for long work (hidden for short work and when not a terminal);
+    `total` None: not known in advance (rows streaming from a file)."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True,
-                  disable=total < PROGRESS_FROM_ROWS or not sys.stderr.isatty()) as bar:
+                  disable=(total is not None and total < PROGRESS_FROM_ROWS) or not sys.stderr.isatty()) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
 
@@ -151,7 +167,9 @@ def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems)
 
 
 def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_source: str = "--period") -> ParsedFile:
-    """Read and validate the whole file; any problem rejects it with every row and column named.
+    """Read and validate the whole file, streaming it once: any problem rejects it with every row and
+    column named. The validated rows go, in COPY text format, to a temporary file (kept in memory up
+    to SPOOL_IN_MEMORY), so that memory stays bounded whatever the file's size.
 
     `period` (any date of the month) is the month the file must hold: --period, or the month
     folder it was delivered in (`month_source` says which, for the messages)."""
@@ -181,35 +199,45 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
         layouts.append((table, where, positions, sheet_line))
     structure.raise_if_any(str(path), "Keep one of each pair of columns (header variants count as the same "
                                       "column) and load the file again.")
-    if not any(t.rows for t in tables):
-        raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
 
     targets = {t for _, _, positions, line in layouts for t in positions} | {
         "业务类型" for *_, line in layouts if line}
     columns = [c.target for c in domain.columns if c.target in targets]
     slot = {target: i + 1 for i, target in enumerate(columns)}
     month_slot = slot[domain.month_column]
+    aum_slot = slot.get("期末资产规模")
     problems = _Problems()
-    rows: list[list[Any]] = []
-    refs: list[str] = []
-    seen: dict[tuple, str] = {}
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    row_numbers, row_sheets, months_of = array("l"), array("h"), array("l")
+    seen: dict[int, int] = {}  # a 128-bit hash of each raw row → its source_row: repeated rows
     ignored: list[str] = []
-    total = sum(len(t.rows) for t in tables)
-    with progress(f"Validating {path.name}", total) as advance:
-        for table, _where, positions, sheet_line in layouts:
+    any_aum = False
+    count = 0
+    with progress(f"Validating {path.name}", None) as advance:
+        for sheet_index, (table, where, positions, sheet_line) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
             parsers = [(slot[c.target], positions[c.target], PARSERS[c.kind], c.not_null, c.forms or None,
                         table.headers[positions[c.target]]) for c in domain.columns if c.target in positions]
             line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
             prefix = f"sheet {table.sheet!r} row" if several else "row"
-            for number, raw in zip(table.row_numbers, table.rows):
+            width = len(table.headers)
+            headless = {i for i, h in enumerate(table.headers) if not h}
+            headless_data: set[int] = set()
+            for number, raw in table.records():
+                count += 1
                 record: list[Any] = [None] * (len(columns) + 1)
-                record[0] = len(rows) + 1
+                record[0] = count
                 key = tuple(raw)
-                if key in seen:
-                    problems.add(f"{prefix} {number} repeats {seen[key]} exactly (a row pasted twice?)")
+                digest = (hash(key) << 64) ^ (hash(key[::-1]) & _MASK)
+                first = seen.get(digest)
+                if first is not None:
+                    problems.add(f"{prefix} {number} repeats {prefix} {row_numbers[first - 1]} exactly "
+                                 "(a row pasted twice?)")
                 else:
-                    seen[key] = f"{prefix} {number}"
+                    seen[digest] = count
+                if len(raw) > width or headless:
+                    headless_data.update(i for i in itertools.chain(headless, range(width, len(raw)))
+                                         if not _blank(raw[i]))
                 for target_slot, index, parse, not_null, forms, header in parsers:
                     cell = raw[index]
                     try:
@@ -228,49 +256,86 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                     record[target_slot] = value
                 if line_slot is not None:
                     record[line_slot] = sheet_line
-                rows.append(record)
-                refs.append(f"{prefix} {number}")
-            advance(len(table.rows))
+                if aum_slot is not None and record[aum_slot]:
+                    any_aum = True
+                month = record[month_slot]
+                months_of.append(month.toordinal() if month is not None else 0)
+                row_numbers.append(number)
+                row_sheets.append(sheet_index)
+                spool.write(("\t".join(map(_copy_text, record)) + "\n").encode())
+                if count % 4096 == 0:
+                    advance(4096)
+            if headless_data:
+                _refuse_headless(where, table, sorted(headless_data))
+    if not count:
+        raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
     problems.raise_if_any(str(path), "Fix these cells and load the file again (delete total rows and repeated "
                                      "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
                                      "write 0 where the value is zero.")
-    _check_measures(domain, path, columns, rows)
-
-    months = Counter(r[month_slot] for r in rows)
-    _check_months(domain, path, rows, refs, month_slot, months, period, month_source)
+    if aum_slot is not None and not any_aum and not domain.is_ledger:
+        raise InvalidInput(
+            f"{path}: 期末资产规模 is 0 in every one of its {count:,} rows; nothing was loaded",
+            hint="Formulas saved without their values read as 0: open the file in Excel, save it, and load it "
+                 "again; or check that 期末资产规模 is the right column.")
+    spool.seek(0)
+    parsed = ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
+                        copy_data=spool, row_count=count, months={}, ignored_headers=ignored, sha256=sha256,
+                        bytes=size, row_numbers=row_numbers, row_sheets=row_sheets, several=several,
+                        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets])
+    month_list = [date.fromordinal(m) for m in months_of]
+    months = Counter(month_list)
+    _check_months(domain, parsed, month_list, months, period, month_source)
     if domain.is_ledger:
-        _check_ledger_years(domain, path, rows, refs, month_slot)
-    return ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
-                      rows=rows, months=dict(sorted(months.items())), ignored_headers=ignored,
-                      sha256=sha256, bytes=size, refs=refs,
-                      notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets])
+        _check_ledger_years(domain, parsed, month_list)
+    return dataclasses.replace(parsed, months=dict(sorted(months.items())))
+
+
+SPOOL_IN_MEMORY = 8 << 20  # bytes of COPY text kept in memory before the spool goes to a temporary file
+_MASK = (1 << 64) - 1
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    kind = value.__class__
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is float:
+        return repr(value)
+    return str(value)  # int, Decimal, date
+
+
+def _refuse_headless(where: str, table: RawTable, columns: list[int]) -> None:
+    def named(i: int) -> str:
+        left = next((table.headers[j] for j in range(min(i, len(table.headers)) - 1, -1, -1) if table.headers[j]), None)
+        return f"column {column_letter(i)}" + (f" (right of {left!r})" if left else "")
+
+    raise InvalidInput(
+        f"{where}: {len(columns)} column(s) hold data under an empty header cell: "
+        + ", ".join(named(i) for i in columns[:10]) + "; nothing was loaded",
+        detail="A header merged across two columns (流失 over 流失 and 待遇支付, say) names only the first.",
+        hint="Unmerge the header cells and give every column its own header in row 1, then load the file again.")
 
 
 def _check_header_row(domain: Domain, table: RawTable) -> None:
-    """One header row over every column that holds data: a merged header leaves a column's header
-    cell empty (its data would be read as nothing, or as the neighbour's), and a header spread over
-    two rows (期初 / 资产规模) leaves the second half in the first data row."""
-    where = f"{table.path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
-    headless = [i for i, h in enumerate(table.headers) if not h and any(not _blank(r[i]) for r in table.rows)]
-    if headless:
-        def named(i: int) -> str:
-            left = next((table.headers[j] for j in range(i - 1, -1, -1) if table.headers[j]), None)
-            return f"column {column_letter(i)}" + (f" (right of {left!r})" if left else "")
-        raise InvalidInput(
-            f"{where}: {len(headless)} column(s) hold data under an empty header cell: "
-            + ", ".join(named(i) for i in headless[:10]) + "; nothing was loaded",
-            detail="A header merged across two columns (流失 over 流失 and 待遇支付, say) names only the first.",
-            hint="Unmerge the header cells and give every column its own header in row 1, then load the file again.")
-    if not table.rows:
+    """One header row: a header spread over two rows (期末 / 资产规模) leaves the second half in the
+    first data row. (A merged header, which leaves a column's header cell empty over data, is found
+    while the rows stream.)"""
+    if table.first_row is None:
         return
+    where = f"{table.path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
     known = {normalise_header(h) for c in domain.columns for h in c.headers}
-    first = table.rows[0]
-    spilled = [f"column {column_letter(i)} ({v!r})" for i, v in enumerate(first)
-               if isinstance(v, str) and v.strip() and normalise_header(v) != normalise_header(table.headers[i])
-               and (normalise_header(v) in known or normalise_header(table.headers[i] + v) in known)]
+    headers = table.headers + [""] * max(0, len(table.first_row) - len(table.headers))
+    spilled = [f"column {column_letter(i)} ({v!r})" for i, v in enumerate(table.first_row)
+               if isinstance(v, str) and v.strip() and normalise_header(v) != normalise_header(headers[i])
+               and (normalise_header(v) in known or normalise_header(headers[i] + v) in known)]
     if spilled:
         raise InvalidInput(
-            f"{where}: the header is spread over two rows: row {table.row_numbers[0]} holds header names in "
+            f"{where}: the header is spread over two rows: row 2 holds header names in "
             + ", ".join(spilled[:10]) + "; nothing was loaded",
             hint="Put the whole header in row 1 (one cell per column, e.g. 期末资产规模) and delete the second header "
                  "row, then load the file again.")
@@ -280,23 +345,11 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _check_measures(domain: Domain, path: Path, columns: list[str], rows: list[list[Any]]) -> None:
-    """A month in which every 期末资产规模 is zero is not a delivery: formulas saved without their
-    values read as empty or 0, or the column is the wrong one."""
-    if domain.is_ledger or "期末资产规模" not in columns:
-        return
-    slot = columns.index("期末资产规模") + 1
-    if all(not r[slot] for r in rows):
-        raise InvalidInput(
-            f"{path}: 期末资产规模 is 0 in every one of its {len(rows):,} rows; nothing was loaded",
-            hint="Formulas saved without their values read as 0: open the file in Excel, save it, and load it "
-                 "again; or check that 期末资产规模 is the right column.")
-
-
-def _check_ledger_years(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int) -> None:
+def _check_ledger_years(domain: Domain, parsed: ParsedFile, months: list[date]) -> None:
     """The years a ledger covers run without a gap (a 上报月份 typed 206212 in a 2024–2026 ledger
-    would replace 2062 and hide the row from its real year)."""
-    by_year = Counter(r[month_slot].year for r in rows)
+    would replace 2062 and hide the row from its real year). `months`: each row's month."""
+    path = parsed.path
+    by_year = Counter(m.year for m in months)
     years = sorted(by_year)
     runs: list[list[int]] = [[years[0]]]
     for year in years[1:]:
@@ -307,7 +360,7 @@ def _check_ledger_years(domain: Domain, path: Path, rows: list[list[Any]], refs:
     if len(runs) == 1:
         return
     main = max(runs, key=lambda run: sum(by_year[y] for y in run))
-    stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot].year not in main]
+    stray = [(parsed.ref(row), m) for row, m in enumerate(months, start=1) if m.year not in main]
     raise InvalidInput(
         f"{path}: {len(stray)} row(s) have a {domain.month_column} far from the rest of the ledger "
         f"({main[0]}–{main[-1]}); nothing was loaded",
@@ -315,17 +368,18 @@ def _check_ledger_years(domain: Domain, path: Path, rows: list[list[Any]], refs:
         hint=f"Correct their {domain.month_column} (a typo?) and load the file again.")
 
 
-def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[str], month_slot: int,
-                  months: Counter, period: date | None, month_source: str) -> None:
+def _check_months(domain: Domain, parsed: ParsedFile, month_list: list[date], months: Counter,
+                  period: date | None, month_source: str) -> None:
     """A 规模明细 file is one month: `period`'s, else the single month its rows carry. A ledger
-    given --period must hold only that month."""
+    given --period must hold only that month. `month_list`: each row's month."""
+    path = parsed.path
     expected = period.replace(day=1) if period else None
     if expected is None and (domain.is_ledger or len(months) == 1):
         return
     if expected is not None and set(months) == {expected}:
         return
     if expected is not None:
-        stray = [(ref, r[month_slot]) for ref, r in zip(refs, rows) if r[month_slot] != expected]
+        stray = [(parsed.ref(row), m) for row, m in enumerate(month_list, start=1) if m != expected]
         listed = "\n".join(f"{ref}, column {domain.month_column}: {m:%Y-%m} is not {expected:%Y-%m}"
                            for ref, m in stray[:MAX_LISTED_ERRORS])
         more = f"\n… and {len(stray) - MAX_LISTED_ERRORS} more" if len(stray) > MAX_LISTED_ERRORS else ""
@@ -337,10 +391,10 @@ def _check_months(domain: Domain, path: Path, rows: list[list[Any]], refs: list[
                                              ", or file it in the right month folder (with --file, --period names the month "
                                              "instead)") + ".")
     first_rows: dict[date, list[str]] = {}
-    for ref, r in zip(refs, rows):
-        first_rows.setdefault(r[month_slot], [])
-        if len(first_rows[r[month_slot]]) < 3:
-            first_rows[r[month_slot]].append(ref)
+    for row, m in enumerate(month_list, start=1):
+        first_rows.setdefault(m, [])
+        if len(first_rows[m]) < 3:
+            first_rows[m].append(parsed.ref(row))
     detail = "\n".join(f"{m:%Y-%m}: {n:,} row(s), e.g. {', '.join(first_rows[m])}" for m, n in sorted(months.items()))
     raise InvalidInput(
         f"{path} holds {len(months)} months; an {domain.name} file holds one, so nothing was loaded",

@@ -1,0 +1,82 @@
+"""Benchmark one month's load, as a user runs it: time and peak memory of `etl --file … --execute
+--no-post-hooks`, process start to exit, at production size and at ten times that.
+
+Generates (once, cached in --data) two 规模明细 workbooks of 2026-12 (the 36th month of the
+sample generator), as the business files them: a production month (10,000 customers, about 20,000
+rows) and a large one (100,000 customers, about 200,000 rows). On a scratch database next to DATABASE_URL's, each file is loaded into an empty
+database (the first month ever), three times, and the medians printed: wall time and the peak RSS
+of the loading process (ru_maxrss of the child).
+
+    uv run python scripts/bench_load_memory.py [--database wdh_bench_load] [--data /tmp/wdh-bench-load]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from benchdb import scratch_database
+
+from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_xlsx
+
+SIZES = {"production (10,000 customers)": 10_000, "ten times (100,000 customers)": 100_000}
+
+
+def generate(folder: Path, customers: int) -> Path:
+    path = folder / f"202612_{customers}" / f"2026年12月规模明细_{customers}.xlsx"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_xlsx(path, "规模明细", PERFORMANCE_HEADERS,
+                   performance_rows(population(customers, 36, seed=7), date(2024, 1, 1), 35, seed=7))
+    return path
+
+
+def load_once(url: str, path: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one `etl --file … --execute --no-post-hooks`."""
+    env = {**{k: v for k, v in os.environ.items() if k != "WDH_DATA_DIR"}, "DATABASE_URL": url}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", "etl", "--domain", "annuity_performance",
+                                "--file", str(path), "--execute", "--no-post-hooks"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"the load failed:\n{out}\n{err}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return elapsed, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="wdh_bench_load")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "wdh-bench-load")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    for label, customers in SIZES.items():
+        path = generate(args.data, customers)
+        times, peaks = [], []
+        for _ in range(args.runs):
+            with scratch_database(args.database, keep=False) as url:
+                # each run in a fresh process tree: ru_maxrss of RUSAGE_CHILDREN is the largest child so far,
+                # so the sizes run smallest first and each figure is that size's own
+                seconds, peak = load_once(url, path)
+                with psycopg.connect(url) as conn:
+                    rows = conn.execute('SELECT count(*) FROM business."规模明细"').fetchone()[0]
+            times.append(seconds)
+            peaks.append(peak)
+        print(f"{label}: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB: "
+              f"{statistics.median(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)}), "
+              f"peak RSS {max(peaks) / 2**20:.0f} MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
