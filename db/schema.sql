@@ -88,11 +88,11 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _staged_control_figures(text); Type: FUNCTION; Schema: business; Owner: -
 --
--- Name: _staged_load_deviations(text, date[]); Type: FUNCTION; Schema: business; Owner: -
+-- Name: _staged_load_deviations(text, date[], jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_renames(text); Type: FUNCTION; Schema: business; Owner: -
 --
--- Name: apply_staged_load(text, date[], jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
+-- Name: apply_staged_load(text, date[], jsonb, jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: withdraw_month(date, boolean, boolean); Type: FUNCTION; Schema: business; Owner: -
 --
@@ -407,6 +407,7 @@ CREATE TABLE business.etl_load_log (
     accepted_by text,
     customers_added text[] DEFAULT '{}'::text[] NOT NULL,
     plans_added text[] DEFAULT '{}'::text[] NOT NULL,
+    renames jsonb,
     CONSTRAINT etl_load_log_acceptance_signed CHECK (((deviations_accepted IS NULL) OR (accepted_by IS NOT NULL))),
     CONSTRAINT etl_load_log_action_check CHECK ((action = ANY (ARRAY['load'::text, 'withdrawal'::text]))),
     CONSTRAINT etl_load_log_bytes_check CHECK ((bytes >= 0)),
@@ -422,7 +423,7 @@ CREATE TABLE business.etl_load_log (
 -- Name: TABLE etl_load_log; Type: COMMENT; Schema: business; Owner: -
 --
 
-COMMENT ON TABLE business.etl_load_log IS 'One row per file the ETL loaded (action load) or per month withdrawn (action withdrawal, with the withdrawn load''s file): domain, whether it came from the inbox or --file, the file (absolute path, sha256, size), the months it replaced (first of month), rows loaded and rows replaced, when, the database user and the OS user; the file''s control figures (rows, customers, contracts, AUM and contributions in total and per product line, shares of rows under never-seen and provisional ids), the anomaly-gate deviations accepted and who accepted them, and the customers and plans the load added.';
+COMMENT ON TABLE business.etl_load_log IS 'One row per file the ETL loaded (action load) or per month withdrawn (action withdrawal, with the withdrawn load''s file): domain, whether it came from the inbox or --file, the file (absolute path, sha256, size), the months it replaced (first of month), rows loaded and rows replaced, when, the database user and the OS user; the file''s control figures (rows, customers, contracts, AUM and contributions in total and per product line, shares of rows under never-seen and provisional ids), the anomaly-gate deviations accepted and who accepted them, the customers and plans the load added, and the renames it made (kind, key, old and new name: a withdrawal gives the old names back).';
 
 
 --

@@ -5,7 +5,7 @@ every way out clean. Every refusal leaves the database fingerprint unchanged."""
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -105,7 +105,7 @@ def test_an_id_still_not_well_formed_is_refused_naming_its_cell(db_url, conn, tm
     err = refused(db_url, conn, _write(tmp_path / "02.csv", rows))
     assert "2 key cell(s) are not well formed" in err
     assert "row 6, column company_id: 6000 00005 has a space or line break inside it" in err
-    assert "row 8, column 计划代码: P0007  x y has a space" in err
+    assert "row 8, column 计划代码: P0007  X Y has a space" in err
 
 
 def test_an_upgrade_merges_customers_stored_under_dressed_ids(db_url, conn, tmp_path):
@@ -435,3 +435,82 @@ def test_an_operator_login_loads_every_domain_and_withdraws(db_url, conn, tmp_pa
     finally:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_a_measure_with_a_unit_is_refused_in_the_users_terms(db_url, conn, tmp_path):
+    rows = month_rows("202501", n=3)
+    rows[0][8], rows[1][8], rows[2][9] = "1,000元", "12.5万元", "¥300"
+    err = refused(db_url, conn, _write(tmp_path / "01.csv", rows))
+    assert "row 2, column 期末资产规模: '1,000元' is a number with the unit suffix 元: write the number alone" in err
+    assert "'12.5万元' is a number with the unit suffix 万元: write the number alone (and in 元" in err
+    assert "'¥300' is a number with a currency sign" in err
+
+
+def test_what_a_new_users_trial_dressed_up(db_url, conn, tmp_path):
+    """Found by trying deliveries dressed up in ways the issue did not list."""
+    loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501")))
+    # the same rows pasted again, once with full-width ids, once with a trailing space in a name
+    rows = month_rows("202502")
+    again = [list(r) for r in rows[:3]]
+    for r in again:
+        r[7] = r[7].translate(FULL_WIDTH)
+    err = refused(db_url, conn, _write(tmp_path / "02a.csv", rows + again))
+    assert "3 row(s) repeat another row once their ids are made canonical" in err and "row 62 repeats row 2" in err
+    spaced = [list(rows[0])]
+    spaced[0][6] += " "
+    assert "row 62 repeats row 2 in every column loaded" in refused(db_url, conn, _write(tmp_path / "02b.csv",
+                                                                                          rows + spaced))
+    # lower-case plan codes, zero-width characters in names and 业务类型, a long form of 业务类型
+    dressed = month_rows("202502", plans=lambda i: f"p{i:04d}", names=lambda i: f"客户{i:04d}\u200b有限公司")
+    for r in dressed:
+        r[4] = r[3].upper() + "计划"
+    dressed[0][1] = "企业年金投资"
+    dressed[1][1] = "企年受托\u200b"
+    path = _write(tmp_path / "02.csv", dressed)
+    preview = etl(db_url, path)
+    assert "New plans: 0" in preview.stdout and "Renamed" not in preview.stdout
+    assert "cannot form a contract" not in preview.stdout
+    loaded(db_url, path)
+    assert conn.execute('SELECT count(*) FROM mapping."年金计划"').fetchone() == (60,)
+    # headers with units: (元) is the product's, a rate's (%) means percent, 万元 is refused
+    unit_headers = [h + "(元)" if h == "期末资产规模" else "当期收益率(%)" if h == "当期收益率" else h for h in HEADERS]
+    rows3 = month_rows("202503")
+    for r in rows3:
+        r[10] = 1.5
+    path = tmp_path / "03.csv"
+    write_csv(path, unit_headers, rows3)
+    loaded(db_url, path)
+    assert conn.execute('SELECT DISTINCT "当期收益率" FROM business."规模明细" WHERE "月度" = \'2025-03-01\'').fetchall() == [
+        (Decimal("0.015"),)]
+    wan = tmp_path / "04.csv"
+    write_csv(wan, [h + "（万元）" if h == "期末资产规模" else h for h in HEADERS], month_rows("202504"))
+    assert "column '期末资产规模（万元）' is in 万元; the product stores 元" in refused(db_url, conn, wan)
+    # a title row above the header; a semicolon CSV; an amount as scientific text
+    titled = tmp_path / "05.xlsx"
+    write_xlsx(titled, "规模明细", ["2025年4月规模明细", *[""] * (len(HEADERS) - 1)], [HEADERS, *month_rows("202504")])
+    assert "the header is not in row 1" in refused(db_url, conn, titled)
+    semicolon = tmp_path / "06.csv"
+    semicolon.write_text("\n".join(";".join(str(v) for v in r) for r in [HEADERS, *month_rows("202504")]),
+                         encoding="utf-8")
+    loaded(db_url, semicolon)
+    rows7 = month_rows("202505")
+    rows7[0][8] = "6.455557E+07"
+    rows7[1][8] = "１２３４５．６"
+    err = refused(db_url, conn, _write(tmp_path / "07.csv", rows7))
+    assert "row 2, column 期末资产规模: '6.455557E+07' is a number in scientific notation typed as text" in err
+    assert "row 3" not in err
+
+
+def test_withdrawing_a_month_gives_the_names_it_changed_back(db_url, conn, tmp_path):
+    loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501", n=3)))
+    renamed = month_rows("202502", n=3)
+    renamed[0][6] = "新名字有限公司"
+    renamed[1][4] = "改名计划"
+    loaded(db_url, _write(tmp_path / "02.csv", renamed))
+    assert run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
+                   database_url=db_url).returncode == 0
+    assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'600000001\'').fetchone() == (
+        "客户0001有限公司",)
+    assert conn.execute('SELECT "计划全称" FROM mapping."年金计划" WHERE "年金计划号" = \'P0002\'').fetchone() == ("P0002计划",)
+    assert conn.execute("SELECT DISTINCT customer_name FROM customer.fct_customer_plan_monthly "
+                        "WHERE company_id = '600000001'").fetchall() == [("客户0001有限公司",)]

@@ -39,6 +39,7 @@ ALTER TABLE business.etl_load_log
     ADD COLUMN accepted_by text,
     ADD COLUMN customers_added text[] NOT NULL DEFAULT '{}',
     ADD COLUMN plans_added text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN renames jsonb,
     ADD CONSTRAINT etl_load_log_acceptance_signed
         CHECK (deviations_accepted IS NULL OR accepted_by IS NOT NULL);
 COMMENT ON TABLE business.etl_load_log IS
@@ -48,7 +49,8 @@ COMMENT ON TABLE business.etl_load_log IS
     'replaced, when, the database user and the OS user; the file''s control figures (rows, '
     'customers, contracts, AUM and contributions in total and per product line, shares of rows '
     'under never-seen and provisional ids), the anomaly-gate deviations accepted and who accepted '
-    'them, and the customers and plans the load added.';
+    'them, the customers and plans the load added, and the renames it made (kind, key, old and new '
+    'name: a withdrawal gives the old names back).';
 
 ALTER TABLE customer.contract_sync_state
     ADD COLUMN keys_canonical_at timestamptz;

@@ -16,37 +16,41 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_counts bigint[];
+    v_irregular bigint[];
     v_column text;
     v_index integer := 0;
+    -- A plain key: printable ASCII without blanks, quotes or lower-case letters. It is canonical and
+    -- well formed as it is (the reader already refused ids in decimal or scientific notation).
+    c_plain constant text := '^[!#-&(-`{-~]+$';
 BEGIN
     ALTER TABLE pg_temp.wdh_etl_stage ADD COLUMN key_problem text;
     IF cardinality(p_columns) IS NULL OR cardinality(p_columns) = 0 THEN
         RETURN;
     END IF;
-    -- One scan counts, per column, the cells to change and the cells still not well formed (most
-    -- files have neither: nothing else is done); a column is rewritten only when it has cells to change.
+    -- One scan counts, per column, the cells that are not plain (most files have none: nothing else
+    -- is done); only those cells are made canonical and checked.
     EXECUTE 'SELECT ARRAY[' || (
-        SELECT string_agg(format('count(*) FILTER (WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)), '
-                                 'count(*) FILTER (WHERE customer._key_problem(customer.canonical_key(s.%1$I)) IS NOT NULL)',
-                                 c), ', ' ORDER BY o)
+        SELECT string_agg(format('count(*) FILTER (WHERE s.%I !~ %L)', c, c_plain), ', ' ORDER BY o)
         FROM unnest(p_columns) WITH ORDINALITY AS u(c, o)) || ']::bigint[] FROM pg_temp.wdh_etl_stage AS s'
-    INTO v_counts;
+    INTO v_irregular;
     FOREACH v_column IN ARRAY p_columns LOOP
         v_index := v_index + 1;
-        IF v_counts[2 * v_index - 1] > 0 THEN
-            EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s SET %1$I = customer.canonical_key(s.%1$I) '
-                           'WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)', v_column);
-        END IF;
-        IF v_counts[2 * v_index] > 0 THEN
-            EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s '
-                           'SET key_problem = coalesce(s.key_problem, format(''%%s: %%s %%s'', %2$L, s.%1$I, '
-                           '                                                 customer._key_problem(s.%1$I))) '
-                           'WHERE customer._key_problem(s.%1$I) IS NOT NULL', v_column, v_column);
-        END IF;
         column_name := v_column;
-        cells := v_counts[2 * v_index - 1];
-        problems := v_counts[2 * v_index];
+        cells := 0;
+        problems := 0;
+        IF v_irregular[v_index] > 0 THEN
+            EXECUTE format('SELECT count(*) FILTER (WHERE s.%1$I IS DISTINCT FROM customer.canonical_key(s.%1$I)), '
+                           '       count(*) FILTER (WHERE customer._key_problem(customer.canonical_key(s.%1$I)) IS NOT NULL) '
+                           'FROM pg_temp.wdh_etl_stage AS s WHERE s.%1$I !~ %2$L', v_column, c_plain)
+            INTO cells, problems;
+            EXECUTE format('UPDATE pg_temp.wdh_etl_stage AS s '
+                           'SET %1$I = customer.canonical_key(s.%1$I), '
+                           '    key_problem = coalesce(s.key_problem, '
+                           '        CASE WHEN customer._key_problem(customer.canonical_key(s.%1$I)) IS NOT NULL '
+                           '             THEN format(''%%s: %%s %%s'', %1$L, customer.canonical_key(s.%1$I), '
+                           '                         customer._key_problem(customer.canonical_key(s.%1$I))) END) '
+                           'WHERE s.%1$I !~ %2$L', v_column, c_plain);
+        END IF;
         RETURN NEXT;
     END LOOP;
 END

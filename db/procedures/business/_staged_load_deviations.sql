@@ -1,4 +1,4 @@
--- business._staged_load_deviations(p_domain text, p_months date[])
+-- business._staged_load_deviations(p_domain text, p_months date[], p_figures jsonb)
 -- RETURNS TABLE (deviation text, subject text, compared_month date, baseline numeric, value numeric,
 --                allowed text)
 --
@@ -19,10 +19,12 @@
 --   annual_award, annual_loss, for each year the file replaces that holds rows:
 --     ledger_year_rows  the file's rows of the year ÷ the loaded rows, below
 --                       gate_min_replacement_ratio (a ledger holding only December).
+-- p_figures: the file's control figures (business._staged_control_figures, computed once by the
+-- caller, which records them with the load).
 -- Neither side is compared while it holds fewer than gate_min_rows rows (a handful of rows moves
 -- by any ratio). p_months: the months the load replaces (first of month). Writes nothing.
--- Errors: 22023 an unknown domain (business._staged_control_figures).
-CREATE OR REPLACE FUNCTION business._staged_load_deviations(p_domain text, p_months date[])
+-- Errors: none of its own.
+CREATE OR REPLACE FUNCTION business._staged_load_deviations(p_domain text, p_months date[], p_figures jsonb)
 RETURNS TABLE (deviation text, subject text, compared_month date, baseline numeric, value numeric, allowed text)
 LANGUAGE plpgsql
 STABLE
@@ -31,7 +33,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_settings customer.mdm_settings%ROWTYPE;
-    v_file jsonb := business._staged_control_figures(p_domain);
+    v_file jsonb := p_figures;
     v_month date;
     v_replacing boolean;
     v_rows numeric;
@@ -107,8 +109,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION business._staged_load_deviations(text, date[]) IS
+COMMENT ON FUNCTION business._staged_load_deviations(text, date[], jsonb) IS
     'Private: the anomaly gate: the staged file''s control figures outside customer.mdm_settings'' '
     'gate_* bounds against the month it replaces or the latest loaded month; one row per deviation.';
-REVOKE ALL ON FUNCTION business._staged_load_deviations(text, date[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION business._staged_load_deviations(text, date[]) TO wdh_operator;
+REVOKE ALL ON FUNCTION business._staged_load_deviations(text, date[], jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business._staged_load_deviations(text, date[], jsonb) TO wdh_operator;

@@ -1,10 +1,12 @@
--- business.apply_staged_load(p_domain text, p_months date[], p_file jsonb, p_accepted jsonb DEFAULT NULL)
+-- business.apply_staged_load(p_domain text, p_months date[], p_file jsonb, p_accepted jsonb DEFAULT NULL,
+--                             p_figures jsonb DEFAULT NULL)
 -- RETURNS TABLE (load_id bigint, rows_deleted bigint, rows_inserted bigint, customers_added bigint,
 --                plans_added bigint, aliases_learned bigint, customers_renamed bigint, plans_renamed bigint)
 --
 -- One job: everything a load writes, from the file the ETL staged in pg_temp.wdh_etl_stage (keys
 -- canonical, 产品线代码 / 机构代码 and company_id resolved), in the caller's transaction:
---   1. the file's control figures (business._staged_control_figures), taken before anything changes;
+--   1. the file's control figures: p_figures, as the caller computed them for the anomaly gate
+--      before anything changed, else business._staged_control_figures now;
 --   2. the target's months p_months are deleted (规模明细: the file's month; a ledger: January
 --      through its latest month of every year it covers) and the staged rows inserted, in file order;
 --   3. customers the target does not know are added to customer."年金客户" (the first non-empty
@@ -16,14 +18,14 @@
 --   5. the file's aliases are learned (customer.learn_staged_aliases);
 --   6. the load ledger row (business.etl_load_log): the file (p_file: source 'inbox' | 'file', path,
 --      sha256, bytes, os_user), the months, the counts, the control figures, the customers and plans
---      added, and p_accepted (the anomaly-gate deviations the operator accepted, signed with
---      session_user) when not NULL.
+--      added, the renames made, and p_accepted (the anomaly-gate deviations the operator accepted,
+--      signed with session_user) when not NULL.
 -- The caller has taken the target's lock (customer._lock_source_table) before staging, checked the
 -- file and the gate (business._staged_load_deviations), and commits.
 -- Result: the ledger row's id and the counts.
 -- Errors: 22023 an unknown domain or a p_file without its keys; 42P01 nothing staged.
 CREATE OR REPLACE FUNCTION business.apply_staged_load(
-    p_domain text, p_months date[], p_file jsonb, p_accepted jsonb DEFAULT NULL)
+    p_domain text, p_months date[], p_file jsonb, p_accepted jsonb DEFAULT NULL, p_figures jsonb DEFAULT NULL)
 RETURNS TABLE (load_id bigint, rows_deleted bigint, rows_inserted bigint, customers_added bigint,
                plans_added bigint, aliases_learned bigint, customers_renamed bigint, plans_renamed bigint)
 LANGUAGE plpgsql
@@ -48,12 +50,18 @@ DECLARE
     v_customers_renamed bigint;
     v_plans_renamed bigint;
     v_load_id bigint;
+    v_renames jsonb;
 BEGIN
     IF p_file IS NULL OR NOT p_file ?& ARRAY['source', 'path', 'sha256', 'bytes'] THEN
         RAISE EXCEPTION 'p_file must name the file: source, path, sha256 and bytes'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('p_file: %s', p_file);
     END IF;
-    v_figures := business._staged_control_figures(p_domain);  -- 22023 for an unknown domain
+    IF p_domain IS NULL OR p_domain NOT IN ('annuity_performance', 'annual_award', 'annual_loss') THEN
+        RAISE EXCEPTION 'Unknown domain %', coalesce(quote_literal(p_domain), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass annuity_performance, annual_award or annual_loss.';
+    END IF;
+    v_figures := coalesce(p_figures, business._staged_control_figures(p_domain));
     IF v_ledger THEN
         v_table := format('customer.%I', CASE p_domain WHEN 'annual_award' THEN '当年中标' ELSE '当年流失' END);
         v_month := '上报月份';
@@ -132,16 +140,17 @@ BEGIN
     UPDATE mapping."年金计划" AS p SET "计划全称" = r.new_name, updated_at = now()
     FROM pg_temp.wdh_etl_renames AS r WHERE r.kind = 'plan' AND p."年金计划号" = r.key;
     GET DIAGNOSTICS v_plans_renamed = ROW_COUNT;
+    SELECT jsonb_agg(to_jsonb(r) ORDER BY r.kind, r.key) INTO v_renames FROM pg_temp.wdh_etl_renames AS r;
     DROP TABLE pg_temp.wdh_etl_renames;
 
     v_aliases := customer.learn_staged_aliases(v_ledger);
 
     INSERT INTO business.etl_load_log AS l (domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced,
                                             os_user, control_figures, deviations_accepted, accepted_by,
-                                            customers_added, plans_added)
+                                            customers_added, plans_added, renames)
     VALUES (p_domain, p_file ->> 'source', p_file ->> 'path', p_file ->> 'sha256', (p_file ->> 'bytes')::bigint,
             p_months, v_inserted, v_deleted, p_file ->> 'os_user', v_figures, p_accepted,
-            CASE WHEN p_accepted IS NOT NULL THEN session_user END, v_customers, v_plans)
+            CASE WHEN p_accepted IS NOT NULL THEN session_user END, v_customers, v_plans, v_renames)
     RETURNING l.load_id INTO v_load_id;
 
     RETURN QUERY SELECT v_load_id, v_deleted, v_inserted, cardinality(v_customers)::bigint,
@@ -149,8 +158,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb) IS
+COMMENT ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb, jsonb) IS
     'Apply the staged file: replace the months, add customers and plans, follow renames, learn aliases, '
     'record the load with its control figures and accepted deviations. Counts.';
-REVOKE ALL ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb) TO wdh_operator;
+REVOKE ALL ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business.apply_staged_load(text, date[], jsonb, jsonb, jsonb) TO wdh_operator;

@@ -10,6 +10,8 @@
 --     contract versions, snapshot rows and aliases; plans that loads of the month added and that no
 --     row names any more go from mapping."年金计划";
 --   * learned aliases seen in that month only (first_month = last_month = the month) go;
+--   * customers and plans the month's loads renamed (etl_load_log.renames) take their name from
+--     before the month's first rename back, unless renamed again since;
 --   * business.etl_load_log records the withdrawal (action 'withdrawal', with the sha256 and path
 --     of the month's latest load), so that an inbox run does not load that content again (it
 --     does when the file changes, or with --force).
@@ -119,6 +121,22 @@ BEGIN
         WHERE a.source = 'learned' AND a.first_month = v_month AND a.last_month = v_month;
         GET DIAGNOSTICS v_learned = ROW_COUNT;
         v_aliases := v_aliases + v_learned;
+
+        -- Names the month's loads gave back to what they were before it (the first rename's old name).
+        -- Not when renamed again since (the current name is not the month's last new name).
+        WITH renamed AS (
+            SELECT r ->> 'kind' AS kind, r ->> 'key' AS key,
+                   (array_agg(r ->> 'old_name' ORDER BY l.load_id))[1] AS old_name,
+                   (array_agg(r ->> 'new_name' ORDER BY l.load_id DESC))[1] AS new_name
+            FROM business.etl_load_log AS l, jsonb_array_elements(coalesce(l.renames, '[]')) AS r
+            WHERE l.domain = 'annuity_performance' AND l.action = 'load' AND v_month = ANY(l.months)
+            GROUP BY 1, 2),
+        customers AS (
+            UPDATE customer."年金客户" AS c SET "客户名称" = n.old_name, updated_at = now()
+            FROM renamed AS n WHERE n.kind = 'customer' AND c.company_id = n.key AND c."客户名称" = n.new_name
+            RETURNING 1)
+        UPDATE mapping."年金计划" AS p SET "计划全称" = n.old_name, updated_at = now()
+        FROM renamed AS n WHERE n.kind = 'plan' AND p."年金计划号" = n.key AND p."计划全称" = n.new_name;
 
         INSERT INTO business.etl_load_log AS l (domain, source, path, sha256, bytes, months, rows_loaded,
                                                 rows_replaced, action, os_user)

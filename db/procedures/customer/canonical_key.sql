@@ -12,30 +12,33 @@
 --   * spaces (and tabs, line breaks) trimmed at both ends;
 --   * a leading apostrophe dropped (Excel's "store as text" mark, straight or curly), and the
 --     spaces after it;
+--   * ASCII letters in upper case (jh005 typed for JH005; only ASCII, so that the form does not
+--     depend on the database's locale);
 --   * NULL for a key that is blank after all this.
 -- What it leaves (a space inside an id, a control character) is not well formed: the loader
 -- refuses such a cell (customer._key_problem).
 -- No SET search_path and not STRICT: a SQL-standard body is bound when created and the planner
 -- inlines it into the loader's statements. A key already plain ASCII without blanks at its ends
--- (almost every key) is returned after one regular-expression test.
+-- without lower-case letters (almost every key) is returned after one regular-expression test.
 CREATE OR REPLACE FUNCTION customer.canonical_key(p_key text)
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
 RETURN CASE
-    WHEN p_key ~ '^[!-&(-~]([ -~]*[!-~])?$' THEN p_key
-    ELSE nullif(btrim(regexp_replace(
+    WHEN p_key ~ '^[!-&(-`{-~]([ -`{-~]*[!-`{-~])?$' THEN p_key
+    ELSE nullif(translate(btrim(regexp_replace(
              btrim(regexp_replace(normalize(p_key, NFKC),
                                   E'[\u00AD\u034F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF]',
                                   '', 'g'),
                    E' \t\n\r\f\u000B\u0085\u1680\u2028\u2029'),
              E'^[\'\u2018\u2019]+', ''),
-                   E' \t\n\r\f\u000B\u0085\u1680\u2028\u2029'), '')
+                   E' \t\n\r\f\u000B\u0085\u1680\u2028\u2029'),
+                    'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), '')
 END;
 
 COMMENT ON FUNCTION customer.canonical_key(text) IS
     'A key in its one stored form: NFKC, invisible and format characters removed, spaces trimmed, a '
-    'leading apostrophe dropped; NULL when blank.';
+    'leading apostrophe dropped, ASCII letters upper case; NULL when blank.';
 REVOKE ALL ON FUNCTION customer.canonical_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION customer.canonical_key(text) TO wdh_operator, wdh_reader;

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
@@ -119,7 +120,7 @@ APPLY = """
 SELECT load_id, rows_deleted, rows_inserted, customers_added, plans_added, aliases_learned, customers_renamed,
        plans_renamed
 FROM business.apply_staged_load(p_domain => %(domain)s, p_months => %(months)s, p_file => %(file)s,
-                                p_accepted => %(accepted)s)
+                                p_accepted => %(accepted)s, p_figures => %(figures)s)
 """
 
 
@@ -139,7 +140,8 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, 
     file = {"source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256, "bytes": parsed.bytes,
             "os_user": _os_user()}
     row = conn.execute(APPLY, {"domain": domain.name, "months": months, "file": json.dumps(file),
-                               "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None}).fetchone()
+                               "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
+                               "figures": Jsonb(plan.control_figures) if plan.control_figures else None}).fetchone()
     load_id, deleted, inserted, customers, plans, aliases, customers_renamed, plans_renamed = row
     return LoadResult(domain=domain.name, path=parsed.path, months=months, rows_inserted=inserted,
                       rows_deleted=deleted, customers_added=customers, plans_added=plans, aliases_learned=aliases,

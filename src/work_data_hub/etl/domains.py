@@ -11,6 +11,8 @@ TEXT, ID, MONTH, DATE, NUMBER, RATE, BOOL = "text", "id", "month", "date", "numb
 
 # Short forms the business writes in its ledger workbook (台账登记).
 LEDGER_LINE_FORMS = {"受托": "企年受托", "投资": "企年投资", "投管": "企年投资"}
+# Long forms of 业务类型 (the product lines' names in mapping."产品线" are the short ones).
+LINE_LONG_FORMS = {"企业年金受托": "企年受托", "企业年金投资": "企年投资", "职业年金受托": "职年受托", "职业年金投资": "职年投资"}
 PLAN_TYPE_FORMS = {"集合": "集合计划", "单一": "单一计划"}
 
 
@@ -65,7 +67,7 @@ ANNUITY_PERFORMANCE = Domain(
     plan_name_column="计划名称",
     columns=(
         Column("月度", ("月度",), MONTH, required=True, not_null=True),
-        Column("业务类型", ("业务类型",), required=True),
+        Column("业务类型", ("业务类型",), required=True, forms=LINE_LONG_FORMS),
         Column("计划类型", ("计划类型",)),
         Column("计划代码", ("计划代码", "计划号"), ID, required=True, not_null=True, key=True),
         Column("计划名称", ("计划名称",)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,12 +37,23 @@ _RATE_LIMIT = Decimal(10) ** 4  # NUMERIC(10,6)
 _FLOAT_LIMIT = float(10**14)
 
 
-def _text(value: Any) -> str | None:
+# What a web page or an input method hides in text: zero-width characters, BOM, soft hyphen, bidi
+# marks. Never data; removed from every text cell (keys get more: customer.canonical_key).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"
+                                  "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f\u061c\u180e"))
+
+
+def _text(value: Any, *, visible: bool = True) -> str | None:
+    """The cell as text, trimmed; `visible`: without invisible characters (an id keeps them: SQL
+    makes it canonical, customer.canonical_key, and counts what it changed)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores codes typed as numbers as floats
-    text = str(value).strip()
+    text = str(value)
+    if visible and not text.isascii():
+        text = text.translate(_INVISIBLE)
+    text = text.strip()
     if text in _BLANKS:
         return None
     if text in EXCEL_ERRORS:
@@ -56,7 +68,7 @@ def parse_id(value: Any) -> str | None:
         if not value.is_integer() or abs(value) >= _ID_FLOAT_LIMIT:
             raise ValueError("a number Excel rounded, not a code (format the column as text and export again)")
         return str(int(value))
-    text = _text(value)
+    text = _text(value, visible=False)
     if text is not None and (_SCIENTIFIC.match(text) or _DECIMAL_ID.match(text)):
         raise ValueError("a number in scientific or decimal notation, not a code "
                          "(Excel mangled it: format the column as text and export again)")
@@ -129,9 +141,16 @@ def _decimal(value: Any) -> Decimal | None:
     text = _text(value)
     if text is None:
         return None
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")  # full-width digits and ．, a minus sign
     cleaned = text.replace("，", ",").replace(" ", "")
     if "_" in cleaned:
         raise ValueError("not a number")
+    if _UNIT.match(cleaned) or _CURRENCY.match(cleaned):
+        raise ValueError(_why_not_a_number(cleaned))
+    if _SCIENTIFIC.match(cleaned) and "-" not in cleaned.lower().split("e", 1)[1]:
+        raise ValueError("a number in scientific notation typed as text (Excel shows long numbers so, rounded): "
+                         "format the column as a number with its decimals and export again")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]  # accounting negative
     if "," in cleaned:
@@ -141,10 +160,25 @@ def _decimal(value: Any) -> Decimal | None:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError("not a number") from None
+        raise ValueError(_why_not_a_number(cleaned)) from None
     if not number.is_finite():
         raise ValueError("not a number")
     return number
+
+
+_UNIT = re.compile(r"^[+-]?[\d.,]+(万元|亿元|元|万|亿|RMB|CNY|rmb|cny)$")
+_CURRENCY = re.compile(r"^[+-]?[¥￥$]")
+
+
+def _why_not_a_number(text: str) -> str:
+    """What is wrong with a measure cell, in the user's terms."""
+    unit = _UNIT.match(text)
+    if unit:
+        scale = " (and in 元: the file's amounts are all in 元)" if unit.group(1) in ("万元", "亿元", "万", "亿") else ""
+        return f"a number with the unit suffix {unit.group(1)}: write the number alone{scale}"
+    if _CURRENCY.match(text):
+        return "a number with a currency sign: write the number alone, in 元"
+    return "not a number"
 
 
 def parse_number(value: Any) -> Decimal | float | None:
@@ -168,6 +202,14 @@ def parse_rate(value: Any) -> Decimal | None:
     if number is not None and abs(number) >= _RATE_LIMIT:
         raise ValueError("too large for NUMERIC(10,6)")
     return number
+
+
+def parse_percent(value: Any) -> Decimal | None:
+    """A rate in a column headed (%): 1.35 is 1.35% (0.0135); a cell written 1.35% says so itself."""
+    if isinstance(value, str) and value.strip().endswith(("%", "％")):
+        return parse_rate(value)
+    number = parse_rate(value)
+    return None if number is None else number / 100
 
 
 def parse_bool(value: Any) -> bool | None:

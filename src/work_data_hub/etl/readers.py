@@ -250,7 +250,8 @@ def _read_text(path: Path) -> RawTable:
         raise InvalidInput(f"{path} is not valid text in the encoding its byte-order mark names ({exc.reason})",
                            hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.") from None
     first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","  # Excel's 'Unicode Text' is tabbed
+    # Excel's 'Unicode Text' is tabbed; a European-locale CSV uses semicolons
+    delimiter = max(("\t", ",", ";"), key=lambda d: (first_line.count(d), d == ","))
     csv.field_size_limit(sys.maxsize)  # an unbalanced quote is reported below, not as a size error
 
     def records() -> Iterator[list[str]]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
@@ -66,6 +67,7 @@ class LoadPlan:
     canonicalised: dict[str, int] = field(default_factory=dict)  # key column → cells made canonical
     renames: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, key, old name, new name
     deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings
+    control_figures: dict = field(default_factory=dict)  # business._staged_control_figures, recorded with the load
 
 
 def _stage_columns(domain: Domain) -> list[str]:
@@ -114,6 +116,8 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
     counts = conn.execute(CANONICALISE, (keys,)).fetchall()
     if any(problems for _, _, problems in counts):
         _refuse_key_problems(conn, parsed, sum(problems for _, _, problems in counts))
+    if any(cells for _, cells, _ in counts):
+        _refuse_canonical_repeats(conn, parsed)
     conn.execute("ANALYZE pg_temp.wdh_etl_stage")
     conn.execute(RESOLVE_CODES)
     return {column: cells for column, cells, _ in counts if cells}
@@ -123,6 +127,28 @@ CANONICALISE = "SELECT column_name, cells, problems FROM business._canonicalise_
 KEY_PROBLEMS = """
 SELECT source_row, key_problem FROM pg_temp.wdh_etl_stage WHERE key_problem IS NOT NULL ORDER BY source_row LIMIT %s
 """
+
+
+# Rows the reader saw as different that are the same once their keys are canonical (a row pasted
+# again with full-width ids).
+CANONICAL_REPEATS = """
+SELECT min(r.source_row), max(r.source_row), count(*) OVER ()
+FROM (SELECT s.source_row, to_jsonb(s) - 'source_row' - 'key_problem' AS row_values FROM pg_temp.wdh_etl_stage AS s) AS r
+GROUP BY r.row_values HAVING count(*) > 1
+ORDER BY 2 LIMIT %s
+"""
+
+
+def _refuse_canonical_repeats(conn: psycopg.Connection, parsed: ParsedFile) -> None:
+    repeats = conn.execute(CANONICAL_REPEATS, (MAX_LISTED_ERRORS,)).fetchall()
+    if not repeats:
+        return
+    count = repeats[0][2]
+    raise InvalidInput(
+        f"{parsed.path}: {count} row(s) repeat another row once their ids are made canonical (pasted again with "
+        "full-width or invisible characters in the ids?); nothing was loaded",
+        detail="\n".join(f"{parsed.ref(last)} repeats {parsed.ref(first)}" for first, last, _ in repeats),
+        hint="Delete the repeated rows and load the file again.")
 
 
 def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: int) -> None:
@@ -232,6 +258,7 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
         aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
         aum_replaced = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" '
                                     'WHERE "月度" = ANY(%s)', (replaced,)).fetchone()[0]
+    figures = conn.execute(CONTROL_FIGURES, (domain.name,)).fetchone()[0]
     vanishing = conn.execute(sql.SQL(VANISHING_LINES).format(table=domain.table, month=month),
                              {"months": replaced}).fetchall()
     return LoadPlan(
@@ -248,12 +275,14 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
         ambiguous=conn.execute(AMBIGUOUS).fetchall(),
         canonicalised=dict(staged.canonicalised) if staged else {},
         renames=conn.execute(RENAMES, (domain.name,)).fetchall(),
-        deviations=[Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced))],
+        deviations=[Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced, Jsonb(figures)))],
+        control_figures=figures,
     )
 
 
 RENAMES = "SELECT kind, key, old_name, new_name FROM business._staged_renames(%s)"
+CONTROL_FIGURES = "SELECT business._staged_control_figures(%s)"
 DEVIATIONS = ("SELECT deviation, subject, compared_month, baseline, value, allowed "
-              "FROM business._staged_load_deviations(%s, %s)")
+              "FROM business._staged_load_deviations(%s, %s, %s)")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import re
 import sys
 import tempfile
 from array import array
@@ -25,8 +26,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from work_data_hub.errors import InvalidInput
-from work_data_hub.etl.domains import Domain, looks_like, normalise_header
-from work_data_hub.etl.parsing import PARSERS
+from work_data_hub.etl.domains import NUMBER, RATE, Domain, looks_like, normalise_header
+from work_data_hub.etl.parsing import PARSERS, parse_percent
 from work_data_hub.etl.readers import RawTable, Source, column_letter
 
 MAX_LISTED_ERRORS = 20
@@ -147,14 +148,34 @@ def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTa
     )
 
 
-def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems) -> dict[str, int]:
-    """target column → the sheet's column index; two headers for one target are a problem."""
+_HEADER_UNIT = re.compile(r"^(.+?)\((元|万元|亿元|%|％)\)$")
+
+
+def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems,
+               percent: set[str] | None = None) -> dict[str, int]:
+    """target column → the sheet's column index; two headers for one target are a problem. A
+    header may name its unit in brackets: (元) is the product's unit, a rate's (%) says its values
+    are percentages (added to `percent`), and a money column in 万元 or 亿元 is refused."""
     positions: dict[str, int] = {}
     for index, header in enumerate(table.headers):
         if not header:
             continue
         normal = normalise_header(header)
         column = next((c for c in domain.columns if normal in {normalise_header(a) for a in c.headers}), None)
+        unit = _HEADER_UNIT.match(normal) if column is None else None
+        if unit:
+            column = next((c for c in domain.columns if unit.group(1) in {normalise_header(a) for a in c.headers}),
+                          None)
+            if column is not None and unit.group(2) in ("万元", "亿元") and column.kind == NUMBER:
+                raise InvalidInput(f"{where}: column {header!r} is in {unit.group(2)}; the product stores 元, so "
+                                   "nothing was loaded",
+                                   hint="Deliver the file in 元 (convert the column, and its header to "
+                                        f"{column.headers[0]}), and load it again.")
+            if column is not None and unit.group(2) in ("%", "％"):
+                if column.kind != RATE:
+                    column = None
+                elif percent is not None:
+                    percent.add(column.target)
         if column is None:
             continue
         if column.target in positions:
@@ -184,7 +205,8 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     layouts = []
     for table in tables:
         where = f"{path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
-        positions = _positions(domain, table, where, structure)
+        percent: set[str] = set()
+        positions = _positions(domain, table, where, structure, percent)
         sheet_line = _sheet_line(domain, table.sheet)
         missing = [c.headers[0] for c in domain.columns if c.required and c.target not in positions
                    and not (c.target == "业务类型" and sheet_line)]
@@ -196,16 +218,21 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                       + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
                       + ", else its first sheet; the header must be in row 1."),
             )
-        layouts.append((table, where, positions, sheet_line))
+        layouts.append((table, where, positions, sheet_line, percent))
     structure.raise_if_any(str(path), "Keep one of each pair of columns (header variants count as the same "
                                       "column) and load the file again.")
 
-    targets = {t for _, _, positions, line in layouts for t in positions} | {
-        "业务类型" for *_, line in layouts if line}
+    targets = {t for _, _, positions, _, _ in layouts for t in positions} | {
+        "业务类型" for _, _, _, line, _ in layouts if line}
     columns = [c.target for c in domain.columns if c.target in targets]
     slot = {target: i + 1 for i, target in enumerate(columns)}
     month_slot = slot[domain.month_column]
     aum_slot = slot.get("期末资产规模")
+
+    def parsed_ref(row: int) -> str:
+        sheet = layouts[row_sheets[row - 1]][0].sheet
+        return f"sheet {sheet!r} row {row_numbers[row - 1]}" if several else f"row {row_numbers[row - 1]}"
+
     problems = _Problems()
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     row_numbers, row_sheets, months_of = array("l"), array("h"), array("l")
@@ -214,10 +241,11 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     any_aum = False
     count = 0
     with progress(f"Validating {path.name}", None) as advance:
-        for sheet_index, (table, where, positions, sheet_line) in enumerate(layouts):
+        for sheet_index, (table, where, positions, sheet_line, percent) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
-            parsers = [(slot[c.target], positions[c.target], PARSERS[c.kind], c.not_null, c.forms or None,
-                        table.headers[positions[c.target]]) for c in domain.columns if c.target in positions]
+            parsers = [(slot[c.target], positions[c.target], parse_percent if c.target in percent else PARSERS[c.kind],
+                        c.not_null, c.forms or None, table.headers[positions[c.target]])
+                       for c in domain.columns if c.target in positions]
             line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
             prefix = f"sheet {table.sheet!r} row" if several else "row"
             width = len(table.headers)
@@ -227,14 +255,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 count += 1
                 record: list[Any] = [None] * (len(columns) + 1)
                 record[0] = count
-                key = tuple(raw)
-                digest = (hash(key) << 64) ^ (hash(key[::-1]) & _MASK)
-                first = seen.get(digest)
-                if first is not None:
-                    problems.add(f"{prefix} {number} repeats {prefix} {row_numbers[first - 1]} exactly "
-                                 "(a row pasted twice?)")
-                else:
-                    seen[digest] = count
+                problems_before = problems.count
                 if len(raw) > width or headless:
                     headless_data.update(i for i in itertools.chain(headless, range(width, len(raw)))
                                          if not _blank(raw[i]))
@@ -256,6 +277,16 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                     record[target_slot] = value
                 if line_slot is not None:
                     record[line_slot] = sheet_line
+                # Repeated rows compare as loaded (trimmed text, parsed numbers): a row pasted again with a
+                # trailing space or an amount typed as text is still the same row.
+                key = tuple(record[1:])
+                digest = (hash(key) << 64) ^ (hash(key[::-1]) & _MASK)
+                first = seen.get(digest) if problems.count == problems_before else None  # a bad cell says enough
+                if first is not None:
+                    problems.add(f"{prefix} {number} repeats {parsed_ref(first)} in every column loaded "
+                                 "(a row pasted twice?)")
+                elif problems.count == problems_before:
+                    seen[digest] = count
                 if aum_slot is not None and record[aum_slot]:
                     any_aum = True
                 month = record[month_slot]
@@ -329,6 +360,14 @@ def _check_header_row(domain: Domain, table: RawTable) -> None:
         return
     where = f"{table.path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
     known = {normalise_header(h) for c in domain.columns for h in c.headers}
+    below = [str(v) for v in table.first_row if isinstance(v, str) and normalise_header(v) in known]
+    above = [h for h in table.headers if normalise_header(h) in known]
+    if len(below) >= 3 and len(above) < len(below) / 2:
+        raise InvalidInput(
+            f"{where}: the header is not in row 1: a row below it holds the header names ("
+            + ", ".join(below[:6]) + (", …" if len(below) > 6 else "") + "); nothing was loaded",
+            hint="Delete the title or blank rows above the header, so that the header is row 1, and load the file "
+                 "again.")
     headers = table.headers + [""] * max(0, len(table.first_row) - len(table.headers))
     spilled = [f"column {column_letter(i)} ({v!r})" for i, v in enumerate(table.first_row)
                if isinstance(v, str) and v.strip() and normalise_header(v) != normalise_header(headers[i])
