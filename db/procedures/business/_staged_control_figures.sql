@@ -31,32 +31,34 @@ BEGIN
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (source_row integer, company_id text, id_source text, '
             '"计划代码" text, "计划名称" text, "客户名称" text, "产品线代码" text, "期末资产规模" numeric, "供款" numeric, '
             '"月度" date, "上报月份" date)';
+    -- Grouped per customer first: hashed, where count(DISTINCT) would sort every row.
     EXECUTE $q$
         SELECT jsonb_build_object(
-                   'rows', count(*),
-                   'customers', count(DISTINCT s.company_id),
-                   'unseen_rows', count(*) FILTER (WHERE s.company_id IS NOT NULL AND NOT EXISTS (
-                       SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)),
-                   'provisional_rows', count(*) FILTER (WHERE s.id_source = 'provisional'),
-                   'unresolved_rows', count(*) FILTER (WHERE s.company_id IS NULL))
-        FROM pg_temp.wdh_etl_stage AS s$q$ INTO v_figures;
+                   'rows', coalesce(sum(g.rows), 0),
+                   'customers', count(g.company_id),
+                   'unseen_rows', coalesce(sum(g.rows) FILTER (WHERE g.company_id IS NOT NULL AND g.unseen), 0),
+                   'provisional_rows', coalesce(sum(g.provisional), 0),
+                   'unresolved_rows', coalesce(sum(g.rows) FILTER (WHERE g.company_id IS NULL), 0))
+        FROM (SELECT s.company_id, count(*) AS rows, count(*) FILTER (WHERE s.id_source = 'provisional') AS provisional,
+                     bool_and(c.company_id IS NULL) AS unseen
+              FROM pg_temp.wdh_etl_stage AS s
+              LEFT JOIN customer."年金客户" AS c ON c.company_id = s.company_id
+              GROUP BY s.company_id) AS g$q$ INTO v_figures;
     IF p_domain = 'annuity_performance' THEN
         EXECUTE $q$
             SELECT jsonb_build_object(
-                       'contracts', count(DISTINCT (s.company_id, s."计划代码", s."产品线代码"))
-                                    FILTER (WHERE s.company_id IS NOT NULL AND s."产品线代码" IS NOT NULL),
-                       'aum', coalesce(sum(s."期末资产规模"), 0),
-                       'contributions', coalesce(sum(s."供款"), 0))
-            FROM pg_temp.wdh_etl_stage AS s$q$ INTO v_parts;
-        v_figures := v_figures || v_parts;
-        EXECUTE $q$
-            SELECT coalesce(jsonb_object_agg(l.line, jsonb_build_object('rows', l.rows, 'aum', l.aum,
-                                                                         'contributions', l.contributions)),
-                            '{}'::jsonb)
+                       'contracts', (SELECT count(*) FROM (SELECT DISTINCT s.company_id, s."计划代码", s."产品线代码"
+                                                           FROM pg_temp.wdh_etl_stage AS s
+                                                           WHERE s.company_id IS NOT NULL
+                                                             AND s."产品线代码" IS NOT NULL) AS k),
+                       'aum', coalesce(sum(l.aum), 0),
+                       'contributions', coalesce(sum(l.contributions), 0),
+                       'lines', coalesce(jsonb_object_agg(l.line, jsonb_build_object(
+                           'rows', l.rows, 'aum', l.aum, 'contributions', l.contributions)), '{}'::jsonb))
             FROM (SELECT coalesce(s."产品线代码", '?') AS line, count(*) AS rows,
                          coalesce(sum(s."期末资产规模"), 0) AS aum, coalesce(sum(s."供款"), 0) AS contributions
                   FROM pg_temp.wdh_etl_stage AS s GROUP BY 1) AS l$q$ INTO v_parts;
-        v_figures := v_figures || jsonb_build_object('lines', v_parts);
+        v_figures := v_figures || v_parts;
     ELSE
         EXECUTE $q$
             SELECT coalesce(jsonb_object_agg(y.year, y.rows), '{}'::jsonb)

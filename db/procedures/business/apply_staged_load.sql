@@ -84,7 +84,10 @@ BEGIN
                   WHERE s.attrelid = to_regclass('pg_temp.wdh_etl_stage') AND s.attname = a.attname AND NOT s.attisdropped);
 
     -- Renames are read before the rows change (they compare with the latest month loaded).
-    CREATE TEMP TABLE wdh_etl_renames ON COMMIT DROP AS SELECT * FROM business._staged_renames(p_domain);
+    -- The plan may have read them into pg_temp.wdh_etl_renames already (the preview lists them).
+    IF to_regclass('pg_temp.wdh_etl_renames') IS NULL THEN
+        CREATE TEMP TABLE wdh_etl_renames ON COMMIT DROP AS SELECT * FROM business._staged_renames(p_domain, p_months);
+    END IF;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_renames (kind text, key text, old_name text, new_name text)';
 
     EXECUTE format('DELETE FROM %s AS t WHERE t.%I = ANY($1)', v_table, v_month) USING p_months;

@@ -46,7 +46,7 @@ class RawTable:
         without a header is refused by the validator)."""
         width = len(self.headers)
         for number, record in enumerate(self._rows(), start=2):
-            if all(_is_blank(v) for v in record):
+            if _is_blank(record[0]) and all(_is_blank(v) for v in record):  # most rows: one test
                 continue
             if len(record) < width:
                 record = list(record) + [None] * (width - len(record))
@@ -54,7 +54,7 @@ class RawTable:
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
 
 def _table(path: Path, sheet: str | None, header: list[Any] | None, head: Iterable[list[Any]],

@@ -244,7 +244,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
         for sheet_index, (table, where, positions, sheet_line, percent) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
             parsers = [(slot[c.target], positions[c.target], parse_percent if c.target in percent else PARSERS[c.kind],
-                        c.not_null, c.forms or None, table.headers[positions[c.target]])
+                        c.not_null, c.forms or None, table.headers[positions[c.target]], {})
                        for c in domain.columns if c.target in positions]
             line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
             prefix = f"sheet {table.sheet!r} row" if several else "row"
@@ -259,13 +259,22 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 if len(raw) > width or headless:
                     headless_data.update(i for i in itertools.chain(headless, range(width, len(raw)))
                                          if not _blank(raw[i]))
-                for target_slot, index, parse, not_null, forms, header in parsers:
+                for target_slot, index, parse, not_null, forms, header, cache in parsers:
                     cell = raw[index]
-                    try:
-                        value = parse(cell)
-                    except ValueError as exc:
-                        problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
-                        continue
+                    # A column of few distinct values (月度, 业务类型, 机构…) parses each value once.
+                    value = cache.get(cell, _UNPARSED) if cache is not None else _UNPARSED
+                    if value is _UNPARSED:
+                        try:
+                            value = parse(cell)
+                        except ValueError as exc:
+                            problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
+                            continue
+                        if cache is not None:
+                            if len(cache) < _CACHED_VALUES:
+                                cache[cell] = value
+                            else:
+                                parsers[parsers.index((target_slot, index, parse, not_null, forms, header, cache))] = (
+                                    target_slot, index, parse, not_null, forms, header, None)
                     if value.__class__ is str and value in TOTAL_MARKERS:
                         problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
                         continue
@@ -321,6 +330,8 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     return dataclasses.replace(parsed, months=dict(sorted(months.items())))
 
 
+_UNPARSED = object()
+_CACHED_VALUES = 256  # distinct values a column's parse cache holds; a column with more is parsed cell by cell
 SPOOL_IN_MEMORY = 8 << 20  # bytes of COPY text kept in memory before the spool goes to a temporary file
 _MASK = (1 << 64) - 1
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -328,11 +339,13 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_text(value: Any) -> str:
     """A value in COPY's text format."""
-    if value is None:
-        return "\\N"
     kind = value.__class__
     if kind is str:
-        return value.translate(_COPY_ESCAPES)
+        return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
+    if kind is float:
+        return repr(value)
+    if value is None:
+        return "\\N"
     if kind is bool:
         return "t" if value else "f"
     if kind is float:
