@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -37,6 +38,33 @@ def migrate_command() -> None:
     _print_migrate(url)
 
 
+@db_app.command("bootstrap")
+def bootstrap_command(
+    owner: Annotated[str, typer.Option(help="The role that is to own the product's schemas and run `db migrate` "
+                                           "(a login without SUPERUSER or CREATEROLE).", show_default=False)],
+    print_sql: Annotated[bool, typer.Option("--sql", help="Print the SQL for a DBA to run by hand; change nothing.")]
+    = False,
+) -> None:
+    """Once per server and database, as a superuser: the roles wdh_operator and wdh_reader for the owner, and the extensions.
+
+    Idempotent. Then `db migrate` runs as the owner (docs/DBA.md, "Installing on an existing server")."""
+    from work_data_hub.db.bootstrap import plan_bootstrap, run_bootstrap
+
+    url = database_url()
+    if print_sql:
+        plan = plan_bootstrap(url, owner)
+        typer.echo(f"-- db bootstrap --owner {owner}: run as a superuser in database {plan.database}; idempotent."
+                   + ("" if plan.pg_cron else "\n-- pg_cron is not preloaded for this database: not set up."))
+        typer.echo("\n".join(plan.statements))
+        return
+    plan = run_bootstrap(url, owner)
+    typer.echo(f"Bootstrapped database {plan.database} for the owner {owner}: roles wdh_operator and wdh_reader "
+               f"(granted to {owner} WITH ADMIN OPTION), CREATE on the database and schema public, pg_trgm"
+               + (", pg_cron (USAGE on schema cron)" if plan.pg_cron else " (pg_cron: not preloaded for this "
+                  "database, not set up)") + ".")
+    typer.echo(f"Next: `db migrate` with DATABASE_URL naming {owner}.")
+
+
 @db_app.command("init")
 def init_command() -> None:
     """Create and start a local PostgreSQL cluster under .wdh/, write .wdh_env and migrate."""
@@ -66,6 +94,9 @@ def init_command() -> None:
     else:
         typer.echo(f"{ENV_FILE} already sets another DATABASE_URL and was left unchanged; "
                    f"the local database is {mask_url(url)} (its password is in {cluster.config_file})")
+    from work_data_hub.db.bootstrap import run_bootstrap
+
+    run_bootstrap(url, local.SUPERUSER)  # what a DBA runs once on a company's server, here for the local owner
     _print_migrate(url)
 
 

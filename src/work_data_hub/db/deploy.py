@@ -15,7 +15,7 @@ from urllib.parse import quote
 from psycopg.conninfo import conninfo_to_dict
 
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import PermissionDenied, database_errors
+from work_data_hub.errors import PermissionDenied, WdhError, database_errors, translate
 
 
 def sql_root() -> Path:
@@ -73,14 +73,24 @@ def pending_migrations(url: str) -> list[str]:
 
 
 CAN_MIGRATE = """
-SELECT current_user, to_regclass('public.yoyo_lock') IS NULL OR has_table_privilege('public.yoyo_lock', 'INSERT')
+SELECT current_user, current_database(),
+       to_regclass('public.yoyo_lock') IS NULL OR has_table_privilege('public.yoyo_lock', 'INSERT'),
+       to_regclass('public.yoyo_lock') IS NOT NULL
+       OR (has_schema_privilege('public', 'CREATE') AND has_database_privilege(current_database(), 'CREATE'))
 """
 
 
 def migrate(url: str) -> MigrateResult:
     """Apply pending migrations, then redeploy all procedures. Safe to run any number of times."""
     with connect(url) as conn, database_errors():  # a clear error when the database is unreachable
-        user, may = conn.execute(CAN_MIGRATE).fetchone()
+        user, database, may, may_start = conn.execute(CAN_MIGRATE).fetchone()
+    if not may_start:
+        raise PermissionDenied(
+            f"The login {user} may not create the schemas of database {database} (no CREATE on the database or "
+            "on schema public); nothing was migrated",
+            hint=f"A superuser runs `db bootstrap --owner {user}` once (or the DBA runs the SQL of `db bootstrap "
+                 f"--owner {user} --sql`); then run `db migrate` again. docs/DBA.md, \"Installing on an existing "
+                 "server\".", sqlstate="42501")
     if not may:
         raise PermissionDenied(f"The login {user} may not migrate this database (it cannot write yoyo_lock)",
                                hint="Run `db migrate` as the database's owner, the login that applied the "
@@ -92,10 +102,11 @@ def migrate(url: str) -> MigrateResult:
         migrations = read_migrations(str(migrations_dir()))
         with backend.lock():
             to_apply = backend.to_apply(migrations)
-            with database_errors(prefix="Migration failed: ", hint="Nothing of the failing migration was "
-                                 "applied; fix it and run `db migrate` again."):
-                backend.apply_migrations(to_apply)
-        applied = [m.id for m in to_apply]
+            applied = []
+            for migration in to_apply:  # one at a time, so that a failure names its migration
+                with database_errors(special=_migration_failed(migration.id)):
+                    backend.apply_migrations_only([migration])  # no post-apply hooks: procedures are redeployed below
+                applied.append(migration.id)
     finally:
         backend.connection.close()
     procedures = deploy_procedures(url)
@@ -113,6 +124,26 @@ def repair_keys(url: str) -> list[tuple[str, int]]:
         repaired = conn.execute(REPAIR_KEYS).fetchall()
         conn.commit()
     return repaired
+
+
+def _migration_failed(migration: str):
+    """The error of a failed migration, naming it; a refused privilege means the server was not
+    bootstrapped for this owner."""
+    import psycopg
+
+    def special(exc: psycopg.Error) -> WdhError | None:
+        if not isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            err = translate(exc)
+            return type(err)(f"Migration {migration} failed: {err.message}", detail=err.detail,
+                             hint="Nothing of the failing migration was applied; fix it and run `db migrate` again.",
+                             sqlstate=err.sqlstate)
+        return PermissionDenied(
+            f"Migration {migration} failed: {exc.diag.message_primary or exc}",
+            detail="Migrations before it are applied; nothing of this one is.",
+            hint="The owner lacks what a superuser sets up once: run `db bootstrap --owner <this login>` with a "
+                 "superuser's DATABASE_URL (or have the DBA run the SQL of `db bootstrap --owner <login> --sql`), "
+                 "then `db migrate` again. docs/DBA.md, \"Installing on an existing server\".", sqlstate="42501")
+    return special
 
 
 def deploy_procedures(url: str) -> list[str]:
