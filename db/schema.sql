@@ -682,9 +682,11 @@ CREATE TABLE customer.mdm_settings (
     gate_max_unseen_share numeric(6,4) DEFAULT 0.2 NOT NULL,
     gate_min_replacement_ratio numeric(6,4) DEFAULT 0.5 NOT NULL,
     gate_min_rows integer DEFAULT 50 NOT NULL,
+    gate_min_ledger_rows integer DEFAULT 10 NOT NULL,
     CONSTRAINT mdm_settings_gate_line_aum_max_ratio_check CHECK ((gate_line_aum_max_ratio > (0)::numeric)),
     CONSTRAINT mdm_settings_gate_line_aum_min_ratio_check CHECK ((gate_line_aum_min_ratio >= (0)::numeric)),
     CONSTRAINT mdm_settings_gate_max_unseen_share_check CHECK (((gate_max_unseen_share >= (0)::numeric) AND (gate_max_unseen_share <= (1)::numeric))),
+    CONSTRAINT mdm_settings_gate_min_ledger_rows_check CHECK ((gate_min_ledger_rows >= 0)),
     CONSTRAINT mdm_settings_gate_min_replacement_ratio_check CHECK (((gate_min_replacement_ratio >= (0)::numeric) AND (gate_min_replacement_ratio <= (1)::numeric))),
     CONSTRAINT mdm_settings_gate_min_rows_check CHECK ((gate_min_rows >= 0)),
     CONSTRAINT mdm_settings_gate_total_aum_max_ratio_check CHECK ((gate_total_aum_max_ratio > (0)::numeric)),
@@ -700,7 +702,7 @@ CREATE TABLE customer.mdm_settings (
 -- Name: TABLE mdm_settings; Type: COMMENT; Schema: customer; Owner: -
 --
 
-COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load (a file''s total AUM and each product line''s within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when the compared month (or ledger year) and the file hold at least gate_min_rows rows each: ratios of a handful of rows mean nothing.';
+COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load (a file''s total AUM and each product line''s within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when the compared month and the file hold at least gate_min_rows rows each (a ledger year: gate_min_ledger_rows loaded rows): ratios of a handful of rows mean nothing.';
 
 
 --

@@ -5,6 +5,7 @@ every way out clean. Every refusal leaves the database fingerprint unchanged."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -514,3 +515,76 @@ def test_withdrawing_a_month_gives_the_names_it_changed_back(db_url, conn, tmp_p
     assert conn.execute('SELECT "计划全称" FROM mapping."年金计划" WHERE "年金计划号" = \'P0002\'').fetchone() == ("P0002计划",)
     assert conn.execute("SELECT DISTINCT customer_name FROM customer.fct_customer_plan_monthly "
                         "WHERE company_id = '600000001'").fetchall() == [("客户0001有限公司",)]
+
+
+def test_what_a_second_trial_found(db_url, conn, tmp_path):
+    inbox = tmp_path / "data" / "inbox"
+    for month in ("202501", "202502"):
+        _write(inbox / month / f"{month}规模明细.csv",
+               month_rows(month) + (month_rows(month, n=1, ids=lambda i: "699999999", names=lambda i: "新客户")
+                                    if month == "202502" else []))
+    assert run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path,
+                   database_url=db_url).returncode == 0
+    # a steward's override on a customer only the withdrawn month brought keeps it
+    assert run_cli("customer-mdm", "alias", "add", "--name", "测试别名公司", "--company-id", "699999999",
+                   database_url=db_url).returncode == 0
+    # a ledger row of the withdrawn month teaches an alias that must stay
+    headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期"]
+    ledger = tmp_path / "loss.xlsx"
+    write_xlsx(ledger, "当年流失", headers, [["202502", "企年受托", "曾用名测试有限公司", "P0001", "600000001", "2025-02-05"]])
+    assert run_cli("etl", "--domain", "annual_loss", "--file", str(ledger), "--execute", "--no-post-hooks",
+                   database_url=db_url).returncode == 0
+    taught = conn.execute("SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'").fetchone()[0]
+    assert taught >= 1
+    withdrawn = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
+                        "--no-post-hooks", database_url=db_url)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert conn.execute("SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'").fetchone() == (
+        taught,)
+    assert conn.execute("SELECT source FROM customer.company_alias WHERE company_id = '699999999'").fetchall() == [
+        ("override",)]
+    # until the close, the withdrawn month's report says a correction is pending, not "up to date"
+    report = run_cli("customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html"),
+                     database_url=db_url)
+    assert report.returncode == 0, report.stderr
+    assert 'data-status="stale"' in (tmp_path / "r.html").read_text(encoding="utf-8")
+    history = json.loads(run_cli("etl", "history", "--json", database_url=db_url).stdout)
+    assert history[0]["action"] == "withdrawal" and history[-1]["control_figures"]["rows"] == 60
+    # --accept-deviations names one file
+    wide = run_cli("etl", "--domain", "annuity_performance", "--accept-deviations", cwd=tmp_path, database_url=db_url)
+    assert wide.returncode == 1 and "--accept-deviations accepts the deviations of one file" in wide.stderr
+
+
+def test_sheets_a_finance_user_leaves(db_url, conn, tmp_path):
+    hidden = tmp_path / "hidden.xlsx"
+    book = xlsxwriter.Workbook(str(hidden))
+    main, part = book.add_worksheet("规模明细"), book.add_worksheet("筛选")
+    for sheet, rows in ((main, month_rows("202501")), (part, month_rows("202501")[:40])):
+        sheet.write_row(0, 0, HEADERS)
+        for r, row in enumerate(rows, start=1):
+            sheet.write_row(r, 0, row)
+    part.activate()
+    main.hide()
+    book.close()
+    assert "the sheet '规模明细' is hidden, so it is not read" in refused(db_url, conn, hidden)
+    merged = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(merged))
+    sheet = book.add_worksheet("规模明细")
+    sheet.write_row(0, 0, HEADERS)
+    for r, row in enumerate(month_rows("202501", n=6), start=1):
+        sheet.write_row(r, 0, row)
+    sheet.merge_range(2, 11, 5, 11, "北京分公司")
+    book.close()
+    err = refused(db_url, conn, merged)
+    assert "1 merged cell range(s) in the data: L3:L6" in err and "Unmerge the cells" in err
+
+
+def test_the_loss_ledger_is_gated_too(db_url, conn, tmp_path):
+    headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期"]
+    year = [[f"2026{m:02d}", "企年受托", f"客户{m}", f"P{m}", f"60000{m:04d}", f"2026-{m:02d}-05"] for m in range(1, 13)]
+    full, cut = tmp_path / "loss.xlsx", tmp_path / "cut.xlsx"
+    write_xlsx(full, "当年流失", headers, year + [[*year[0][:2], "客户X", "PX", "600009999", "2026-01-09"],
+                                                   [*year[1][:2], "客户Y", "PY", "600009998", "2026-02-09"]])
+    write_xlsx(cut, "当年流失", headers, year[-1:])
+    loaded(db_url, full, domain="annual_loss")
+    assert "ledger_year_rows: 2026: 1 rows replace 14" in refused(db_url, conn, cut, domain="annual_loss")

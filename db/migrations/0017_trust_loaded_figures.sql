@@ -20,7 +20,8 @@ ALTER TABLE customer.mdm_settings
         CHECK (gate_max_unseen_share BETWEEN 0 AND 1),
     ADD COLUMN gate_min_replacement_ratio numeric(6,4) NOT NULL DEFAULT 0.5
         CHECK (gate_min_replacement_ratio BETWEEN 0 AND 1),
-    ADD COLUMN gate_min_rows              integer NOT NULL DEFAULT 50 CHECK (gate_min_rows >= 0);
+    ADD COLUMN gate_min_rows              integer NOT NULL DEFAULT 50 CHECK (gate_min_rows >= 0),
+    ADD COLUMN gate_min_ledger_rows       integer NOT NULL DEFAULT 10 CHECK (gate_min_ledger_rows >= 0);
 COMMENT ON TABLE customer.mdm_settings IS
     'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract '
     'strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; '
@@ -29,8 +30,8 @@ COMMENT ON TABLE customer.mdm_settings IS
     'within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids '
     'the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the '
     'rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when '
-    'the compared month (or ledger year) and the file hold at least gate_min_rows rows each: ratios of '
-    'a handful of rows mean nothing.';
+    'the compared month and the file hold at least gate_min_rows rows each (a ledger year: '
+    'gate_min_ledger_rows loaded rows): ratios of a handful of rows mean nothing.';
 
 ALTER TABLE business.etl_load_log
     ADD COLUMN action text NOT NULL DEFAULT 'load' CHECK (action IN ('load', 'withdrawal')),

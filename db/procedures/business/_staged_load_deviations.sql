@@ -21,8 +21,8 @@
 --                       gate_min_replacement_ratio (a ledger holding only December).
 -- p_figures: the file's control figures (business._staged_control_figures, computed once by the
 -- caller, which records them with the load).
--- Neither side is compared while it holds fewer than gate_min_rows rows (a handful of rows moves
--- by any ratio). p_months: the months the load replaces (first of month). Writes nothing.
+-- Neither side is compared while it holds fewer than gate_min_rows rows, nor a ledger year with
+-- fewer than gate_min_ledger_rows loaded rows (a handful of rows moves by any ratio). p_months: the months the load replaces (first of month). Writes nothing.
 -- Errors: none of its own.
 CREATE OR REPLACE FUNCTION business._staged_load_deviations(p_domain text, p_months date[], p_figures jsonb)
 RETURNS TABLE (deviation text, subject text, compared_month date, baseline numeric, value numeric, allowed text)
@@ -48,7 +48,7 @@ BEGIN
                 'WHERE t."上报月份" = ANY($1) GROUP BY 1 ORDER BY 1', v_table) USING p_months
         LOOP
             v_aum := coalesce((v_file -> 'years' ->> extract(year FROM v_month)::int::text)::numeric, 0);
-            IF v_rows >= v_settings.gate_min_rows AND v_aum < v_rows * v_settings.gate_min_replacement_ratio THEN
+            IF v_rows >= v_settings.gate_min_ledger_rows AND v_aum < v_rows * v_settings.gate_min_replacement_ratio THEN
                 RETURN QUERY SELECT 'ledger_year_rows', extract(year FROM v_month)::int::text, v_month, v_rows, v_aum,
                                     format('at least %s of the rows it replaces', v_settings.gate_min_replacement_ratio);
             END IF;

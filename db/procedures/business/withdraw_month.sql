@@ -6,10 +6,11 @@
 --   * the month's rows go from business."规模明细" (its change trigger marks the month, so the next
 --     close rewinds the contract history to before it and replays, and refreshes the snapshots);
 --   * customers that loads of the month added (business.etl_load_log.customers_added) and that no
---     source row, ledger row or plan names any more go from customer."年金客户", with their
---     contract versions, snapshot rows and aliases; plans that loads of the month added and that no
+--     source row, ledger row, plan, merge or steward's override alias names any more go from
+--     customer."年金客户", with their contract versions, snapshot rows and aliases; plans that loads of the month added and that no
 --     row names any more go from mapping."年金计划";
---   * learned aliases seen in that month only (first_month = last_month = the month) go;
+--   * learned aliases seen in that month only (first_month = last_month = the month) go, unless a
+--     ledger row of that month (which stays) taught them too; overrides always stay;
 --   * customers and plans the month's loads renamed (etl_load_log.renames) take their name from
 --     before the month's first rename back, unless renamed again since;
 --   * business.etl_load_log records the withdrawal (action 'withdrawal', with the sha256 and path
@@ -94,7 +95,10 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w.company_id = c.company_id)
           AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x.company_id = c.company_id)
           AND NOT EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p.company_id = c.company_id)
-          AND NOT EXISTS (SELECT 1 FROM customer.company_merge_log AS m WHERE m.into_id = c.company_id);
+          AND NOT EXISTS (SELECT 1 FROM customer.company_merge_log AS m WHERE m.into_id = c.company_id)
+          -- a steward's work on it stays, and so does the customer
+          AND NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
+                          WHERE a.company_id = c.company_id AND a.source = 'override');
         PERFORM 'PRAGMA:TABLE: pg_temp.wdh_withdrawn_customers (company_id text)';
         DELETE FROM customer.company_alias AS a USING pg_temp.wdh_withdrawn_customers AS w
         WHERE a.company_id = w.company_id;
@@ -117,8 +121,11 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x."年金计划号" = p."年金计划号");
         GET DIAGNOSTICS v_plans_removed = ROW_COUNT;
 
+        -- Learned from this month only: not from a ledger row of the month, which stays loaded.
         DELETE FROM customer.company_alias AS a
-        WHERE a.source = 'learned' AND a.first_month = v_month AND a.last_month = v_month;
+        WHERE a.source = 'learned' AND a.first_month = v_month AND a.last_month = v_month
+          AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w.company_id = a.company_id AND w."上报月份" = v_month)
+          AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x.company_id = a.company_id AND x."上报月份" = v_month);
         GET DIAGNOSTICS v_learned = ROW_COUNT;
         v_aliases := v_aliases + v_learned;
 

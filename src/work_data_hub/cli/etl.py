@@ -230,6 +230,10 @@ def etl_command(
                                 "annual_loss (当年流失).")
     spec = DOMAINS[domain.value]
     period_end = parse_period(period) if period else None
+    if accept_deviations and file is None and period_end is None and not spec.is_ledger:
+        raise InvalidInput("--accept-deviations accepts the deviations of one file: name it",
+                           hint="Add --period YYYYMM (the inbox month whose deviations were shown) or --file PATH; "
+                                "the other months load without it.")
     if file is not None:
         jobs: list[tuple[Path, Candidate | None]] = [(file, None)]
         root = None
@@ -295,7 +299,7 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             if unreadable:
                 _report_unreadable(unreadable)
                 raise typer.Exit(1)
-            typer.echo("Nothing new to load: every file is already loaded (--force reloads).")
+            typer.echo("Nothing new to load: every file is already loaded, kept or withdrawn (--force reloads).")
             if execute and post_hooks and close_pending(conn):
                 typer.echo("The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
                            "did not finish): running the post-ETL hooks.")
@@ -417,15 +421,18 @@ def history_command(
     from rich.table import Table
 
     table = Table(title="Loads (business.etl_load_log), newest first")
-    for header in ("#", "Loaded at", "Domain", "Months", "Rows", "Replaced", "By", "File", "sha256"):
+    for header in ("#", "Loaded at", "Domain", "Action", "Months", "Rows", "Replaced", "By", "Accepted", "File",
+                   "sha256"):
         table.add_column(header, justify="right" if header in ("#", "Rows", "Replaced") else "left")
     for r in loads:
         months = (format_period(r.months[0]) if len(r.months) == 1
                   else f"{format_period(r.months[0])}–{format_period(r.months[-1])}" if r.months else "")
-        table.add_row(str(r.load_id), f"{r.loaded_at:%Y-%m-%d %H:%M:%S}", r.domain, months, f"{r.rows_loaded:,}",
-                      f"{r.rows_replaced:,}", r.loaded_by + (f" ({r.os_user})" if r.os_user else ""), r.path,
-                      r.sha256[:12])
-    literal_console(200).print(table)
+        accepted = (f"{len(r.deviations_accepted)} deviation(s) by {r.accepted_by}"
+                    if r.deviations_accepted else "")
+        table.add_row(str(r.load_id), f"{r.loaded_at:%Y-%m-%d %H:%M:%S}", r.domain, r.action, months,
+                      f"{r.rows_loaded:,}", f"{r.rows_replaced:,}", r.loaded_by + (f" ({r.os_user})" if r.os_user else ""),
+                      accepted, r.path, r.sha256[:12])
+    literal_console(230).print(table)
 
 
 WITHDRAW = """

@@ -16,9 +16,16 @@ from psycopg.rows import class_row, dict_row
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
+# A source correction of the month or an earlier one (a reload, a withdrawal) that the close has not
+# replayed yet makes the month's snapshot stale too, though its state row does not say so yet.
 STANDING = """
 SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
-       s.last_applied_period AS synced_through, m.refreshed_at, m.stale_since, m.stale_reason
+       s.last_applied_period AS synced_through, m.refreshed_at,
+       coalesce(m.stale_since, CASE WHEN s.dirty_from_month <= %(period_end)s::date THEN s.updated_at END) AS stale_since,
+       coalesce(m.stale_reason,
+                CASE WHEN s.dirty_from_month <= %(period_end)s::date
+                     THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
+                                 to_char(s.dirty_from_month, 'YYYY-MM')) END) AS stale_reason
 FROM customer.contract_sync_state AS s
 LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
 """

@@ -92,17 +92,34 @@ class AnomalyRefused(InvalidInput):
     """The anomaly gate refused a file: its control figures are outside customer.mdm_settings' bounds."""
 
 
-def check_deviations(path: Path, plan: LoadPlan, *, accept: bool) -> None:
+# When the month a file is compared with was itself loaded with deviations accepted, the file may be
+# the correction: say so.
+COMPARED_ACCEPTED = """
+SELECT to_char(l.loaded_at, 'YYYY-MM-DD HH24:MI'), l.accepted_by, jsonb_array_length(l.deviations_accepted)
+FROM business.etl_load_log AS l
+WHERE l.domain = %(domain)s AND l.action = 'load' AND %(month)s::date = ANY(l.months)
+ORDER BY l.load_id DESC LIMIT 1
+"""
+
+
+def check_deviations(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, accept: bool) -> None:
     """Refuse a file whose control figures the anomaly gate flags, unless the operator accepts them."""
     if not plan.deviations or accept:
         return
+    detail = "\n".join(d.describe() for d in plan.deviations)
+    compared = plan.deviations[0].compared_month
+    accepted = conn.execute(COMPARED_ACCEPTED, {"domain": parsed.domain.name, "month": compared}).fetchone()
+    if accepted and accepted[2]:
+        detail += (f"\nNote: {compared:%Y-%m} itself was loaded with {accepted[2]} deviation(s) accepted (by "
+                   f"{accepted[1]} at {accepted[0]}): if that load was the mistake, this file may be its correction.")
     raise AnomalyRefused(
-        f"{path}: {len(plan.deviations)} control figure(s) are far from the month it is compared with; "
+        f"{parsed.path}: {len(plan.deviations)} control figure(s) are far from the month it is compared with; "
         "nothing was loaded",
-        detail="\n".join(d.describe() for d in plan.deviations),
+        detail=detail,
         hint="Check the file (units 元 / 万元, a missing sheet, re-keyed ids, an incomplete ledger). If the figures "
-             "are right, load it again with --accept-deviations: the acceptance and who gave it go into the load "
-             "ledger. The bounds are customer.mdm_settings.gate_* (a DBA may change them).")
+             "are right, load this file again with --accept-deviations (an inbox month: with --period YYYYMM): "
+             "the acceptance and who gave it go into the load ledger. The bounds are customer.mdm_settings.gate_* "
+             "(a DBA may change them).")
 
 
 # --- applying -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ PATTERNS = {
     "annual_award": ("*当年中标*", "*台账登记*"),
     "annual_loss": ("*当年流失*", "*台账登记*"),
 }
-SUFFIXES = (".xlsx", ".xls", ".csv")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 _MONTH_FOLDER = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$|^(\d{4})年(0?[1-9]|1[0-2])月$")
 # V2, v2, V2(更正), V2 更正, V2_修正, V1.1: a V, a number, optionally .minor, then anything but a digit.
 _VERSION_FOLDER = re.compile(r"^[Vv]\s*(\d+)(?:\.(\d+))?(?!\d)")

@@ -102,26 +102,47 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str) -> tuple[bytes, str] | None:
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
 
 
-def _has_formula(z: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet holds a formula cell, read in blocks (a sheet of 200,000 rows is 100 MB of XML)."""
-    tail = b""
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _scan_sheet(z: zipfile.ZipFile, part: str) -> tuple[bool, list[str]]:
+    """One pass over the sheet's XML in blocks (a sheet of 200,000 rows is 100 MB of it): whether it
+    holds a formula cell, and its merged ranges below the header row."""
+    tail, formula, merged = b"", False, []
     with z.open(part) as f:
         while block := f.read(1 << 20):
-            if _FORMULA.search(tail + block):
-                return True
-            tail = block[-16:]
-    return False
+            chunk = tail + block
+            formula = formula or _FORMULA.search(chunk) is not None
+            if b"mergeCell" in chunk:  # the merged ranges come after the cells
+                merged += [m for m in _MERGE.finditer(chunk) if m.end() > len(tail)]
+            tail = block[-256:]
+    below = [f"{m.group(1).decode()}{m.group(2).decode()}" + (f":{m.group(3).decode()}{m.group(4).decode()}"
+                                                            if m.group(3) else "")
+             for m in merged if int(m.group(4) or m.group(2)) > 1]
+    return formula, below
 
 
-def _check_formulas(path: Path, sheet: str) -> None:
-    """A formula cell's saved value is what the reader reads: refuse it where it cannot be trusted,
+def _check_sheet(path: Path, sheet: str) -> None:
+    """Merged cells below the header hold their value in their first cell only: refused. A formula
+    cell's saved value is what the reader reads: refuse it where it cannot be trusted,
     because the cell has none (a tool wrote the formula and never calculated it) or because the
     workbook asks to be recalculated when opened (its saved values are placeholders, often 0).
     Costs one pass over the sheet's XML; the cells are parsed only when it holds formulas."""
     try:
         with zipfile.ZipFile(path) as z:
             found = _sheet_part(z, sheet)
-            if found is None or not _has_formula(z, found[1]):
+            if found is None:
+                return
+            has_formula, merged = _scan_sheet(z, found[1])
+            if merged:
+                raise InvalidInput(
+                    f"{path} (sheet {sheet!r}): {len(merged)} merged cell range(s) in the data: "
+                    + ", ".join(merged[:10]) + (", …" if len(merged) > 10 else "") + "; nothing was loaded",
+                    detail="A merged range holds its value in its first cell only: the rows under it would load "
+                           "with that column empty (a branch would become G00, a 业务类型 nothing).",
+                    hint="Unmerge the cells and fill the value into every row (Excel: select, Merge & Center off, "
+                         "then fill down), save the file and load it again.")
+            if not has_formula:
                 return
             book, part = found
             recalc = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', book) is not None
@@ -184,7 +205,7 @@ class Source:
         if self.kind == "xls":  # at most 65,536 rows: read whole
             records = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             return _table(self.path, sheet, records[0] if records else None, records[1:], lambda: records[1:])
-        _check_formulas(self.path, sheet)
+        _check_sheet(self.path, sheet)
         header = next(iter(self._stream(sheet, max_row=0)), None)
         return _table(self.path, sheet, header, self._stream(sheet, min_row=1, max_row=HEAD_ROWS),
                       lambda: self._stream(sheet, min_row=1))

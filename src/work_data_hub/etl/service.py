@@ -28,7 +28,8 @@ from work_data_hub.etl.stage import LoadPlan, plan_load, stage
 from work_data_hub.etl.validate import ParsedFile, parse_file
 
 LOAD_HISTORY = """
-SELECT load_id, domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user
+SELECT load_id, domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user,
+       action, control_figures, deviations_accepted, accepted_by
 FROM business.etl_load_log
 WHERE %(domain)s::text IS NULL OR domain = %(domain)s
 ORDER BY load_id DESC LIMIT %(limit)s
@@ -57,6 +58,10 @@ class LoadRecord:
     loaded_at: datetime
     loaded_by: str
     os_user: str | None
+    action: str  # load or withdrawal
+    control_figures: dict | None
+    deviations_accepted: list | None
+    accepted_by: str | None
 
 
 def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: bool, period: date | None = None,
@@ -86,7 +91,7 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
             plan = plan_load(conn, parsed, staged)
             if strict:
                 check_strict(path, plan)
-            check_deviations(path, plan, accept=accept_deviations)
+            check_deviations(conn, parsed, plan, accept=accept_deviations)
             if not execute:
                 conn.rollback()
                 return FileLoad(parsed, plan, None)

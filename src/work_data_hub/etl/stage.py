@@ -38,7 +38,7 @@ class Deviation:
     def describe(self) -> str:
         money = self.deviation in ("total_aum", "line_aum", "replacement_aum")
         show = (lambda v: f"{v / 10**8:,.4f} 亿元") if money else (lambda v: f"{v:,.0f}")
-        ratio = f" (×{self.value / self.baseline:.4g})" if self.baseline else ""
+        ratio = f" (×{float(self.value / self.baseline):.4g})" if self.baseline else ""
         against = {"unseen_ids": f"the file's rows: {show(self.value)} under never-seen ids",
                    "ledger_year_rows": f"{self.subject}: {show(self.value)} rows replace {show(self.baseline)}"}
         text = against.get(self.deviation) or (

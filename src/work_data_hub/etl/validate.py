@@ -116,6 +116,12 @@ def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
     names = source.sheet_names
     if not names:
         return [None]
+    if not domain.is_ledger and domain.sheet in source.hidden_sheets:
+        raise InvalidInput(
+            f"{source.path}: the sheet {domain.sheet!r} is hidden, so it is not read, and no other sheet is the "
+            f"delivery for sure (visible: {', '.join(names)}); nothing was loaded",
+            hint=f"Unhide the sheet {domain.sheet!r} if it holds the delivery (or delete it if it does not), save the "
+                 "file and load it again.")
     if domain.is_ledger:
         return [s for s in names if domain.sheet_keyword in s] or [names[0]]
     return [domain.sheet if domain.sheet in names else names[0]]
