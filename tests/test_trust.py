@@ -15,6 +15,7 @@ import xlsxwriter
 from conftest import run_cli
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
+from test_etl_checks import etl, loaded, refused
 from work_data_hub.db.deploy import migrate
 from work_data_hub.sample_data import write_csv, write_xlsx
 
@@ -30,25 +31,6 @@ def month_rows(month: str, n: int = 60, *, scale: float = 1.0, ids=None, names=N
         rows.append(perf_row(month, line=LINES[i % 2], plan=plan, company=company, aum=round(1_000_000 * i * scale, 2),
                              contribution=round(1000 * scale, 2), customer=names(i) if names else f"客户{i:04d}有限公司"))
     return rows
-
-
-def etl(db_url, path: Path, *args: str, domain: str = "annuity_performance"):
-    return run_cli("etl", "--domain", domain, "--file", str(path), *args, cwd=path.parent, database_url=db_url)
-
-
-def loaded(db_url, path: Path, *args: str, domain: str = "annuity_performance") -> str:
-    result = etl(db_url, path, "--execute", "--no-post-hooks", *args, domain=domain)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(db_url, conn, path: Path, *args: str, domain: str = "annuity_performance") -> str:
-    before = table_fingerprint(conn)
-    result = etl(db_url, path, "--execute", *args, domain=domain)
-    assert result.returncode == 1, result.stdout
-    assert "Traceback" not in result.stderr
-    assert table_fingerprint(conn) == before
-    return result.stderr
 
 
 def customers(conn) -> int:

@@ -29,6 +29,7 @@ DECLARE
     v_rows bigint;
     v_merged bigint := 0;
     v_counts jsonb := '{}'::jsonb;
+    v_ledger text;
 BEGIN
     IF (SELECT s.keys_canonical_at FROM customer.contract_sync_state AS s) IS NOT NULL THEN
         RETURN;
@@ -66,28 +67,21 @@ BEGIN
     IF v_rows > 0 THEN
         v_counts := v_counts || jsonb_build_object('business.规模明细 rows with canonical keys', v_rows);
     END IF;
-    UPDATE customer."当年中标" AS w
-    SET company_id = coalesce(customer.canonical_key(w.company_id), w.company_id),
-        "年金计划号" = coalesce(customer.canonical_key(w."年金计划号"), w."年金计划号"),
-        "机构代码" = coalesce(customer.canonical_key(w."机构代码"), w."机构代码")
-    WHERE w.company_id IS DISTINCT FROM coalesce(customer.canonical_key(w.company_id), w.company_id)
-       OR w."年金计划号" IS DISTINCT FROM coalesce(customer.canonical_key(w."年金计划号"), w."年金计划号")
-       OR w."机构代码" IS DISTINCT FROM coalesce(customer.canonical_key(w."机构代码"), w."机构代码");
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
-    IF v_rows > 0 THEN
-        v_counts := v_counts || jsonb_build_object('customer.当年中标 rows with canonical keys', v_rows);
-    END IF;
-    UPDATE customer."当年流失" AS x
-    SET company_id = coalesce(customer.canonical_key(x.company_id), x.company_id),
-        "年金计划号" = coalesce(customer.canonical_key(x."年金计划号"), x."年金计划号"),
-        "机构代码" = coalesce(customer.canonical_key(x."机构代码"), x."机构代码")
-    WHERE x.company_id IS DISTINCT FROM coalesce(customer.canonical_key(x.company_id), x.company_id)
-       OR x."年金计划号" IS DISTINCT FROM coalesce(customer.canonical_key(x."年金计划号"), x."年金计划号")
-       OR x."机构代码" IS DISTINCT FROM coalesce(customer.canonical_key(x."机构代码"), x."机构代码");
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
-    IF v_rows > 0 THEN
-        v_counts := v_counts || jsonb_build_object('customer.当年流失 rows with canonical keys', v_rows);
-    END IF;
+    FOREACH v_ledger IN ARRAY ARRAY['当年中标', '当年流失'] LOOP
+        EXECUTE format($q$
+            UPDATE customer.%I AS w
+            SET company_id = coalesce(customer.canonical_key(w.company_id), w.company_id),
+                "年金计划号" = coalesce(customer.canonical_key(w."年金计划号"), w."年金计划号"),
+                "机构代码" = coalesce(customer.canonical_key(w."机构代码"), w."机构代码")
+            WHERE w.company_id IS DISTINCT FROM coalesce(customer.canonical_key(w.company_id), w.company_id)
+               OR w."年金计划号" IS DISTINCT FROM coalesce(customer.canonical_key(w."年金计划号"), w."年金计划号")
+               OR w."机构代码" IS DISTINCT FROM coalesce(customer.canonical_key(w."机构代码"), w."机构代码")$q$,
+            v_ledger);
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        IF v_rows > 0 THEN
+            v_counts := v_counts || jsonb_build_object(format('customer.%s rows with canonical keys', v_ledger), v_rows);
+        END IF;
+    END LOOP;
 
     -- Plans: the canonical one stays (it exists) or the plan takes its canonical code.
     DELETE FROM mapping."年金计划" AS p
