@@ -353,6 +353,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: learn_staged_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: mdm_status(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: merge_company(text, text, boolean, boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: normalise_name(text); Type: FUNCTION; Schema: customer; Owner: -
@@ -683,6 +685,8 @@ CREATE TABLE customer.mdm_settings (
     gate_min_replacement_ratio numeric(6,4) DEFAULT 0.5 NOT NULL,
     gate_min_rows integer DEFAULT 50 NOT NULL,
     gate_min_ledger_rows integer DEFAULT 10 NOT NULL,
+    delivery_due_day integer DEFAULT 10 NOT NULL,
+    CONSTRAINT mdm_settings_delivery_due_day_check CHECK (((delivery_due_day >= 1) AND (delivery_due_day <= 28))),
     CONSTRAINT mdm_settings_gate_line_aum_max_ratio_check CHECK ((gate_line_aum_max_ratio > (0)::numeric)),
     CONSTRAINT mdm_settings_gate_line_aum_min_ratio_check CHECK ((gate_line_aum_min_ratio >= (0)::numeric)),
     CONSTRAINT mdm_settings_gate_max_unseen_share_check CHECK (((gate_max_unseen_share >= (0)::numeric) AND (gate_max_unseen_share <= (1)::numeric))),
@@ -703,6 +707,13 @@ CREATE TABLE customer.mdm_settings (
 --
 
 COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load (a file''s total AUM and each product line''s within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when the compared month and the file hold at least gate_min_rows rows each (a ledger year: gate_min_ledger_rows loaded rows): ratios of a handful of rows mean nothing.';
+
+
+--
+-- Name: COLUMN mdm_settings.delivery_due_day; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.mdm_settings.delivery_due_day IS 'The day of the month by which the previous month''s 规模明细 is due: later, status --check warns.';
 
 
 --
@@ -1398,6 +1409,7 @@ ALTER TABLE ONLY customer.customer_plan_contract
 --
 
 GRANT USAGE ON SCHEMA business TO wdh_operator;
+GRANT USAGE ON SCHEMA business TO wdh_reader;
 
 
 --
@@ -1455,6 +1467,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer."当年流失" TO wdh_operat
 --
 
 GRANT SELECT,INSERT ON TABLE business.etl_load_log TO wdh_operator;
+GRANT SELECT ON TABLE business.etl_load_log TO wdh_reader;
 
 
 --
@@ -1476,6 +1489,7 @@ GRANT USAGE ON SEQUENCE business."规模明细_id_seq" TO wdh_operator;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer.company_alias TO wdh_operator;
+GRANT SELECT ON TABLE customer.company_alias TO wdh_reader;
 
 
 --
@@ -1483,6 +1497,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer.company_alias TO wdh_operato
 --
 
 GRANT SELECT ON TABLE customer.company_merge_log TO wdh_operator;
+GRANT SELECT ON TABLE customer.company_merge_log TO wdh_reader;
 
 
 --
@@ -1551,6 +1566,7 @@ GRANT SELECT ON TABLE customer.v_customer_product_line_status TO wdh_operator;
 --
 
 GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_operator;
+GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_reader;
 
 
 --
@@ -1581,6 +1597,7 @@ GRANT SELECT ON TABLE customer.v_product_line_month TO wdh_operator;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer."年金客户" TO wdh_operator;
+GRANT SELECT ON TABLE customer."年金客户" TO wdh_reader;
 
 
 --

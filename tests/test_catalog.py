@@ -57,14 +57,15 @@ def test_privileges(conn):
     public = {"sync_contract_status", "refresh_monthly_snapshot", "request_contract_rebuild", "refresh_snapshots",
               "run_monthly_close", "record_failed_run", "schedule_mdm_jobs", "unschedule_mdm_jobs",
               "normalise_name", "provisional_company_id", "resolve_staged_identities", "learn_staged_aliases",
-              "merge_company", "provisional_identities", "set_company_alias",
+              "merge_company", "set_company_alias",
               # the loader's: it runs as the operator, on its own temporary stage
               "canonical_key", "_key_problem", "_lock_source_table", "_stage_wanted_aliases", "_known_aliases",
               "_stage_aliases", "_canonicalise_staged_keys",
               "_staged_control_figures", "_staged_load_deviations", "_staged_renames", "apply_staged_load",
               "withdraw_month"}
     report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures
-              "canonical_key"}  # a reader looks an id up in the form it is stored in
+              "canonical_key",  # a reader looks an id up in the form it is stored in
+              "mdm_status", "provisional_identities"}  # the read commands status and identities
     for name, signature, *_ in catalog(conn):
         operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
         reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]

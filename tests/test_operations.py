@@ -139,13 +139,16 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
                      "customer.contract_sync_state", "customer.snapshot_month_state"):
         assert conn.execute(f"SELECT count(*) FROM {readable}").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM customer.v_product_line_month").fetchone() == (2,)  # line and total
+    # what the read commands show: status, runs, etl history, alias list, identities
+    for readable in ("customer.v_mdm_runs", "business.etl_load_log", "customer.company_alias", 'customer."年金客户"'):
+        conn.execute(f"SELECT count(*) FROM {readable}")
+    assert conn.execute("SELECT last_applied_period::text FROM customer.mdm_status()").fetchone() == ("2025-01-31",)
     assert conn.execute("SELECT period, aum_balance_yi FROM customer.v_customer_product_line_status").fetchall() == [
         ("202501", Decimal("0.0000"))]
     refused = [
         "SELECT * FROM customer.customer_plan_contract",
         'SELECT * FROM business."规模明细"',
-        'SELECT * FROM customer."年金客户"',
-        "SELECT * FROM customer.v_mdm_runs",
+        "SELECT * FROM customer.contract_month_summary",
         "SELECT * FROM customer.sync_contract_status(p_dry_run => true)",
         "SELECT * FROM customer.refresh_monthly_snapshot(NULL, p_dry_run => true)",
         "DELETE FROM customer.fct_customer_plan_monthly",

@@ -83,4 +83,4 @@ COMMENT ON FUNCTION customer.provisional_identities() IS
     'Provisional customers with their plans, months, rows, latest-month AUM and candidate real ids '
     '(same normalised name; pg_trgm similarity >= 0.6 with an alias of the same plan).';
 REVOKE ALL ON FUNCTION customer.provisional_identities() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION customer.provisional_identities() TO wdh_operator;
+GRANT EXECUTE ON FUNCTION customer.provisional_identities() TO wdh_operator, wdh_reader;  -- `identities` is a read command

@@ -11,7 +11,7 @@ import typer.core
 from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
 from work_data_hub.cli.etl import etl_app
-from work_data_hub.cli.output import report_error, report_interrupt
+from work_data_hub.cli.output import MonitoringExit, report_error, report_interrupt
 from work_data_hub.errors import WdhError, database_errors
 
 # Typer 0.29's help shows a flag's type as "<bool>", as if it took a value, and a value's as its
@@ -48,7 +48,7 @@ def run() -> None:
         report_interrupt()
         sys.exit(130)
     except SystemExit as exc:
-        if exc.code == 2:
+        if exc.code == 2 and not isinstance(exc, MonitoringExit):
             sys.exit(1)
         if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
             report_interrupt()

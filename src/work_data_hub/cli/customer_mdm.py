@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from work_data_hub.cli.output import elided, literal_console, report_interrupt, to_json
+from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
@@ -27,7 +27,7 @@ from work_data_hub.customer_mdm.sync import (
     sync_state,
 )
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import InvalidInput
+from work_data_hub.errors import InvalidInput, WdhError
 from work_data_hub.periods import format_period, format_span, month_end, parse_period
 from work_data_hub.reporting.files import target
 
@@ -287,58 +287,108 @@ def _warn_standing(standing) -> None:
 @customer_mdm_app.command("status")
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="One line for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")] = False,
 ) -> None:
-    """How far contracts are synced, pending source corrections, built and stale snapshot months."""
+    """How far contracts are synced, pending source corrections, built and stale snapshot months, the last runs."""
+    if check:
+        _status_check()
+        return
     with connect() as conn:
         status = mdm_status(conn)
-    sync = status.sync
+    s = status.standing
     if as_json:
         # Months as their month-end dates throughout, as periods are everywhere else.
-        sync_json = {**asdict(sync), **{k: month_end(getattr(sync, k)) if getattr(sync, k) else None
-                                        for k in ("pending_correction_from", "latest_source_month")}}
-        typer.echo(to_json({"sync": sync_json, "snapshots": [asdict(s) for s in status.snapshots],
-                            "missing_snapshots": status.missing_snapshots,
-                            "outside_snapshots": status.outside_snapshots,
-                            "source_holes": [month_end(m) for m in status.source_holes],
-                            "last_run": asdict(status.last_run) if status.last_run else None}))
+        sync = {"first_applied_period": s.first_applied_period, "last_applied_period": s.last_applied_period,
+                "pending_correction_from": month_end(s.pending_correction_from) if s.pending_correction_from else None,
+                "latest_source_month": month_end(s.latest_source_month) if s.latest_source_month else None,
+                "current_versions": s.current_versions}
+        last = None if s.last_run_function is None else {
+            "function_name": s.last_run_function, "status": s.last_run_status, "started_at": s.last_run_at,
+            "sqlstate": s.last_run_sqlstate, "message": s.last_run_message, "application_name": s.last_run_by}
+        scheduled = None if s.scheduled_job_status is None else {
+            "status": s.scheduled_job_status, "started_at": s.scheduled_job_at, "message": s.scheduled_job_message}
+        typer.echo(to_json({"sync": sync, "snapshots": [asdict(m) for m in status.snapshots],
+                            "missing_snapshots": s.missing_snapshots, "stale_snapshots": s.stale_snapshots,
+                            "outside_snapshots": s.outside_snapshots,
+                            "source_holes": [month_end(m) for m in s.source_holes], "last_run": last,
+                            "scheduled_job": scheduled, "close_pending": s.close_pending,
+                            "next_delivery": None if s.next_delivery_month is None else {
+                                "period": month_end(s.next_delivery_month), "due": s.next_delivery_due,
+                                "overdue": s.delivery_overdue}}))
         return
-    if sync.last_applied_period is None:
-        typer.echo("Contracts: not synced yet" + (f" (source data through {sync.latest_source_month:%Y-%m}; "
-                   "run customer-mdm close)" if sync.latest_source_month else " (no source data loaded)"))
+    if s.last_applied_period is None:
+        typer.echo("Contracts: not synced yet" + (f" (source data through {s.latest_source_month:%Y-%m}; "
+                   "run customer-mdm close)" if s.latest_source_month else " (no source data loaded)"))
     else:
-        behind = (sync.latest_source_month is not None
-                  and sync.latest_source_month > sync.last_applied_period)
-        typer.echo(f"Contracts: synced {format_span(sync.first_applied_period, sync.last_applied_period)}, "
-                   f"{sync.current_versions:,} current versions"
-                   + (f"; source has data through {sync.latest_source_month:%Y-%m}: run customer-mdm close"
+        behind = s.latest_source_month is not None and s.latest_source_month > s.last_applied_period
+        typer.echo(f"Contracts: synced {format_span(s.first_applied_period, s.last_applied_period)}, "
+                   f"{s.current_versions:,} current versions"
+                   + (f"; source has data through {s.latest_source_month:%Y-%m}: run customer-mdm close"
                       if behind else ""))
-    if sync.pending_correction_from:
-        typer.echo(f"Pending source correction from {sync.pending_correction_from:%Y-%m}: the next sync replays "
+    if s.pending_correction_from:
+        typer.echo(f"Pending source correction from {s.pending_correction_from:%Y-%m}: the next sync replays "
                    "history from there (customer-mdm close)")
     else:
         typer.echo("Pending source corrections: none")
-    months = [s.snapshot_month for s in status.snapshots]
+    months = [m.snapshot_month for m in status.snapshots]
     typer.echo(f"Snapshots: {len(months)} month(s) built: {_month_list(months)}" if months else "Snapshots: none built")
     if status.stale:
-        typer.echo(f"Stale snapshots: {_month_list([s.snapshot_month for s in status.stale])}")
-        for reason in sorted({s.stale_reason for s in status.stale}):
+        typer.echo(f"Stale snapshots: {_month_list([m.snapshot_month for m in status.stale])}")
+        for reason in sorted({m.stale_reason for m in status.stale}):
             typer.echo(f"  {reason}: fix with customer-mdm snapshot --all (or customer-mdm close)")
     else:
         typer.echo("Stale snapshots: none")
-    if status.missing_snapshots:
-        typer.echo(f"Synced months without a snapshot: {_month_list(status.missing_snapshots)}: "
+    if s.missing_snapshots:
+        typer.echo(f"Synced months without a snapshot: {_month_list(s.missing_snapshots)}: "
                    "fix with customer-mdm snapshot --all (or customer-mdm close)")
-    if status.outside_snapshots:
-        typer.echo(f"Snapshot months outside the synced range: {_month_list(status.outside_snapshots)}: "
+    if s.outside_snapshots:
+        typer.echo(f"Snapshot months outside the synced range: {_month_list(s.outside_snapshots)}: "
                    "remove with customer-mdm snapshot --all (or customer-mdm close)")
-    if status.source_holes:
-        typer.echo(f"Months missing from 规模明细 between loaded months: {_month_list(status.source_holes)}: the sync "
+    if s.source_holes:
+        typer.echo(f"Months missing from 规模明细 between loaded months: {_month_list(s.source_holes)}: the sync "
                    "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)")
-    last = status.last_run
-    if last is not None and last.status == "failed":
-        who = "the scheduled close (pg_cron)" if last.application_name == "pg_cron" else last.function_name
-        typer.echo(f"Warning: the latest run, {who} at {last.started_at:%Y-%m-%d %H:%M}, failed: "
-                   f"SQLSTATE {last.sqlstate}: {last.message}. Fix the cause and run customer-mdm close.")
+    if s.last_run_status == "failed":
+        who = "the scheduled close (pg_cron)" if s.last_run_by == "pg_cron" else s.last_run_function
+        typer.echo(f"Warning: the latest run, {who} at {s.last_run_at:%Y-%m-%d %H:%M}, failed: "
+                   f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. Fix the cause and run customer-mdm close.")
+    if s.scheduled_job_status is not None:
+        typer.echo(f"Scheduled close (pg_cron): last run {s.scheduled_job_at:%Y-%m-%d %H:%M} {s.scheduled_job_status}"
+                   + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else ""))
+    if s.next_delivery_month is not None:
+        typer.echo(f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
+                   + (" (overdue)" if s.delivery_overdue else ""))
+
+
+CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+
+
+def _status_check() -> None:
+    """The monitoring plugin convention: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+    try:
+        with connect() as conn:
+            s = mdm_status(conn).standing
+    except WdhError as exc:
+        typer.echo(f"WDH UNKNOWN - {exc.message}")
+        raise MonitoringExit(3) from None
+    critical, warning = [], []
+    if s.last_run_status == "failed":
+        critical.append(f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
+                        f"failed at {s.last_run_at:%Y-%m-%d %H:%M} (SQLSTATE {s.last_run_sqlstate})")
+    if s.scheduled_job_status is not None and s.scheduled_job_status != "succeeded":
+        critical.append(f"the scheduled close's run at {s.scheduled_job_at:%Y-%m-%d %H:%M} {s.scheduled_job_status}: "
+                        f"{s.scheduled_job_message}")
+    if s.source_holes:
+        critical.append(f"months missing from 规模明细: {_month_list(s.source_holes)}")
+    if s.close_pending:
+        warning.append("the monthly close has work pending")
+    if s.delivery_overdue:
+        warning.append(f"the {s.next_delivery_month:%Y-%m} delivery was due {s.next_delivery_due:%Y-%m-%d}")
+    level = 2 if critical else 1 if warning else 0
+    synced = f"synced through {s.last_applied_period:%Y-%m}" if s.last_applied_period else "not synced"
+    typer.echo(f"WDH {CHECK_LEVELS[level]} - " + ("; ".join(critical + warning) or synced)
+               + (f" | {synced}" if critical or warning else ""))
+    raise MonitoringExit(level)
 
 
 @customer_mdm_app.command("runs")

@@ -215,6 +215,9 @@ def etl_command(
         "--allow-gap", help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.")] = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).")] = False,
+    all_domains: Annotated[bool, typer.Option(
+        "--all", help="Every domain from the inbox: the award and loss ledgers, then 规模明细; the hooks run once at "
+                      "the end (the unattended monthly load).")] = False,
     accept_deviations: Annotated[bool, typer.Option(
         "--accept-deviations", help="Load a file whose control figures the anomaly gate flags (the deviations it "
                                     "names are recorded in the load ledger, with who accepted them).")] = False,
@@ -224,10 +227,17 @@ def etl_command(
     Without --file only new or changed files are loaded, oldest month first."""
     if ctx.invoked_subcommand is not None:
         return
+    if all_domains:
+        if domain is not None or file is not None or period is not None or accept_deviations:
+            raise InvalidInput("etl --all loads every domain from the inbox: it takes no --domain, --file, --period "
+                               "or --accept-deviations",
+                               hint="Drop them, or load one domain (etl --domain D …).")
+        _load_all(execute=execute, post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict)
+        return
     if domain is None:
-        raise InvalidInput("etl needs --domain: what the files hold",
+        raise InvalidInput("etl needs --domain (what the files hold) or --all",
                            hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
-                                "annual_loss (当年流失).")
+                                "annual_loss (当年流失), or --all for every domain of the inbox.")
     spec = DOMAINS[domain.value]
     period_end = parse_period(period) if period else None
     if accept_deviations and file is None and period_end is None and not spec.is_ledger:
@@ -247,12 +257,7 @@ def etl_command(
                      f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.")
         candidates, notes = discover(root, spec, period_end)
         if not candidates:
-            raise WdhError(
-                f"No {spec.name} delivery in {root}" + (f" for {format_period(period_end)}" if period_end else ""),
-                detail="\n".join(notes) or None,
-                hint="Deliveries are filed as <YYYYMM>/…/[V<n>/]<file> with names like "
-                     + ("*规模明细*, *规模及收入数据*" if not spec.is_ledger else "*台账登记*, *" + spec.table_name + "*")
-                     + "; or load one file with --file.")
+            raise _no_delivery(spec, root, period_end, notes)
         jobs = [(c.path, c) for c in candidates]
     with connect() as conn, database_errors():
         _load(conn, spec, root, jobs, notes if file is None else [], period_end=period_end, execute=execute,
@@ -260,9 +265,47 @@ def etl_command(
               accept_deviations=accept_deviations)
 
 
+def _no_delivery(spec: Domain, root: Path, period_end: date | None, notes: list[str]) -> WdhError:
+    return WdhError(
+        f"No {spec.name} delivery in {root}" + (f" for {format_period(period_end)}" if period_end else ""),
+        detail="\n".join(notes) or None,
+        hint="Deliveries are filed as <YYYYMM>/…/[V<n>/]<file> with names like "
+             + ("*规模明细*, *规模及收入数据*" if not spec.is_ledger else "*台账登记*, *" + spec.table_name + "*")
+             + "; or load one file with --file.")
+
+
+ALL_DOMAINS = ("annual_award", "annual_loss", "annuity_performance")  # the ledgers first: the close reads them
+
+
+def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, strict: bool) -> None:
+    """Every domain of the inbox in order, its hooks held back, then the hooks once."""
+    root = data_dir()
+    with connect() as conn, database_errors():
+        for name in ALL_DOMAINS:
+            spec = DOMAINS[name]
+            candidates, notes = discover(root, spec)
+            if not candidates:
+                typer.echo(f"📂 {spec.name}: no delivery in {root} (passed over)")
+                continue
+            _load(conn, spec, root, [(c.path, c) for c in candidates], notes, period_end=None, execute=execute,
+                  post_hooks=False, force=force, allow_gap=allow_gap, strict=strict, hooks_later=True)
+        if not execute:
+            return
+        if not post_hooks:
+            typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+                       "snapshots up to date.")
+            return
+        if close_pending(conn):
+            if not _run_hooks(DOMAINS["annuity_performance"]):
+                raise typer.Exit(1)
+        else:
+            typer.echo("The contract history and the snapshots are up to date: no hook to run.")
+
+
 def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidate | None]], notes: list[str], *,
           period_end: date | None, execute: bool, post_hooks: bool, force: bool, allow_gap: bool,
-          strict: bool, accept_deviations: bool = False) -> None:
+          strict: bool, accept_deviations: bool = False, hooks_later: bool = False) -> None:
+    """Load the jobs of one domain; `hooks_later`: the caller runs the hooks once for several domains."""
     results: list[LoadResult] = []
     failures: list[tuple[Path, WdhError]] = []
     pending: set[date] = set()
@@ -300,6 +343,8 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
                 _report_unreadable(unreadable)
                 raise typer.Exit(1)
             typer.echo("Nothing new to load: every file is already loaded, kept or withdrawn (--force reloads).")
+            if hooks_later:
+                return
             if execute and post_hooks and close_pending(conn):
                 typer.echo("The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
                            "did not finish): running the post-ETL hooks.")
@@ -366,7 +411,9 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             raise typer.Exit(1)
         return
     ok = True
-    if results and not post_hooks:
+    if hooks_later:
+        pass
+    elif results and not post_hooks:
         typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
                    "snapshots up to date.")
     elif results:

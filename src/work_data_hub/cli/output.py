@@ -73,3 +73,8 @@ def literal_console(width: int):
     from rich.console import Console
 
     return Console(width=width, markup=False, emoji=False, highlight=False)
+
+
+class MonitoringExit(SystemExit):
+    """`status --check`'s exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the monitoring plugin
+    convention), passed through as it is (the CLI turns other exits 2, usage errors, into 1)."""

@@ -21,64 +21,13 @@ ORDER BY run_id DESC
 LIMIT %(limit)s
 """
 
-STATUS_SQL = """
-SELECT s.first_applied_period, s.last_applied_period,
-       CASE WHEN s.dirty_from_month <= s.last_applied_period THEN s.dirty_from_month END AS pending_correction_from,
-       (SELECT max("月度") FROM business."规模明细") AS latest_source_month,
-       (SELECT count(*) FROM customer.customer_plan_contract WHERE valid_to = '9999-12-31') AS current_versions
-FROM customer.contract_sync_state AS s
-"""
-
+# Where the product stands: one SQL function answers it for every caller (status, the hooks' "is
+# there work", the health check); nothing here decides it.
+STATUS_SQL = "SELECT * FROM customer.mdm_status()"
 SNAPSHOTS_SQL = """
 SELECT snapshot_month, refreshed_at, stale_since, stale_reason
 FROM customer.snapshot_month_state
 ORDER BY snapshot_month
-"""
-# Applied periods without a built snapshot, and snapshot months outside the applied range.
-SNAPSHOT_GAPS_SQL = """
-SELECT 'missing' AS kind, (g + interval '1 month - 1 day')::date AS month
-FROM customer.contract_sync_state AS s,
-     generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period, interval '1 month') AS g
-WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
-                  WHERE m.snapshot_month = (g + interval '1 month - 1 day')::date)
-UNION ALL
-SELECT 'outside', m.snapshot_month
-FROM customer.snapshot_month_state AS m, customer.contract_sync_state AS s
-WHERE s.last_applied_period IS NULL OR m.snapshot_month NOT BETWEEN s.first_applied_period AND s.last_applied_period
-ORDER BY 1, 2
-"""
-# The latest real (not dry) run of the sync, a refresh or the close, whoever ran it: when it
-# failed, status says so until a later run succeeds.
-LAST_RUN_SQL = """
-SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
-       application_name, status, sqlstate, message
-FROM customer.v_mdm_runs
-WHERE function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots', 'run_monthly_close')
-  AND NOT dry_run
-ORDER BY run_id DESC
-LIMIT 1
-"""
-# Months missing from business.规模明细 between its first and last month (one probe per month).
-SOURCE_HOLES_SQL = """
-SELECT g::date
-FROM (SELECT min("月度") AS first, max("月度") AS last FROM business."规模明细") AS r,
-     generate_series(r.first, r.last, interval '1 month') AS g
-WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date)
-ORDER BY 1
-"""
-# Whether the monthly close has work: a pending correction, loaded months not synced, snapshot
-# months missing, stale or outside the synced range.
-CLOSE_PENDING_SQL = """
-SELECT (s.dirty_from_month IS NOT NULL AND s.dirty_from_month <= s.last_applied_period)
-    OR (SELECT max("月度") FROM business."规模明细") > coalesce(s.last_applied_period, '-infinity')
-    OR EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
-               WHERE m.stale_since IS NOT NULL OR s.last_applied_period IS NULL
-                  OR m.snapshot_month NOT BETWEEN s.first_applied_period AND s.last_applied_period)
-    OR EXISTS (SELECT 1 FROM generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period,
-                                             interval '1 month') AS g
-               WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS m
-                                 WHERE m.snapshot_month = (g + interval '1 month - 1 day')::date))
-FROM customer.contract_sync_state AS s
 """
 RECORD_FAILURE_SQL = """
 SELECT customer.record_failed_run(p_function_name => %(function)s, p_sqlstate => %(sqlstate)s,
@@ -105,12 +54,31 @@ class Run:
 
 
 @dataclass(frozen=True)
-class SyncStatus:
+class Standing:
+    """A row of customer.mdm_status()."""
+
     first_applied_period: date | None
     last_applied_period: date | None
     pending_correction_from: date | None
     latest_source_month: date | None
     current_versions: int
+    missing_snapshots: list[date]  # applied periods without a snapshot
+    stale_snapshots: list[date]
+    outside_snapshots: list[date]  # snapshot months outside the applied range
+    source_holes: list[date]  # months missing between the first and last loaded month
+    last_run_function: str | None  # the latest real run of the sync, a refresh or the close
+    last_run_status: str | None
+    last_run_at: datetime | None
+    last_run_sqlstate: str | None
+    last_run_message: str | None
+    last_run_by: str | None  # its application_name: pg_cron for the scheduled close
+    scheduled_job_status: str | None  # the pg_cron job's latest run: succeeded | failed (None: no pg_cron or job)
+    scheduled_job_at: datetime | None
+    scheduled_job_message: str | None
+    close_pending: bool
+    next_delivery_month: date | None
+    next_delivery_due: date | None
+    delivery_overdue: bool | None
 
 
 @dataclass(frozen=True)
@@ -123,12 +91,8 @@ class SnapshotMonth:
 
 @dataclass(frozen=True)
 class Status:
-    sync: SyncStatus
+    standing: Standing
     snapshots: list[SnapshotMonth]
-    missing_snapshots: list[date]  # applied periods without a snapshot
-    outside_snapshots: list[date]  # snapshot months outside the applied range
-    last_run: Run | None  # the latest real run of the sync, a refresh or the close
-    source_holes: list[date]  # months missing between the first and last loaded month
 
     @property
     def stale(self) -> list[SnapshotMonth]:
@@ -143,23 +107,18 @@ def recent_runs(conn: psycopg.Connection, *, limit: int) -> list[Run]:
 
 def mdm_status(conn: psycopg.Connection) -> Status:
     with database_errors():
-        with conn.cursor(row_factory=class_row(SyncStatus)) as cur:
-            sync = cur.execute(STATUS_SQL).fetchone()
+        with conn.cursor(row_factory=class_row(Standing)) as cur:
+            standing = cur.execute(STATUS_SQL).fetchone()
         with conn.cursor(row_factory=class_row(SnapshotMonth)) as cur:
             snapshots = cur.execute(SNAPSHOTS_SQL).fetchall()
-        gaps = conn.execute(SNAPSHOT_GAPS_SQL).fetchall()
-        with conn.cursor(row_factory=class_row(Run)) as cur:
-            last_run = cur.execute(LAST_RUN_SQL).fetchone()
-        holes = [m for (m,) in conn.execute(SOURCE_HOLES_SQL)]
-    assert sync is not None
-    return Status(sync=sync, snapshots=snapshots, missing_snapshots=[m for k, m in gaps if k == "missing"],
-                  outside_snapshots=[m for k, m in gaps if k == "outside"], last_run=last_run, source_holes=holes)
+    assert standing is not None
+    return Status(standing=standing, snapshots=snapshots)
 
 
 def close_pending(conn: psycopg.Connection) -> bool:
     """Whether customer.run_monthly_close would do anything (read only)."""
     with database_errors():
-        return bool(conn.execute(CLOSE_PENDING_SQL).fetchone()[0])
+        return bool(conn.execute("SELECT close_pending FROM customer.mdm_status()").fetchone()[0])
 
 
 @contextlib.contextmanager

@@ -1,0 +1,105 @@
+-- customer.mdm_status()
+-- RETURNS TABLE (first_applied_period date, last_applied_period date, pending_correction_from date,
+--                latest_source_month date, current_versions bigint, missing_snapshots date[],
+--                stale_snapshots date[], outside_snapshots date[], source_holes date[],
+--                last_run_function text, last_run_status text, last_run_at timestamptz,
+--                last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
+--                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
+--                next_delivery_month date, next_delivery_due date, delivery_overdue boolean)
+--
+-- One job: where the product stands, in one row, for every caller that asks (`customer-mdm
+-- status` and `status --check`, the post-ETL hooks' "is there work", the health check):
+--   * the applied range of the contract history, a pending source correction (the earliest changed
+--     month at or before the last applied one), the latest loaded 规模明细 month, the current versions;
+--   * snapshot months missing (applied, never built), stale (a later change made them so) and
+--     outside the applied range: the months customer.refresh_snapshots would refresh or remove
+--     (outside: every month customer._snapshot_months finds, as refresh_snapshots does);
+--   * source holes: months missing between the first and the last loaded month;
+--   * the latest real (not dry) run of the sync, a refresh or the close, whoever ran it, with its
+--     outcome and application_name (pg_cron for the scheduled close; a failure stays the answer
+--     until a later run succeeds);
+--   * the scheduled close's latest run where pg_cron is installed in this database
+--     (cron.job_run_details of the job wdh_monthly_close): its status ('succeeded' | 'failed', e.g.
+--     'connection failed'), start and message; NULL without pg_cron or the job;
+--   * close_pending: whether customer.run_monthly_close would do anything;
+--   * the next 规模明细 month due, its due date (day delivery_due_day of the month after it,
+--     customer.mdm_settings) and whether it is overdue today.
+-- SECURITY DEFINER: readers call it (it reads the state tables, the run log and pg_cron's tables
+-- for them). Writes nothing.
+CREATE OR REPLACE FUNCTION customer.mdm_status()
+RETURNS TABLE (first_applied_period date, last_applied_period date, pending_correction_from date,
+               latest_source_month date, current_versions bigint, missing_snapshots date[],
+               stale_snapshots date[], outside_snapshots date[], source_holes date[],
+               last_run_function text, last_run_status text, last_run_at timestamptz,
+               last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
+               scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
+               next_delivery_month date, next_delivery_due date, delivery_overdue boolean)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_state customer.contract_sync_state%ROWTYPE;
+    v_first_source date;
+    v_due_day integer;
+BEGIN
+    SELECT * INTO v_state FROM customer.contract_sync_state;
+    first_applied_period := v_state.first_applied_period;
+    last_applied_period := v_state.last_applied_period;
+    pending_correction_from := CASE WHEN v_state.dirty_from_month <= v_state.last_applied_period
+                                    THEN v_state.dirty_from_month END;
+    SELECT min(d."月度"), max(d."月度") INTO v_first_source, latest_source_month FROM business."规模明细" AS d;
+    SELECT count(*) INTO current_versions FROM customer.customer_plan_contract AS c WHERE c.valid_to = '9999-12-31';
+
+    SELECT coalesce(array_agg(m ORDER BY m), '{}') INTO missing_snapshots
+    FROM (SELECT (g + interval '1 month - 1 day')::date AS m
+          FROM generate_series(date_trunc('month', v_state.first_applied_period), v_state.last_applied_period,
+                               interval '1 month') AS g) AS a
+    WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS s WHERE s.snapshot_month = a.m);
+    SELECT coalesce(array_agg(s.snapshot_month ORDER BY s.snapshot_month), '{}') INTO stale_snapshots
+    FROM customer.snapshot_month_state AS s WHERE s.stale_since IS NOT NULL;
+    SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO outside_snapshots
+    FROM customer._snapshot_months() AS m
+    WHERE v_state.last_applied_period IS NULL
+       OR m.month NOT BETWEEN v_state.first_applied_period AND v_state.last_applied_period;
+    SELECT coalesce(array_agg(g::date ORDER BY g), '{}') INTO source_holes
+    FROM generate_series(v_first_source, latest_source_month, interval '1 month') AS g
+    WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
+
+    SELECT r.function_name, r.status, r.started_at, r.sqlstate, r.message, r.application_name
+    INTO last_run_function, last_run_status, last_run_at, last_run_sqlstate, last_run_message, last_run_by
+    FROM customer.mdm_run_log AS r
+    WHERE r.function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots',
+                              'run_monthly_close')
+      AND NOT r.dry_run
+    ORDER BY r.run_id DESC LIMIT 1;
+
+    -- pg_cron's tables exist only where it is installed (and readers may not read them): dynamic SQL.
+    IF to_regclass('cron.job_run_details') IS NOT NULL THEN
+        EXECUTE format('SELECT d.status, d.start_time, d.return_message FROM %1$I.job_run_details AS d '
+                       'JOIN %1$I.job AS j ON j.jobid = d.jobid WHERE j.jobname = $1 '
+                       'ORDER BY d.runid DESC LIMIT 1', 'cron')
+        INTO scheduled_job_status, scheduled_job_at, scheduled_job_message USING 'wdh_monthly_close';
+    END IF;
+
+    close_pending := pending_correction_from IS NOT NULL
+        OR latest_source_month > coalesce(v_state.last_applied_period, '-infinity')
+        OR cardinality(missing_snapshots) > 0 OR cardinality(stale_snapshots) > 0
+        OR cardinality(outside_snapshots) > 0;
+
+    SELECT s.delivery_due_day INTO v_due_day FROM customer.mdm_settings AS s;
+    next_delivery_month := (latest_source_month + interval '1 month')::date;
+    next_delivery_due := (next_delivery_month + interval '1 month' + (v_due_day - 1) * interval '1 day')::date;
+    delivery_overdue := current_date > next_delivery_due;
+    RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION customer.mdm_status() IS
+    'Where the product stands, in one row: applied range, pending correction, latest source month, '
+    'missing / stale / outside snapshot months, source holes, the last run and the scheduled job, '
+    'close_pending, the next delivery due.';
+REVOKE ALL ON FUNCTION customer.mdm_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer.mdm_status() TO wdh_operator, wdh_reader;
