@@ -92,3 +92,74 @@ def test_a_dba_bootstraps_and_a_plain_owner_migrates(company_server, tmp_path):
     assert "PL202" in summary.stdout
     for secret in ("owner pw", "etl pw", "bi pw"):
         assert secret not in loaded.stdout + loaded.stderr + migrated.stdout + refused.stderr
+
+
+# Every command, and the least role that should run it: "reader" commands only read; "operator"
+# commands write; "owner" migrates. Each runs as the operator's and the reader's login.
+MATRIX = [
+    (["customer-mdm", "status"], "reader"),
+    (["customer-mdm", "status", "--json"], "reader"),
+    (["customer-mdm", "runs"], "reader"),
+    (["customer-mdm", "summary"], "reader"),
+    (["customer-mdm", "report", "--period", "202502", "--out", "{tmp}/r-{who}.html"], "reader"),
+    (["customer-mdm", "export", "--period", "202502", "--out", "{tmp}/e-{who}.xlsx"], "reader"),
+    (["customer-mdm", "identities"], "reader"),
+    (["customer-mdm", "alias", "list"], "reader"),
+    (["etl", "history"], "reader"),
+    (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx"], "operator"),
+    (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx", "--execute", "--no-post-hooks"],
+     "operator"),
+    (["customer-mdm", "sync"], "operator"),
+    (["customer-mdm", "snapshot", "--all"], "operator"),
+    (["customer-mdm", "close"], "operator"),
+    (["customer-mdm", "alias", "add", "--name", "某某公司", "--company-id", "C1"], "operator"),
+    (["etl", "withdraw", "--domain", "annuity_performance", "--period", "202503", "--execute"], "operator"),
+    (["customer-mdm", "merge", "--from", "{provisional}", "--into", "C1"], "operator"),
+    (["db", "migrate"], "owner"),
+]
+
+
+def test_every_command_as_the_least_login_that_should_run_it(company_server, tmp_path):
+    """What a role may do succeeds; what it may not is refused with exit 1, a hint naming the role
+    it needs, and nothing changed."""
+    from source import table_fingerprint
+
+    admin = company_server + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE matrix_owner LOGIN PASSWORD 'o' NOSUPERUSER NOCREATEROLE NOCREATEDB")
+        conn.execute("CREATE ROLE matrix_op LOGIN PASSWORD 'op'")
+        conn.execute("CREATE ROLE matrix_bi LOGIN PASSWORD 'bi'")
+        conn.execute("CREATE DATABASE matrix_mdm OWNER matrix_owner")
+    superuser = company_server + "/matrix_mdm"
+    assert run_cli("db", "bootstrap", "--owner", "matrix_owner", database_url=superuser).returncode == 0
+    owner = _url(company_server, "matrix_owner", "o", "matrix_mdm")
+    assert run_cli("db", "migrate", database_url=owner).returncode == 0
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute("GRANT wdh_operator TO matrix_op")
+        conn.execute("GRANT wdh_reader TO matrix_bi")
+    logins = {"operator": _url(company_server, "matrix_op", "op", "matrix_mdm"),
+              "reader": _url(company_server, "matrix_bi", "bi", "matrix_mdm")}
+    for month in ("202501", "202502", "202503"):
+        path = tmp_path / f"{month}.xlsx"
+        write_xlsx(path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")])
+    for month in ("202501", "202502"):
+        assert run_cli("etl", "--domain", "annuity_performance", "--file", str(tmp_path / f"{month}.xlsx"), "--execute",
+                       database_url=logins["operator"]).returncode == 0
+    with psycopg.connect(owner) as conn:
+        provisional = conn.execute('SELECT company_id FROM customer."年金客户" WHERE is_provisional').fetchone()[0]
+
+    rank = {"reader": 0, "operator": 1, "owner": 2}
+    with psycopg.connect(superuser, autocommit=True) as watch:
+        for argv, least in MATRIX:
+            for who in ("reader", "operator"):
+                args = [a.format(tmp=tmp_path, who=who, provisional=provisional) for a in argv]
+                before = table_fingerprint(watch)
+                result = run_cli(*args, database_url=logins[who])
+                assert "Traceback" not in result.stderr, (who, args, result.stderr)
+                if rank[who] >= rank[least]:
+                    assert result.returncode == 0, (who, args, result.stderr)
+                else:
+                    assert result.returncode == 1, (who, args, result.stdout)
+                    needed = "wdh_operator" if least == "operator" else "owner"
+                    assert needed in result.stderr, (who, args, result.stderr)
+                    assert table_fingerprint(watch) == before, (who, args)
