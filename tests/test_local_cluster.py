@@ -135,3 +135,27 @@ def test_db_commands_find_the_project_cluster_from_a_subfolder(project_dir):
     assert init.returncode == 0 and "Using the project's local cluster" in init.stdout
     assert not (sub / ".wdh").exists() and not (sub / ".wdh_env").exists()
     assert "Stopped the local server" in run_cli("db", "stop", cwd=sub).stdout
+
+
+def test_the_cluster_keeps_its_port_and_refuses_a_taken_one(project_dir):
+    import socket
+
+    port = local.free_port(56100)
+    first = run_cli("db", "init", "--port", str(port), cwd=project_dir)
+    assert first.returncode == 0, first.stderr
+    assert f"port {port}" in first.stdout
+    assert run_cli("db", "stop", cwd=project_dir).returncode == 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:  # another clone's server, say
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        taken = run_cli("db", "start", cwd=project_dir)
+        assert taken.returncode == 1 and "Traceback" not in taken.stderr
+        assert f"its port {port} is taken by another process" in taken.stderr and "db stop" in taken.stderr
+        other = tempfile.mkdtemp(prefix="wdh-project-")
+        try:
+            busy = run_cli("db", "init", "--port", str(port), cwd=Path(other))
+            assert busy.returncode == 1 and f"Port {port} is taken" in busy.stderr
+        finally:
+            shutil.rmtree(other, ignore_errors=True)
+    assert run_cli("db", "start", cwd=project_dir).returncode == 0

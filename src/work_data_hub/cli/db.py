@@ -66,17 +66,22 @@ def bootstrap_command(
 
 
 @db_app.command("init")
-def init_command() -> None:
+def init_command(
+    port: Annotated[int | None, typer.Option(help="The TCP port the local cluster keeps (default: the first free one "
+                                                 "from 54329).", min=1024, max=65535, show_default=False)] = None,
+) -> None:
     """Create and start a local PostgreSQL cluster under .wdh/, write .wdh_env and migrate."""
     cluster = local.cluster_here()
     cwd = cluster.root.parent  # the project folder: here, or the parent whose .wdh/ holds the cluster
     if cwd != Path.cwd().resolve():
         typer.echo(f"Using the project's local cluster in {cluster.root} (a parent of this folder)")
     if cluster.exists():
-        typer.echo(f"Local cluster already exists in {cluster.data_dir}")
+        typer.echo(f"Local cluster already exists in {cluster.data_dir}"
+                   + (f" (it keeps its port {cluster.config()['port']}; --port {port} is for a new cluster)"
+                      if port is not None and port != cluster.config()["port"] else ""))
     else:
         bindir = local.find_bindir()
-        local.initdb(cluster)
+        local.initdb(cluster, port)
         typer.echo(f"Created a PostgreSQL cluster in {cluster.data_dir} "
                    f"(port {cluster.config()['port']}, binaries {bindir})")
         if cluster.data_dir.parent != cluster.root:

@@ -166,13 +166,21 @@ def server_home(cluster: LocalCluster) -> Path:
     return home
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:port (a port in TIME_WAIT after our own server stopped is
+    free: PostgreSQL binds with SO_REUSEADDR, and so does this test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(start: int = FIRST_PORT) -> int:
     for port in range(start, start + 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port_is_free(port):
             return port
     raise LocalClusterError(f"No free TCP port in {start}-{start + 199}",
                             hint="Free a port in that range or stop other local servers.")
@@ -198,8 +206,12 @@ def has_pg_cron(bindir: Path) -> bool:
     return (Path(pkglibdir) / "pg_cron.so").is_file()
 
 
-def initdb(cluster: LocalCluster) -> None:
-    """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only."""
+def initdb(cluster: LocalCluster, port: int | None = None) -> None:
+    """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only,
+    on `port` (else the first free one from FIRST_PORT), which the cluster keeps."""
+    if port is not None and not port_is_free(port):
+        raise LocalClusterError(f"Port {port} is taken by another process (another local server?)",
+                                hint="Pick another one with --port, or leave --port out for the first free port.")
     bindir = find_bindir()
     cluster.root.mkdir(parents=True, exist_ok=True)
     cluster.config_file.unlink(missing_ok=True)  # an earlier init that did not finish
@@ -218,7 +230,7 @@ def initdb(cluster: LocalCluster) -> None:
               "--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C"], "initdb")
     finally:
         pwfile.unlink(missing_ok=True)
-    port = free_port()
+    port = port or free_port()
     with open(data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
         conf.write("\n# work_data_hub local cluster\n"
                    f"port = {port}\n"
@@ -267,6 +279,14 @@ def start(cluster: LocalCluster) -> str:
         _run([str(find_bindir() / "pg_ctl"), "restart", "-w", "-t", "60", "-m", "fast", "-D", str(cluster.data_dir),
               "-l", str(cluster.log_file)], "Restarting the local server", cluster.log_file)
         return f"restarted: it ran PostgreSQL {running}, the binaries are now {on_disk}"
+    port = cluster.config()["port"]
+    if not port_is_free(port):  # a stopped cluster whose port another server took since (another clone's)
+        raise LocalClusterError(
+            f"Cannot start the local server: its port {port} is taken by another process (another clone's local "
+            "server?), so this clone's commands would reach that server",
+            hint=f"Stop the other server (in its folder: db stop), or move this cluster: set port in "
+                 f"{cluster.data_dir / 'postgresql.conf'} and in {cluster.config_file}, and the URL in .wdh_env; "
+                 "then db start.")
     _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
           "-l", str(cluster.log_file)], "Starting the local server", cluster.log_file)
     return "started"
