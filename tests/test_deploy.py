@@ -163,3 +163,66 @@ def test_every_command_as_the_least_login_that_should_run_it(company_server, tmp
                     needed = "wdh_operator" if least == "operator" else "owner"
                     assert needed in result.stderr, (who, args, result.stderr)
                     assert table_fingerprint(watch) == before, (who, args)
+
+
+def test_readers_on_a_hot_standby(company_server, tmp_path):
+    """BI usually reads a streaming replica: every read command works there, read-only."""
+    import os
+    import subprocess
+    import time
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    admin = company_server + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE standby_bi LOGIN PASSWORD 'bi'")
+        conn.execute("CREATE DATABASE standby_mdm")
+    primary = company_server + "/standby_mdm"
+    assert run_cli("db", "migrate", database_url=primary).returncode == 0
+    for month in ("202501", "202502"):
+        path = tmp_path / f"{month}.xlsx"
+        write_xlsx(path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")])
+        assert run_cli("etl", "--domain", "annuity_performance", "--file", str(path), "--execute",
+                       database_url=primary).returncode == 0
+    with psycopg.connect(primary, autocommit=True) as conn:
+        conn.execute("GRANT wdh_reader TO standby_bi")
+
+    info = conninfo_to_dict(primary)
+    folder = Path(tempfile.mkdtemp(prefix="wdh-standby-"))
+    folder.chmod(0o755)
+    data = folder / "data"
+    local.give_to_server_user(folder)
+    bindir = local.find_bindir()
+    env = {**os.environ, "PGPASSWORD": info["password"]}
+    port = local.free_port(56200)
+    try:
+        subprocess.run(local.as_server_user([str(bindir / "pg_basebackup"), "-h", info["host"], "-p", str(info["port"]),
+                                             "-U", info["user"], "-D", str(data), "-R", "-X", "stream", "-c", "fast"]),
+                       env=env, check=True, capture_output=True)
+        subprocess.run(local.as_server_user([str(bindir / "pg_ctl"), "start", "-w", "-D", str(data), "-l",
+                                             str(folder / "log"), "-o", f"-p {port}"]), check=True, capture_output=True)
+        standby = _url(f"postgresql://x:y@127.0.0.1:{port}", "standby_bi", "bi", "standby_mdm")
+        deadline = time.monotonic() + 30
+        while True:  # the standby has replayed the grant when the reader can log in
+            try:
+                with psycopg.connect(standby) as conn:
+                    assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for argv in (["customer-mdm", "status"], ["customer-mdm", "status", "--json"], ["customer-mdm", "runs"],
+                     ["customer-mdm", "summary"], ["customer-mdm", "identities"], ["customer-mdm", "alias", "list"],
+                     ["etl", "history"], ["customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html")],
+                     ["customer-mdm", "export", "--period", "202502", "--out", str(tmp_path / "e.xlsx")]):
+            result = run_cli(*argv, database_url=standby)
+            assert result.returncode == 0 and "Traceback" not in result.stderr, (argv, result.stderr)
+        check = run_cli("customer-mdm", "status", "--check", database_url=standby)
+        assert check.returncode == 1 and check.stdout.startswith("WDH WARNING - the 2025-03 delivery"), check.stdout
+        refused = run_cli("customer-mdm", "close", database_url=standby)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    finally:
+        subprocess.run(local.as_server_user([str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)

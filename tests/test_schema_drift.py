@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from conftest import REPO
 from work_data_hub.db import local
 
@@ -38,7 +40,14 @@ def schema_dump(url: str) -> str:
     return "--\n".join(entries).strip() + "\n"
 
 
+DUMPED_BY = "15"  # the PostgreSQL major whose pg_dump wrote db/schema.sql (Debian's, which CI runs first)
+
+
 def test_migrated_schema_equals_the_committed_dump(template_url):
+    major = local.binaries_version().split(".")[0]
+    if major != DUMPED_BY:
+        pytest.skip(f"db/schema.sql is PostgreSQL {DUMPED_BY}'s pg_dump; PostgreSQL {major}'s writes the same schema "
+                    "in other words (the run on Debian's PostgreSQL 15 checks it)")
     dump = schema_dump(template_url)
     if os.environ.get("WDH_UPDATE_SCHEMA"):
         SCHEMA.write_text(dump, encoding="utf-8")
