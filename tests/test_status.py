@@ -53,17 +53,24 @@ def test_a_failed_scheduled_run_is_critical(cron_url):
     """pg_cron records a job that could not even connect (no cron.use_background_workers, no
     password) in cron.job_run_details: status says so, and --check is CRITICAL."""
     with psycopg.connect(cron_url, autocommit=True) as conn:
-        jobid = conn.execute("SELECT jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 3 6 1 *')").fetchone()[0]
+        # The session's scheduled-close job (conftest) stays as it is: its id is borrowed, not replaced.
+        found = conn.execute("SELECT jobid FROM cron.job WHERE jobname = 'wdh_monthly_close'").fetchone()
+        jobid = found[0] if found else conn.execute(
+            "SELECT jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 3 6 1 *')").fetchone()[0]
         try:
+            # pg_cron records a job that could not connect with no start time
             conn.execute("INSERT INTO cron.job_run_details (jobid, status, return_message, start_time, end_time) "
-                         "VALUES (%s, 'failed', 'connection failed', now(), now())", (jobid,))
+                         "VALUES (%s, 'failed', 'connection failed', NULL, now())", (jobid,))
             code, line = check(cron_url)
             assert code == 2 and "the scheduled close's run at" in line and "failed: connection failed" in line
             status = run_cli("customer-mdm", "status", database_url=cron_url)
             assert "Scheduled close (pg_cron): last run" in status.stdout and "connection failed" in status.stdout
+            runs = run_cli("customer-mdm", "runs", database_url=cron_url)
+            assert "The scheduled close (pg_cron) at" in runs.stdout and "failed: connection failed" in runs.stdout
         finally:
-            conn.execute("DELETE FROM cron.job_run_details WHERE jobid = %s", (jobid,))
-            conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
+            conn.execute("DELETE FROM cron.job_run_details WHERE jobid = %s AND start_time IS NULL", (jobid,))
+            if not found:
+                conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
 
 
 def test_etl_all_loads_the_ledgers_then_the_months_and_closes_once(db_url, conn, tmp_path):

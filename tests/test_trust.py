@@ -570,3 +570,14 @@ def test_the_loss_ledger_is_gated_too(db_url, conn, tmp_path):
     write_xlsx(cut, "当年流失", headers, year[-1:])
     loaded(db_url, full, domain="annual_loss")
     assert "ledger_year_rows: 2026: 1 rows replace 14" in refused(db_url, conn, cut, domain="annual_loss")
+
+
+@pytest.mark.parametrize("url", ["postgresql://alice:Se@cret9@127.0.0.1:5432/wdh",
+                                 "postgresql://alice:p@ss word@127.0.0.1:5432/wdh",
+                                 "host=127.0.0.1 user=alice password=my secret9 dbname=wdh"])
+def test_a_password_the_url_cannot_hold_is_refused_without_echoing_it(url, tmp_path):
+    result = run_cli("customer-mdm", "status", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a valid" in result.stderr and ("%40" in result.stderr or "password='" in result.stderr)
+    for part in ("cret9", "ss word", "secret9"):
+        assert part not in result.stderr + result.stdout

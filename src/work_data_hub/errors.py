@@ -82,8 +82,10 @@ def translate(exc: psycopg.Error) -> WdhError:
                                 "and deploys the functions).", sqlstate=sqlstate)
     if sqlstate == "42501":
         return PermissionDenied(message, detail=diag.message_detail,
-                                hint=diag.message_hint or "Connect as a login granted wdh_operator (loads, sync, "
-                                "snapshots) or wdh_reader (reading the facts), or ask the DBA for the grant.",
+                                hint=diag.message_hint or "Loading, syncing, snapshots, closes, merges, aliases and "
+                                "scheduling need a login granted wdh_operator; reading needs wdh_reader (or "
+                                "wdh_operator). The database's owner grants them: GRANT wdh_operator TO <login>; "
+                                "(docs/DBA.md, Roles).",
                                 sqlstate=sqlstate)
     if not sqlstate and not isinstance(exc, psycopg.OperationalError):
         # A client-side error (a value Python cannot represent, say), not the server's answer.

@@ -20,7 +20,9 @@
 --     until a later run succeeds);
 --   * the scheduled close's latest run where pg_cron is installed in this database
 --     (cron.job_run_details of the job wdh_monthly_close): its status ('succeeded' | 'failed', e.g.
---     'connection failed'), start and message; NULL without pg_cron or the job;
+--     'connection failed'), start (or end, for a job that never started) and message; NULL without
+--     pg_cron or the job; 'unknown' with the fix when the owner may not read schema cron (pg_cron
+--     installed after db bootstrap);
 --   * close_pending: whether customer.run_monthly_close would do anything;
 --   * the next 规模明细 month due, its due date (day delivery_due_day of the month after it,
 --     customer.mdm_settings) and whether it is overdue today.
@@ -77,10 +79,16 @@ BEGIN
     ORDER BY r.run_id DESC LIMIT 1;
 
     -- pg_cron's tables exist only where it is installed (and readers may not read them): dynamic SQL.
-    IF to_regclass('cron.job_run_details') IS NOT NULL THEN
-        EXECUTE format('SELECT d.status, d.start_time, d.return_message FROM %1$I.job_run_details AS d '
-                       'JOIN %1$I.job AS j ON j.jobid = d.jobid WHERE j.jobname = $1 '
-                       'ORDER BY d.runid DESC LIMIT 1', 'cron')
+    IF to_regnamespace('cron') IS NOT NULL AND NOT has_schema_privilege('cron', 'USAGE') THEN
+        -- pg_cron was installed after db bootstrap: the owner may not read its tables.
+        scheduled_job_status := 'unknown';
+        scheduled_job_message := format('the owner %s may not read schema cron: a superuser runs db bootstrap '
+                                        '--owner %s again', current_user, current_user);
+    ELSIF to_regclass('cron.job_run_details') IS NOT NULL THEN
+        -- A job that could not connect has no start time: its end time says when.
+        EXECUTE format('SELECT d.status, coalesce(d.start_time, d.end_time), d.return_message '
+                       'FROM %1$I.job_run_details AS d JOIN %1$I.job AS j ON j.jobid = d.jobid '
+                       'WHERE j.jobname = $1 ORDER BY d.runid DESC LIMIT 1', 'cron')
         INTO scheduled_job_status, scheduled_job_at, scheduled_job_message USING 'wdh_monthly_close';
     END IF;
 

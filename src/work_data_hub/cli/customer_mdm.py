@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
@@ -353,7 +354,7 @@ def status_command(
         typer.echo(f"Warning: the latest run, {who} at {s.last_run_at:%Y-%m-%d %H:%M}, failed: "
                    f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. Fix the cause and run customer-mdm close.")
     if s.scheduled_job_status is not None:
-        typer.echo(f"Scheduled close (pg_cron): last run {s.scheduled_job_at:%Y-%m-%d %H:%M} {s.scheduled_job_status}"
+        typer.echo(f"Scheduled close (pg_cron): last run {_when(s.scheduled_job_at)} {s.scheduled_job_status}"
                    + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else ""))
     if s.next_delivery_month is not None:
         typer.echo(f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
@@ -361,6 +362,10 @@ def status_command(
 
 
 CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else "(time not recorded)"
 
 
 def _status_check() -> None:
@@ -376,7 +381,7 @@ def _status_check() -> None:
         critical.append(f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
                         f"failed at {s.last_run_at:%Y-%m-%d %H:%M} (SQLSTATE {s.last_run_sqlstate})")
     if s.scheduled_job_status is not None and s.scheduled_job_status != "succeeded":
-        critical.append(f"the scheduled close's run at {s.scheduled_job_at:%Y-%m-%d %H:%M} {s.scheduled_job_status}: "
+        critical.append(f"the scheduled close's run at {_when(s.scheduled_job_at)} {s.scheduled_job_status}: "
                         f"{s.scheduled_job_message}")
     if s.source_holes:
         critical.append(f"months missing from 规模明细: {_month_list(s.source_holes)}")
@@ -399,26 +404,31 @@ def runs_command(
     """Recent calls of the sync, the refreshes, the close and the rebuild, failed ones too: periods, counts, who."""
     with connect() as conn:
         runs = recent_runs(conn, limit=limit)
+        standing = mdm_status(conn).standing  # a scheduled run that never reached the database is not in the log
     if as_json:
         typer.echo(to_json([asdict(r) for r in runs]))
         return
     if not runs:
         typer.echo("No runs recorded yet.")
-        return
-    table = Table(title="Recent runs (customer.v_mdm_runs)")
-    for header in ("#", "Started", "Function", "Status", "Periods", "Dry", "Counts / error", "Duration",
-                   "User / application"):
-        table.add_column(header)
-    for r in runs:
-        periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
-        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None and k != "scheduled")
-        if r.status == "failed":
-            counts = f"SQLSTATE {r.sqlstate}: {r.message}"
-        table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name,
-                      "[red]failed[/red]" if r.status == "failed" else "ok", periods,
-                      "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
-                      f"{r.db_user} / {r.application_name or ''}")
-    literal_console(160).print(table)
+    else:
+        table = Table(title="Recent runs (customer.v_mdm_runs)")
+        for header in ("#", "Started", "Function", "Status", "Periods", "Dry", "Counts / error", "Duration",
+                       "User / application"):
+            table.add_column(header)
+        for r in runs:
+            periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
+            counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None and k != "scheduled")
+            if r.status == "failed":
+                counts = f"SQLSTATE {r.sqlstate}: {r.message}"
+            table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name,
+                          Text("failed", style="red") if r.status == "failed" else "ok", periods,
+                          "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
+                          f"{r.db_user} / {r.application_name or ''}")
+        literal_console(160).print(table)
+    if standing.scheduled_job_status not in (None, "succeeded"):
+        typer.echo(f"The scheduled close (pg_cron) at {_when(standing.scheduled_job_at)} "
+                   f"{standing.scheduled_job_status}: {standing.scheduled_job_message} (it never reached the run "
+                   "log: cron.job_run_details; docs/DBA.md, Scheduling with pg_cron)")
 
 
 @customer_mdm_app.command("schedule")
@@ -535,5 +545,5 @@ def alias_list_command(
     for a in aliases:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
         table.add_row(a.source, a.kind, a.plan_code, a.alias, a.company_id, a.customer_name or "", months,
-                      "[yellow]ambiguous[/yellow]" if a.ambiguous else "")
+                      Text("ambiguous", style="yellow") if a.ambiguous else "")
     literal_console(160).print(table)

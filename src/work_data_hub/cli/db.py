@@ -53,9 +53,17 @@ def bootstrap_command(
     url = database_url()
     if print_sql:
         plan = plan_bootstrap(url, owner)
-        typer.echo(f"-- db bootstrap --owner {owner}: run as a superuser in database {plan.database}; idempotent."
-                   + ("" if plan.pg_cron else "\n-- pg_cron is not preloaded for this database: not set up."))
+        typer.echo(f"-- db bootstrap --owner {owner}: run as a superuser in database {plan.database}; idempotent.")
+        if plan.cron_unknown:
+            typer.echo("-- This login may not read shared_preload_libraries: whether pg_cron is preloaded for this "
+                       "database is unknown.")
+        elif not plan.pg_cron:
+            typer.echo("-- pg_cron is not preloaded for this database: not set up.")
         typer.echo("\n".join(plan.statements))
+        if plan.cron_unknown:
+            owner_id = plan.statements[1].split(" TO ", 1)[1].split(" WITH", 1)[0]
+            typer.echo("-- If the server preloads pg_cron for this database (cron.database_name), also:\n"
+                       f"-- CREATE EXTENSION IF NOT EXISTS pg_cron;\n-- GRANT USAGE ON SCHEMA cron TO {owner_id};")
         return
     plan = run_bootstrap(url, owner)
     typer.echo(f"Bootstrapped database {plan.database} for the owner {owner}: roles wdh_operator and wdh_reader "

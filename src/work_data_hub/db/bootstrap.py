@@ -31,7 +31,8 @@ SELECT current_user, current_database(), r.rolsuper OR r.rolcreaterole AS may,
        CASE WHEN r.rolsuper OR pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')
             THEN coalesce(current_setting('cron.database_name', true), 'postgres') = current_database()
             ELSE false END AS cron_here,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'pg_cron') AS cron_available
+       EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'pg_cron') AS cron_available,
+       r.rolsuper OR pg_has_role(current_user, 'pg_read_all_settings', 'USAGE') AS can_read_settings
 FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user
 """
 
@@ -42,6 +43,7 @@ class Bootstrap:
     database: str
     statements: list[str]
     pg_cron: bool  # whether pg_cron is set up (the server preloads it for this database)
+    cron_unknown: bool = False  # the login may not read the settings that say whether pg_cron is preloaded
 
 
 def bootstrap_statements(owner: str, database: str, *, pg_cron: bool) -> list[str]:
@@ -64,16 +66,17 @@ def bootstrap_statements(owner: str, database: str, *, pg_cron: bool) -> list[st
 def plan_bootstrap(url: str, owner: str) -> Bootstrap:
     """Read the server (as the connecting login) and say what the bootstrap runs; writes nothing."""
     with connect(url) as conn, database_errors():
-        user, database, may, owner_exists, cron_loaded, cron_here, cron_available = conn.execute(
+        user, database, may, owner_exists, cron_loaded, cron_here, cron_available, can_read = conn.execute(
             SERVER, {"owner": owner}).fetchone()
     if not owner_exists:
         raise WdhError(f"The owner role {owner} does not exist on this server",
                        hint=f"Create it first (CREATE ROLE {sql.Identifier(owner).as_string()} LOGIN PASSWORD '…';), "
                             "or name the role that is to own the product's schemas with --owner.")
     del user, may
-    return Bootstrap(owner=owner, database=database, pg_cron=bool(cron_loaded and cron_here and cron_available),
-                     statements=bootstrap_statements(owner, database,
-                                                     pg_cron=bool(cron_loaded and cron_here and cron_available)))
+    pg_cron = bool(cron_loaded and cron_here and cron_available)
+    return Bootstrap(owner=owner, database=database, pg_cron=pg_cron,
+                     statements=bootstrap_statements(owner, database, pg_cron=pg_cron),
+                     cron_unknown=bool(cron_available and not can_read))
 
 
 def run_bootstrap(url: str, owner: str) -> Bootstrap:

@@ -73,7 +73,20 @@ def _check_url(url: str) -> str:
     """A URL whose user name or password holds #, /, ? or @ unencoded is misread by every client
     (the password then shows up as a host or a port): refuse it with the fix."""
     if "://" not in url:
+        try:
+            conninfo_to_dict(url)
+        except Exception:  # libpq's message quotes the string, password and all
+            raise ConfigError(
+                "DATABASE_URL is not a valid key=value connection string: " + mask_url(url).split("password=")[0]
+                + ("password=…" if "password=" in url else ""),
+                hint="Quote a value that holds spaces or quotes: password='my secret' (a ' inside it as \\'), "
+                     "or write the URL form with the password percent-encoded.") from None
         return url
+    if any(c.isspace() for c in url) or url.split("://", 1)[1].split("/", 1)[0].count("@") > 1:
+        raise ConfigError(
+            f"DATABASE_URL is not a valid URL: {mask_url(url)}",
+            hint="Percent-encode special characters in the user name and password (@ → %40, space → %20, # → %23, "
+                 "/ → %2F, ? → %3F, : → %3A), or write it as key=value: host=… port=… user=… password='…' dbname=….")
     try:
         parts = urlsplit(url)
         if "," not in parts.netloc:  # host1:5432,host2:5432 is libpq's multi-host form
