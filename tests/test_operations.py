@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from conftest import run_cli
+from conftest import missing_extension, run_cli
 from source import Scenario, add_ledger, add_row, refresh, sync
 
 JOB = "wdh_monthly_close"
@@ -23,7 +23,7 @@ def cron_jobs(conn) -> dict[str, tuple]:
 
 def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(scheduled_close_job, tmp_path):
     if scheduled_close_job is None:
-        pytest.skip("pg_cron is not installed (apt-get install postgresql-15-cron)")
+        pytest.skip(missing_extension("pg_cron", "postgresql-15-cron"))
     cron_url = scheduled_close_job  # three months loaded and the job scheduled when the session started
     with psycopg.connect(cron_url, autocommit=True) as conn:
         try:

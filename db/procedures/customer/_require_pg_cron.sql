@@ -18,8 +18,10 @@ BEGIN
                                 THEN 'The pg_cron extension is available on this server but not created in this database.'
                                 ELSE 'The pg_cron extension is not available on this server.' END,
                   HINT = format('Install it (Debian: apt-get install postgresql-15-cron), set shared_preload_libraries = '
-                                '''pg_cron'' and cron.database_name = %L in postgresql.conf, restart the server, '
-                                'then run CREATE EXTENSION pg_cron in this database.', current_database());
+                                '''pg_cron'' and cron.database_name = %L in postgresql.conf (pg_cron serves one '
+                                'database per server: a job scheduled in another database stops running), restart '
+                                'the server, then run CREATE EXTENSION pg_cron in this database and, as a superuser, '
+                                'db bootstrap --owner <owner> again.', current_database());
     END IF;
 END
 $$;

@@ -7,7 +7,8 @@
 -- rolls back, the failure row commits with the job. Returns a one-line outcome for psql callers
 -- (pg_cron itself keeps only the command tag, SELECT 1, in cron.job_run_details).
 -- This is the one handler in the product that catches WHEN OTHERS without re-raising: re-raising
--- would roll the failure record back with everything else.
+-- would roll the failure record back with everything else. Before the close, it deletes the job's
+-- own rows of cron.job_run_details older than 13 months, so that table does not grow without end.
 CREATE OR REPLACE FUNCTION customer._run_scheduled_close()
 RETURNS text
 LANGUAGE plpgsql
@@ -24,6 +25,15 @@ DECLARE
     v_detail text;
 BEGIN
     PERFORM set_config('work_data_hub.scheduled', 'on', true);
+    -- pg_cron keeps a row per run in cron.job_run_details, for ever: the job keeps its own last 13
+    -- months (pg_cron lets a job's user delete its rows; a server that does not is left as it is).
+    BEGIN
+        EXECUTE format('DELETE FROM %1$I.job_run_details AS d USING %1$I.job AS j '
+                       'WHERE j.jobid = d.jobid AND j.jobname = $1 AND d.end_time < now() - interval ''13 months''',
+                       'cron') USING 'wdh_monthly_close';
+    EXCEPTION WHEN insufficient_privilege OR undefined_table OR invalid_schema_name THEN
+        NULL;  -- nothing to prune here, or not ours to prune: the close runs all the same
+    END;
     PERFORM set_config('application_name', 'pg_cron', true);  -- the run log names the scheduler
     BEGIN
         SELECT count(*) FILTER (WHERE c.step = 'sync'), count(*) FILTER (WHERE c.step = 'snapshot')
