@@ -17,12 +17,12 @@ from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
+from work_data_hub.etl.apply import LoadResult
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
-from work_data_hub.etl.apply import LoadResult
+from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
-from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.hooks import run_hooks
 from work_data_hub.periods import format_period, parse_period
 

@@ -13,8 +13,6 @@ import psycopg
 from psycopg.rows import class_row
 
 from work_data_hub.errors import database_errors
-from work_data_hub.etl.domains import Domain
-from work_data_hub.etl.inbox import Candidate, FileState, file_state
 from work_data_hub.etl.apply import (
     LoadResult,
     apply_load,
@@ -24,6 +22,8 @@ from work_data_hub.etl.apply import (
     loaded_months,
     lock_target,
 )
+from work_data_hub.etl.domains import Domain
+from work_data_hub.etl.inbox import Candidate, FileState, file_state
 from work_data_hub.etl.stage import LoadPlan, plan_load, stage
 from work_data_hub.etl.validate import ParsedFile, parse_file
 
