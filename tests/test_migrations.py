@@ -168,3 +168,18 @@ def test_0013_completes_existing_summary_rows_as_the_sync_derives_them(conn):
     text = (migrations_dir() / "0013_carry_contract_state_in_summary.sql").read_text(encoding="utf-8")
     conn.execute(text[text.index("DO $$"):])
     assert conn.execute(summary).fetchall() == expected
+
+
+def test_released_migrations_are_immutable():
+    """yoyo keys a migration by its file name and never sees an edit: a released migration's bytes
+    are fixed in db/migrations.sha256. A new migration is added to it in the change that adds it
+    (cd db/migrations && sha256sum *.sql > ../migrations.sha256); an edit of a released one fails
+    here: write a new migration instead."""
+    import hashlib
+
+    folder = migrations_dir()
+    manifest = dict(reversed(line.split()) for line in (folder.parent / "migrations.sha256").read_text().splitlines())
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.sql")}
+    assert sorted(files) == sorted(manifest), "a migration is missing from db/migrations.sha256, or listed but gone"
+    edited = [name for name, digest in files.items() if manifest[name] != digest]
+    assert not edited, f"released migrations edited: {edited}; restore them and put the change in a new migration"
