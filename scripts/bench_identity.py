@@ -23,17 +23,16 @@ from pathlib import Path
 
 import psycopg
 from benchdb import scratch_database
-from psycopg import sql
 
 from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
 from work_data_hub.etl.service import load_file
-from work_data_hub.etl.stage import RESOLVE_IDENTITIES, _new_customers, copy_to_stage
+from work_data_hub.etl.stage import RESOLVE_IDENTITIES, copy_to_stage
 from work_data_hub.etl.validate import parse_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
 
 ADD_CUSTOMERS = ('INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional) '
-                 "SELECT company_id, coalesce(name, company_id), provisional FROM ({new_customers}) AS n "
-                 "ON CONFLICT (company_id) DO NOTHING")
+                 "SELECT company_id, coalesce(customer_name, company_id), provisional "
+                 "FROM business._staged_new_customers('annuity_performance') ON CONFLICT (company_id) DO NOTHING")
 
 START, CUSTOMERS, SEED, MONTH = date(2024, 1, 1), 10000, 2026, 34  # months 35 and 36: about 20,000 rows
 NAME, COMPANY, ACCOUNT = (PERFORMANCE_HEADERS.index(c) for c in ("客户名称", "company_id", "年金账户号"))
@@ -80,7 +79,7 @@ def main() -> None:
                     started = time.perf_counter()
                     result = conn.execute(RESOLVE_IDENTITIES, (False,)).fetchall()
                     resolve.append(time.perf_counter() - started)
-                    conn.execute(sql.SQL(ADD_CUSTOMERS).format(new_customers=_new_customers(ANNUITY_PERFORMANCE)))
+                    conn.execute(ADD_CUSTOMERS)
                     started = time.perf_counter()
                     conn.execute("SELECT customer.learn_staged_aliases(false)")
                     learn.append(time.perf_counter() - started)

@@ -63,6 +63,7 @@ def test_privileges(conn):
               "canonical_key", "_key_problem", "_lock_source_table", "_stage_wanted_aliases", "_known_aliases",
               "_stage_aliases", "_canonicalise_staged_keys",
               "_staged_control_figures", "_staged_load_deviations", "_staged_renames", "apply_staged_load",
+              "_staged_new_customers", "_staged_plans",
               "withdraw_month"}
     report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures
               "canonical_key",  # a reader looks an id up in the form it is stored in

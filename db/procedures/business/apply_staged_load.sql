@@ -37,9 +37,6 @@ DECLARE
     v_ledger boolean := p_domain IN ('annual_award', 'annual_loss');
     v_table text;
     v_month text;
-    v_plan text;
-    v_plan_name text;
-    v_names text;
     v_columns text;
     v_figures jsonb;
     v_customers text[];
@@ -65,15 +62,9 @@ BEGIN
     IF v_ledger THEN
         v_table := format('customer.%I', CASE p_domain WHEN 'annual_award' THEN '当年中标' ELSE '当年流失' END);
         v_month := '上报月份';
-        v_plan := '年金计划号';
-        v_plan_name := 'NULL::text';
-        v_names := 'coalesce(s."客户名称", s."上报客户名称")';
     ELSE
         v_table := 'business."规模明细"';
         v_month := '月度';
-        v_plan := '计划代码';
-        v_plan_name := 's."计划名称"';
-        v_names := 's."客户名称"';
     END IF;
     -- The stage holds the target's columns (those the file lacks are NULL) and its own: insert the shared ones.
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO v_columns
@@ -96,41 +87,28 @@ BEGIN
                    v_table, v_columns, v_columns);
     GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
-    EXECUTE format($q$
-        WITH added AS (
-            INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional)
-            SELECT n.company_id, coalesce(n.name, n.company_id), n.provisional
-            FROM (SELECT DISTINCT ON (s.company_id) s.company_id, %1$s AS name,
-                         coalesce(s.id_source = 'provisional', false) AS provisional
-                  FROM pg_temp.wdh_etl_stage AS s
-                  WHERE s.company_id IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)
-                  ORDER BY s.company_id, %1$s IS NULL, s.source_row) AS n
-            ON CONFLICT (company_id) DO NOTHING
-            RETURNING company_id)
-        SELECT coalesce(array_agg(a.company_id ORDER BY a.company_id), '{}') FROM added AS a$q$, v_names)
-    INTO v_customers;
+    -- The same rules as the preview's: business._staged_new_customers and business._staged_plans.
+    WITH added AS (
+        INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional)
+        SELECT n.company_id, coalesce(n.customer_name, n.company_id), n.provisional
+        FROM business._staged_new_customers(p_domain) AS n
+        ON CONFLICT (company_id) DO NOTHING
+        RETURNING company_id)
+    SELECT coalesce(array_agg(a.company_id ORDER BY a.company_id), '{}') INTO v_customers FROM added AS a;
 
     -- New plans are added; a known plan only gets a name or type it lacks.
-    EXECUTE format($q$
-        WITH file_plans AS (
-            SELECT DISTINCT ON (s.%1$I) s.%1$I AS code, %2$s AS name,
-                   CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type
-            FROM pg_temp.wdh_etl_stage AS s WHERE s.%1$I IS NOT NULL
-            ORDER BY s.%1$I, s.source_row),
-        new_plans AS (
-            SELECT f.code FROM file_plans AS f
-            WHERE NOT EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p."年金计划号" = f.code)),
-        upserted AS (
-            INSERT INTO mapping."年金计划" AS p ("年金计划号", "计划全称", "计划类型")
-            SELECT f.code, f.name, f.plan_type FROM file_plans AS f
-            ON CONFLICT ("年金计划号") DO UPDATE
-            SET "计划全称" = coalesce(p."计划全称", excluded."计划全称"),
-                "计划类型" = coalesce(p."计划类型", excluded."计划类型"), updated_at = now()
-            WHERE (p."计划全称" IS NULL AND excluded."计划全称" IS NOT NULL)
-               OR (p."计划类型" IS NULL AND excluded."计划类型" IS NOT NULL))
-        SELECT coalesce(array_agg(n.code ORDER BY n.code), '{}') FROM new_plans AS n$q$, v_plan, v_plan_name)
-    INTO v_plans;
+    CREATE TEMP TABLE wdh_etl_plans ON COMMIT DROP AS SELECT * FROM business._staged_plans(p_domain);
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_plans (plan_code text, plan_name text, plan_type text, known boolean)';
+    SELECT coalesce(array_agg(f.plan_code ORDER BY f.plan_code), '{}') INTO v_plans
+    FROM pg_temp.wdh_etl_plans AS f WHERE NOT f.known;
+    INSERT INTO mapping."年金计划" AS p ("年金计划号", "计划全称", "计划类型")
+    SELECT f.plan_code, f.plan_name, f.plan_type FROM pg_temp.wdh_etl_plans AS f
+    ON CONFLICT ("年金计划号") DO UPDATE
+    SET "计划全称" = coalesce(p."计划全称", excluded."计划全称"),
+        "计划类型" = coalesce(p."计划类型", excluded."计划类型"), updated_at = now()
+    WHERE (p."计划全称" IS NULL AND excluded."计划全称" IS NOT NULL)
+       OR (p."计划类型" IS NULL AND excluded."计划类型" IS NOT NULL);
+    DROP TABLE pg_temp.wdh_etl_plans;
 
     UPDATE customer."年金客户" AS c SET "客户名称" = r.new_name, updated_at = now()
     FROM pg_temp.wdh_etl_renames AS r WHERE r.kind = 'customer' AND c.company_id = r.key;

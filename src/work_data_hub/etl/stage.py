@@ -184,28 +184,14 @@ FROM (SELECT date_trunc('year', {month}) AS first, max({month}) AS last
 ORDER BY 1
 """
 COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
-NEW_CUSTOMERS = """
-SELECT DISTINCT ON (s.company_id) s.company_id, coalesce({names}) AS name,
-       coalesce(s.id_source = 'provisional', false) AS provisional
-FROM pg_temp.wdh_etl_stage AS s
-WHERE s.company_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = s.company_id)
-ORDER BY s.company_id, coalesce({names}) IS NULL, s.source_row
-"""
+NEW_CUSTOMERS = "SELECT company_id, customer_name, provisional FROM business._staged_new_customers(%s)"
 # Aliases that rows of this file met and that name two companies (never used).
 AMBIGUOUS = """
 SELECT k.kind, k.plan_code, k.alias, max(k.companies)::int
 FROM pg_temp.wdh_etl_known AS k WHERE k.companies > 1
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
-FILE_PLANS = """
-SELECT DISTINCT ON (s.{plan}) s.{plan} AS code, {plan_name} AS name,
-       CASE WHEN s."计划类型" IN ('集合计划', '单一计划') THEN s."计划类型" END AS plan_type,
-       EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p."年金计划号" = s.{plan}) AS known
-FROM pg_temp.wdh_etl_stage AS s
-WHERE s.{plan} IS NOT NULL
-ORDER BY s.{plan}, s.source_row
-"""
+FILE_PLANS = "SELECT plan_code, plan_name, plan_type, known FROM business._staged_plans(%s)"
 # Product lines that the replaced months hold and the file has none of (a sheet left out).
 VANISHING_LINES = """
 SELECT coalesce(t."产品线代码", t."业务类型", '?'), count(*)
@@ -231,18 +217,6 @@ GROUP BY reason ORDER BY reason
 """
 
 
-def _new_customers(domain: Domain) -> sql.Composed:
-    """The stage's customers missing from 年金客户, each with its first non-empty name."""
-    names = sql.SQL('s."客户名称", s."上报客户名称"') if domain.is_ledger else sql.SQL('s."客户名称"')
-    return sql.SQL(NEW_CUSTOMERS).format(names=names)
-
-
-def _file_plans(domain: Domain) -> sql.Composed:
-    """Every plan of the stage: code, name, type, and whether mapping.年金计划 knows it."""
-    plan_name = sql.Identifier("s", domain.plan_name_column) if domain.plan_name_column else sql.SQL("NULL::text")
-    return sql.SQL(FILE_PLANS).format(plan=sql.Identifier(domain.plan_column), plan_name=plan_name)
-
-
 def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | None = None) -> LoadPlan:
     """What an apply would do, read from the staged rows (call `stage` first, and pass what it
     returned). Writes nothing."""
@@ -252,8 +226,8 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
                                            {"ledger": domain.is_ledger})]
     existing = dict(conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table),
                                  {"months": replaced}).fetchall())
-    new_customers = conn.execute(_new_customers(domain)).fetchall()
-    file_plans = conn.execute(_file_plans(domain)).fetchall()
+    new_customers = conn.execute(NEW_CUSTOMERS, (domain.name,)).fetchall()
+    file_plans = conn.execute(FILE_PLANS, (domain.name,)).fetchall()
     aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
     unusable = [(reason, rows, total) for reason, rows, total in conn.execute(sql.SQL(UNUSABLE).format(aum=aum))]
     aum_total = aum_replaced = None
