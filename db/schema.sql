@@ -98,7 +98,7 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: apply_staged_load(text, date[], jsonb, jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
--- Name: withdraw_month(date, boolean, boolean); Type: FUNCTION; Schema: business; Owner: -
+-- Name: withdraw_month(date, boolean, boolean, text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _apply_contract_month(date); Type: FUNCTION; Schema: customer; Owner: -
 --

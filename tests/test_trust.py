@@ -306,6 +306,8 @@ def test_a_month_loaded_by_mistake_is_withdrawn(db_url, conn, tmp_path):
                    database_url=db_url)
     assert done.returncode == 0, done.stderr
     assert "Withdrew 2025-03" in done.stdout and "monthly_close" in done.stdout
+    assert conn.execute("SELECT action, os_user IS NOT NULL FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1"
+                        ).fetchone() == ("withdrawal", True)  # who withdrew, as a load records it
     assert conn.execute('SELECT max("月度")::text FROM business."规模明细"').fetchone() == ("2025-02-01",)
     assert conn.execute('SELECT count(*) FROM customer."年金客户" WHERE company_id LIKE \'8000%\'').fetchone() == (0,)
     assert conn.execute("SELECT max(snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone()[0].month == 2

@@ -1,4 +1,5 @@
--- business.withdraw_month(p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false)
+-- business.withdraw_month(p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false,
+--                         p_os_user text DEFAULT NULL)
 -- RETURNS TABLE (load_id bigint, rows_deleted bigint, customers_removed bigint, plans_removed bigint,
 --                aliases_removed bigint)
 --
@@ -17,7 +18,8 @@
 --     of the month's latest load), so that an inbox run does not load that content again (it
 --     does when the file changes, or with --force).
 -- p_month: any day of the month. p_allow_gap: withdraw a month between two loaded months (it
--- leaves a hole in the source, which the sync then reports).
+-- leaves a hole in the source, which the sync then reports). p_os_user: the OS user, for the load
+-- ledger (as a load records it).
 -- Result: the ledger row's id (NULL on a dry run) and the counts.
 -- Errors: 22023 p_month or a flag NULL; P0002 the month holds no rows; 55000 the month lies
 --         between loaded months and p_allow_gap is false; 55P03 a sync, refresh or load holds its
@@ -25,7 +27,7 @@
 -- Locking: customer._lock_mdm, then the ETL's lock of 规模明细 (customer._lock_source_table).
 -- Dry run: the same code path, rolled back at the end; the counts say what would go.
 CREATE OR REPLACE FUNCTION business.withdraw_month(
-    p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false)
+    p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false, p_os_user text DEFAULT NULL)
 RETURNS TABLE (load_id bigint, rows_deleted bigint, customers_removed bigint, plans_removed bigint,
                aliases_removed bigint)
 LANGUAGE plpgsql
@@ -150,7 +152,7 @@ BEGIN
         VALUES ('annuity_performance', coalesce(v_load.source, 'file'),
                 coalesce(v_load.path, '(rows not loaded by the ETL)'),
                 coalesce(v_load.sha256, encode(sha256(''::bytea), 'hex')), coalesce(v_load.bytes, 0),
-                ARRAY[v_month], 0, v_rows, 'withdrawal', NULL)
+                ARRAY[v_month], 0, v_rows, 'withdrawal', p_os_user)
         RETURNING l.load_id INTO v_load_id;
 
         IF p_dry_run THEN
@@ -164,8 +166,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION business.withdraw_month(date, boolean, boolean) IS
+COMMENT ON FUNCTION business.withdraw_month(date, boolean, boolean, text) IS
     'Withdraw a 规模明细 month loaded by mistake: its rows, the customers, plans and aliases only it '
     'brought; recorded in the load ledger (the inbox does not load that content again). Counts.';
-REVOKE ALL ON FUNCTION business.withdraw_month(date, boolean, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION business.withdraw_month(date, boolean, boolean) TO wdh_operator;
+REVOKE ALL ON FUNCTION business.withdraw_month(date, boolean, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION business.withdraw_month(date, boolean, boolean, text) TO wdh_operator;

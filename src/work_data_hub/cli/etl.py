@@ -17,7 +17,7 @@ from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
-from work_data_hub.etl.apply import LoadResult
+from work_data_hub.etl.apply import LoadResult, os_user
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
 from work_data_hub.etl.service import FileLoad, load_file, load_history
@@ -484,7 +484,8 @@ def history_command(
 
 WITHDRAW = """
 SELECT load_id, rows_deleted, customers_removed, plans_removed, aliases_removed
-FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_allow_gap => %(allow_gap)s)
+FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_allow_gap => %(allow_gap)s,
+                            p_os_user => %(os_user)s)
 """
 
 
@@ -508,7 +509,8 @@ def withdraw_command(
                            hint="Correct a ledger by loading the corrected workbook: it replaces the year's rows.")
     month = parse_period(period).replace(day=1)
     with connect() as conn, database_errors():
-        row = conn.execute(WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap}).fetchone()
+        row = conn.execute(WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap,
+                                      "os_user": os_user()}).fetchone()
         if execute:
             conn.commit()
         else:

@@ -141,7 +141,8 @@ FROM business.apply_staged_load(p_domain => %(domain)s, p_months => %(months)s, 
 """
 
 
-def _os_user() -> str | None:
+def os_user() -> str | None:
+    """The OS user running the command, for the load ledger."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -155,7 +156,7 @@ def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, 
     domain = parsed.domain
     months = list(plan.rows_to_delete)
     file = {"source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256, "bytes": parsed.bytes,
-            "os_user": _os_user()}
+            "os_user": os_user()}
     row = conn.execute(APPLY, {"domain": domain.name, "months": months, "file": json.dumps(file),
                                "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
                                "figures": Jsonb(plan.control_figures) if plan.control_figures else None}).fetchone()
