@@ -43,16 +43,17 @@ BEGIN
     SELECT * INTO v_settings FROM customer.mdm_settings;
     IF p_domain <> 'annuity_performance' THEN
         v_table := CASE p_domain WHEN 'annual_award' THEN 'customer."当年中标"' ELSE 'customer."当年流失"' END;
-        FOR v_month, v_rows IN EXECUTE format(
-                'SELECT date_trunc(''year'', t."上报月份")::date, count(*) FROM %s AS t '
-                'WHERE t."上报月份" = ANY($1) GROUP BY 1 ORDER BY 1', v_table) USING p_months
-        LOOP
-            v_aum := coalesce((v_file -> 'years' ->> extract(year FROM v_month)::int::text)::numeric, 0);
-            IF v_rows >= v_settings.gate_min_ledger_rows AND v_aum < v_rows * v_settings.gate_min_replacement_ratio THEN
-                RETURN QUERY SELECT 'ledger_year_rows', extract(year FROM v_month)::int::text, v_month, v_rows, v_aum,
-                                    format('at least %s of the rows it replaces', v_settings.gate_min_replacement_ratio);
-            END IF;
-        END LOOP;
+        -- Each year the file replaces against the rows loaded for it, in one statement.
+        RETURN QUERY EXECUTE format($q$
+            SELECT 'ledger_year_rows'::text, y.year::text, y.first_month, y.loaded::numeric, y.filed,
+                   format('at least %%s of the rows it replaces', $2::float8)
+            FROM (SELECT extract(year FROM t."上报月份")::int AS year, date_trunc('year', min(t."上报月份"))::date AS first_month,
+                         count(*) AS loaded,
+                         coalesce(($4 -> 'years' ->> extract(year FROM t."上报月份")::int::text)::numeric, 0) AS filed
+                  FROM %s AS t WHERE t."上报月份" = ANY($1) GROUP BY 1, 4) AS y
+            WHERE y.loaded >= $3 AND y.filed < y.loaded * $2
+            ORDER BY y.year$q$, v_table)
+        USING p_months, v_settings.gate_min_replacement_ratio, v_settings.gate_min_ledger_rows, v_file;
         RETURN;
     END IF;
 
