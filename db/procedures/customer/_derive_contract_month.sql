@@ -7,8 +7,8 @@
 --
 -- It reads three months, whatever the length of the history:
 --   cur  the month's sums per contract from business."规模明细", and whether one of its (contract,
---        branch) groups with positive AUM ranks within p_top_n of its (branch, product line) — AUM
---        desc, then company_id and plan_code in C collation — or reaches p_threshold;
+--        branch) groups is strategic by rank or threshold: customer._contract_month_groups, the one
+--        copy of that rule (inlined here by the planner);
 --   p    the contract's summary row of the month before: last_seen, contribution_12m, strategic_ytd,
 --        is_existing (in January, the December row itself: its AUM and its month's strategic flag);
 --   o    its row of twelve months before, whose contribution leaves the 12-month window.
@@ -31,9 +31,6 @@ DECLARE
     v_year_ago constant date := (p_month - interval '12 months')::date;
     v_window_from constant date := (p_month - interval '11 months')::date;
     v_january constant boolean := extract(month FROM p_month) = 1;
-    -- The threshold in the same units, rounded up: a whole number of units reaches it iff it
-    -- reaches this (capped where no bigint can reach it).
-    v_threshold_units constant bigint := least(ceil(p_threshold * 10000), 9223372036854775807)::bigint;
     v_rows bigint;
 BEGIN
     INSERT INTO customer.contract_month_summary
@@ -52,25 +49,11 @@ BEGIN
                OR coalesce(CASE WHEN v_january THEN p.is_strategic ELSE p.strategic_ytd END, false),
            coalesce(CASE WHEN v_january THEN p.aum > 0 ELSE p.is_existing END, false)
     FROM (
-        SELECT r.company_id, r.plan_code, r.product_line_code,
-               sum(r.aum_units) * 0.0001 AS aum, sum(r.contribution_units) * 0.0001 AS contribution,
-               bool_or(r.aum_units > 0 AND (r.rank <= p_top_n OR r.aum_units >= v_threshold_units)) AS is_strategic
-        FROM (
-            SELECT b.*,
-                   row_number() OVER (PARTITION BY b.branch, b.product_line_code, b.aum_units > 0
-                                      ORDER BY b.aum_units DESC, b.company_id COLLATE "C", b.plan_code COLLATE "C")
-                       AS rank
-            FROM (
-                SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
-                       coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
-                       coalesce(sum((d."期末资产规模" * 10000)::bigint), 0)::bigint AS aum_units,
-                       coalesce(sum((d."供款" * 10000)::bigint), 0)::bigint AS contribution_units
-                FROM business."规模明细" AS d
-                WHERE d."月度" = p_month AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
-                GROUP BY 1, 2, 3, 4
-            ) AS b
-        ) AS r
-        GROUP BY r.company_id, r.plan_code, r.product_line_code
+        SELECT g.company_id, g.plan_code, g.product_line_code,
+               sum(g.aum_units) * 0.0001 AS aum, sum(g.contribution_units) * 0.0001 AS contribution,
+               bool_or(g.by_rank OR g.by_threshold) AS is_strategic
+        FROM customer._contract_month_groups(p_month, p_top_n, p_threshold) AS g
+        GROUP BY g.company_id, g.plan_code, g.product_line_code
     ) AS cur
     FULL JOIN (SELECT * FROM customer.contract_month_summary AS m WHERE m.month = v_prev) AS p
            ON p.company_id = cur.company_id AND p.plan_code = cur.plan_code
