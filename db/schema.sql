@@ -167,6 +167,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _contract_branch(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _contract_month_groups(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _derive_contract_month(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _key_problem(text); Type: FUNCTION; Schema: customer; Owner: -
@@ -343,6 +345,10 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _stage_wanted_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _status_reason(numeric, numeric); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _strategic_reason(boolean, boolean, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _sync_target(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _track_ledger_change(); Type: FUNCTION; Schema: customer; Owner: -
@@ -354,6 +360,10 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 -- Name: contract_branches(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: contract_movements(date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: customer_timeline(text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: explain_contract(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: learn_staged_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -1277,6 +1287,13 @@ CREATE INDEX company_alias_company_idx ON customer.company_alias USING btree (co
 --
 
 CREATE UNIQUE INDEX customer_plan_contract_current_key ON customer.customer_plan_contract USING btree (company_id, plan_code, product_line_code) WHERE (valid_to = '9999-12-31'::date);
+
+
+--
+-- Name: fct_customer_product_line_monthly_company_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX fct_customer_product_line_monthly_company_idx ON customer.fct_customer_product_line_monthly USING btree (company_id, snapshot_month);
 
 
 --

@@ -67,7 +67,8 @@ def test_privileges(conn):
               "withdraw_month"}
     report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures
               "canonical_key",  # a reader looks an id up in the form it is stored in
-              "mdm_status", "provisional_identities"}  # the read commands status and identities
+              "mdm_status", "provisional_identities",  # the read commands status and identities
+              "explain_contract", "customer_timeline"}  # explain, history and the customer page
     for name, signature, *_ in catalog(conn):
         operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
         reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]
