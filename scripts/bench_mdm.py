@@ -51,6 +51,14 @@ JOIN mapping."产品线" AS pl ON pl."产品线代码" = (ARRAY['PL201','PL202',
 """
 
 
+def run_script(conn: psycopg.Connection, script: str, *, start: str, months: int) -> None:
+    """Run `script`'s statements (GENERATE, say) with the first month and the month count, and commit."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement, {"start": start, "months": months})
+    conn.commit()
+
+
 def timed(conn: psycopg.Connection, query: str, params=None) -> tuple[float, list]:
     started = time.perf_counter()
     rows = conn.execute(query, params).fetchall()
@@ -91,10 +99,7 @@ def main() -> None:
     with scratch_database(args.database, keep=args.keep) as url:
         with psycopg.connect(url) as conn:
             started = time.perf_counter()
-            for statement in GENERATE.split(";"):
-                if statement.strip():
-                    conn.execute(statement, {"start": args.start, "months": args.months})
-            conn.commit()
+            run_script(conn, GENERATE, start=args.start, months=args.months)
             conn.autocommit = True
             conn.execute('VACUUM ANALYZE business."规模明细"')
             conn.autocommit = False

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
-from bench_mdm import GENERATE
+from bench_mdm import GENERATE, run_script
 from benchdb import scratch_database
 
 from work_data_hub.customer_mdm.report import month_export, month_report
@@ -35,10 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database(args.database, keep=args.keep) as url, tempfile.TemporaryDirectory() as tmp:
         with psycopg.connect(url) as conn:
-            for statement in GENERATE.split(";"):
-                if statement.strip():
-                    conn.execute(statement, {"start": START, "months": MONTHS})
-            conn.commit()
+            run_script(conn, GENERATE, start=START, months=MONTHS)
             started = time.perf_counter()
             conn.execute("SELECT * FROM customer.run_monthly_close()")
             conn.commit()

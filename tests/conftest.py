@@ -3,12 +3,15 @@ database per test copied from the template (CREATE DATABASE … TEMPLATE)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -182,3 +185,33 @@ def scheduled_close_job(request):
     yield url
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
+
+
+@contextlib.contextmanager
+def sample_database(pg_server, name: str, files: Path, *, reload: str | None = None) -> Iterator[str]:
+    """A database of 14 months of sample deliveries (60 customers, 2025-11 … 2026-12) loaded
+    through the ETL (ledgers first), with the month file `reload` (e.g. 规模明细_202603.csv) loaded
+    a second time when given, then closed (synced and snapshotted); dropped afterwards."""
+    from work_data_hub.etl.domains import DOMAINS
+    from work_data_hub.etl.service import load_file
+    from work_data_hub.sample_data import generate
+
+    admin = server_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+    url = server_url(pg_server, name)
+    try:
+        generate(files, customers=60, months=14, start=date(2025, 11, 1), seed=5, fmt="csv")
+        with psycopg.connect(url) as conn:
+            for domain, pattern in (("annual_award", "当年中标.csv"), ("annual_loss", "当年流失.csv"),
+                                    ("annuity_performance", "规模明细_*.csv")):
+                for path in sorted(files.glob(pattern)):
+                    load_file(conn, DOMAINS[domain], path, execute=True)
+            if reload:
+                load_file(conn, DOMAINS["annuity_performance"], files / reload, execute=True, force=True)
+            conn.execute("SELECT * FROM customer.run_monthly_close()")
+            conn.commit()
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -106,6 +106,11 @@ MATRIX = [
     (["customer-mdm", "identities"], "reader"),
     (["customer-mdm", "alias", "list"], "reader"),
     (["etl", "history"], "reader"),
+    (["customer-mdm", "history", "--company", "C1"], "reader"),
+    (["customer-mdm", "history", "--company", "{provisional}", "--json"], "reader"),
+    (["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202", "--period", "202502"],
+     "reader"),
+    (["customer-mdm", "report", "--company", "C1", "--out", "{tmp}/c-{who}.html"], "reader"),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx"], "operator"),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx", "--execute", "--no-post-hooks"],
      "operator"),
@@ -115,6 +120,7 @@ MATRIX = [
     (["customer-mdm", "alias", "add", "--name", "某某公司", "--company-id", "C1"], "operator"),
     (["etl", "withdraw", "--domain", "annuity_performance", "--period", "202503", "--execute"], "operator"),
     (["customer-mdm", "merge", "--from", "{provisional}", "--into", "C1"], "operator"),
+    (["customer-mdm", "history", "--company", "{provisional}"], "reader"),  # merged away: says into which
     (["db", "migrate"], "owner"),
 ]
 
@@ -215,7 +221,11 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
         for argv in (["customer-mdm", "status"], ["customer-mdm", "status", "--json"], ["customer-mdm", "runs"],
                      ["customer-mdm", "summary"], ["customer-mdm", "identities"], ["customer-mdm", "alias", "list"],
                      ["etl", "history"], ["customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html")],
-                     ["customer-mdm", "export", "--period", "202502", "--out", str(tmp_path / "e.xlsx")]):
+                     ["customer-mdm", "export", "--period", "202502", "--out", str(tmp_path / "e.xlsx")],
+                     ["customer-mdm", "history", "--company", "C1"],
+                     ["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202",
+                      "--period", "202502"],
+                     ["customer-mdm", "report", "--company", "C1", "--out", str(tmp_path / "c.html")]):
             result = run_cli(*argv, database_url=standby)
             assert result.returncode == 0 and "Traceback" not in result.stderr, (argv, result.stderr)
         check = run_cli("customer-mdm", "status", "--check", database_url=standby)

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import PurePath
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ from rich.text import Text
 
 from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
+from work_data_hub.customer_mdm.explain import CURRENT, customer_page, customer_timeline, explain_contract, merged_into
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
 from work_data_hub.customer_mdm.report import month_export, month_report
@@ -228,13 +230,32 @@ def _month_list(months: list) -> str:
 
 @customer_mdm_app.command("report")
 def report_command(
-    period: Annotated[str, typer.Option(help="The month to report (YYYYMM).")],
+    period: Annotated[str | None, typer.Option(
+        help="The month to report (YYYYMM); with --company the month the page explains (default: the last "
+             "synced).", show_default=False)] = None,
+    company: Annotated[str | None, typer.Option(
+        "--company", help="Write this customer's page instead of the month's report.", show_default=False)] = None,
     months: Annotated[int, typer.Option(min=2, max=120, help="Months in the trend charts.")] = 13,
     out: Annotated[str | None, typer.Option(
-        metavar="FILE.html", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html.")] = None,
+        metavar="FILE.html", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html "
+                                  "(reports/customer_ID.html with --company).")] = None,
 ) -> None:
-    """Write the month's report: one self-contained HTML page (tables, trend charts, movements)."""
-    from work_data_hub.reporting.html import write_html  # here: Jinja2 would slow every command's start
+    """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
+    from work_data_hub.reporting.html import write_customer_html, write_html  # here: Jinja2 slows every start
+    if company is not None:
+        if not company.strip():
+            raise InvalidInput("--company is empty", hint="Name the customer's company_id, e.g. --company C001.")
+        period_end = parse_period(period) if period else None
+        path = target(out, f"customer_{_file_safe(company)}.html")
+        with _read_only_interrupt():
+            with connect() as conn:
+                page = customer_page(conn, company_id=company, period_end=period_end)
+            written = write_customer_html(page, path, generated_at=datetime.now())
+        typer.echo(str(written.resolve()))
+        return
+    if period is None:
+        raise InvalidInput("Give --period YYYYMM (the month's report) or --company ID (a customer's page)",
+                           hint="e.g. customer-mdm report --period 202612, or customer-mdm report --company C001.")
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with _read_only_interrupt():
@@ -243,6 +264,106 @@ def report_command(
         written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
+
+
+def _file_safe(text: str) -> str:
+    """A company_id as part of a file name: letters, digits, - and _ kept, anything else _."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text.strip())
+
+
+RULE_LABELS = {"contract": "Contract", "pending_correction": "Pending correction", "in_force": "In force",
+               "aum": "AUM", "contribution_12m": "供款, 12 months", "contract_status": "Status",
+               "is_strategic": "Strategic", "is_existing": "Existing", "status_year": "Status year",
+               "version": "Version in effect", "previous_version": "Version before"}
+YES_NO = {"true": "yes", "false": "no"}
+
+
+@customer_mdm_app.command("explain")
+def explain_command(
+    company: Annotated[str, typer.Option("--company", help="The customer's company_id.")],
+    plan: Annotated[str, typer.Option("--plan", help="The plan code (计划代码).")],
+    product_line: Annotated[str, typer.Option("--product-line", help="The product line code (产品线代码).")],
+    period: Annotated[str, typer.Option(help="The month (YYYYMM).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rule rows as JSON.")] = False,
+) -> None:
+    """Why a contract stands as it does in a month: each rule with the figures it used (docs/RULES.md)."""
+    period_end = parse_period(period)
+    with connect() as conn:
+        rules = explain_contract(conn, company_id=company, plan_code=plan, product_line_code=product_line,
+                                 period_end=period_end)
+    if as_json:
+        typer.echo(to_json([asdict(r) for r in rules]))
+        return
+    for r in rules:
+        if r.rule == "contract":
+            typer.echo(f"Contract {r.outcome} at {format_period(period_end)}: {r.detail}")
+            continue
+        outcome = YES_NO.get(r.outcome, r.outcome)
+        typer.echo(f"  {RULE_LABELS.get(r.rule, r.rule)}: {outcome}. {r.detail}")
+
+
+@customer_mdm_app.command("history")
+def history_command(
+    company: Annotated[str, typer.Option("--company", help="The customer's company_id.")],
+    plan: Annotated[str | None, typer.Option(
+        "--plan", help="Only this plan's versions and the months of its product lines.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline rows as JSON.")] = False,
+) -> None:
+    """A customer's timeline, oldest first: contract versions, snapshot months, merges, aliases, loads."""
+    with connect() as conn:
+        timeline = customer_timeline(conn, company_id=company)
+    if plan is not None:
+        plan = plan.strip()
+        lines = {e.product_line_code for e in timeline if e.plan_code == plan}
+        if not lines:
+            plans = sorted({e.plan_code for e in timeline if e.kind == "version"})
+            raise InvalidInput(f"Customer {company.strip()} has no contract in plan {plan}",
+                               hint=f"Its plans: {', '.join(plans)}." if plans else "It has no contract.")
+        timeline = [e for e in timeline if e.plan_code == plan or e.kind in ("customer", "merge_in", "merge_out")
+                    or (e.kind == "month" and e.product_line_code in lines)
+                    or (e.kind in ("alias", "load") and e.plan_code is None)]
+    if as_json:
+        typer.echo(to_json([asdict(e) for e in timeline]))
+        return
+    gone = merged_into(timeline)
+    customer = next((e for e in timeline if e.kind == "customer"), None)
+    if gone is not None:
+        typer.echo(f"{company.strip()} is no longer a customer: it was merged into {gone.reference} on {gone.starts} "
+                   f"(customer-mdm history --company {gone.reference}).")
+    elif customer is not None:
+        typer.echo(f"{company.strip()} {customer.reference}" + (f": {customer.detail}" if customer.detail else ""))
+    table = Table(title=f"Timeline of {company.strip()}" + (f", plan {plan}" if plan else ""))
+    for header in ("When", "What", "Plan", "Product line", "Status", "Strategic", "Existing", "AUM", "Note"):
+        table.add_column(header, justify="right" if header == "AUM" else "left")
+    for e in timeline:
+        if e.kind == "customer":
+            continue
+        table.add_row(*_timeline_cells(e))
+    literal_console(200).print(table)
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def _timeline_cells(e) -> list[str]:
+    """One timeline row as the history table shows it."""
+    line = f"{e.product_line_code} {e.product_line_name or ''}".strip() if e.product_line_code else ""
+    if e.kind == "version":
+        until = "current" if e.ends == CURRENT else str(e.ends)
+        return [str(e.starts), f"version until {until}", e.plan_code or "", line, e.contract_status or "",
+                _flag(e.is_strategic), _flag(e.is_existing), "", e.detail or ""]
+    if e.kind == "month":
+        flags = ", ".join(name for name, on in (("new", e.is_new), ("won", e.is_won), ("lost", e.is_lost)) if on)
+        return [str(e.starts), "snapshot", "", line, "", _flag(e.is_strategic), _flag(e.is_existing),
+                f"{e.aum_balance:,.2f}", "; ".join(x for x in (flags, e.detail) if x)]
+    if e.kind == "alias":
+        seen = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (e.starts, e.ends) if m))
+        return [str(e.starts or ""), "alias", e.plan_code or "", "", "", "", "", "",
+                f"{e.reference} ({e.detail}{', seen ' + seen if seen else ''})"]
+    if e.kind == "load":
+        return [str(e.starts), "load", "", "", "", "", "", "", f"{e.detail}: {PurePath(e.reference or '').name}"]
+    return [str(e.starts), e.kind.replace("_", " "), e.plan_code or "", line, "", "", "", "", e.detail or ""]
 
 
 @customer_mdm_app.command("export")

@@ -135,6 +135,7 @@ class Movement:
     branch_name: str | None
     aum_balance: Decimal
     previous_aum_balance: Decimal
+    reason: str  # why, in the report's words (customer.contract_movements)
 
 
 @dataclass(frozen=True)

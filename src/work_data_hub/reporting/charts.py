@@ -122,3 +122,55 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> st
                          f"{_number(float(value))}</title></rect>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Span:
+    """One version on a contract's lane: [starts, ends) in month indexes of the chart's labels."""
+
+    starts: int
+    ends: int  # exclusive
+    status: str  # 正常 or 停缴
+    strategic: bool
+    title: str  # the tooltip
+
+
+STATUS_COLORS = {"正常": "#16a34a", "停缴": "#d97706"}
+LANE_HEIGHT, LANE_LABEL = 26, 150
+
+
+def lanes_chart(title: str, labels: Sequence[str], lanes: Sequence[tuple[str, Sequence[Span]]]) -> str:
+    """Contract versions as a timeline: one lane per contract, one bar per version over the months
+    it was in effect, coloured by status, outlined dark when strategic; nothing where the contract
+    was not in force. `labels` are the months; a lane is (its label, its spans)."""
+    months = max(len(labels), 1)
+    plot_w = WIDTH + 180 - LANE_LABEL - RIGHT
+    height = TOP + LANE_HEIGHT * max(len(lanes), 1) + 52
+    step = plot_w / months
+    parts = [f'<svg class="chart lanes" viewBox="0 0 {WIDTH + 180} {height}" role="img" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    every = max(1, -(-months // 10))
+    bottom = TOP + LANE_HEIGHT * max(len(lanes), 1)
+    for i, label in enumerate(labels):
+        x = LANE_LABEL + step * i
+        if (months - 1 - i) % every == 0:
+            parts.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{bottom}"/>')
+            parts.append(f'<text class="axis" x="{x + step / 2:.1f}" y="{bottom + 14}" text-anchor="middle">'
+                         f"{escape(label)}</text>")
+    for row, (name, spans) in enumerate(lanes):
+        y = TOP + LANE_HEIGHT * row
+        parts.append(f'<text class="legend" x="4" y="{y + LANE_HEIGHT / 2 + 4:.1f}">{escape(name)}</text>')
+        for s in spans:
+            x, w = LANE_LABEL + step * s.starts, max(step * (s.ends - s.starts), 1.5)
+            stroke = ' stroke="#111827" stroke-width="2.5"' if s.strategic else ""
+            parts.append(f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{LANE_HEIGHT - 10}" rx="2" '
+                         f'fill="{STATUS_COLORS.get(s.status, "#9ca3af")}"{stroke}><title>{escape(s.title)}</title></rect>')
+    legend_y = bottom + 30
+    x = float(LANE_LABEL)
+    for label, fill, stroke in (("正常", STATUS_COLORS["正常"], ""), ("停缴", STATUS_COLORS["停缴"], ""),
+                                ("战略 (深色边框)", "#ffffff", ' stroke="#111827" stroke-width="2.5"')):
+        parts.append(f'<rect x="{x:.1f}" y="{legend_y}" width="12" height="10" fill="{fill}"{stroke}/>')
+        parts.append(f'<text class="legend" x="{x + 16:.1f}" y="{legend_y + 9}">{escape(label)}</text>')
+        x += 30 + _width(label)
+    parts.append("</svg>")
+    return "".join(parts)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from work_data_hub.customer_mdm.explain import CURRENT, CustomerPage
 from work_data_hub.customer_mdm.report import MonthReport
 from work_data_hub.periods import format_period, month_end, month_span
-from work_data_hub.reporting.charts import Series, bar_chart, line_chart
+from work_data_hub.reporting.charts import Series, Span, bar_chart, lanes_chart, line_chart
 from work_data_hub.reporting.files import write_whole
 
 MEASURES = [("customers", "客户数"), ("strategic", "战略客户"), ("existing", "存量客户"),
@@ -51,10 +52,20 @@ def _figure(value, measure: str) -> str:
     return _yi(value) if measure == "aum_yi" else _count(None if value is None else int(value))
 
 
+def _wan(value) -> str:
+    """An amount in yuan, written in 万元 to 2 places."""
+    return "—" if value is None else f"{value / 10000:,.2f}"
+
+
+def _month(value) -> str:
+    return "" if value is None else f"{value:%Y-%m}"
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(count=_count, yi=_yi, change=_change, figure=_figure, trend=_trend, period=format_period)
+    env.filters.update(count=_count, yi=_yi, change=_change, figure=_figure, trend=_trend, period=format_period,
+                       wan=_wan, month=_month, basename=lambda path: Path(path or "").name)
     return env
 
 
@@ -108,3 +119,66 @@ def write_html(report: MonthReport, out: Path, *, generated_at: datetime) -> Pat
     """Render `report` into `out` (its folder created), written whole or not at all."""
     page = render_html(report, generated_at=generated_at)
     return write_whole(out, lambda path: path.write_text(page, encoding="utf-8"))
+
+
+RULE_LABELS = {"pending_correction": "待重算", "in_force": "存续", "aum": "月末规模", "contribution_12m": "12 个月供款",
+               "contract_status": "状态", "is_strategic": "战略", "is_existing": "存量", "status_year": "状态年度",
+               "version": "生效版本", "previous_version": "上一版本"}
+OUTCOME_LABELS = {"true": "是", "false": "否", "none": "无"}
+
+
+def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
+    """The AUM per product line (万元) over the months of the history, and the versions' lanes."""
+    months = [month_end(m) for m in month_span(page.synced_from, page.period_end)]
+    if len(months) > 60:  # five years at most: a lane of more months is too fine to read
+        months = months[-60:]
+    labels = [format_period(m) for m in months]
+    index = {m: i for i, m in enumerate(months)}
+    lines: dict[str, dict] = {}
+    for e in page.timeline:
+        if e.kind == "month" and e.starts in index:
+            name = f"{e.product_line_code} {e.product_line_name or ''}".strip()
+            lines.setdefault(name, {})[e.starts] = e.aum_balance / 10000
+    aum = line_chart("AUM per product line (万元)", labels, [
+        Series(name, [values.get(m) for m in months]) for name, values in sorted(lines.items())], decimals=2) \
+        if lines else None
+    lanes: dict[tuple[str, str], list[Span]] = {}
+    for v in (e for e in page.timeline if e.kind == "version"):
+        if v.starts > months[-1] or (v.ends != CURRENT and v.ends <= months[0]):
+            continue
+        first = index.get(v.starts, 0)  # opened by that month (valid_from is its last day)
+        last = index[months[-1]] + 1 if v.ends == CURRENT or v.ends > months[-1] else index[v.ends]
+        title = (f"{v.plan_code} {v.product_line_code}: {v.contract_status}, {'战略' if v.is_strategic else '非战略'}, "
+                 f"{'存量' if v.is_existing else '非存量'}, {v.starts} – {'当前' if v.ends == CURRENT else v.ends}")
+        lanes.setdefault((v.plan_code, v.product_line_code), []).append(
+            Span(first, max(last, first + 1) if v.ends == CURRENT else last, v.contract_status, v.is_strategic, title))
+    chart = lanes_chart("Contract versions over time", labels,
+                        [(f"{plan} · {line}", spans) for (plan, line), spans in sorted(lanes.items())]) \
+        if lanes else None
+    return aum, chart
+
+
+def render_customer_html(page: CustomerPage, *, generated_at: datetime) -> str:
+    """The customer page of `page`."""
+    aum_chart, lanes = _customer_charts(page)
+    versions = [e for e in page.timeline if e.kind == "version"]
+    month = [e for e in page.timeline if e.kind == "month" and e.starts == page.period_end]
+    outcomes = [{r.rule: r.outcome for r in c.rules} for c in page.explanations]
+    pending = [r for c in page.explanations[:1] for r in c.rules if r.rule == "pending_correction"]
+    return _environment().get_template("customer.html.j2").render(
+        page=page, period=format_period(page.period_end), generated_at=generated_at, current=CURRENT,
+        versions=versions, aum_chart=aum_chart, lanes_chart=lanes, rule_labels=RULE_LABELS,
+        outcome_labels=OUTCOME_LABELS, pending=pending,
+        total_aum=sum((e.aum_balance for e in month), Decimal(0)) if month else None,
+        normal=sum(o.get("contract_status") == "正常" for o in outcomes),
+        stopped=sum(o.get("contract_status") == "停缴" for o in outcomes),
+        strategic=sum(o.get("is_strategic") == "true" for o in outcomes),
+        merges=[e for e in page.timeline if e.kind in ("merge_in", "merge_out")],
+        aliases=[e for e in page.timeline if e.kind == "alias"],
+        loads=[e for e in page.timeline if e.kind == "load"])
+
+
+def write_customer_html(page: CustomerPage, out: Path, *, generated_at: datetime) -> Path:
+    """Render the customer page into `out` (its folder created), written whole or not at all."""
+    html = render_customer_html(page, generated_at=generated_at)
+    return write_whole(out, lambda path: path.write_text(html, encoding="utf-8"))
