@@ -187,6 +187,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _period_end(date, text); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _record_snapshot_edition(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _refresh_contract_names(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _refresh_snapshot_month(date); Type: FUNCTION; Schema: customer; Owner: -
@@ -373,11 +375,72 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: normalise_name(text); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: fct_customer_plan_monthly; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.fct_customer_plan_monthly (
+    snapshot_month date NOT NULL,
+    company_id text NOT NULL,
+    plan_code text NOT NULL,
+    product_line_code text NOT NULL,
+    customer_name text,
+    plan_name text,
+    product_line_name text,
+    is_churned_this_year boolean NOT NULL,
+    contract_status text NOT NULL,
+    aum_balance numeric(20,2) DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT fct_customer_plan_monthly_contract_status_check CHECK ((contract_status = ANY (ARRAY['正常'::text, '停缴'::text])))
+);
+
+
+--
+-- Name: TABLE fct_customer_plan_monthly; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.fct_customer_plan_monthly IS 'Monthly snapshot, grain month x contract. snapshot_month is the month-end date. Written only by customer.refresh_monthly_snapshot.';
+
+
+--
+-- Name: plan_snapshot_as_of(date, timestamp with time zone); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: product_line_changes(date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: fct_customer_product_line_monthly; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.fct_customer_product_line_monthly (
+    snapshot_month date NOT NULL,
+    company_id text NOT NULL,
+    product_line_code text NOT NULL,
+    product_line_name text,
+    customer_name text,
+    is_strategic boolean NOT NULL,
+    is_existing boolean NOT NULL,
+    is_new boolean NOT NULL,
+    is_winning_this_year boolean NOT NULL,
+    is_churned_this_year boolean NOT NULL,
+    aum_balance numeric(20,2) DEFAULT 0 NOT NULL,
+    plan_count integer NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE fct_customer_product_line_monthly; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.fct_customer_product_line_monthly IS 'Monthly snapshot, grain month x customer x product line. snapshot_month is the month-end date. Written only by customer.refresh_monthly_snapshot.';
+
+
+--
+-- Name: product_line_snapshot_as_of(date, timestamp with time zone); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: provisional_company_id(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: provisional_identities(); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: prune_snapshot_editions(timestamp with time zone, boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: record_failed_run(text, text, text, timestamp with time zone, boolean, date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -396,6 +459,10 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 -- Name: schedule_mdm_jobs(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: set_company_alias(text, text, text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: set_snapshot_as_of(timestamp with time zone); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: snapshot_restatements(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: sync_contract_status(boolean, date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -583,61 +650,6 @@ ALTER TABLE customer.customer_plan_contract ALTER COLUMN contract_id ADD GENERAT
 
 
 --
--- Name: fct_customer_plan_monthly; Type: TABLE; Schema: customer; Owner: -
---
-
-CREATE TABLE customer.fct_customer_plan_monthly (
-    snapshot_month date NOT NULL,
-    company_id text NOT NULL,
-    plan_code text NOT NULL,
-    product_line_code text NOT NULL,
-    customer_name text,
-    plan_name text,
-    product_line_name text,
-    is_churned_this_year boolean NOT NULL,
-    contract_status text NOT NULL,
-    aum_balance numeric(20,2) DEFAULT 0 NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT fct_customer_plan_monthly_contract_status_check CHECK ((contract_status = ANY (ARRAY['正常'::text, '停缴'::text])))
-);
-
-
---
--- Name: TABLE fct_customer_plan_monthly; Type: COMMENT; Schema: customer; Owner: -
---
-
-COMMENT ON TABLE customer.fct_customer_plan_monthly IS 'Monthly snapshot, grain month x contract. snapshot_month is the month-end date. Written only by customer.refresh_monthly_snapshot.';
-
-
---
--- Name: fct_customer_product_line_monthly; Type: TABLE; Schema: customer; Owner: -
---
-
-CREATE TABLE customer.fct_customer_product_line_monthly (
-    snapshot_month date NOT NULL,
-    company_id text NOT NULL,
-    product_line_code text NOT NULL,
-    product_line_name text,
-    customer_name text,
-    is_strategic boolean NOT NULL,
-    is_existing boolean NOT NULL,
-    is_new boolean NOT NULL,
-    is_winning_this_year boolean NOT NULL,
-    is_churned_this_year boolean NOT NULL,
-    aum_balance numeric(20,2) DEFAULT 0 NOT NULL,
-    plan_count integer NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-
---
--- Name: TABLE fct_customer_product_line_monthly; Type: COMMENT; Schema: customer; Owner: -
---
-
-COMMENT ON TABLE customer.fct_customer_product_line_monthly IS 'Monthly snapshot, grain month x customer x product line. snapshot_month is the month-end date. Written only by customer.refresh_monthly_snapshot.';
-
-
---
 -- Name: mdm_run_log; Type: TABLE; Schema: customer; Owner: -
 --
 
@@ -731,6 +743,57 @@ COMMENT ON COLUMN customer.mdm_settings.delivery_due_day IS 'The day of the mont
 
 
 --
+-- Name: snapshot_delta; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.snapshot_delta (
+    snapshot_month date NOT NULL,
+    edition integer NOT NULL,
+    grain text NOT NULL,
+    company_id text NOT NULL,
+    plan_code text NOT NULL,
+    product_line_code text NOT NULL,
+    "row" jsonb,
+    CONSTRAINT snapshot_delta_check CHECK (((grain = 'plan'::text) = (plan_code <> ''::text))),
+    CONSTRAINT snapshot_delta_grain_check CHECK ((grain = ANY (ARRAY['product_line'::text, 'plan'::text])))
+);
+
+
+--
+-- Name: TABLE snapshot_delta; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.snapshot_delta IS 'The rows an edition of a snapshot month replaced (only those): per grain and key, the row of the edition before (jsonb of the fact table''s columns), NULL when the key was new.';
+
+
+--
+-- Name: snapshot_edition; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.snapshot_edition (
+    snapshot_month date NOT NULL,
+    edition integer NOT NULL,
+    built_at timestamp with time zone DEFAULT now() NOT NULL,
+    built_by text DEFAULT SESSION_USER NOT NULL,
+    built_in xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    reason text NOT NULL,
+    load_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    merge_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    pruned_at timestamp with time zone,
+    pruned_by text,
+    CONSTRAINT snapshot_edition_check CHECK (((pruned_at IS NULL) = (pruned_by IS NULL))),
+    CONSTRAINT snapshot_edition_edition_check CHECK ((edition >= 1))
+);
+
+
+--
+-- Name: TABLE snapshot_edition; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.snapshot_edition IS 'One row per edition of a snapshot month: 1 the first build, then one per transaction that changed its rows; built_at (transaction start), built_by, why (reason), the loads and merges since the edition before, and when and by whom its delta was pruned (customer.prune_snapshot_editions).';
+
+
+--
 -- Name: snapshot_month_state; Type: TABLE; Schema: customer; Owner: -
 --
 
@@ -747,6 +810,79 @@ CREATE TABLE customer.snapshot_month_state (
 --
 
 COMMENT ON TABLE customer.snapshot_month_state IS 'One row per built snapshot month (month-end date): when refresh_monthly_snapshot last built it, and, when its inputs changed since (contract history replayed by a sync, ledger rows of its year up to it changed), since when and why it is stale. A refresh clears the mark.';
+
+
+--
+-- Name: v_product_line_rows; Type: VIEW; Schema: customer; Owner: -
+--
+
+CREATE VIEW customer.v_product_line_rows AS
+ SELECT f.snapshot_month,
+    f.company_id,
+    f.product_line_code,
+    f.product_line_name,
+    f.customer_name,
+    f.is_strategic,
+    f.is_existing,
+    f.is_new,
+    f.is_winning_this_year,
+    f.is_churned_this_year,
+    f.aum_balance,
+    f.plan_count,
+    f.updated_at
+   FROM customer.fct_customer_product_line_monthly f
+  WHERE (NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NULL)
+UNION ALL
+ SELECT f.snapshot_month,
+    f.company_id,
+    f.product_line_code,
+    f.product_line_name,
+    f.customer_name,
+    f.is_strategic,
+    f.is_existing,
+    f.is_new,
+    f.is_winning_this_year,
+    f.is_churned_this_year,
+    f.aum_balance,
+    f.plan_count,
+    f.updated_at
+   FROM customer.fct_customer_product_line_monthly f
+  WHERE ((NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NOT NULL) AND (EXISTS ( SELECT 1
+           FROM customer.snapshot_edition e
+          WHERE ((e.snapshot_month = f.snapshot_month) AND (e.built_at <= (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone)))) AND (NOT (EXISTS ( SELECT 1
+           FROM (customer.snapshot_delta d
+             JOIN customer.snapshot_edition e ON (((e.snapshot_month = d.snapshot_month) AND (e.edition = d.edition))))
+          WHERE ((d.grain = 'product_line'::text) AND (d.snapshot_month = f.snapshot_month) AND (d.company_id = f.company_id) AND (d.product_line_code = f.product_line_code) AND (e.built_at > (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone))))))
+UNION ALL
+ SELECT r.snapshot_month,
+    r.company_id,
+    r.product_line_code,
+    r.product_line_name,
+    r.customer_name,
+    r.is_strategic,
+    r.is_existing,
+    r.is_new,
+    r.is_winning_this_year,
+    r.is_churned_this_year,
+    r.aum_balance,
+    r.plan_count,
+    r.updated_at
+   FROM (( SELECT DISTINCT ON (d.snapshot_month, d.company_id, d.product_line_code) d."row"
+           FROM (customer.snapshot_delta d
+             JOIN customer.snapshot_edition e ON (((e.snapshot_month = d.snapshot_month) AND (e.edition = d.edition))))
+          WHERE ((NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NOT NULL) AND (d.grain = 'product_line'::text) AND (e.built_at > (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone) AND (EXISTS ( SELECT 1
+                   FROM customer.snapshot_edition b
+                  WHERE ((b.snapshot_month = d.snapshot_month) AND (b.built_at <= (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone)))))
+          ORDER BY d.snapshot_month, d.company_id, d.product_line_code, d.edition) x
+     CROSS JOIN LATERAL jsonb_populate_record(NULL::customer.fct_customer_product_line_monthly, x."row") r(snapshot_month, company_id, product_line_code, product_line_name, customer_name, is_strategic, is_existing, is_new, is_winning_this_year, is_churned_this_year, aum_balance, plan_count, updated_at))
+  WHERE (x."row" IS NOT NULL);
+
+
+--
+-- Name: VIEW v_product_line_rows; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON VIEW customer.v_product_line_rows IS 'The rows of fct_customer_product_line_monthly as they are, or as they stood at the moment a transaction set with customer.set_snapshot_as_of.';
 
 
 --
@@ -789,7 +925,7 @@ CREATE VIEW customer.v_customer_product_line_status AS
     f.aum_balance,
     round((f.aum_balance / (100000000)::numeric), 4) AS aum_balance_yi,
     f.plan_count
-   FROM (customer.fct_customer_product_line_monthly f
+   FROM (customer.v_product_line_rows f
      LEFT JOIN mapping."产品线" pl ON ((pl."产品线代码" = f.product_line_code)));
 
 
@@ -827,6 +963,73 @@ CREATE VIEW customer.v_mdm_runs AS
 --
 
 COMMENT ON VIEW customer.v_mdm_runs IS 'Every call of the sync, the snapshot refreshes, the monthly close and the rebuild request, succeeded or failed (status, sqlstate, message), dry runs included, with its periods, counts, duration and who ran it (application_name pg_cron for the scheduled close).';
+
+
+--
+-- Name: v_plan_rows; Type: VIEW; Schema: customer; Owner: -
+--
+
+CREATE VIEW customer.v_plan_rows AS
+ SELECT f.snapshot_month,
+    f.company_id,
+    f.plan_code,
+    f.product_line_code,
+    f.customer_name,
+    f.plan_name,
+    f.product_line_name,
+    f.is_churned_this_year,
+    f.contract_status,
+    f.aum_balance,
+    f.updated_at
+   FROM customer.fct_customer_plan_monthly f
+  WHERE (NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NULL)
+UNION ALL
+ SELECT f.snapshot_month,
+    f.company_id,
+    f.plan_code,
+    f.product_line_code,
+    f.customer_name,
+    f.plan_name,
+    f.product_line_name,
+    f.is_churned_this_year,
+    f.contract_status,
+    f.aum_balance,
+    f.updated_at
+   FROM customer.fct_customer_plan_monthly f
+  WHERE ((NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NOT NULL) AND (EXISTS ( SELECT 1
+           FROM customer.snapshot_edition e
+          WHERE ((e.snapshot_month = f.snapshot_month) AND (e.built_at <= (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone)))) AND (NOT (EXISTS ( SELECT 1
+           FROM (customer.snapshot_delta d
+             JOIN customer.snapshot_edition e ON (((e.snapshot_month = d.snapshot_month) AND (e.edition = d.edition))))
+          WHERE ((d.grain = 'plan'::text) AND (d.snapshot_month = f.snapshot_month) AND (d.company_id = f.company_id) AND (d.product_line_code = f.product_line_code) AND (d.plan_code = f.plan_code) AND (e.built_at > (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone))))))
+UNION ALL
+ SELECT r.snapshot_month,
+    r.company_id,
+    r.plan_code,
+    r.product_line_code,
+    r.customer_name,
+    r.plan_name,
+    r.product_line_name,
+    r.is_churned_this_year,
+    r.contract_status,
+    r.aum_balance,
+    r.updated_at
+   FROM (( SELECT DISTINCT ON (d.snapshot_month, d.company_id, d.product_line_code, d.plan_code) d."row"
+           FROM (customer.snapshot_delta d
+             JOIN customer.snapshot_edition e ON (((e.snapshot_month = d.snapshot_month) AND (e.edition = d.edition))))
+          WHERE ((NULLIF(current_setting('wdh.as_of'::text, true), ''::text) IS NOT NULL) AND (d.grain = 'plan'::text) AND (e.built_at > (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone) AND (EXISTS ( SELECT 1
+                   FROM customer.snapshot_edition b
+                  WHERE ((b.snapshot_month = d.snapshot_month) AND (b.built_at <= (NULLIF(current_setting('wdh.as_of'::text, true), ''::text))::timestamp with time zone)))))
+          ORDER BY d.snapshot_month, d.company_id, d.product_line_code, d.plan_code, d.edition) x
+     CROSS JOIN LATERAL jsonb_populate_record(NULL::customer.fct_customer_plan_monthly, x."row") r(snapshot_month, company_id, plan_code, product_line_code, customer_name, plan_name, product_line_name, is_churned_this_year, contract_status, aum_balance, updated_at))
+  WHERE (x."row" IS NOT NULL);
+
+
+--
+-- Name: VIEW v_plan_rows; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON VIEW customer.v_plan_rows IS 'The rows of fct_customer_plan_monthly as they are, or as they stood at the moment a transaction set with customer.set_snapshot_as_of.';
 
 
 --
@@ -872,7 +1075,7 @@ CREATE VIEW customer.v_plan_status AS
     f.is_churned_this_year,
     f.aum_balance,
     round((f.aum_balance / (100000000)::numeric), 4) AS aum_balance_yi
-   FROM (customer.fct_customer_plan_monthly f
+   FROM (customer.v_plan_rows f
      LEFT JOIN mapping."年金计划" p ON ((p."年金计划号" = f.plan_code)));
 
 
@@ -899,14 +1102,14 @@ CREATE VIEW customer.v_product_line_month AS
             count(*) FILTER (WHERE f.is_winning_this_year) AS won,
             count(*) FILTER (WHERE f.is_churned_this_year) AS lost,
             sum(f.aum_balance) AS aum_balance
-           FROM customer.fct_customer_product_line_monthly f
+           FROM customer.v_product_line_rows f
           GROUP BY f.snapshot_month, f.product_line_code
         ), contracts AS (
          SELECT p.snapshot_month,
             p.product_line_code,
             count(*) FILTER (WHERE (p.contract_status = '正常'::text)) AS contracts_normal,
             count(*) FILTER (WHERE (p.contract_status = '停缴'::text)) AS contracts_stopped
-           FROM customer.fct_customer_plan_monthly p
+           FROM customer.v_plan_rows p
           GROUP BY p.snapshot_month, p.product_line_code
         ), totals AS (
          SELECT f.snapshot_month,
@@ -925,7 +1128,7 @@ CREATE VIEW customer.v_product_line_month AS
                     bool_or(c.is_winning_this_year) AS is_won,
                     bool_or(c.is_churned_this_year) AS is_lost,
                     sum(c.aum_balance) AS aum_balance
-                   FROM customer.fct_customer_product_line_monthly c
+                   FROM customer.v_product_line_rows c
                   GROUP BY c.snapshot_month, c.company_id) f
           GROUP BY f.snapshot_month
         )
@@ -963,7 +1166,7 @@ UNION ALL
    FROM (totals t
      CROSS JOIN LATERAL ( SELECT count(*) FILTER (WHERE (p.contract_status = '正常'::text)) AS contracts_normal,
             count(*) FILTER (WHERE (p.contract_status = '停缴'::text)) AS contracts_stopped
-           FROM customer.fct_customer_plan_monthly p
+           FROM customer.v_plan_rows p
           WHERE (p.snapshot_month = t.snapshot_month)) k);
 
 
@@ -1169,6 +1372,22 @@ ALTER TABLE ONLY customer.mdm_settings
 
 
 --
+-- Name: snapshot_delta snapshot_delta_pkey; Type: CONSTRAINT; Schema: customer; Owner: -
+--
+
+ALTER TABLE ONLY customer.snapshot_delta
+    ADD CONSTRAINT snapshot_delta_pkey PRIMARY KEY (snapshot_month, edition, grain, company_id, plan_code, product_line_code);
+
+
+--
+-- Name: snapshot_edition snapshot_edition_pkey; Type: CONSTRAINT; Schema: customer; Owner: -
+--
+
+ALTER TABLE ONLY customer.snapshot_edition
+    ADD CONSTRAINT snapshot_edition_pkey PRIMARY KEY (snapshot_month, edition);
+
+
+--
 -- Name: snapshot_month_state snapshot_month_state_pkey; Type: CONSTRAINT; Schema: customer; Owner: -
 --
 
@@ -1290,6 +1509,13 @@ CREATE UNIQUE INDEX customer_plan_contract_current_key ON customer.customer_plan
 
 
 --
+-- Name: fct_customer_plan_monthly_company_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX fct_customer_plan_monthly_company_idx ON customer.fct_customer_plan_monthly USING btree (company_id, snapshot_month);
+
+
+--
 -- Name: fct_customer_product_line_monthly_company_idx; Type: INDEX; Schema: customer; Owner: -
 --
 
@@ -1301,6 +1527,20 @@ CREATE INDEX fct_customer_product_line_monthly_company_idx ON customer.fct_custo
 --
 
 CREATE INDEX mdm_run_log_started_at_idx ON customer.mdm_run_log USING btree (started_at DESC);
+
+
+--
+-- Name: snapshot_delta_key_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX snapshot_delta_key_idx ON customer.snapshot_delta USING btree (grain, snapshot_month, company_id, product_line_code, plan_code, edition);
+
+
+--
+-- Name: snapshot_edition_built_at_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX snapshot_edition_built_at_idx ON customer.snapshot_edition USING btree (built_at);
 
 
 --
@@ -1343,6 +1583,48 @@ CREATE TRIGGER "规模明细_track_truncate" AFTER TRUNCATE ON business."规模�
 --
 
 CREATE TRIGGER "规模明细_track_update" AFTER UPDATE ON business."规模明细" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._track_source_change();
+
+
+--
+-- Name: fct_customer_plan_monthly fct_customer_plan_monthly_edition_delete; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_plan_monthly_edition_delete AFTER DELETE ON customer.fct_customer_plan_monthly REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: fct_customer_plan_monthly fct_customer_plan_monthly_edition_insert; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_plan_monthly_edition_insert AFTER INSERT ON customer.fct_customer_plan_monthly REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: fct_customer_plan_monthly fct_customer_plan_monthly_edition_update; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_plan_monthly_edition_update AFTER UPDATE ON customer.fct_customer_plan_monthly REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: fct_customer_product_line_monthly fct_customer_product_line_monthly_edition_delete; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_product_line_monthly_edition_delete AFTER DELETE ON customer.fct_customer_product_line_monthly REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: fct_customer_product_line_monthly fct_customer_product_line_monthly_edition_insert; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_product_line_monthly_edition_insert AFTER INSERT ON customer.fct_customer_product_line_monthly REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: fct_customer_product_line_monthly fct_customer_product_line_monthly_edition_update; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE TRIGGER fct_customer_product_line_monthly_edition_update AFTER UPDATE ON customer.fct_customer_product_line_monthly REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
 
 
 --
@@ -1426,6 +1708,14 @@ ALTER TABLE ONLY customer.customer_plan_contract
 
 
 --
+-- Name: snapshot_delta snapshot_delta_snapshot_month_edition_fkey; Type: FK CONSTRAINT; Schema: customer; Owner: -
+--
+
+ALTER TABLE ONLY customer.snapshot_delta
+    ADD CONSTRAINT snapshot_delta_snapshot_month_edition_fkey FOREIGN KEY (snapshot_month, edition) REFERENCES customer.snapshot_edition(snapshot_month, edition);
+
+
+--
 -- Name: SCHEMA business; Type: ACL; Schema: -; Owner: -
 --
 
@@ -1484,6 +1774,22 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE customer."当年流失" TO wdh_operat
 
 
 --
+-- Name: TABLE fct_customer_plan_monthly; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.fct_customer_plan_monthly TO wdh_operator;
+GRANT SELECT ON TABLE customer.fct_customer_plan_monthly TO wdh_reader;
+
+
+--
+-- Name: TABLE fct_customer_product_line_monthly; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.fct_customer_product_line_monthly TO wdh_operator;
+GRANT SELECT ON TABLE customer.fct_customer_product_line_monthly TO wdh_reader;
+
+
+--
 -- Name: TABLE etl_load_log; Type: ACL; Schema: business; Owner: -
 --
 
@@ -1530,22 +1836,6 @@ GRANT SELECT ON TABLE customer.contract_sync_state TO wdh_reader;
 
 
 --
--- Name: TABLE fct_customer_plan_monthly; Type: ACL; Schema: customer; Owner: -
---
-
-GRANT SELECT ON TABLE customer.fct_customer_plan_monthly TO wdh_operator;
-GRANT SELECT ON TABLE customer.fct_customer_plan_monthly TO wdh_reader;
-
-
---
--- Name: TABLE fct_customer_product_line_monthly; Type: ACL; Schema: customer; Owner: -
---
-
-GRANT SELECT ON TABLE customer.fct_customer_product_line_monthly TO wdh_operator;
-GRANT SELECT ON TABLE customer.fct_customer_product_line_monthly TO wdh_reader;
-
-
---
 -- Name: TABLE mdm_run_log; Type: ACL; Schema: customer; Owner: -
 --
 
@@ -1560,11 +1850,35 @@ GRANT SELECT ON TABLE customer.mdm_settings TO wdh_operator;
 
 
 --
+-- Name: TABLE snapshot_delta; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.snapshot_delta TO wdh_reader;
+GRANT SELECT ON TABLE customer.snapshot_delta TO wdh_operator;
+
+
+--
+-- Name: TABLE snapshot_edition; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.snapshot_edition TO wdh_reader;
+GRANT SELECT ON TABLE customer.snapshot_edition TO wdh_operator;
+
+
+--
 -- Name: TABLE snapshot_month_state; Type: ACL; Schema: customer; Owner: -
 --
 
 GRANT SELECT ON TABLE customer.snapshot_month_state TO wdh_operator;
 GRANT SELECT ON TABLE customer.snapshot_month_state TO wdh_reader;
+
+
+--
+-- Name: TABLE v_product_line_rows; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.v_product_line_rows TO wdh_reader;
+GRANT SELECT ON TABLE customer.v_product_line_rows TO wdh_operator;
 
 
 --
@@ -1588,6 +1902,14 @@ GRANT SELECT ON TABLE customer.v_customer_product_line_status TO wdh_operator;
 
 GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_operator;
 GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_reader;
+
+
+--
+-- Name: TABLE v_plan_rows; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.v_plan_rows TO wdh_reader;
+GRANT SELECT ON TABLE customer.v_plan_rows TO wdh_operator;
 
 
 --

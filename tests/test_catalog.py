@@ -11,7 +11,8 @@ from conftest import missing_extension
 from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
 
 CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(", re.IGNORECASE)
-TRIGGER_FUNCTIONS = {"_track_source_change": 'business."规模明细"', "_track_ledger_change": 'customer."当年流失"'}
+TRIGGER_FUNCTIONS = {"_track_source_change": 'business."规模明细"', "_track_ledger_change": 'customer."当年流失"',
+                     "_record_snapshot_edition": "customer.fct_customer_plan_monthly"}
 
 
 def procedure_functions() -> dict[str, str]:
@@ -68,7 +69,9 @@ def test_privileges(conn):
     report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures
               "canonical_key",  # a reader looks an id up in the form it is stored in
               "mdm_status", "provisional_identities",  # the read commands status and identities
-              "explain_contract", "customer_timeline"}  # explain, history and the customer page
+              "explain_contract", "customer_timeline",  # explain, history and the customer page
+              # a month as it stood, and what each rebuild changed (prune_snapshot_editions: the owner's only)
+              "set_snapshot_as_of", "product_line_snapshot_as_of", "plan_snapshot_as_of", "snapshot_restatements"}
     for name, signature, *_ in catalog(conn):
         operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
         reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]

@@ -111,6 +111,9 @@ MATRIX = [
     (["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202", "--period", "202502"],
      "reader"),
     (["customer-mdm", "report", "--company", "C1", "--out", "{tmp}/c-{who}.html"], "reader"),
+    (["customer-mdm", "restatements", "--period", "202502"], "reader"),
+    (["customer-mdm", "export", "--period", "202502", "--as-of", "2099-01-01", "--out", "{tmp}/a-{who}.xlsx"],
+     "reader"),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx"], "operator"),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx", "--execute", "--no-post-hooks"],
      "operator"),
@@ -225,7 +228,10 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
                      ["customer-mdm", "history", "--company", "C1"],
                      ["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202",
                       "--period", "202502"],
-                     ["customer-mdm", "report", "--company", "C1", "--out", str(tmp_path / "c.html")]):
+                     ["customer-mdm", "report", "--company", "C1", "--out", str(tmp_path / "c.html")],
+                     ["customer-mdm", "restatements", "--period", "202502"],
+                     ["customer-mdm", "report", "--period", "202502", "--as-of", "2099-01-01",
+                      "--out", str(tmp_path / "a.html")]):
             result = run_cli(*argv, database_url=standby)
             assert result.returncode == 0 and "Traceback" not in result.stderr, (argv, result.stderr)
         check = run_cli("customer-mdm", "status", "--check", database_url=standby)

@@ -179,7 +179,8 @@ def test_stale_snapshots_are_tracked_and_refreshed(conn):
     sync(conn)  # replays 2025-03 … 2026-01
     assert stale() == ["202503", "202601"]
     assert conn.execute("SELECT DISTINCT stale_reason FROM customer.snapshot_month_state "
-                        "WHERE stale_since IS NOT NULL").fetchall() == [("contract history replayed",)]
+                        "WHERE stale_since IS NOT NULL").fetchall() == [
+        ("contract history replayed from 2025-03: loaded rows of 2025-03 changed",)]
 
 
 def test_status_and_runs_commands(db_url, conn, tmp_path):

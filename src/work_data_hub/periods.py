@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime
 
 from work_data_hub.errors import InvalidInput
 
@@ -44,3 +44,14 @@ def month_span(first: date, last: date) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 moment: 2026-04-08, 2026-04-08 09:30, 2026-04-08T09:30:00+08:00. Without an offset
+    it is read in the database's time zone; anything else raises InvalidInput."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"Invalid moment: {text!r}",
+                           hint="Write it as YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or with an offset, e.g. "
+                                "'2026-04-08 09:30+08:00' (without one, the database's time zone).") from None

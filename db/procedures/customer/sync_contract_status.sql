@@ -111,7 +111,12 @@ BEGIN
                 ANALYZE customer.customer_plan_contract;
                 ANALYZE customer.contract_month_summary;
             END IF;
-            PERFORM customer._mark_snapshots_stale(v_start, v_source.target, 'contract history replayed');
+            PERFORM customer._mark_snapshots_stale(
+                v_start, v_source.target,
+                CASE WHEN v_rewound_from IS NOT NULL
+                     THEN format('contract history replayed from %s: loaded rows of %s changed',
+                                 to_char(v_start, 'YYYY-MM'), to_char(v_rewound_from, 'YYYY-MM'))
+                     ELSE 'contract history replayed' END);
             v_state.first_applied_period := coalesce(v_state.first_applied_period,
                                                      (v_start + interval '1 month - 1 day')::date);
             v_state.last_applied_period := v_source.target;

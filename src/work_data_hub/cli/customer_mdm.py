@@ -15,6 +15,7 @@ from rich.text import Text
 
 from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
+from work_data_hub.customer_mdm.editions import snapshot_restatements
 from work_data_hub.customer_mdm.explain import CURRENT, customer_page, customer_timeline, explain_contract, merged_into
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
@@ -31,7 +32,7 @@ from work_data_hub.customer_mdm.sync import (
 )
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput, WdhError
-from work_data_hub.periods import format_period, format_span, month_end, parse_period
+from work_data_hub.periods import format_period, format_span, month_end, parse_moment, parse_period
 from work_data_hub.reporting.files import target
 
 customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
@@ -236,13 +237,20 @@ def report_command(
     company: Annotated[str | None, typer.Option(
         "--company", help="Write this customer's page instead of the month's report.", show_default=False)] = None,
     months: Annotated[int, typer.Option(min=2, max=120, help="Months in the trend charts.")] = 13,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="TIMESTAMP", help="The month's report as it would have been written then "
+                                             "(YYYY-MM-DD[ HH:MM[:SS]][+08:00]).", show_default=False)] = None,
     out: Annotated[str | None, typer.Option(
         metavar="FILE.html", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html "
                                   "(reports/customer_ID.html with --company).")] = None,
 ) -> None:
     """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
     from work_data_hub.reporting.html import write_customer_html, write_html  # here: Jinja2 slows every start
+    moment = parse_moment(as_of) if as_of is not None else None
     if company is not None:
+        if moment is not None:
+            raise InvalidInput("--as-of goes with --period (the month's report), not with --company",
+                               hint="A customer's page shows the history as it is now: leave --as-of out.")
         if not company.strip():
             raise InvalidInput("--company is empty", hint="Name the customer's company_id, e.g. --company C001.")
         period_end = parse_period(period) if period else None
@@ -260,7 +268,7 @@ def report_command(
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with _read_only_interrupt():
         with connect() as conn:
-            report = month_report(conn, period_end=period_end, months=months)
+            report = month_report(conn, period_end=period_end, months=months, as_of=moment)
         written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
@@ -369,16 +377,20 @@ def _timeline_cells(e) -> list[str]:
 @customer_mdm_app.command("export")
 def export_command(
     period: Annotated[str, typer.Option(help="The month to export (YYYYMM).")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="TIMESTAMP", help="The month's tables as they stood then "
+                                             "(YYYY-MM-DD[ HH:MM[:SS]][+08:00]).", show_default=False)] = None,
     out: Annotated[str | None, typer.Option(
         metavar="FILE.xlsx", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.xlsx.")] = None,
 ) -> None:
     """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
     from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
+    moment = parse_moment(as_of) if as_of is not None else None
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.xlsx")
     with _read_only_interrupt():
         with connect() as conn:
-            export = month_export(conn, period_end=period_end)
+            export = month_export(conn, period_end=period_end, as_of=moment)
         written = write_xlsx(export, path)
     _warn_standing(export.standing)
     typer.echo(str(written.resolve()))
@@ -404,6 +416,60 @@ def _warn_standing(standing) -> None:
         typer.echo(f"Warning: the snapshot of {format_period(standing.period_end)} is stale since "
                    f"{standing.stale_since:%Y-%m-%d %H:%M} ({standing.stale_reason}); `customer-mdm close` "
                    "rebuilds it.", err=True)
+
+
+@customer_mdm_app.command("restatements")
+def restatements_command(
+    period: Annotated[str, typer.Option(help="The snapshot month (YYYYMM).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """What each rebuild of a snapshot month changed, edition by edition: totals, customers, contracts."""
+    period_end = parse_period(period)
+    with connect() as conn:
+        rows = snapshot_restatements(conn, period_end=period_end)
+    if as_json:
+        typer.echo(to_json([asdict(r) for r in rows]))
+        return
+    if not rows:
+        typer.echo(f"{format_period(period_end)} has not been restated: its snapshot is as first built "
+                   "(or not built).")
+        return
+    console = literal_console(160)
+    for edition in dict.fromkeys(r.edition for r in rows):
+        mine = [r for r in rows if r.edition == edition]
+        first = mine[0]
+        typer.echo(f"Edition {edition} of {format_period(period_end)}, built {first.built_at:%Y-%m-%d %H:%M:%S} by "
+                   f"{first.built_by}: {first.reason}"
+                   + (f"; loads since the edition before: {', '.join(f'#{i}' for i in first.load_ids)}"
+                      if first.load_ids else "")
+                   + (f"; merges: {', '.join(f'#{i}' for i in first.merge_ids)}" if first.merge_ids else ""))
+        if first.change == "pruned":
+            typer.echo(f"  Its rows were pruned on {first.after['pruned_at']} by {first.after['pruned_by']}.")
+            continue
+        totals = Table(title="Totals before → after")
+        for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (亿元)"):
+            totals.add_column(header, justify="left" if header == "Product line" else "right")
+        for r in (r for r in mine if r.grain == "total"):
+            totals.add_row(r.product_line_code or "全部", *(
+                _before_after(r, key) for key in ("customers", "strategic", "new", "lost", "contracts_normal",
+                                                  "contracts_stopped", "aum_balance")))
+        console.print(totals)
+        changed = Table(title="Rows that changed")
+        for header in ("Grain", "company_id", "Plan", "Product line", "Change", "Fields (before → after)"):
+            changed.add_column(header)
+        for r in (r for r in mine if r.grain in ("product_line", "plan")):
+            fields = "; ".join(f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}" for k in r.changed_fields()
+                               if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed")
+            changed.add_row(r.grain, r.company_id, r.plan_code or "", r.product_line_code, r.change,
+                            fields if r.change == "changed" else "")
+        console.print(changed)
+
+
+def _before_after(r, key: str) -> str:
+    before, after = (r.before or {}).get(key), (r.after or {}).get(key)
+    if key == "aum_balance":
+        before, after = (None if v is None else f"{v / 10**8:,.2f}" for v in (before, after))
+    return str(after) if before == after else f"{before} → {after}"
 
 
 @customer_mdm_app.command("status")

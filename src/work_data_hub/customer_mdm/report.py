@@ -6,12 +6,14 @@ customer.contract_branches), and where the month's snapshot stands. Rendering is
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 from psycopg.rows import class_row, dict_row
+from psycopg.types.json import set_json_loads
 
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
@@ -25,9 +27,36 @@ SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from
        coalesce(m.stale_reason,
                 CASE WHEN s.dirty_from_month <= %(period_end)s::date
                      THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
-                                 to_char(s.dirty_from_month, 'YYYY-MM')) END) AS stale_reason
+                                 to_char(s.dirty_from_month, 'YYYY-MM')) END) AS stale_reason,
+       NULL::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at, e.reason AS edition_reason,
+       (SELECT max(x.edition) FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date) AS editions
 FROM customer.contract_sync_state AS s
 LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
+LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date
+                   ORDER BY x.edition DESC LIMIT 1) AS e ON true
+"""
+
+# As the month stood at a moment: its edition then (customer.set_snapshot_as_of has made every
+# snapshot view of this transaction read that moment); whether it was stale then is not kept.
+STANDING_AS_OF = """
+SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
+       s.last_applied_period AS synced_through, e.built_at AS refreshed_at, NULL::timestamptz AS stale_since,
+       NULL::text AS stale_reason, %(as_of)s::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at,
+       e.reason AS edition_reason,
+       (SELECT max(x.edition) FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date) AS editions
+FROM customer.contract_sync_state AS s
+LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x
+                   WHERE x.snapshot_month = %(period_end)s::date AND x.built_at <= %(as_of)s::timestamptz
+                   ORDER BY x.edition DESC LIMIT 1) AS e ON true
+"""
+
+AS_OF = "SELECT customer.set_snapshot_as_of(p_as_of => %(as_of)s)"
+
+# What the edition shown changed, per product line, when it is a restatement (edition 2 or later).
+RESTATED = """
+SELECT r.edition, r.built_at, r.reason, r.load_ids, r.product_line_code, r.before, r.after
+FROM customer.snapshot_restatements(p_period_end => %(period_end)s) AS r
+WHERE r.edition = %(edition)s AND r.grain = 'total'
 """
 
 # Aggregates over a year of snapshots: compiling them (JIT) costs more than they do, and their
@@ -53,7 +82,7 @@ WITH month AS (
            bool_or(f.is_strategic) AS is_strategic, sum(f.plan_count) AS plans,
            string_agg(coalesce(f.product_line_name, f.product_line_code), '、' ORDER BY f.product_line_code)
                AS product_lines
-    FROM customer.fct_customer_product_line_monthly AS f
+    FROM customer.v_product_line_rows AS f
     WHERE f.snapshot_month = %(period_end)s
     GROUP BY f.company_id
 )
@@ -62,7 +91,7 @@ SELECT m.company_id, m.customer_name, m.product_lines, m.plans, m.is_strategic,
        round((m.aum_balance - p.aum_balance) / 100000000, 2) AS change_yi
 FROM month AS m
 LEFT JOIN LATERAL (SELECT sum(f.aum_balance) AS aum_balance
-                   FROM customer.fct_customer_product_line_monthly AS f
+                   FROM customer.v_product_line_rows AS f
                    WHERE f.snapshot_month = (date_trunc('month', %(period_end)s::date) - interval '1 day')::date
                      AND f.company_id = m.company_id) AS p ON true
 ORDER BY m.aum_balance DESC, m.company_id
@@ -76,7 +105,7 @@ SELECT b.branch_code, max(b.branch_name) AS branch_name, count(DISTINCT f.compan
        count(*) FILTER (WHERE f.contract_status = '停缴') AS contracts_stopped,
        round(sum(f.aum_balance) / 100000000, 2) AS aum_yi,
        round(100 * sum(f.aum_balance) / nullif(sum(sum(f.aum_balance)) OVER (), 0), 1) AS aum_share_pct
-FROM customer.fct_customer_plan_monthly AS f
+FROM customer.v_plan_rows AS f
 JOIN customer.contract_branches(p_period_end => %(period_end)s) AS b
   ON b.company_id = f.company_id AND b.plan_code = f.plan_code AND b.product_line_code = f.product_line_code
 WHERE f.snapshot_month = %(period_end)s
@@ -90,9 +119,27 @@ class Standing:
     period_end: date
     synced_from: date | None
     synced_through: date | None
-    refreshed_at: datetime | None  # None: the month's snapshot is not built
+    refreshed_at: datetime | None  # None: the month's snapshot is not built (at as_of)
     stale_since: datetime | None
     stale_reason: str | None
+    as_of: datetime | None  # the moment shown; None: as it is
+    edition: int | None  # the month's edition shown (1: its first build)
+    edition_built_at: datetime | None
+    edition_reason: str | None
+    editions: int | None  # how many the month has now
+
+
+@dataclass(frozen=True)
+class RestatedTotal:
+    """What a restatement changed in one product line's figures (None: all lines)."""
+
+    edition: int
+    built_at: datetime
+    reason: str
+    load_ids: list[int]
+    product_line_code: str | None
+    before: dict | None
+    after: dict | None
 
 
 @dataclass(frozen=True)
@@ -170,6 +217,13 @@ class MonthReport:
     movements: list[Movement]
     top_customers: list[TopCustomer]
     branches: list[Branch]
+    restated: list[RestatedTotal]  # the edition shown, when it restated the month
+
+
+def exact_json(conn: psycopg.Connection) -> None:
+    """Read json numbers of this connection as Decimal: an amount in a jsonb (a restatement's before and
+    after) keeps every digit, as numeric columns do."""
+    set_json_loads(lambda text: json.loads(text, parse_float=Decimal), conn)
 
 
 def _rows(conn: psycopg.Connection, cls, query: str, params: dict) -> list:
@@ -179,9 +233,13 @@ def _rows(conn: psycopg.Connection, cls, query: str, params: dict) -> list:
 
 
 def _standing(conn: psycopg.Connection, params: dict) -> Standing:
-    """Where the month stands; NotReady when its contracts are not synced (there is nothing to show)."""
+    """Where the month stands (at `as_of`, when given); NotReady when its contracts are not synced
+    (there is nothing to show) or, as of a moment, when the month was not built yet."""
     period = format_period(params["period_end"])
-    rows = _rows(conn, Standing, STANDING, params)
+    as_of = params.get("as_of")
+    if as_of is not None:
+        conn.execute(AS_OF, params)
+    rows = _rows(conn, Standing, STANDING_AS_OF if as_of is not None else STANDING, params)
     if not rows or rows[0].synced_through is None:
         raise NotReady(f"Nothing to show for {period}: contracts have not been synced yet",
                        hint="Load the AUM detail, then run `customer-mdm close`.")
@@ -192,12 +250,28 @@ def _standing(conn: psycopg.Connection, params: dict) -> Standing:
     if params["period_end"] < rows[0].synced_from:
         raise NotReady(f"Nothing to show for {period}: the contract history starts at {first}",
                        hint=f"Pick a month from {first} to {last}.")
+    if as_of is not None and rows[0].edition is None:
+        first_built = conn.execute("SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s",
+                                   (params["period_end"],)).fetchone()[0]
+        raise NotReady(f"The snapshot of {period} was not built yet at {as_of}",
+                       hint=f"It was first built at {first_built:%Y-%m-%d %H:%M:%S%z}: ask for a moment after that."
+                       if first_built else "It has never been built: run `customer-mdm close`.")
     return rows[0]
 
 
-def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13, top: int = 20) -> MonthReport:
-    """Every figure of the report of `period_end`, in one read-only transaction (one snapshot of the data)."""
-    params = {"period_end": period_end, "months": months, "limit": top}
+def _restated(conn: psycopg.Connection, standing: Standing, params: dict) -> list[RestatedTotal]:
+    if not standing.edition or standing.edition < 2:
+        return []
+    return _rows(conn, RestatedTotal, RESTATED, {**params, "edition": standing.edition})
+
+
+def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13, top: int = 20,
+                 as_of: datetime | None = None) -> MonthReport:
+    """Every figure of the report of `period_end`, in one read-only transaction (one snapshot of the
+    data); with `as_of`, the snapshot figures as they stood at that moment (the movements and the
+    branches come from the contract history and the source rows as they are: those keep no editions)."""
+    params = {"period_end": period_end, "months": months, "limit": top, "as_of": as_of}
+    exact_json(conn)
     with database_errors(), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         conn.execute(SETTINGS)
@@ -209,6 +283,7 @@ def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13
             movements=_rows(conn, Movement, MOVEMENTS, params),
             top_customers=_rows(conn, TopCustomer, TOP_CUSTOMERS, params),
             branches=_rows(conn, Branch, BRANCHES, params),
+            restated=_restated(conn, standing, params),
         )
 
 
@@ -252,9 +327,10 @@ def _sheet(conn: psycopg.Connection, name: str, query: str, params: dict) -> She
         return Sheet(name, [c.name for c in cur.description], cur.fetchall())
 
 
-def month_export(conn: psycopg.Connection, *, period_end: date) -> MonthExport:
-    """The month's rows of both snapshot tables (through the BI views) and its movements, as sheets."""
-    params = {"period_end": period_end}
+def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime | None = None) -> MonthExport:
+    """The month's rows of both snapshot tables (through the BI views) and its movements, as sheets;
+    with `as_of`, the snapshot rows as they stood at that moment."""
+    params = {"period_end": period_end, "as_of": as_of}
     with database_errors(), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         conn.execute(SETTINGS)

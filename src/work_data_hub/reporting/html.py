@@ -57,6 +57,19 @@ def _wan(value) -> str:
     return "—" if value is None else f"{value / 10000:,.2f}"
 
 
+def _restated(total, key: str) -> str:
+    """One figure of a restated product line: 'after' alone when unchanged, else 'before → after'
+    (AUM in 亿元)."""
+    before, after = (None if side is None else side.get(key) for side in (total.before, total.after))
+
+    def text(value) -> str:
+        if value is None:
+            return "—"
+        return _yi(Decimal(str(value)) / 100000000) if key == "aum_balance" else _count(int(value))
+
+    return text(after) if before == after else f"{text(before)} → {text(after)}"
+
+
 def _month(value) -> str:
     return "" if value is None else f"{value:%Y-%m}"
 
@@ -65,7 +78,7 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(count=_count, yi=_yi, change=_change, figure=_figure, trend=_trend, period=format_period,
-                       wan=_wan, month=_month, basename=lambda path: Path(path or "").name)
+                       wan=_wan, month=_month, basename=lambda path: Path(path or "").name, restated=_restated)
     return env
 
 
