@@ -108,10 +108,14 @@ def test_a_correction_of_an_old_month_changes_explain_and_history_alike(conn):
     conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 9000000000 WHERE "月度" = %s AND company_id = %s '
                  'AND "计划代码" = %s AND "产品线代码" = %s', (month("2024-03"), *small))
 
-    # Until the close replays, explain says the month is pending and still tells the history as it is.
+    # Until the close replays, explain says the month is pending and still tells the history as it is:
+    # every figure as last applied, none read from the rows as they are now.
     pending, rows = explained(conn)
     assert pending == before
     assert {r["outcome"] for r in rows if r["rule"] == "pending_correction"} == {"2024-03"}
+    late = [r for r in rows if r["period_end"] >= date(2024, 3, 31)]
+    assert all("as last applied" in r["detail"] for r in late if r["rule"] in ("aum", "is_strategic"))
+    assert not [r for r in late if r["rule"] == "is_strategic" and "ranked" in r["detail"]]
 
     sync(conn)
     after, rows = explained(conn)
@@ -165,7 +169,7 @@ def test_explain_and_timeline_answer_every_kind_of_id(conn):
     assert rows[0] == ("contract",) and ("in_force",) in rows
 
     err = explain_error(conn, "C999", "P0000", "PL202", date(2025, 1, 31))
-    assert err.sqlstate == "P0002" and "No customer C999" in str(err) and err.diag.message_hint
+    assert err.sqlstate == "P0002" and 'No customer "C999"' in str(err) and err.diag.message_hint
     err = explain_error(conn, "C901", "P9002", "PL202", date(2025, 1, 31))
     assert err.sqlstate == "P0002" and "merged into C000" in str(err)
     assert "customer-mdm explain --company C000" in err.diag.message_hint
@@ -225,6 +229,8 @@ def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
         versions = cur.execute("SELECT * FROM customer.customer_plan_contract WHERE company_id = %s", (company,)).fetchall()
         months = cur.execute("SELECT * FROM customer.fct_customer_product_line_monthly WHERE company_id = %s",
                              (company,)).fetchall()
+        plan_months = cur.execute("SELECT * FROM customer.fct_customer_plan_monthly WHERE company_id = %s",
+                                  (company,)).fetchall()
         aliases = cur.execute("SELECT * FROM customer.company_alias WHERE company_id = %s", (company,)).fetchall()
         source_months = {r["m"] for r in cur.execute(
             'SELECT DISTINCT "月度" AS m FROM business."规模明细" WHERE company_id = %s', (company,))}
@@ -243,6 +249,10 @@ def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
             for r in by_kind["month"]} == \
         {(m["snapshot_month"], m["product_line_code"], m["is_new"], m["is_winning_this_year"],
           m["is_churned_this_year"], m["aum_balance"]) for m in months}
+    assert {(r["starts"], r["plan_code"], r["product_line_code"], r["contract_status"], r["is_lost"], r["aum_balance"])
+            for r in by_kind["plan_month"]} == \
+        {(m["snapshot_month"], m["plan_code"], m["product_line_code"], m["contract_status"], m["is_churned_this_year"],
+          m["aum_balance"]) for m in plan_months}
     assert {r["reference"] for r in by_kind["alias"]} == {a["alias"] for a in aliases}
     # The loads whose rows stand: the reloaded month names its second load, never the first.
     loads = {int(re.match(r"load #(\d+)", r["detail"]).group(1)): r for r in by_kind["load"]}
@@ -278,12 +288,14 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
                           "--period", "202612", "--json", database_url=reader)
         assert [tuple(r.values()) for r in json.loads(as_json.stdout)] == expected
 
-        listed = run_cli("customer-mdm", "history", "--company", company, "--plan", plan, database_url=reader)
+        wide = company.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # typed full-width
+        listed = run_cli("customer-mdm", "history", "--company", wide, "--plan", plan.lower(), database_url=reader)
         assert listed.returncode == 0, listed.stderr
-        assert "Timeline of" in listed.stdout and "version until" in listed.stdout and "snapshot" in listed.stdout
+        assert f"Timeline of {company}, plan {plan} (its own AUM)" in listed.stdout
+        assert "version until" in listed.stdout and "snapshot" in listed.stdout
         timeline = json.loads(run_cli("customer-mdm", "history", "--company", company, "--json",
                                       database_url=reader).stdout)
-        assert {e["kind"] for e in timeline} >= {"customer", "version", "month", "alias", "load"}
+        assert {e["kind"] for e in timeline} >= {"customer", "version", "month", "plan_month", "alias", "load"}
 
         out = tmp_path / "page.html"
         page = run_cli("customer-mdm", "report", "--company", company, "--out", str(out), database_url=reader)
@@ -300,13 +312,18 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
 
         # What a reader gets wrong is refused with a hint, exit 1, and nothing written.
         for args, message in (
-                (["history", "--company", "NOBODY"], "No customer NOBODY"),
+                (["history", "--company", "NOBODY"], 'No customer "NOBODY"'),
+                (["history", "--company", company, "--plan", " "], "--plan is empty"),
+                (["explain", "--company", "", "--plan", plan, "--product-line", line, "--period", "202612"],
+                 "--company is empty"),
+                (["report", "--company", company, "--months", "5", "--out", str(tmp_path / "x.html")],
+                 "--months goes with --period"),
                 (["history", "--company", company, "--plan", "NOPE"], "has no contract in plan NOPE"),
                 (["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "203001"],
                  "synced from"),
                 (["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "2026-12"],
                  "Invalid period format"),
-                (["report", "--company", "NOBODY", "--out", str(tmp_path / "x.html")], "No customer NOBODY"),
+                (["report", "--company", "NOBODY", "--out", str(tmp_path / "x.html")], 'No customer "NOBODY"'),
                 (["report", "--company", company, "--period", "203001", "--out", str(tmp_path / "x.html")],
                  "synced from"),
                 (["report", "--out", str(tmp_path / "x.html")], "Give --period YYYYMM")):

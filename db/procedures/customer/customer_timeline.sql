@@ -17,6 +17,9 @@
 --              per product line: starts the month end, is_strategic, is_existing, is_new, is_won
 --              (is_winning_this_year), is_lost (is_churned_this_year), aum_balance; detail the plan
 --              count;
+--   plan_month every snapshot month of each of its contracts (fct_customer_plan_monthly): starts
+--              the month end, plan and product line, contract_status, is_lost (is_churned_this_year),
+--              aum_balance;
 --   merge_in   a customer merged into this one; merge_out this one merged into another: starts
 --              the day, reference the other id, detail who and the rows moved per table;
 --   alias      each alias that identifies the customer in rows without company_id: starts and
@@ -51,7 +54,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM customer."年金客户" AS cu WHERE cu.company_id = v_company)
        AND NOT EXISTS (SELECT 1 FROM customer.company_merge_log AS m WHERE m.from_id = v_company) THEN
-        RAISE EXCEPTION 'No customer %', v_company
+        RAISE EXCEPTION 'No customer %', to_json(v_company)::text
             USING ERRCODE = 'no_data_found',
                   HINT = 'Check the id: a customer is in customer."年金客户" (customer-mdm identities lists the '
                          'provisional IN… ids).';
@@ -127,6 +130,12 @@ BEGIN
                f.is_strategic, f.is_existing, f.is_new, f.is_winning_this_year, f.is_churned_this_year,
                f.aum_balance, NULL, format('%s plan(s)', f.plan_count)
         FROM customer.fct_customer_product_line_monthly AS f
+        WHERE f.company_id = v_company
+        UNION ALL
+        SELECT 4, 'plan_month', f.snapshot_month, NULL, f.plan_code, f.plan_name, f.product_line_code,
+               f.product_line_name, f.contract_status, NULL, NULL, NULL, NULL, f.is_churned_this_year, f.aum_balance,
+               NULL, NULL
+        FROM customer.fct_customer_plan_monthly AS f
         WHERE f.company_id = v_company
         UNION ALL
         SELECT 5, CASE WHEN m.into_id = v_company THEN 'merge_in' ELSE 'merge_out' END, m.merged_at::date, NULL,

@@ -65,6 +65,7 @@ DECLARE
     v_branches text[];
     v_group record;
     v_changes text;
+    v_pending boolean;  -- loaded rows of this month or an earlier one changed since it was applied
 BEGIN
     IF v_end IS NULL OR v_company IS NULL OR v_plan IS NULL OR v_line IS NULL THEN
         RAISE EXCEPTION 'explain_contract needs a company_id, a plan code, a product line code and a period end'
@@ -77,19 +78,30 @@ BEGIN
     SELECT cu.company_id, cu."客户名称" AS name, cu.is_provisional INTO v_customer
     FROM customer."年金客户" AS cu WHERE cu.company_id = v_company;
     IF NOT FOUND THEN
-        SELECT m.into_id, m.merged_at, m.merged_by INTO v_merge
-        FROM customer.company_merge_log AS m WHERE m.from_id = v_company ORDER BY m.id DESC LIMIT 1;
+        -- Merged away: follow the merges to the customer that holds its rows now.
+        WITH RECURSIVE chain AS (
+            SELECT m.into_id, m.merged_at, m.merged_by, 1 AS hops FROM customer.company_merge_log AS m
+            WHERE m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = v_company)
+            UNION ALL
+            SELECT m.into_id, c.merged_at, c.merged_by, c.hops + 1 FROM chain AS c
+            JOIN customer.company_merge_log AS m
+              ON m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = c.into_id)
+            WHERE c.hops < 20
+        )
+        SELECT c.into_id, c.merged_at, c.merged_by, (SELECT min(f.into_id) FROM chain AS f WHERE f.hops = 1) AS first_into
+        INTO v_merge FROM chain AS c ORDER BY c.hops DESC LIMIT 1;
         IF FOUND THEN
-            RAISE EXCEPTION 'Customer % was merged into % on %', v_company, v_merge.into_id,
-                    to_char(v_merge.merged_at, 'YYYY-MM-DD')
+            RAISE EXCEPTION 'Customer % was merged into %', v_company,
+                    v_merge.first_into || CASE WHEN v_merge.first_into <> v_merge.into_id
+                                               THEN format(', which is now part of %s', v_merge.into_id) ELSE '' END
                 USING ERRCODE = 'no_data_found',
-                      DETAIL = format('Its rows, ledger entries and aliases moved to %s (merged by %s); the history '
-                                      'replays as if they had carried %s from the start.',
-                                      v_merge.into_id, v_merge.merged_by, v_merge.into_id),
+                      DETAIL = format('Its rows, ledger entries and aliases moved to %s (merged by %s on %s); the '
+                                      'history replays as if they had carried that id from the start.',
+                                      v_merge.into_id, v_merge.merged_by, to_char(v_merge.merged_at, 'YYYY-MM-DD')),
                       HINT = format('Explain the contract under %s: customer-mdm explain --company %s ...',
                                     v_merge.into_id, v_merge.into_id);
         END IF;
-        RAISE EXCEPTION 'No customer %', v_company
+        RAISE EXCEPTION 'No customer %', to_json(v_company)::text
             USING ERRCODE = 'no_data_found',
                   HINT = 'Check the id: customer-mdm history --company ID shows a customer''s contracts, '
                          'customer-mdm identities the provisional ids.';
@@ -121,10 +133,11 @@ BEGIN
             RAISE EXCEPTION 'Customer % (%) has no contract: none of its 规模明细 rows has been synced',
                     v_company, v_customer.name
                 USING ERRCODE = 'no_data_found',
-                      HINT = format('customer-mdm history --company %s shows what is known of it (merges, aliases, '
-                                    'ledger loads).', v_company);
+                      HINT = format('If its rows were loaded or merged in since the last close, run customer-mdm close; '
+                                    'customer-mdm history --company %s shows what is known of it.', v_company);
         END IF;
-        RAISE EXCEPTION 'Customer % has no contract in plan % and product line %', v_company, v_plan, v_line
+        RAISE EXCEPTION 'Customer % has no contract in plan % and product line %', v_company, to_json(v_plan)::text,
+                to_json(v_line)::text
             USING ERRCODE = 'no_data_found',
                   DETAIL = format('Its contracts (plan / product line): %s.', v_text),
                   HINT = format('Pick one of them; customer-mdm history --company %s lists every version.', v_company);
@@ -146,7 +159,8 @@ BEGIN
                       ELSE '' END;
     RETURN NEXT;
 
-    IF v_state.dirty_from_month IS NOT NULL AND v_state.dirty_from_month <= v_month THEN
+    v_pending := v_state.dirty_from_month IS NOT NULL AND v_state.dirty_from_month <= v_month;
+    IF v_pending THEN
         rule := 'pending_correction';
         outcome := to_char(v_state.dirty_from_month, 'YYYY-MM');
         detail := format('Loaded rows of %s or later changed after this month was applied: the figures below are '
@@ -186,7 +200,10 @@ BEGIN
         WHERE d."月度" = v_month AND d.company_id = v_company AND d."计划代码" = v_plan AND d."产品线代码" = v_line;
         rule := 'aum';
         outcome := to_char(v_s.aum, c_money);
-        detail := CASE WHEN v_rows = 0
+        detail := CASE WHEN v_pending
+                       THEN format('SUM(期末资产规模) of %s as last applied (the rows changed since; the next close '
+                                   'recomputes it).', to_char(v_month, 'YYYY-MM'))
+                       WHEN v_rows = 0
                        THEN format('No 规模明细 row in %s: AUM 0.', to_char(v_month, 'YYYY-MM'))
                        ELSE format('SUM(期末资产规模) of the contract''s %s row(s) of %s (every portfolio and branch).',
                                    v_rows, to_char(v_month, 'YYYY-MM')) END;
@@ -222,6 +239,8 @@ BEGIN
           ON s.month = g.month::date AND s.company_id = v_company AND s.plan_code = v_plan
          AND s.product_line_code = v_line
         WHERE s.is_strategic;
+        -- The ranks are computed from the rows as loaded now: while a correction waits for the close,
+        -- they could disagree with the month as applied, so they are not shown then.
         SELECT array_agg(DISTINCT coalesce(nullif(d."机构代码", ''), 'G00')) INTO v_branches
         FROM business."规模明细" AS d
         WHERE d."月度" = coalesce(v_ratchet, v_month) AND d.company_id = v_company AND d."计划代码" = v_plan
@@ -235,7 +254,14 @@ BEGIN
         LIMIT 1;
         rule := 'is_strategic';
         outcome := v_s.strategic_ytd::text;
-        IF v_ratchet IS NOT NULL THEN
+        IF v_pending THEN
+            detail := CASE WHEN v_ratchet IS NOT NULL
+                           THEN format('Strategic since %s, as last applied (once strategic, it stays so to December)',
+                                       to_char(v_ratchet, 'YYYY-MM'))
+                           ELSE format('Not strategic in any month from %s to %s, as last applied',
+                                       to_char(v_december, 'YYYY-MM'), to_char(v_month, 'YYYY-MM')) END
+                      || '; the ranks are shown again once the next close has replayed the changed rows.';
+        ELSIF v_ratchet IS NOT NULL THEN
             detail := format('Strategic since %s (once strategic, it stays so to December; each January starts '
                              'from the December before): ', to_char(v_ratchet, 'YYYY-MM'))
                       || CASE WHEN v_group.by_rank OR v_group.by_threshold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -16,7 +17,15 @@ from rich.text import Text
 from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.editions import snapshot_restatements
-from work_data_hub.customer_mdm.explain import CURRENT, customer_page, customer_timeline, explain_contract, merged_into
+from work_data_hub.customer_mdm.explain import (
+    CURRENT,
+    canonical,
+    customer_page,
+    customer_timeline,
+    explain_contract,
+    holder,
+    merged_into,
+)
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
 from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
 from work_data_hub.customer_mdm.report import month_export, month_report
@@ -236,7 +245,9 @@ def report_command(
              "synced).", show_default=False)] = None,
     company: Annotated[str | None, typer.Option(
         "--company", help="Write this customer's page instead of the month's report.", show_default=False)] = None,
-    months: Annotated[int, typer.Option(min=2, max=120, help="Months in the trend charts.")] = 13,
+    months: Annotated[int | None, typer.Option(
+        min=2, max=120, help="Months in the trend charts of the month's report.  [default: 13]",
+        show_default=False)] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="TIMESTAMP", help="The month's report as it would have been written then "
                                              "(YYYY-MM-DD[ HH:MM[:SS]][+08:00]).", show_default=False)] = None,
@@ -251,13 +262,16 @@ def report_command(
         if moment is not None:
             raise InvalidInput("--as-of goes with --period (the month's report), not with --company",
                                hint="A customer's page shows the history as it is now: leave --as-of out.")
-        if not company.strip():
-            raise InvalidInput("--company is empty", hint="Name the customer's company_id, e.g. --company C001.")
+        if months is not None:
+            raise InvalidInput("--months goes with --period (the month's report's trend), not with --company",
+                               hint="A customer's page charts the customer's whole history: leave --months out.")
+        _required("--company", company)
         period_end = parse_period(period) if period else None
-        path = target(out, f"customer_{_file_safe(company)}.html")
+        target(out, "customer.html")  # a wrong --out is refused before anything is read
         with _read_only_interrupt():
             with connect() as conn:
                 page = customer_page(conn, company_id=company, period_end=period_end)
+            path = target(out, f"customer_{_file_safe(page.company_id)}.html")
             written = write_customer_html(page, path, generated_at=datetime.now())
         typer.echo(str(written.resolve()))
         return
@@ -268,10 +282,17 @@ def report_command(
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with _read_only_interrupt():
         with connect() as conn:
-            report = month_report(conn, period_end=period_end, months=months, as_of=moment)
+            report = month_report(conn, period_end=period_end, months=months or 13, as_of=moment)
         written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
+
+
+def _required(option: str, value: str | None) -> None:
+    """An option a user left blank is refused here, in the CLI's words, not the SQL's."""
+    if value is not None and not value.strip():
+        example = {"--company": "--company C001", "--plan": "--plan P0001", "--product-line": "--product-line PL202"}
+        raise InvalidInput(f"{option} is empty", hint=f"Name it, e.g. {example[option]}.")
 
 
 def _file_safe(text: str) -> str:
@@ -295,6 +316,8 @@ def explain_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the rule rows as JSON.")] = False,
 ) -> None:
     """Why a contract stands as it does in a month: each rule with the figures it used (docs/RULES.md)."""
+    for option, value in (("--company", company), ("--plan", plan), ("--product-line", product_line)):
+        _required(option, value)
     period_end = parse_period(period)
     with connect() as conn:
         rules = explain_contract(conn, company_id=company, plan_code=plan, product_line_code=product_line,
@@ -318,36 +341,42 @@ def history_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline rows as JSON.")] = False,
 ) -> None:
     """A customer's timeline, oldest first: contract versions, snapshot months, merges, aliases, loads."""
+    _required("--company", company)
+    _required("--plan", plan)
     with connect() as conn:
         timeline = customer_timeline(conn, company_id=company)
+        company = canonical(conn, company) or company
+        plan = canonical(conn, plan) if plan is not None else None
+        gone = merged_into(timeline)
+        now = holder(conn, gone.reference) if gone is not None else None
+    if gone is None and plan is not None and not any(e.plan_code == plan for e in timeline):
+        plans = sorted({e.plan_code for e in timeline if e.kind == "version"})
+        raise InvalidInput(f"Customer {company} has no contract in plan {plan}",
+                           hint=f"Its plans: {', '.join(plans)}." if plans else "It has no contract.")
     if plan is not None:
-        plan = plan.strip()
-        lines = {e.product_line_code for e in timeline if e.plan_code == plan}
-        if not lines:
-            plans = sorted({e.plan_code for e in timeline if e.kind == "version"})
-            raise InvalidInput(f"Customer {company.strip()} has no contract in plan {plan}",
-                               hint=f"Its plans: {', '.join(plans)}." if plans else "It has no contract.")
         timeline = [e for e in timeline if e.plan_code == plan or e.kind in ("customer", "merge_in", "merge_out")
-                    or (e.kind == "month" and e.product_line_code in lines)
                     or (e.kind in ("alias", "load") and e.plan_code is None)]
     if as_json:
         typer.echo(to_json([asdict(e) for e in timeline]))
         return
-    gone = merged_into(timeline)
     customer = next((e for e in timeline if e.kind == "customer"), None)
     if gone is not None:
-        typer.echo(f"{company.strip()} is no longer a customer: it was merged into {gone.reference} on {gone.starts} "
-                   f"(customer-mdm history --company {gone.reference}).")
+        typer.echo(f"{company} is no longer a customer: it was merged into {gone.reference} on {gone.starts}"
+                   + (f", which is now part of {now}" if now and now != gone.reference else "")
+                   + f" (customer-mdm history --company {now or gone.reference}).")
     elif customer is not None:
-        typer.echo(f"{company.strip()} {customer.reference}" + (f": {customer.detail}" if customer.detail else ""))
-    table = Table(title=f"Timeline of {company.strip()}" + (f", plan {plan}" if plan else ""))
+        typer.echo(f"{company} {customer.reference}" + (f": {customer.detail}" if customer.detail else ""))
+    shown = [e for e in timeline if e.kind != "customer" and e.kind != ("month" if plan else "plan_month")]
+    if not shown:
+        typer.echo("Nothing else is known of it: no contract, snapshot month, merge, alias or load.")
+        return
+    table = Table(title=f"Timeline of {company}" + (f", plan {plan} (its own AUM)" if plan else ""))
     for header in ("When", "What", "Plan", "Product line", "Status", "Strategic", "Existing", "AUM", "Note"):
-        table.add_column(header, justify="right" if header == "AUM" else "left")
-    for e in timeline:
-        if e.kind == "customer":
-            continue
+        table.add_column(header, justify="right" if header == "AUM" else "left",
+                         overflow="fold", no_wrap=header in ("When", "AUM"))
+    for e in shown:
         table.add_row(*_timeline_cells(e))
-    literal_console(200).print(table)
+    literal_console(None if sys.stdout.isatty() else 200).print(table)
 
 
 def _flag(value: bool | None) -> str:
@@ -361,6 +390,9 @@ def _timeline_cells(e) -> list[str]:
         until = "current" if e.ends == CURRENT else str(e.ends)
         return [str(e.starts), f"version until {until}", e.plan_code or "", line, e.contract_status or "",
                 _flag(e.is_strategic), _flag(e.is_existing), "", e.detail or ""]
+    if e.kind == "plan_month":
+        return [str(e.starts), "snapshot", e.plan_code or "", line, e.contract_status or "", "", "",
+                f"{e.aum_balance:,.2f}", "lost" if e.is_lost else ""]
     if e.kind == "month":
         flags = ", ".join(name for name, on in (("new", e.is_new), ("won", e.is_won), ("lost", e.is_lost)) if on)
         return [str(e.starts), "snapshot", "", line, "", _flag(e.is_strategic), _flag(e.is_existing),

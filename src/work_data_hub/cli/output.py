@@ -67,9 +67,9 @@ def elided(texts: list[str], *, head: int, tail: int = 0) -> str:
     return ", ".join([*texts[:head], "…", *(texts[-tail:] if tail else [])])
 
 
-def literal_console(width: int):
+def literal_console(width: int | None):
     """A console for tables of data: a customer's name or a file's path is printed as it is, never
-    read as markup ([bold], [/]) or emoji codes (:smile:)."""
+    read as markup ([bold], [/]) or emoji codes (:smile:). Width None: the terminal's."""
     from rich.console import Console
 
     return Console(width=width, markup=False, emoji=False, highlight=False)

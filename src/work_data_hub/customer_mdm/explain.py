@@ -26,6 +26,23 @@ TIMELINE_SQL = "SELECT * FROM customer.customer_timeline(p_company_id => %(compa
 # reports it to readers too.
 SYNCED_SQL = "SELECT first_applied_period, last_applied_period FROM customer.mdm_status()"
 
+# An id as it is stored (customer.canonical_key): what a user typed, full-width or pasted, compared.
+CANONICAL_SQL = "SELECT customer.canonical_key(%(key)s)"
+
+# Where an id merged away went, following merges into merged customers to the one that holds it now.
+MERGED_INTO_SQL = """
+WITH RECURSIVE chain AS (
+    SELECT m.into_id, 1 AS hops FROM customer.company_merge_log AS m
+    WHERE m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = %(company_id)s)
+    UNION ALL
+    SELECT m.into_id, c.hops + 1 FROM chain AS c
+    JOIN customer.company_merge_log AS m
+      ON m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = c.into_id)
+    WHERE c.hops < 20
+)
+SELECT into_id FROM chain ORDER BY hops DESC LIMIT 1
+"""
+
 CUSTOMER_SQL = """
 SELECT cu.company_id, cu."客户名称" AS customer_name, cu.is_provisional
 FROM customer."年金客户" AS cu
@@ -48,7 +65,7 @@ class Explanation:
 class TimelineEntry:
     """A row of customer.customer_timeline; which columns are set depends on `kind`."""
 
-    kind: str  # customer | version | lapse | month | merge_in | merge_out | alias | load
+    kind: str  # customer | version | lapse | month | plan_month | merge_in | merge_out | alias | load
     starts: date | None
     ends: date | None
     plan_code: str | None
@@ -82,6 +99,7 @@ class CustomerPage:
     provisional: bool
     period_end: date
     synced_from: date
+    synced_through: date
     timeline: list[TimelineEntry]
     explanations: list[ContractExplanation]  # the contracts in force at period_end
 
@@ -102,11 +120,24 @@ def customer_timeline(conn: psycopg.Connection, *, company_id: str) -> list[Time
         return cur.fetchall()
 
 
+def canonical(conn: psycopg.Connection, key: str) -> str | None:
+    """`key` in the form keys are stored in (None when blank)."""
+    with database_errors():
+        return conn.execute(CANONICAL_SQL, {"key": key}).fetchone()[0]
+
+
 def merged_into(timeline: list[TimelineEntry]) -> TimelineEntry | None:
     """The merge that took this id away (the timeline of an id that is no longer a customer)."""
     if any(e.kind == "customer" for e in timeline):
         return None
     return next((e for e in reversed(timeline) if e.kind == "merge_out"), None)
+
+
+def holder(conn: psycopg.Connection, company_id: str) -> str | None:
+    """The customer that holds a merged-away id's rows now (merges followed to the end)."""
+    with database_errors():
+        row = conn.execute(MERGED_INTO_SQL, {"company_id": company_id}).fetchone()
+    return row[0] if row else None
 
 
 def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date | None) -> CustomerPage:
@@ -117,9 +148,12 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
         timeline = customer_timeline(conn, company_id=company_id)
         gone = merged_into(timeline)
         if gone is not None:
-            raise NotReady(f"Customer {company_id.strip()} was merged into {gone.reference} on {gone.starts}: it has "
-                           "no page of its own", hint=f"Write the page of {gone.reference}: customer-mdm report "
-                                                      f"--company {gone.reference}")
+            now = holder(conn, gone.reference)
+            raise NotReady(f"Customer {canonical(conn, company_id)} was merged into {gone.reference} on {gone.starts}"
+                           + (f", which is now part of {now}" if now and now != gone.reference else "")
+                           + ": it has no page of its own",
+                           hint=f"Write the page of {now or gone.reference}: customer-mdm report --company "
+                                f"{now or gone.reference}")
         first, last = conn.execute(SYNCED_SQL).fetchone()
         if last is None:
             raise NotReady("Contracts have not been synced yet: there is no customer page to write",
@@ -128,7 +162,8 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
         if not first <= period_end <= last:
             raise NotReady(f"Contracts are synced from {format_period(first)} through {format_period(last)} only, "
                            f"not at {format_period(period_end)}",
-                           hint=f"Pick a month from {format_period(first)} to {format_period(last)}.")
+                           hint=f"Pick a month from {format_period(first)} to {format_period(last)}, or load the "
+                                "month and run `customer-mdm close`.")
         company, name, provisional = conn.execute(CUSTOMER_SQL, {"company_id": company_id}).fetchone()
         in_force = [e for e in timeline if e.kind == "version" and e.starts <= period_end < e.ends]
         explanations = [
@@ -137,4 +172,4 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
                                                  product_line_code=v.product_line_code, period_end=period_end))
             for v in sorted(in_force, key=lambda v: (v.product_line_code, v.plan_code))]
         return CustomerPage(company_id=company, customer_name=name, provisional=provisional, period_end=period_end,
-                            synced_from=first, timeline=timeline, explanations=explanations)
+                            synced_from=first, synced_through=last, timeline=timeline, explanations=explanations)

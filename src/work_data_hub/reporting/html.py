@@ -141,9 +141,13 @@ OUTCOME_LABELS = {"true": "是", "false": "否", "none": "无"}
 
 
 def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
-    """The AUM per product line (万元) over the months of the history, and the versions' lanes."""
-    months = [month_end(m) for m in month_span(page.synced_from, page.period_end)]
-    if len(months) > 60:  # five years at most: a lane of more months is too fine to read
+    """The AUM per product line (万元) and the versions' lanes, over the customer's own months: from
+    its first version or snapshot month to the last synced month (five years at most, the latest)."""
+    seen = [e.starts for e in page.timeline if e.kind in ("version", "month") and e.starts is not None]
+    if not seen:
+        return None, None
+    months = [month_end(m) for m in month_span(min(seen), page.synced_through)]
+    if len(months) > 60:  # a lane of more months is too fine to read
         months = months[-60:]
     labels = [format_period(m) for m in months]
     index = {m: i for i, m in enumerate(months)}
