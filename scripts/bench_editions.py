@@ -76,14 +76,20 @@ def main() -> None:
         with scratch_database(f"wdh_bench_editions_{int(kept)}", keep=args.keep) as url:
             results[label] = year(url, editions=kept)
     for label, (first, closes, _) in results.items():
-        print(f"{label}: first close (36 months) {first:.2f} s; the year's 12 closes {sum(closes):.2f} s "
-              f"(median {statistics.median(closes):.3f} s, max {max(closes):.3f} s)")
+        print(
+            f"{label}: first close (36 months) {first:.2f} s; the year's 12 closes {sum(closes):.2f} s "
+            f"(median {statistics.median(closes):.3f} s, max {max(closes):.3f} s)"
+        )
     first_with, closes_with, (kept, facts, rows, count) = results["with editions"]
     first_without, closes_without, _ = results["without editions"]
-    print(f"editions: {count} kept, {rows:,} rows, {kept / 2**20:.1f} MiB = {100 * kept / facts:.2f} % of the fact "
-          f"tables ({facts / 2**20:.1f} MiB)")
-    print(f"close with editions / without: first {first_with / first_without:.3f}, "
-          f"the year {sum(closes_with) / sum(closes_without):.3f}")
+    print(
+        f"editions: {count} kept, {rows:,} rows, {kept / 2**20:.1f} MiB = {100 * kept / facts:.2f} % of the fact "
+        f"tables ({facts / 2**20:.1f} MiB)"
+    )
+    print(
+        f"close with editions / without: first {first_with / first_without:.3f}, "
+        f"the year {sum(closes_with) / sum(closes_without):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ START, MONTHS, CUSTOMERS, SEED = date(2024, 1, 1), 36, 10000, 2026
 def cli(project: Path, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WDH_DATA_DIR")}
-    result = subprocess.run([sys.executable, "-m", "work_data_hub.cli", *args], cwd=project, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "work_data_hub.cli", *args], cwd=project, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return time.perf_counter() - started, result.stdout
@@ -48,8 +49,12 @@ def cli(project: Path, *args: str) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="wdh_bench_etl")
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "wdh-bench-inbox",
-                        help="where the generated inbox is kept between runs")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "wdh-bench-inbox",
+        help="where the generated inbox is kept between runs",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     inbox = args.data
@@ -58,7 +63,9 @@ def main() -> None:
         started = time.perf_counter()
         written = generate_inbox(inbox, customers=CUSTOMERS, months=MONTHS, start=START, seed=SEED)
         (inbox / "done").write_text("generated\n")
-        print(f"generated {len(written)} files, {sum(written.values()):,} rows in {time.perf_counter() - started:.0f} s")
+        print(
+            f"generated {len(written)} files, {sum(written.values()):,} rows in {time.perf_counter() - started:.0f} s"
+        )
     month_file = sorted(inbox.glob("202612/**/*规模及收入数据.xlsx"))[0]
 
     timings = []
@@ -66,8 +73,10 @@ def main() -> None:
         started = time.perf_counter()
         parsed = parse_file(ANNUITY_PERFORMANCE, month_file)
         timings.append(time.perf_counter() - started)
-    print(f"read + validate one month ({parsed.row_count:,} rows, .xlsx): "
-          f"{min(timings):.2f}–{max(timings):.2f} s over 3 runs")
+    print(
+        f"read + validate one month ({parsed.row_count:,} rows, .xlsx): "
+        f"{min(timings):.2f}–{max(timings):.2f} s over 3 runs"
+    )
 
     with scratch_database(args.database, keep=args.keep) as url:
         project = Path(tempfile.mkdtemp(prefix="wdh-bench-etl-"))
@@ -77,10 +86,17 @@ def main() -> None:
             print(f"etl --domain {domain} --execute (台账登记): {seconds:.2f} s")
         seconds, out = cli(project, "etl", "--domain", "annuity_performance", "--execute")
         loaded = out.count("✓ Loaded")
-        print(f"etl --domain annuity_performance --execute, {loaded} months from the inbox, hooks included: "
-              f"{seconds:.1f} s")
-        print("\n".join("  " + line.strip() for line in out.splitlines()
-                        if line.startswith(("  ✓ monthly_close", "    snapshots:"))))
+        print(
+            f"etl --domain annuity_performance --execute, {loaded} months from the inbox, hooks included: "
+            f"{seconds:.1f} s"
+        )
+        print(
+            "\n".join(
+                "  " + line.strip()
+                for line in out.splitlines()
+                if line.startswith(("  ✓ monthly_close", "    snapshots:"))
+            )
+        )
         seconds, out = cli(project, "etl", "--domain", "annuity_performance", "--execute")
         assert "Nothing new to load" in out
         print(f"the same command again, unchanged inbox: {seconds:.2f} s")
@@ -88,8 +104,9 @@ def main() -> None:
         correction.parent.mkdir(exist_ok=True)
         shutil.copy(sorted(inbox.glob("202611/**/*规模及收入数据.xlsx"))[0], correction)  # another month's bytes
         try:
-            seconds, out = cli(project, "etl", "--domain", "annuity_performance", "--execute", "--period", "202612",
-                               "--allow-gap")
+            seconds, out = cli(
+                project, "etl", "--domain", "annuity_performance", "--execute", "--period", "202612", "--allow-gap"
+            )
         except SystemExit as exc:  # 202611's rows are not of 202612: the month check refuses it, as it must
             print(f"a wrong file filed as a 202612 correction is refused: {str(exc).splitlines()[-3][:100]}")
         finally:

@@ -59,8 +59,10 @@ def timings(label: str, run: Callable[[object], object], items: list) -> None:
         run(item)
         times.append(time.perf_counter() - started)
     times.sort()
-    print(f"{label}: median {statistics.median(times) * 1000:.1f} ms, 95th percentile "
-          f"{times[int(len(times) * 0.95) - 1] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms ({len(times)} calls)")
+    print(
+        f"{label}: median {statistics.median(times) * 1000:.1f} ms, 95th percentile "
+        f"{times[int(len(times) * 0.95) - 1] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms ({len(times)} calls)"
+    )
 
 
 def main() -> None:
@@ -78,8 +80,10 @@ def main() -> None:
             conn.commit()
             print(f"{MONTHS} months synced and snapshotted in {time.perf_counter() - started:.1f} s")
             pick = random.Random(42)
-            contracts = conn.execute("SELECT DISTINCT company_id, plan_code, product_line_code "
-                                     "FROM customer.customer_plan_contract ORDER BY 1, 2, 3").fetchall()
+            contracts = conn.execute(
+                "SELECT DISTINCT company_id, plan_code, product_line_code "
+                "FROM customer.customer_plan_contract ORDER BY 1, 2, 3"
+            ).fetchall()
             customers = sorted({c for c, _, _ in contracts})
             sample = pick.sample(contracts, args.samples)
             people = pick.sample(customers, args.samples)
@@ -87,7 +91,9 @@ def main() -> None:
             print(f"{len(customers):,} customers, {len(contracts):,} contracts, {versions:,} versions")
 
             def explain(key, period=END):
-                rows = conn.execute("SELECT * FROM customer.explain_contract(%s, %s, %s, %s)", (*key, period)).fetchall()
+                rows = conn.execute(
+                    "SELECT * FROM customer.explain_contract(%s, %s, %s, %s)", (*key, period)
+                ).fetchall()
                 conn.rollback()
                 return rows
 

@@ -30,9 +30,11 @@ from work_data_hub.etl.stage import RESOLVE_IDENTITIES, copy_to_stage
 from work_data_hub.etl.validate import parse_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
 
-ADD_CUSTOMERS = ('INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional) '
-                 "SELECT company_id, coalesce(customer_name, company_id), provisional "
-                 "FROM business._staged_new_customers('annuity_performance') ON CONFLICT (company_id) DO NOTHING")
+ADD_CUSTOMERS = (
+    'INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional) '
+    "SELECT company_id, coalesce(customer_name, company_id), provisional "
+    "FROM business._staged_new_customers('annuity_performance') ON CONFLICT (company_id) DO NOTHING"
+)
 
 START, CUSTOMERS, SEED, MONTH = date(2024, 1, 1), 10000, 2026, 34  # months 35 and 36: about 20,000 rows
 NAME, COMPANY, ACCOUNT = (PERFORMANCE_HEADERS.index(c) for c in ("客户名称", "company_id", "年金账户号"))
@@ -85,8 +87,10 @@ def main() -> None:
                     learn.append(time.perf_counter() - started)
                     conn.rollback()
             kinds = ", ".join(f"{k} {n:,}" for k, n, _ in result)
-            print(f"{label} ({len(rows):,} rows: {kinds}): resolve {statistics.median(resolve):.3f} s, "
-                  f"learn {statistics.median(learn):.3f} s (medians of 3)")
+            print(
+                f"{label} ({len(rows):,} rows: {kinds}): resolve {statistics.median(resolve):.3f} s, "
+                f"learn {statistics.median(learn):.3f} s (medians of 3)"
+            )
 
 
 if __name__ == "__main__":

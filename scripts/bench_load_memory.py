@@ -38,8 +38,12 @@ def generate(folder: Path, customers: int, index: int = 35) -> Path:
     path = folder / f"{month:%Y%m}_{customers}" / f"{month.year}年{month.month}月规模明细_{customers}.xlsx"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_xlsx(path, "规模明细", PERFORMANCE_HEADERS,
-                   performance_rows(population(customers, 36, seed=7), date(2024, 1, 1), index, seed=7))
+        write_xlsx(
+            path,
+            "规模明细",
+            PERFORMANCE_HEADERS,
+            performance_rows(population(customers, 36, seed=7), date(2024, 1, 1), index, seed=7),
+        )
     return path
 
 
@@ -47,12 +51,29 @@ def load_once(url: str, path: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one `etl --file … --execute --no-post-hooks`."""
     # As installed: modules compiled to bytecode once (a machine that sets PYTHONDONTWRITEBYTECODE
     # would compile them on every start, 0.2 s; `uv sync --compile-bytecode` avoids that too).
-    env = {**{k: v for k, v in os.environ.items() if k not in ("WDH_DATA_DIR", "PYTHONDONTWRITEBYTECODE")},
-           "DATABASE_URL": url}
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("WDH_DATA_DIR", "PYTHONDONTWRITEBYTECODE")},
+        "DATABASE_URL": url,
+    }
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", "etl", "--domain", "annuity_performance",
-                                "--file", str(path), "--execute", "--no-post-hooks"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "work_data_hub.cli",
+            "etl",
+            "--domain",
+            "annuity_performance",
+            "--file",
+            str(path),
+            "--execute",
+            "--no-post-hooks",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out, err = process.communicate()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
@@ -69,8 +90,11 @@ def main() -> None:
     args = parser.parse_args()
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: the sizes run smallest first, so each
     # size's figure is its own.
-    subprocess.run([sys.executable, "-m", "work_data_hub.cli", "--help"], capture_output=True,
-                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})  # compile once
+    subprocess.run(
+        [sys.executable, "-m", "work_data_hub.cli", "--help"],
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )  # compile once
     for label, customers in SIZES.items():
         november, december = generate(args.data, customers, 34), generate(args.data, customers, 35)
         first, routine = [], []
@@ -79,12 +103,17 @@ def main() -> None:
                 first.append(load_once(url, november))
                 routine.append(load_once(url, december))
                 with psycopg.connect(url) as conn:
-                    rows = conn.execute('SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2026-12-01\'').fetchone()[0]
+                    rows = conn.execute(
+                        'SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2026-12-01\''
+                    ).fetchone()[0]
         for kind, runs in (("first month ever", first), ("routine month", routine)):
             times = [seconds for seconds, _ in runs]
-            print(f"{label}, {kind}: {rows:,} rows, {december.stat().st_size / 2**20:.1f} MiB: "
-                  f"{statistics.median(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)}), "
-                  f"peak RSS {max(peak for _, peak in runs) / 2**20:.0f} MiB", flush=True)
+            print(
+                f"{label}, {kind}: {rows:,} rows, {december.stat().st_size / 2**20:.1f} MiB: "
+                f"{statistics.median(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)}), "
+                f"peak RSS {max(peak for _, peak in runs) / 2**20:.0f} MiB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -66,12 +66,16 @@ def timed(conn: psycopg.Connection, query: str, params=None) -> tuple[float, lis
     return time.perf_counter() - started, rows
 
 
-SYNC = ("SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
-        "p_dry_run => %s, p_period_end => NULL)")
+SYNC = (
+    "SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
+    "p_dry_run => %s, p_period_end => NULL)"
+)
 
 
-REFRESH = ("SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
-           "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)")
+REFRESH = (
+    "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
+    "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)"
+)
 
 
 def add_month(conn: psycopg.Connection, month_index: int, start: str) -> int:
@@ -83,7 +87,8 @@ def add_month(conn: psycopg.Connection, month_index: int, start: str) -> int:
         '       round("期末资产规模" * (0.9 + random() / 5)::numeric, 4), CASE WHEN random() < 0.7 THEN "供款" ELSE 0 END, '
         '       "机构代码", "产品线代码", company_id '
         'FROM business."规模明细" WHERE "月度" = (%(start)s::date + make_interval(months => %(m)s - 1))::date',
-        {"start": start, "m": month_index})
+        {"start": start, "m": month_index},
+    )
     conn.commit()
     return cur.rowcount
 
@@ -106,15 +111,19 @@ def main() -> None:
             rows, contracts = conn.execute(
                 'SELECT count(*), count(DISTINCT (company_id, "计划代码", "产品线代码")) FROM business."规模明细"'
             ).fetchone()
-            print(f"source: {rows:,} rows over {args.months} months, {contracts:,} contracts, 10,000 customers "
-                  f"(generated in {time.perf_counter() - started:.1f} s)")
+            print(
+                f"source: {rows:,} rows over {args.months} months, {contracts:,} contracts, 10,000 customers "
+                f"(generated in {time.perf_counter() - started:.1f} s)"
+            )
 
             elapsed, result = timed(conn, SYNC, (True,))
             print(f"dry run of the full catch-up ({len(result)} periods): {elapsed:.2f} s")
             elapsed, result = timed(conn, SYNC, (False,))
             versions = conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone()[0]
-            print(f"full catch-up ({len(result)} periods): {elapsed:.2f} s; {versions:,} versions; "
-                  f"per period {elapsed / len(result):.3f} s")
+            print(
+                f"full catch-up ({len(result)} periods): {elapsed:.2f} s; {versions:,} versions; "
+                f"per period {elapsed / len(result):.3f} s"
+            )
 
             for index, label in ((args.months, "January"), (args.months + 1, "February")):
                 added = add_month(conn, index, args.start)
@@ -122,25 +131,35 @@ def main() -> None:
                 # processed the tables; vacuum them here so the figure is of that steady state and
                 # not of autovacuum racing the sync on two cores.
                 conn.autocommit = True
-                conn.execute('VACUUM ANALYZE business."规模明细", customer.customer_plan_contract, '
-                             "customer.contract_month_summary")
+                conn.execute(
+                    'VACUUM ANALYZE business."规模明细", customer.customer_plan_contract, '
+                    "customer.contract_month_summary"
+                )
                 conn.autocommit = False
                 dry, dry_rows = timed(conn, SYNC, (True,))
                 elapsed, result = timed(conn, SYNC, (False,))
-                (period, inserted, updated, lapsed, total), = result
+                ((period, inserted, updated, lapsed, total),) = result
                 assert dry_rows == result
-                print(f"incremental month {period} ({label}, {added:,} new rows): {elapsed:.3f} s "
-                      f"(dry run {dry:.3f} s); inserted {inserted:,}, updated {updated:,}, lapsed {lapsed:,}, "
-                      f"in force {total:,}")
+                print(
+                    f"incremental month {period} ({label}, {added:,} new rows): {elapsed:.3f} s "
+                    f"(dry run {dry:.3f} s); inserted {inserted:,}, updated {updated:,}, lapsed {lapsed:,}, "
+                    f"in force {total:,}"
+                )
             elapsed, _ = timed(conn, SYNC, (False,))
             print(f"no-op re-run: {elapsed:.3f} s")
 
-            for label, period, dry in (("first build", None, False), ("dry run of an unchanged month", None, True),
-                                       ("unchanged re-run", None, False), ("first build of an old month", "2025-06-30", False)):
+            for label, period, dry in (
+                ("first build", None, False),
+                ("dry run of an unchanged month", None, True),
+                ("unchanged re-run", None, False),
+                ("first build of an old month", "2025-06-30", False),
+            ):
                 elapsed, rows = timed(conn, REFRESH, (period, dry))
-                (period_end, pl_rows, plan_rows, inserted, updated, deleted), = rows
-                print(f"snapshot {period_end} {label}: {elapsed:.3f} s; product-line rows {pl_rows:,}, plan rows "
-                      f"{plan_rows:,}; inserted {inserted:,}, updated {updated:,}, deleted {deleted:,}")
+                ((period_end, pl_rows, plan_rows, inserted, updated, deleted),) = rows
+                print(
+                    f"snapshot {period_end} {label}: {elapsed:.3f} s; product-line rows {pl_rows:,}, plan rows "
+                    f"{plan_rows:,}; inserted {inserted:,}, updated {updated:,}, deleted {deleted:,}"
+                )
 
 
 if __name__ == "__main__":

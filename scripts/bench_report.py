@@ -39,13 +39,20 @@ def main() -> None:
             started = time.perf_counter()
             conn.execute("SELECT * FROM customer.run_monthly_close()")
             conn.commit()
-            contracts = conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly "
-                                     "WHERE snapshot_month = %s", (END,)).fetchone()[0]
-            print(f"{MONTHS} months synced and snapshotted in {time.perf_counter() - started:.1f} s; "
-                  f"{END:%Y%m}: {contracts:,} contracts")
-        for label, run in (("report", lambda conn, out: write_html(month_report(conn, period_end=END), out,
-                                                                      generated_at=datetime.now())),
-                           ("export", lambda conn, out: write_xlsx(month_export(conn, period_end=END), out))):
+            contracts = conn.execute(
+                "SELECT count(*) FROM customer.fct_customer_plan_monthly WHERE snapshot_month = %s", (END,)
+            ).fetchone()[0]
+            print(
+                f"{MONTHS} months synced and snapshotted in {time.perf_counter() - started:.1f} s; "
+                f"{END:%Y%m}: {contracts:,} contracts"
+            )
+        for label, run in (
+            (
+                "report",
+                lambda conn, out: write_html(month_report(conn, period_end=END), out, generated_at=datetime.now()),
+            ),
+            ("export", lambda conn, out: write_xlsx(month_export(conn, period_end=END), out)),
+        ):
             times, size = [], 0
             for attempt in range(3):
                 out = Path(tmp) / f"{label}{attempt}"
@@ -54,8 +61,10 @@ def main() -> None:
                     run(conn, out)
                 times.append(time.perf_counter() - started)
                 size = out.stat().st_size
-            print(f"{label}: {statistics.median(times):.2f} s (median of 3; min {min(times):.2f}, "
-                  f"max {max(times):.2f}), {size / 1024:,.0f} KiB")
+            print(
+                f"{label}: {statistics.median(times):.2f} s (median of 3; min {min(times):.2f}, "
+                f"max {max(times):.2f}), {size / 1024:,.0f} KiB"
+            )
 
 
 if __name__ == "__main__":

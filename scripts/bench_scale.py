@@ -30,8 +30,10 @@ from work_data_hub.sample_data import month_at, performance_rows, population
 BASE_CUSTOMERS = 5000
 SEED, START = 2026, date(2024, 1, 1)
 LINE_CODES = {"企年受托": "PL202", "企年投资": "PL201", "职年受托": "PL204", "职年投资": "PL203", "其他": "PL301"}
-COPY = ('COPY business."规模明细" ("月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合代码", "客户名称", '
-        'company_id, "期末资产规模", "供款", "机构代码", "产品线代码") FROM STDIN')
+COPY = (
+    'COPY business."规模明细" ("月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合代码", "客户名称", '
+    'company_id, "期末资产规模", "供款", "机构代码", "产品线代码") FROM STDIN'
+)
 
 
 def load_months(conn: psycopg.Connection, contracts, months: range) -> int:
@@ -40,8 +42,7 @@ def load_months(conn: psycopg.Connection, contracts, months: range) -> int:
         for index in months:
             month = month_at(START, index)
             for r in performance_rows(contracts, START, index, SEED):
-                copy.write_row((month, r[1], r[2], r[3], r[4], r[6], r[8], r[9], r[11], r[12], r[19],
-                                LINE_CODES[r[1]]))
+                copy.write_row((month, r[1], r[2], r[3], r[4], r[6], r[8], r[9], r[11], r[12], r[19], LINE_CODES[r[1]]))
                 rows += 1
     conn.commit()
     return rows
@@ -77,15 +78,22 @@ def run_case(url: str, scale: int, months: int, crash: bool) -> dict[str, float]
     figures: dict[str, float] = {}
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
-            cur.executemany('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) '
-                            "ON CONFLICT DO NOTHING", sorted({(c.company_id, c.customer) for c in contracts}))
-            cur.executemany('INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) '
-                            "ON CONFLICT DO NOTHING", sorted({(c.plan_code, c.plan_name) for c in contracts}))
+            cur.executemany(
+                'INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+                sorted({(c.company_id, c.customer) for c in contracts}),
+            )
+            cur.executemany(
+                'INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+                sorted({(c.plan_code, c.plan_name) for c in contracts}),
+            )
         conn.commit()
         started = time.perf_counter()
         rows = load_months(conn, contracts, range(months - 2))
-        print(f"  {scale}x/{months}: {len(contracts):,} contracts, {rows:,} rows for {months - 2} months loaded in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"  {scale}x/{months}: {len(contracts):,} contracts, {rows:,} rows for {months - 2} months loaded in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         figures["catch-up"] = timed(conn, "SELECT * FROM customer.sync_contract_status()")
         figures["first snapshot"] = timed(conn, "SELECT * FROM customer.refresh_monthly_snapshot(NULL)")
         load_months(conn, contracts, range(months - 2, months - 1))
@@ -93,24 +101,39 @@ def run_case(url: str, scale: int, months: int, crash: bool) -> dict[str, float]
         conn.execute("VACUUM ANALYZE")
     with psycopg.connect(url) as conn:
         figures["routine sync"] = timed_median(conn, "SELECT * FROM customer.sync_contract_status()")
-        figures["routine snapshot"] = timed_median(conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)",
-                                                   (month_end(months - 2),))
+        figures["routine snapshot"] = timed_median(
+            conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)", (month_end(months - 2),)
+        )
         load_months(conn, contracts, range(months - 1, months))
     if crash:
         cluster = local.cluster_here()
-        local._run([str(local.find_bindir() / "pg_ctl"), "restart", "-w", "-m", "immediate", "-D",
-                    str(cluster.data_dir), "-l", str(cluster.log_file)], "Restarting after a crash")
+        local._run(
+            [
+                str(local.find_bindir() / "pg_ctl"),
+                "restart",
+                "-w",
+                "-m",
+                "immediate",
+                "-D",
+                str(cluster.data_dir),
+                "-l",
+                str(cluster.log_file),
+            ],
+            "Restarting after a crash",
+        )
         with psycopg.connect(url) as conn:
             figures["sync after crash"] = timed(conn, "SELECT * FROM customer.sync_contract_status()")
-            figures["snapshot after crash"] = timed(conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)",
-                                                    (month_end(months - 1),))
+            figures["snapshot after crash"] = timed(
+                conn, "SELECT * FROM customer.refresh_monthly_snapshot(%s)", (month_end(months - 1),)
+            )
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", nargs="+", default=["1x:36", "4x:36", "10x:36", "1x:120"],
-                        help="SCALEx:MONTHS, e.g. 10x:36")
+    parser.add_argument(
+        "--cases", nargs="+", default=["1x:36", "4x:36", "10x:36", "1x:120"], help="SCALEx:MONTHS, e.g. 10x:36"
+    )
     parser.add_argument("--no-crash", action="store_true", help="skip the crash-restart step")
     parser.add_argument("--keep", action="store_true", help="keep the last case's database (wdh_bench_scale)")
     args = parser.parse_args()

@@ -35,12 +35,15 @@ def _at_least(minimum: int):
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
         return value
+
     return parse
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, help="folder to write (default data/inbox, or data/sample for --layout flat)")
+    parser.add_argument(
+        "--out", type=Path, help="folder to write (default data/inbox, or data/sample for --layout flat)"
+    )
     parser.add_argument("--layout", choices=["inbox", "flat"], default="inbox")
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--customers", type=_at_least(1), help="number of customers (overrides --scale)")
@@ -58,12 +61,15 @@ def main() -> None:
         ledgers = sum(n for name, n in written.items() if "台账登记" in name)
     else:
         out = args.out or Path("data/sample")
-        written = generate(out, customers=customers, months=args.months, start=args.start, seed=args.seed,
-                           fmt=args.format)
+        written = generate(
+            out, customers=customers, months=args.months, start=args.start, seed=args.seed, fmt=args.format
+        )
         ledgers = sum(n for name, n in written.items() if not name.startswith("规模明细"))
     performance = sum(n for name, n in written.items() if "规模" in name)
-    print(f"Wrote {len(written)} files to {out}: {performance:,} 规模明细 rows over {args.months} months "
-          f"(V1 and V2 of a corrected month counted both), {ledgers:,} ledger rows")
+    print(
+        f"Wrote {len(written)} files to {out}: {performance:,} 规模明细 rows over {args.months} months "
+        f"(V1 and V2 of a corrected month counted both), {ledgers:,} ledger rows"
+    )
 
 
 if __name__ == "__main__":

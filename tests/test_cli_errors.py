@@ -23,17 +23,24 @@ def commands(tmp) -> list[list[str]]:
     contracts = population(3, 1, 1)
     write_csv(csv, PERFORMANCE_HEADERS, performance_rows(contracts, date(2024, 1, 1), 0, 1))
     return [
-        ["db", "migrate"], ["db", "status"],
+        ["db", "migrate"],
+        ["db", "status"],
         ["etl", "--domain", "annuity_performance", "--file", str(csv), "--execute"],
         ["etl", "history"],
         ["customer-mdm", "sync"],
-        ["customer-mdm", "snapshot", "--period", "202401"], ["customer-mdm", "snapshot", "--all"],
-        ["customer-mdm", "close", "--dry-run"], ["customer-mdm", "summary"],
+        ["customer-mdm", "snapshot", "--period", "202401"],
+        ["customer-mdm", "snapshot", "--all"],
+        ["customer-mdm", "close", "--dry-run"],
+        ["customer-mdm", "summary"],
         ["customer-mdm", "report", "--period", "202401", "--out", str(tmp / "r.html")],
         ["customer-mdm", "export", "--period", "202401", "--out", str(tmp / "r.xlsx")],
-        ["customer-mdm", "status"], ["customer-mdm", "runs"], ["customer-mdm", "schedule"],
-        ["customer-mdm", "identities"], ["customer-mdm", "merge", "--from", "IN0000000000000000", "--into", "1"],
-        ["customer-mdm", "alias", "add", "--name", "某公司", "--company-id", "1"], ["customer-mdm", "alias", "list"],
+        ["customer-mdm", "status"],
+        ["customer-mdm", "runs"],
+        ["customer-mdm", "schedule"],
+        ["customer-mdm", "identities"],
+        ["customer-mdm", "merge", "--from", "IN0000000000000000", "--into", "1"],
+        ["customer-mdm", "alias", "add", "--name", "某公司", "--company-id", "1"],
+        ["customer-mdm", "alias", "list"],
     ]
 
 
@@ -80,9 +87,11 @@ def test_every_command_on_an_unmigrated_database(empty_url, tmp_path):
     results = run_all([c for c in commands(tmp_path) if c != ["db", "migrate"]], empty_url, tmp_path)
     assert_clean(results)
     with psycopg.connect(empty_url) as conn:  # nothing was created in it
-        assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace NOT IN "
-                            "('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
-                            "'pg_toast'::regnamespace)").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace NOT IN "
+            "('pg_catalog'::regnamespace, 'information_schema'::regnamespace, "
+            "'pg_toast'::regnamespace)"
+        ).fetchone() == (0,)
     assert all("not migrated" in r.stderr or "db migrate" in r.stderr for _, r in results if r.returncode)
 
 
@@ -94,8 +103,9 @@ def test_commands_without_a_server(tmp_path):
     assert all(r.returncode == 1 and "Cannot connect to the database" in r.stderr for _, r in results)
 
 
-@pytest.mark.parametrize("argv", [["customer-mdm", "close"],
-                                  ["etl", "--domain", "annuity_performance", "--file", "{csv}", "--execute"]])
+@pytest.mark.parametrize(
+    "argv", [["customer-mdm", "close"], ["etl", "--domain", "annuity_performance", "--file", "{csv}", "--execute"]]
+)
 def test_a_connection_dropped_mid_command(db_url, conn, tmp_path, argv):
     """The server ends the command's session (a restart, an administrator) while it waits for a lock."""
     generate(tmp_path, customers=5, months=1, start=date(2024, 1, 1), seed=1, fmt="csv")
@@ -103,11 +113,18 @@ def test_a_connection_dropped_mid_command(db_url, conn, tmp_path, argv):
     argv = [a.replace("{csv}", str(csv)) for a in argv]
     before = table_fingerprint(conn)
     with psycopg.connect(db_url) as holder:  # holds both locks the commands need
-        holder.execute("SELECT pg_advisory_xact_lock(742, 1), pg_advisory_xact_lock(743, "
-                       "'business.\"规模明细\"'::regclass::oid::integer)")
-        process = subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", *argv], cwd=REPO,
-                                   env={**os.environ, "DATABASE_URL": db_url}, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        holder.execute(
+            "SELECT pg_advisory_xact_lock(742, 1), pg_advisory_xact_lock(743, "
+            "'business.\"规模明细\"'::regclass::oid::integer)"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "work_data_hub.cli", *argv],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": db_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for pid in wait_until_blocked(conn):
             conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
         out, err = process.communicate(timeout=60)

@@ -20,7 +20,8 @@ def test_sync_prints_the_spec_shape(db_url, conn, tmp_path):
         "SELECT count(*) FROM customer.customer_plan_contract c, "
         "generate_series(date '2024-02-01', date '2024-05-01', interval '1 month') AS g, "
         "LATERAL (SELECT (g - interval '1 day')::date AS d) AS e "
-        "WHERE c.valid_from <= e.d AND e.d < c.valid_to").fetchone()[0]
+        "WHERE c.valid_from <= e.d AND e.d < c.valid_to"
+    ).fetchone()[0]
     assert lines[0] == "🔄 Starting contract status sync..."
     assert lines[1] == "✓ Sync completed:"
     assert lines[2] == f"  Inserted: {inserted}"
@@ -55,8 +56,9 @@ def test_sync_rebuild_from(db_url, conn, tmp_path):
     Scenario(months=3).load(conn)
     run_cli("customer-mdm", "sync", cwd=tmp_path, database_url=db_url)
     before = table_fingerprint(conn)
-    dry = run_cli("customer-mdm", "sync", "--rebuild-from", "202402", "--dry-run", "--json", cwd=tmp_path,
-                  database_url=db_url)
+    dry = run_cli(
+        "customer-mdm", "sync", "--rebuild-from", "202402", "--dry-run", "--json", cwd=tmp_path, database_url=db_url
+    )
     assert [r["period_end"] for r in json.loads(dry.stdout)] == ["2024-02-29", "2024-03-31"]
     assert table_fingerprint(conn) == before  # the rebuild request was not kept either
     result = run_cli("customer-mdm", "sync", "--rebuild-from", "202402", "--json", cwd=tmp_path, database_url=db_url)

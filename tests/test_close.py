@@ -26,18 +26,27 @@ ORDER BY 1, 2, 3, 4, 5
 
 
 def close(conn, *, dry_run: bool = False) -> list[tuple]:
-    return conn.execute("SELECT step, period_end, inserted, updated, deleted "
-                        "FROM customer.run_monthly_close(p_dry_run => %s)", (dry_run,)).fetchall()
+    return conn.execute(
+        "SELECT step, period_end, inserted, updated, deleted FROM customer.run_monthly_close(p_dry_run => %s)",
+        (dry_run,),
+    ).fetchall()
 
 
 def refresh_all(conn, *, dry_run: bool = False) -> list[tuple]:
-    return conn.execute("SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
-                        "FROM customer.refresh_snapshots(p_dry_run => %s)", (dry_run,)).fetchall()
+    return conn.execute(
+        "SELECT period_end, product_line_rows, plan_rows, inserted, updated, deleted "
+        "FROM customer.refresh_snapshots(p_dry_run => %s)",
+        (dry_run,),
+    ).fetchall()
 
 
 def months_built(conn) -> list[str]:
-    return [m.strftime("%Y%m") for (m,) in conn.execute(
-        "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NULL ORDER BY 1")]
+    return [
+        m.strftime("%Y%m")
+        for (m,) in conn.execute(
+            "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NULL ORDER BY 1"
+        )
+    ]
 
 
 def test_close_after_an_old_correction_equals_a_from_scratch_build(conn, make_db):
@@ -52,7 +61,9 @@ def test_close_after_an_old_correction_equals_a_from_scratch_build(conn, make_db
     add_ledger(conn, "loss", "2024-05", "C002", line="PL202")
     steps = close(conn)
     assert {p.strftime("%Y%m") for s, p, *_ in steps if s == "sync"} == {f"2024{m:02d}" for m in range(3, 13)} | {
-        "202501", "202502"}
+        "202501",
+        "202502",
+    }
     assert close(conn) == []  # nothing left to do
     fresh_url = make_db()
     with psycopg.connect(fresh_url, autocommit=True) as fresh:
@@ -71,11 +82,16 @@ def test_withdrawn_months_lose_their_snapshots(conn):
     conn.execute('DELETE FROM business."规模明细" WHERE "月度" >= \'2024-05-01\'')
     steps = close(conn)
     assert [(s, p.strftime("%Y%m")) for s, p, _, _, deleted in steps if s == "snapshot" and deleted] == [
-        ("snapshot", "202405"), ("snapshot", "202406")]
+        ("snapshot", "202405"),
+        ("snapshot", "202406"),
+    ]
     assert months_built(conn) == ["202401", "202402", "202403", "202404"]
-    assert conn.execute("SELECT max(snapshot_month)::text FROM customer.fct_customer_product_line_monthly").fetchone() == (
-        "2024-04-30",)
-    assert conn.execute("SELECT last_applied_period::text FROM customer.contract_sync_state").fetchone() == ("2024-04-30",)
+    assert conn.execute(
+        "SELECT max(snapshot_month)::text FROM customer.fct_customer_product_line_monthly"
+    ).fetchone() == ("2024-04-30",)
+    assert conn.execute("SELECT last_applied_period::text FROM customer.contract_sync_state").fetchone() == (
+        "2024-04-30",
+    )
 
 
 def test_a_month_missing_between_loaded_months_is_refused_and_changes_nothing(conn, db_url, tmp_path):
@@ -87,14 +103,17 @@ def test_a_month_missing_between_loaded_months_is_refused_and_changes_nothing(co
     before = table_fingerprint(conn)
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
         close(conn)
-    assert "2 month(s) between 2025-03 and 2025-06 have no AUM detail (规模明细) loaded: 2025-03, 2025-05" in str(err.value)
+    assert "2 month(s) between 2025-03 and 2025-06 have no AUM detail (规模明细) loaded: 2025-03, 2025-05" in str(
+        err.value
+    )
     assert "etl --domain annuity_performance --period YYYYMM --execute" in err.value.diag.message_hint
     assert table_fingerprint(conn) == before
     result = run_cli("customer-mdm", "close", cwd=tmp_path, database_url=db_url)
     assert result.returncode == 1 and "2025-03, 2025-05" in result.stderr and "Traceback" not in result.stderr
     assert table_fingerprint(conn) == before
-    assert conn.execute("SELECT function_name, status, sqlstate FROM customer.v_mdm_runs "
-                        "ORDER BY run_id DESC LIMIT 1").fetchone() == ("run_monthly_close", "failed", "55000")
+    assert conn.execute(
+        "SELECT function_name, status, sqlstate FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1"
+    ).fetchone() == ("run_monthly_close", "failed", "55000")
 
 
 def test_refresh_snapshots_rebuilds_what_is_missing_or_stale_and_nothing_else(conn):
@@ -133,25 +152,33 @@ def test_no_function_prints_a_notice_in_psql(db_url, conn):
     if psql is None:
         pytest.skip("psql is not installed")
     Scenario(months=3).load(conn)
-    calls = ["SELECT * FROM customer.sync_contract_status(p_dry_run => true)",
-             "SELECT * FROM customer.sync_contract_status()",
-             "SELECT * FROM customer.sync_contract_status()",
-             "SELECT * FROM customer.refresh_monthly_snapshot(NULL, p_dry_run => true)",
-             "SELECT * FROM customer.refresh_monthly_snapshot('2024-02-29')",
-             "SELECT * FROM customer.refresh_snapshots(p_dry_run => true)",
-             "SELECT * FROM customer.refresh_snapshots()",
-             "SELECT * FROM customer.run_monthly_close(p_dry_run => true)",
-             "SELECT * FROM customer.run_monthly_close()",
-             "SELECT * FROM customer.request_contract_rebuild('2024-02-29')",
-             "SELECT * FROM customer.run_monthly_close()"]
+    calls = [
+        "SELECT * FROM customer.sync_contract_status(p_dry_run => true)",
+        "SELECT * FROM customer.sync_contract_status()",
+        "SELECT * FROM customer.sync_contract_status()",
+        "SELECT * FROM customer.refresh_monthly_snapshot(NULL, p_dry_run => true)",
+        "SELECT * FROM customer.refresh_monthly_snapshot('2024-02-29')",
+        "SELECT * FROM customer.refresh_snapshots(p_dry_run => true)",
+        "SELECT * FROM customer.refresh_snapshots()",
+        "SELECT * FROM customer.run_monthly_close(p_dry_run => true)",
+        "SELECT * FROM customer.run_monthly_close()",
+        "SELECT * FROM customer.request_contract_rebuild('2024-02-29')",
+        "SELECT * FROM customer.run_monthly_close()",
+    ]
     script = "BEGIN;\n" + ";\n".join(calls[:5]) + ";\nCOMMIT;\n" + ";\n".join(calls[5:]) + ";\n"
-    result = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url], input=script,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "NOTICE" not in result.stderr and "WARNING" not in result.stderr, result.stderr
 
 
 # --- the CLI -----------------------------------------------------------------------------------------
+
 
 def cli(db_url, tmp_path, *args):
     return run_cli("customer-mdm", *args, cwd=tmp_path, database_url=db_url)
@@ -193,14 +220,18 @@ def test_cli_sync_says_what_it_did(db_url, conn, tmp_path):
     assert replay.returncode == 0, replay.stderr
     assert "Replayed: history was rewound to before 2024-03 (the source changed)" in replay.stdout
     assert "net change of the history:" in replay.stdout and "version(s) added" in replay.stdout
-    failures = conn.execute("SELECT function_name, sqlstate FROM customer.v_mdm_runs WHERE status = 'failed' "
-                            "ORDER BY run_id").fetchall()
+    failures = conn.execute(
+        "SELECT function_name, sqlstate FROM customer.v_mdm_runs WHERE status = 'failed' ORDER BY run_id"
+    ).fetchall()
     assert failures == [("sync_contract_status", "22023"), ("sync_contract_status", "22023")]
 
 
 def test_a_failed_cli_sync_is_on_record_with_its_sqlstate(db_url, conn, tmp_path):
-    conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id) '
-                 "VALUES (%s, 'P', 'PL202', 'NOBODY')", (month("2025-01"),))
+    conn.execute(
+        'INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id) '
+        "VALUES (%s, 'P', 'PL202', 'NOBODY')",
+        (month("2025-01"),),
+    )
     result = cli(db_url, tmp_path, "sync")
     assert result.returncode == 1 and "Verify 年金客户 and 产品线 tables" in result.stderr
     row = conn.execute("SELECT function_name, status, sqlstate, message FROM customer.v_mdm_runs").fetchone()
@@ -212,13 +243,16 @@ def test_a_failed_cli_sync_is_on_record_with_its_sqlstate(db_url, conn, tmp_path
 def test_renaming_a_customer_makes_its_snapshots_stale_and_the_close_rebuilds_them(conn):
     Scenario(months=3).load(conn)
     close(conn)
-    [company] = conn.execute("SELECT min(company_id) FROM customer.customer_plan_contract "
-                             "WHERE valid_from = '2024-01-31'").fetchone()
-    conn.execute("UPDATE customer.\"年金客户\" SET \"客户名称\" = '改名公司' WHERE company_id = %s", (company,))
+    [company] = conn.execute(
+        "SELECT min(company_id) FROM customer.customer_plan_contract WHERE valid_from = '2024-01-31'"
+    ).fetchone()
+    conn.execute('UPDATE customer."年金客户" SET "客户名称" = \'改名公司\' WHERE company_id = %s', (company,))
     steps = close(conn)
     assert [s for s, *_ in steps] == ["snapshot"] * 3
-    assert conn.execute("SELECT DISTINCT customer_name FROM customer.fct_customer_product_line_monthly "
-                        "WHERE company_id = %s", (company,)).fetchall() == [("改名公司",)]
+    assert conn.execute(
+        "SELECT DISTINCT customer_name FROM customer.fct_customer_product_line_monthly WHERE company_id = %s",
+        (company,),
+    ).fetchall() == [("改名公司",)]
     assert close(conn) == []
 
 
@@ -227,20 +261,24 @@ def test_a_sync_to_an_earlier_period_leaves_a_later_correction_pending(conn):
     close(conn)
     before = conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone()
     conn.execute('UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2024-05-01\'')
-    assert conn.execute("SELECT * FROM customer.sync_contract_status(p_period_end => '2024-02-29')").fetchall()[0][1:4] == (
-        0, 0, 0)
+    assert conn.execute("SELECT * FROM customer.sync_contract_status(p_period_end => '2024-02-29')").fetchall()[0][
+        1:4
+    ] == (0, 0, 0)
     assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == before
-    assert conn.execute("SELECT last_applied_period::text, dirty_from_month::text "
-                        "FROM customer.contract_sync_state").fetchone() == ("2024-06-30", "2024-05-01")
+    assert conn.execute(
+        "SELECT last_applied_period::text, dirty_from_month::text FROM customer.contract_sync_state"
+    ).fetchone() == ("2024-06-30", "2024-05-01")
 
 
 def test_bad_arguments_are_refused_with_22023(conn):
-    for call in ("SELECT * FROM customer.request_contract_rebuild('-infinity')",
-                 "SELECT * FROM customer.sync_contract_status(p_period_end => 'infinity')",
-                 "SELECT * FROM customer.run_monthly_close(NULL)",
-                 "SELECT * FROM customer.refresh_snapshots(NULL)",
-                 "SELECT * FROM customer.sync_contract_status(NULL)",
-                 "SELECT customer.record_failed_run('run_monthly_close', 'XX', 'm', now())"):
+    for call in (
+        "SELECT * FROM customer.request_contract_rebuild('-infinity')",
+        "SELECT * FROM customer.sync_contract_status(p_period_end => 'infinity')",
+        "SELECT * FROM customer.run_monthly_close(NULL)",
+        "SELECT * FROM customer.refresh_snapshots(NULL)",
+        "SELECT * FROM customer.sync_contract_status(NULL)",
+        "SELECT customer.record_failed_run('run_monthly_close', 'XX', 'm', now())",
+    ):
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             conn.execute(call)
     assert conn.execute("SELECT count(*) FROM customer.mdm_run_log").fetchone() == (0,)
@@ -254,8 +292,9 @@ def test_withdrawing_every_month_clears_history_and_snapshots(conn):
     assert [s for s, *_ in steps] == ["snapshot"] * 3
     assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly").fetchone() == (0,)
-    assert conn.execute("SELECT last_applied_period, dirty_from_month FROM customer.contract_sync_state").fetchone() == (
-        None, None)
+    assert conn.execute(
+        "SELECT last_applied_period, dirty_from_month FROM customer.contract_sync_state"
+    ).fetchone() == (None, None)
     assert close(conn) == []
 
 
@@ -279,6 +318,7 @@ def test_ctrl_c_and_a_killed_connection_during_a_close_are_on_record(db_url, con
     import signal
 
     from test_etl_safety import spawn, wait_until_blocked
+
     Scenario(months=2).load(conn)
     for stop in ("sigint", "terminate"):
         with psycopg.connect(db_url) as holder:
@@ -291,6 +331,7 @@ def test_ctrl_c_and_a_killed_connection_during_a_close_are_on_record(db_url, con
                 conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
             _, err = proc.communicate(timeout=60)
         assert proc.returncode in (1, 130) and "Traceback" not in err
-    assert conn.execute("SELECT function_name, status, sqlstate FROM customer.v_mdm_runs ORDER BY run_id").fetchall() == [
-        ("run_monthly_close", "failed", "57014"), ("run_monthly_close", "failed", "57P01")]
+    assert conn.execute(
+        "SELECT function_name, status, sqlstate FROM customer.v_mdm_runs ORDER BY run_id"
+    ).fetchall() == [("run_monthly_close", "failed", "57014"), ("run_monthly_close", "failed", "57P01")]
     assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (0,)

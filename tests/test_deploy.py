@@ -73,9 +73,12 @@ def test_a_dba_bootstraps_and_a_plain_owner_migrates(company_server, tmp_path):
     assert migrated.returncode == 0, migrated.stderr
     with psycopg.connect(owner, autocommit=True) as conn:
         assert conn.execute("SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone() == (
-            False, False)
-        assert conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'customer'").fetchone() == (
-            "mdm_owner",)
+            False,
+            False,
+        )
+        assert conn.execute(
+            "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'customer'"
+        ).fetchone() == ("mdm_owner",)
         # The owner, not a superuser, hands the roles to the logins (WITH ADMIN OPTION).
         conn.execute(sql.SQL("GRANT wdh_operator TO etl_login"))
         conn.execute(sql.SQL("GRANT wdh_reader TO bi_login"))
@@ -108,15 +111,21 @@ MATRIX = [
     (["etl", "history"], "reader"),
     (["customer-mdm", "history", "--company", "C1"], "reader"),
     (["customer-mdm", "history", "--company", "{provisional}", "--json"], "reader"),
-    (["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202", "--period", "202502"],
-     "reader"),
+    (
+        ["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202", "--period", "202502"],
+        "reader",
+    ),
     (["customer-mdm", "report", "--company", "C1", "--out", "{tmp}/c-{who}.html"], "reader"),
     (["customer-mdm", "restatements", "--period", "202502"], "reader"),
-    (["customer-mdm", "export", "--period", "202502", "--as-of", "2099-01-01", "--out", "{tmp}/a-{who}.xlsx"],
-     "reader"),
+    (
+        ["customer-mdm", "export", "--period", "202502", "--as-of", "2099-01-01", "--out", "{tmp}/a-{who}.xlsx"],
+        "reader",
+    ),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx"], "operator"),
-    (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx", "--execute", "--no-post-hooks"],
-     "operator"),
+    (
+        ["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx", "--execute", "--no-post-hooks"],
+        "operator",
+    ),
     (["customer-mdm", "sync"], "operator"),
     (["customer-mdm", "snapshot", "--all"], "operator"),
     (["customer-mdm", "close"], "operator"),
@@ -146,14 +155,28 @@ def test_every_command_as_the_least_login_that_should_run_it(company_server, tmp
     with psycopg.connect(owner, autocommit=True) as conn:
         conn.execute("GRANT wdh_operator TO matrix_op")
         conn.execute("GRANT wdh_reader TO matrix_bi")
-    logins = {"operator": _url(company_server, "matrix_op", "op", "matrix_mdm"),
-              "reader": _url(company_server, "matrix_bi", "bi", "matrix_mdm")}
+    logins = {
+        "operator": _url(company_server, "matrix_op", "op", "matrix_mdm"),
+        "reader": _url(company_server, "matrix_bi", "bi", "matrix_mdm"),
+    }
     for month in ("202501", "202502", "202503"):
         path = tmp_path / f"{month}.xlsx"
-        write_xlsx(path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")])
+        write_xlsx(
+            path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")]
+        )
     for month in ("202501", "202502"):
-        assert run_cli("etl", "--domain", "annuity_performance", "--file", str(tmp_path / f"{month}.xlsx"), "--execute",
-                       database_url=logins["operator"]).returncode == 0
+        assert (
+            run_cli(
+                "etl",
+                "--domain",
+                "annuity_performance",
+                "--file",
+                str(tmp_path / f"{month}.xlsx"),
+                "--execute",
+                database_url=logins["operator"],
+            ).returncode
+            == 0
+        )
     with psycopg.connect(owner) as conn:
         provisional = conn.execute('SELECT company_id FROM customer."年金客户" WHERE is_provisional').fetchone()[0]
 
@@ -190,9 +213,15 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
     assert run_cli("db", "migrate", database_url=primary).returncode == 0
     for month in ("202501", "202502"):
         path = tmp_path / f"{month}.xlsx"
-        write_xlsx(path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")])
-        assert run_cli("etl", "--domain", "annuity_performance", "--file", str(path), "--execute",
-                       database_url=primary).returncode == 0
+        write_xlsx(
+            path, "规模明细", HEADERS, [perf_row(month), perf_row(month, company="", customer="无号客户", plan="P9")]
+        )
+        assert (
+            run_cli(
+                "etl", "--domain", "annuity_performance", "--file", str(path), "--execute", database_url=primary
+            ).returncode
+            == 0
+        )
     with psycopg.connect(primary, autocommit=True) as conn:
         conn.execute("GRANT wdh_reader TO standby_bi")
 
@@ -205,11 +234,36 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
     env = {**os.environ, "PGPASSWORD": info["password"]}
     port = local.free_port(56200)
     try:
-        subprocess.run(local.as_server_user([str(bindir / "pg_basebackup"), "-h", info["host"], "-p", str(info["port"]),
-                                             "-U", info["user"], "-D", str(data), "-R", "-X", "stream", "-c", "fast"]),
-                       env=env, check=True, capture_output=True)
-        subprocess.run(local.as_server_user([str(bindir / "pg_ctl"), "start", "-w", "-D", str(data), "-l",
-                                             str(folder / "log"), "-o", f"-p {port}"]), check=True, capture_output=True)
+        subprocess.run(
+            local.as_server_user(
+                [
+                    str(bindir / "pg_basebackup"),
+                    "-h",
+                    info["host"],
+                    "-p",
+                    str(info["port"]),
+                    "-U",
+                    info["user"],
+                    "-D",
+                    str(data),
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-c",
+                    "fast",
+                ]
+            ),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            local.as_server_user(
+                [str(bindir / "pg_ctl"), "start", "-w", "-D", str(data), "-l", str(folder / "log"), "-o", f"-p {port}"]
+            ),
+            check=True,
+            capture_output=True,
+        )
         standby = _url(f"postgresql://x:y@127.0.0.1:{port}", "standby_bi", "bi", "standby_mdm")
         deadline = time.monotonic() + 30
         while True:  # the standby has replayed the grant when the reader can log in
@@ -221,17 +275,42 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        for argv in (["customer-mdm", "status"], ["customer-mdm", "status", "--json"], ["customer-mdm", "runs"],
-                     ["customer-mdm", "summary"], ["customer-mdm", "identities"], ["customer-mdm", "alias", "list"],
-                     ["etl", "history"], ["customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html")],
-                     ["customer-mdm", "export", "--period", "202502", "--out", str(tmp_path / "e.xlsx")],
-                     ["customer-mdm", "history", "--company", "C1"],
-                     ["customer-mdm", "explain", "--company", "C1", "--plan", "P1", "--product-line", "PL202",
-                      "--period", "202502"],
-                     ["customer-mdm", "report", "--company", "C1", "--out", str(tmp_path / "c.html")],
-                     ["customer-mdm", "restatements", "--period", "202502"],
-                     ["customer-mdm", "report", "--period", "202502", "--as-of", "2099-01-01",
-                      "--out", str(tmp_path / "a.html")]):
+        for argv in (
+            ["customer-mdm", "status"],
+            ["customer-mdm", "status", "--json"],
+            ["customer-mdm", "runs"],
+            ["customer-mdm", "summary"],
+            ["customer-mdm", "identities"],
+            ["customer-mdm", "alias", "list"],
+            ["etl", "history"],
+            ["customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html")],
+            ["customer-mdm", "export", "--period", "202502", "--out", str(tmp_path / "e.xlsx")],
+            ["customer-mdm", "history", "--company", "C1"],
+            [
+                "customer-mdm",
+                "explain",
+                "--company",
+                "C1",
+                "--plan",
+                "P1",
+                "--product-line",
+                "PL202",
+                "--period",
+                "202502",
+            ],
+            ["customer-mdm", "report", "--company", "C1", "--out", str(tmp_path / "c.html")],
+            ["customer-mdm", "restatements", "--period", "202502"],
+            [
+                "customer-mdm",
+                "report",
+                "--period",
+                "202502",
+                "--as-of",
+                "2099-01-01",
+                "--out",
+                str(tmp_path / "a.html"),
+            ],
+        ):
             result = run_cli(*argv, database_url=standby)
             assert result.returncode == 0 and "Traceback" not in result.stderr, (argv, result.stderr)
         check = run_cli("customer-mdm", "status", "--check", database_url=standby)
@@ -239,6 +318,8 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
         refused = run_cli("customer-mdm", "close", database_url=standby)
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
     finally:
-        subprocess.run(local.as_server_user([str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)]),
-                       capture_output=True)
+        subprocess.run(
+            local.as_server_user([str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)]),
+            capture_output=True,
+        )
         shutil.rmtree(folder, ignore_errors=True)

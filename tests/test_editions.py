@@ -27,8 +27,11 @@ def rows(conn, query: str, *args) -> list[dict]:
 def month_rows(conn, grain: str, period_end: date, as_of: datetime | None = None) -> dict[tuple, dict]:
     """A month's rows of one grain by key, now or as of a moment."""
     table = "fct_customer_product_line_monthly" if grain == "product_line" else "fct_customer_plan_monthly"
-    found = rows(conn, f"SELECT * FROM customer.{table} WHERE snapshot_month = %s", period_end) if as_of is None \
+    found = (
+        rows(conn, f"SELECT * FROM customer.{table} WHERE snapshot_month = %s", period_end)
+        if as_of is None
         else rows(conn, f"SELECT * FROM customer.{grain}_snapshot_as_of(%s, %s)", period_end, as_of)
+    )
     return {(r["company_id"], r.get("plan_code", ""), r["product_line_code"]): r for r in found}
 
 
@@ -61,9 +64,13 @@ def test_a_correction_keeps_the_edition_it_replaced_and_lists_the_restatement(co
     company, plan, line = conn.execute(
         "SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
         "WHERE NOT is_strategic AND valid_from <= '2025-10-31' AND valid_to > '2025-10-31' "
-        "ORDER BY 1, 2, 3 LIMIT 1").fetchone()
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 9000000000 WHERE "月度" = %s AND company_id = %s '
-                 'AND "计划代码" = %s AND "产品线代码" = %s', (month("2025-07"), company, plan, line))
+        "ORDER BY 1, 2, 3 LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = 9000000000 WHERE "月度" = %s AND company_id = %s '
+        'AND "计划代码" = %s AND "产品线代码" = %s',
+        (month("2025-07"), company, plan, line),
+    )
     close(conn)
 
     after = {grain: month_rows(conn, grain, M10) for grain in ("product_line", "plan")}
@@ -81,26 +88,46 @@ def test_a_correction_keeps_the_edition_it_replaced_and_lists_the_restatement(co
     assert restated[0]["reason"] == "contract history replayed from 2025-07: loaded rows of 2025-07 changed"
 
     def plain(row):
-        return None if row is None else json.loads(json.dumps({k: v for k, v in row.items() if k != "updated_at"},
-                                                              default=str))
+        return (
+            None
+            if row is None
+            else json.loads(json.dumps({k: v for k, v in row.items() if k != "updated_at"}, default=str))
+        )
 
     for grain in ("product_line", "plan"):
-        differ = {k for k in before[grain].keys() | after[grain].keys()
-                  if plain(before[grain].get(k)) != plain(after[grain].get(k))}
-        listed = {(r["company_id"], r["plan_code"] or "", r["product_line_code"]): r
-                  for r in restated if r["grain"] == grain}
+        differ = {
+            k
+            for k in before[grain].keys() | after[grain].keys()
+            if plain(before[grain].get(k)) != plain(after[grain].get(k))
+        }
+        listed = {
+            (r["company_id"], r["plan_code"] or "", r["product_line_code"]): r for r in restated if r["grain"] == grain
+        }
         assert set(listed) == differ
         assert differ or grain == "plan"  # strategic is a product-line flag: the plan rows of month 10 stay
         for key, r in listed.items():
-            assert {k: str(v) for k, v in r["before"].items()} == \
-                {k: str(v) for k, v in plain(before[grain][key]).items()}
+            assert {k: str(v) for k, v in r["before"].items()} == {
+                k: str(v) for k, v in plain(before[grain][key]).items()
+            }
+
     # The report's totals per product line, before and after, where they differ.
     def report_figures(as_of):
         conn.execute("SELECT customer.set_snapshot_as_of(%s)", (as_of,))
-        figures = {r["product_line_code"]: {k: str(r[k]) for k in ("customers", "strategic", "new", "lost",
-                                                                   "contracts_normal", "contracts_stopped",
-                                                                   "aum_balance")}
-                   for r in rows(conn, "SELECT * FROM customer.v_product_line_month WHERE snapshot_month = %s", M10)}
+        figures = {
+            r["product_line_code"]: {
+                k: str(r[k])
+                for k in (
+                    "customers",
+                    "strategic",
+                    "new",
+                    "lost",
+                    "contracts_normal",
+                    "contracts_stopped",
+                    "aum_balance",
+                )
+            }
+            for r in rows(conn, "SELECT * FROM customer.v_product_line_month WHERE snapshot_month = %s", M10)
+        }
         return figures
 
     with conn.transaction():  # the as-of setting lasts for a transaction
@@ -119,14 +146,16 @@ def test_a_close_that_changes_nothing_or_a_dry_run_keeps_no_edition(conn, twelve
     before = editions(conn)
     close(conn)
     assert editions(conn) == before
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = "期末资产规模" * 2 WHERE "月度" = %s',
-                 (month("2025-09"),))
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = "期末资产规模" * 2 WHERE "月度" = %s', (month("2025-09"),)
+    )
     close(conn, dry_run=True)
     assert editions(conn) == before
     assert conn.execute("SELECT count(*) FROM customer.snapshot_delta").fetchone() == (0,)
     close(conn)
-    assert [e for e in editions(conn) if e not in before] and all(m >= date(2025, 9, 30) for m, e in
-                                                                  editions(conn) if e > 1)
+    assert [e for e in editions(conn) if e not in before] and all(
+        m >= date(2025, 9, 30) for m, e in editions(conn) if e > 1
+    )
 
 
 def test_as_of_errors_and_a_month_not_built_then(conn, twelve_months):
@@ -141,8 +170,10 @@ def test_as_of_errors_and_a_month_not_built_then(conn, twelve_months):
 
 def test_readers_read_editions_and_a_dba_prunes_them_on_record(pg_server, db_url, conn, twelve_months):
     moment, before = twelve_months
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE "月度" = %s AND company_id = %s',
-                 (month("2025-10"), min(c for c, _, _ in before["plan"])))
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE "月度" = %s AND company_id = %s',
+        (month("2025-10"), min(c for c, _, _ in before["plan"])),
+    )
     close(conn)
     conn.execute("DROP ROLE IF EXISTS editions_reader")
     conn.execute("CREATE ROLE editions_reader LOGIN IN ROLE wdh_reader")
@@ -156,22 +187,29 @@ def test_readers_read_editions_and_a_dba_prunes_them_on_record(pg_server, db_url
                 bi.execute("SELECT * FROM customer.prune_snapshot_editions(now())")
             assert caught.value.sqlstate == "42501"
         report = run_cli("customer-mdm", "restatements", "--period", "202510", database_url=reader)
-        assert report.returncode == 0 and "Edition 2 of 202510" in report.stdout and "Totals before → after" in \
-            report.stdout, report.stderr
+        assert (
+            report.returncode == 0
+            and "Edition 2 of 202510" in report.stdout
+            and "Totals before → after" in report.stdout
+        ), report.stderr
     finally:
         conn.execute("DROP ROLE editions_reader")
 
     kept = conn.execute("SELECT count(*) FROM customer.snapshot_delta").fetchone()[0]
     fingerprint = table_fingerprint(conn)
-    assert rows(conn, "SELECT * FROM customer.prune_snapshot_editions(now(), p_dry_run => true)") == \
-        [{"editions": conn.execute("SELECT count(*) FROM customer.snapshot_edition WHERE edition > 1").fetchone()[0],
-          "rows_deleted": kept}]
+    assert rows(conn, "SELECT * FROM customer.prune_snapshot_editions(now(), p_dry_run => true)") == [
+        {
+            "editions": conn.execute("SELECT count(*) FROM customer.snapshot_edition WHERE edition > 1").fetchone()[0],
+            "rows_deleted": kept,
+        }
+    ]
     assert table_fingerprint(conn) == fingerprint
     pruned = rows(conn, "SELECT * FROM customer.prune_snapshot_editions(now())")[0]
     assert pruned["rows_deleted"] == kept > 0
     assert conn.execute("SELECT count(*) FROM customer.snapshot_delta").fetchone() == (0,)
-    assert conn.execute("SELECT counts->>'editions' FROM customer.v_mdm_runs "
-                        "WHERE function_name = 'prune_snapshot_editions'").fetchone() == (str(pruned["editions"]),)
+    assert conn.execute(
+        "SELECT counts->>'editions' FROM customer.v_mdm_runs WHERE function_name = 'prune_snapshot_editions'"
+    ).fetchone() == (str(pruned["editions"]),)
     with pytest.raises(psycopg.Error) as caught:
         conn.execute("SELECT * FROM customer.product_line_snapshot_as_of(%s, %s)", (M10, moment))
     assert caught.value.sqlstate == "55000" and "pruned" in str(caught.value)
@@ -187,33 +225,45 @@ def test_report_and_export_as_of_a_moment(db_url, conn, twelve_months, tmp_path)
     close(conn)
     stamp = moment.isoformat()
     out = tmp_path / "then.xlsx"
-    result = run_cli("customer-mdm", "export", "--period", "202510", "--as-of", stamp, "--out", str(out),
-                     database_url=db_url)
+    result = run_cli(
+        "customer-mdm", "export", "--period", "202510", "--as-of", stamp, "--out", str(out), database_url=db_url
+    )
     assert result.returncode == 0, result.stderr
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("产品线粒度 product lines").to_python()
     header = sheet[0]
-    exported = {(r[header.index("company_id")], r[header.index("product_line_code")]): r[header.index("aum_balance")]
-                for r in sheet[1:]}
+    exported = {
+        (r[header.index("company_id")], r[header.index("product_line_code")]): r[header.index("aum_balance")]
+        for r in sheet[1:]
+    }
     assert exported == {(c, line): float(r["aum_balance"]) for (c, _, line), r in before["product_line"].items()}
 
     page = tmp_path / "then.html"
-    result = run_cli("customer-mdm", "report", "--period", "202510", "--as-of", stamp, "--out", str(page),
-                     database_url=db_url)
+    result = run_cli(
+        "customer-mdm", "report", "--period", "202510", "--as-of", stamp, "--out", str(page), database_url=db_url
+    )
     assert result.returncode == 0, result.stderr
     html = page.read_text(encoding="utf-8")
     assert 'data-status="as-of" data-edition="1"' in html and re.search(r"此后该月已重述\s+1 次", html)
     now = tmp_path / "now.html"
-    assert run_cli("customer-mdm", "report", "--period", "202510", "--out", str(now), database_url=db_url).returncode == 0
+    assert (
+        run_cli("customer-mdm", "report", "--period", "202510", "--out", str(now), database_url=db_url).returncode == 0
+    )
     assert 'id="restatement" data-edition="2"' in now.read_text(encoding="utf-8")
 
     for args, message in (
-            (["report", "--period", "202510", "--as-of", "yesterday"], "Invalid moment"),
-            (["report", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
-            (["report", "--company", "C001", "--as-of", stamp], "--as-of goes with --period"),
-            (["export", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
-            (["restatements", "--period", "2025-10"], "Invalid period format")):
-        result = run_cli("customer-mdm", *args, "--out", str(tmp_path / "x.html"), database_url=db_url) \
-            if args[0] == "report" else run_cli("customer-mdm", *args, database_url=db_url)
-        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr, \
-            (args, result.stderr)
+        (["report", "--period", "202510", "--as-of", "yesterday"], "Invalid moment"),
+        (["report", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
+        (["report", "--company", "C001", "--as-of", stamp], "--as-of goes with --period"),
+        (["export", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
+        (["restatements", "--period", "2025-10"], "Invalid period format"),
+    ):
+        result = (
+            run_cli("customer-mdm", *args, "--out", str(tmp_path / "x.html"), database_url=db_url)
+            if args[0] == "report"
+            else run_cli("customer-mdm", *args, database_url=db_url)
+        )
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr, (
+            args,
+            result.stderr,
+        )
     assert not (tmp_path / "x.html").exists()

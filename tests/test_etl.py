@@ -13,14 +13,47 @@ from conftest import run_cli
 from source import table_fingerprint, versions
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate, write_csv, write_xlsx
 
-HEADERS = ["月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合代码", "客户名称", "company_id",
-           "期末资产规模", "供款", "当期收益率", "机构"]
+HEADERS = [
+    "月度",
+    "业务类型",
+    "计划类型",
+    "计划代码",
+    "计划名称",
+    "组合代码",
+    "客户名称",
+    "company_id",
+    "期末资产规模",
+    "供款",
+    "当期收益率",
+    "机构",
+]
 
 
-def perf_row(month="202501", line="企年受托", plan="P1", company="C1", aum=100, contribution=5, branch="北京分公司",
-             portfolio="F1", customer=None):
-    return [month, line, "单一计划", plan, f"{plan}计划", portfolio, customer or f"{company}公司", company, aum,
-            contribution, "1.5%", branch]
+def perf_row(
+    month="202501",
+    line="企年受托",
+    plan="P1",
+    company="C1",
+    aum=100,
+    contribution=5,
+    branch="北京分公司",
+    portfolio="F1",
+    customer=None,
+):
+    return [
+        month,
+        line,
+        "单一计划",
+        plan,
+        f"{plan}计划",
+        portfolio,
+        customer or f"{company}公司",
+        company,
+        aum,
+        contribution,
+        "1.5%",
+        branch,
+    ]
 
 
 def etl(db_url, cwd, *args):
@@ -36,8 +69,18 @@ def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     path = files / "m.xlsx"
     nameless = perf_row(company=None)
     nameless[6] = None  # neither a company_id nor a customer name: nothing can resolve it
-    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(portfolio="F2"), nameless,
-                                           perf_row(company="C2", line="未知业务"), perf_row(company="C2", line="")])
+    write_xlsx(
+        path,
+        "规模明细",
+        HEADERS,
+        [
+            perf_row(),
+            perf_row(portfolio="F2"),
+            nameless,
+            perf_row(company="C2", line="未知业务"),
+            perf_row(company="C2", line=""),
+        ],
+    )
     before = table_fingerprint(conn)
     result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path))
     assert result.returncode == 0, result.stderr
@@ -48,7 +91,11 @@ def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     assert "New customers: 2 (C1 C1公司, C2 C2公司)" in out
     assert "New plans: 1 (P1 P1计划)" in out
     assert "Rows that cannot form a contract: 3" in out
-    assert "no company_id and no customer name: 1 row(s), AUM 100.00" in out and "业务类型 '未知业务' is not a product line" in out and "no 业务类型: 1 row(s)" in out
+    assert (
+        "no company_id and no customer name: 1 row(s), AUM 100.00" in out
+        and "业务类型 '未知业务' is not a product line" in out
+        and "no 业务类型: 1 row(s)" in out
+    )
     assert "Preview only: nothing was written and no hook ran" in out
     assert "Post-ETL hooks" not in out
 
@@ -57,28 +104,33 @@ def test_execute_loads_and_runs_both_hooks_in_order(db_url, conn, files):
     conn.execute("INSERT INTO mapping.\"组织架构\" VALUES ('G01', '北京分公司')")
     path = files / "m.csv"
     write_csv(path, HEADERS, [perf_row(), perf_row(portfolio="F2", branch="火星分公司"), perf_row(company="C2")])
-    result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--period", "202501",
-                 "--execute")
+    result = etl(
+        db_url, files, "--domain", "annuity_performance", "--file", str(path), "--period", "202501", "--execute"
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "✓ Loaded 3 rows into business.规模明细 (replaced 0 rows of 2025-01); added 2 customer(s), 1 plan(s)" in out
     assert "✓ monthly_close: sync: 1 period(s) 202501: inserted 2, updated 0, lapsed 0" in out
     assert "snapshots: 1 month(s) 202501: inserted 4, updated 0, deleted 0" in out
-    rows = conn.execute('SELECT "月度", "产品线代码", "机构代码", "当期收益率" FROM business."规模明细" ORDER BY id').fetchall()
-    assert rows == [(date(2025, 1, 1), "PL202", "G01", Decimal("0.015000")),
-                    (date(2025, 1, 1), "PL202", "G00", Decimal("0.015000")),
-                    (date(2025, 1, 1), "PL202", "G01", Decimal("0.015000"))]
+    rows = conn.execute(
+        'SELECT "月度", "产品线代码", "机构代码", "当期收益率" FROM business."规模明细" ORDER BY id'
+    ).fetchall()
+    assert rows == [
+        (date(2025, 1, 1), "PL202", "G01", Decimal("0.015000")),
+        (date(2025, 1, 1), "PL202", "G00", Decimal("0.015000")),
+        (date(2025, 1, 1), "PL202", "G01", Decimal("0.015000")),
+    ]
     assert len(versions(conn)) == 2
-    assert conn.execute("SELECT count(*), sum(aum_balance) FROM customer.fct_customer_plan_monthly "
-                        "WHERE snapshot_month = '2025-01-31'").fetchone() == (2, Decimal("300.00"))
+    assert conn.execute(
+        "SELECT count(*), sum(aum_balance) FROM customer.fct_customer_plan_monthly WHERE snapshot_month = '2025-01-31'"
+    ).fetchone() == (2, Decimal("300.00"))
     assert conn.execute('SELECT "计划全称", "计划类型" FROM mapping."年金计划"').fetchall() == [("P1计划", "单一计划")]
 
 
 def test_no_post_hooks_loads_only(db_url, conn, files):
     path = files / "m.xlsx"
     write_xlsx(path, "规模明细", HEADERS, [perf_row()])
-    result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute",
-                 "--no-post-hooks")
+    result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute", "--no-post-hooks")
     assert result.returncode == 0, result.stderr
     assert "Post-ETL hooks not run" in result.stdout
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)
@@ -89,8 +141,12 @@ def test_reloading_a_month_replaces_it_and_corrects_history(db_url, conn, files,
     jan, feb, jan_fixed = files / "jan.xlsx", files / "feb.xlsx", files / "jan_fixed.xlsx"
     write_xlsx(jan, "规模明细", HEADERS, [perf_row(), perf_row(company="C2", plan="P2")])
     write_xlsx(feb, "规模明细", HEADERS, [perf_row("202502"), perf_row("202502", company="C2", plan="P2")])
-    write_xlsx(jan_fixed, "规模明细", HEADERS, [perf_row(contribution=0), perf_row(company="C2", plan="P2", aum=0),
-                                                 perf_row(company="C3", plan="P3")])
+    write_xlsx(
+        jan_fixed,
+        "规模明细",
+        HEADERS,
+        [perf_row(contribution=0), perf_row(company="C2", plan="P2", aum=0), perf_row(company="C3", plan="P3")],
+    )
     for path in (jan, feb, jan_fixed):
         result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute")
         assert result.returncode == 0, result.stderr
@@ -98,12 +154,16 @@ def test_reloading_a_month_replaces_it_and_corrects_history(db_url, conn, files,
     assert conn.execute('SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2025-01-01\'').fetchone() == (3,)
     fresh_url = make_db()
     for path in (jan_fixed, feb):
-        assert etl(fresh_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
+        assert (
+            etl(fresh_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
+        )
     with psycopg.connect(fresh_url, autocommit=True) as fresh:
         assert versions(fresh) == versions(conn)
     # The January snapshot was rebuilt from the replayed history too.
-    assert conn.execute("SELECT contract_status FROM customer.fct_customer_plan_monthly "
-                        "WHERE snapshot_month = '2025-01-31' AND company_id = 'C2'").fetchone() == ("停缴",)
+    assert conn.execute(
+        "SELECT contract_status FROM customer.fct_customer_plan_monthly "
+        "WHERE snapshot_month = '2025-01-31' AND company_id = 'C2'"
+    ).fetchone() == ("停缴",)
 
 
 def test_ledger_load_refreshes_affected_snapshots(db_url, conn, files):
@@ -113,15 +173,23 @@ def test_ledger_load_refreshes_affected_snapshots(db_url, conn, files):
         write_xlsx(path, "规模明细", HEADERS, [row])
         assert etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute").returncode == 0
     loss = files / "loss.xlsx"
-    write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期", "考核有效"],
-               [["2025年2月", "企年受托", "C1公司", "P1", "C1", "2025-02-10", "是"]])
+    write_xlsx(
+        loss,
+        "当年流失",
+        ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期", "考核有效"],
+        [["2025年2月", "企年受托", "C1公司", "P1", "C1", "2025-02-10", "是"]],
+    )
     result = etl(db_url, files, "--domain", "annual_loss", "--file", str(loss), "--execute")
     assert result.returncode == 0, result.stderr
     assert "snapshots: 2 month(s) 202502–202503" in result.stdout
-    flags = conn.execute("SELECT snapshot_month, is_churned_this_year FROM customer.fct_customer_plan_monthly "
-                         "ORDER BY 1").fetchall()
+    flags = conn.execute(
+        "SELECT snapshot_month, is_churned_this_year FROM customer.fct_customer_plan_monthly ORDER BY 1"
+    ).fetchall()
     assert flags == [(date(2025, 1, 31), False), (date(2025, 2, 28), True), (date(2025, 3, 31), True)]
-    assert conn.execute('SELECT "流失日期", "考核有效" FROM customer."当年流失"').fetchone() == (date(2025, 2, 10), True)
+    assert conn.execute('SELECT "流失日期", "考核有效" FROM customer."当年流失"').fetchone() == (
+        date(2025, 2, 10),
+        True,
+    )
 
 
 def test_failed_hook_is_reported_recorded_and_exits_1(db_url, conn, files):
@@ -136,28 +204,61 @@ def test_failed_hook_is_reported_recorded_and_exits_1(db_url, conn, files):
     assert "Error: hook monthly_close failed" in result.stderr and "Hint:" in result.stderr
     # The failure is on record, with its SQLSTATE.
     assert conn.execute("SELECT function_name, status, sqlstate FROM customer.v_mdm_runs").fetchall() == [
-        ("run_monthly_close", "failed", "55P03")]
+        ("run_monthly_close", "failed", "55P03")
+    ]
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # the data stays
     assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly").fetchone() == (0,)
 
 
 def test_header_variants_and_formats(db_url, conn, files):
-    headers = ["月度", "业务类型", "计划号", "公司代码", "期末资产规模", "供款", "流失（含待遇支付）", "当期收益率", "机构代码"]
-    rows = [["2025-01", "企年投资", "P1", "C1", "1,234.5", "0", "(12.5)", "0.0123", "G07"],
-            ["2025年1月", "企年投资", "P2", "C1", 99, "0", "", "2%", ""],
-            [date(2025, 1, 17), "企年投资", 12345.0, "C1", 1, 1, None, None, None],
-            [45674, "企年投资", "P4", "C1", 1, 1, None, None, None]]  # a date cell that lost its format
+    headers = [
+        "月度",
+        "业务类型",
+        "计划号",
+        "公司代码",
+        "期末资产规模",
+        "供款",
+        "流失（含待遇支付）",
+        "当期收益率",
+        "机构代码",
+    ]
+    rows = [
+        ["2025-01", "企年投资", "P1", "C1", "1,234.5", "0", "(12.5)", "0.0123", "G07"],
+        ["2025年1月", "企年投资", "P2", "C1", 99, "0", "", "2%", ""],
+        [date(2025, 1, 17), "企年投资", 12345.0, "C1", 1, 1, None, None, None],
+        [45674, "企年投资", "P4", "C1", 1, 1, None, None, None],
+    ]  # a date cell that lost its format
     path = files / "variants.xlsx"
     write_xlsx(path, "规模明细", headers, rows)
-    result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute",
-                 "--no-post-hooks")
+    result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(path), "--execute", "--no-post-hooks")
     assert result.returncode == 0, result.stderr
-    loaded = conn.execute('SELECT "月度", "计划代码", company_id, "期末资产规模", "供款", "流失_含待遇支付", '
-                          '"当期收益率", "机构代码", "产品线代码" FROM business."规模明细" ORDER BY id').fetchall()
+    loaded = conn.execute(
+        'SELECT "月度", "计划代码", company_id, "期末资产规模", "供款", "流失_含待遇支付", '
+        '"当期收益率", "机构代码", "产品线代码" FROM business."规模明细" ORDER BY id'
+    ).fetchall()
     assert loaded == [
-        (date(2025, 1, 1), "P1", "C1", Decimal("1234.5000"), Decimal("0.0000"), Decimal("-12.5000"),
-         Decimal("0.012300"), "G07", "PL201"),
-        (date(2025, 1, 1), "P2", "C1", Decimal("99.0000"), Decimal("0.0000"), None, Decimal("0.020000"), "G00", "PL201"),
+        (
+            date(2025, 1, 1),
+            "P1",
+            "C1",
+            Decimal("1234.5000"),
+            Decimal("0.0000"),
+            Decimal("-12.5000"),
+            Decimal("0.012300"),
+            "G07",
+            "PL201",
+        ),
+        (
+            date(2025, 1, 1),
+            "P2",
+            "C1",
+            Decimal("99.0000"),
+            Decimal("0.0000"),
+            None,
+            Decimal("0.020000"),
+            "G00",
+            "PL201",
+        ),
         (date(2025, 1, 1), "12345", "C1", Decimal("1.0000"), Decimal("1.0000"), None, None, "G00", "PL201"),
         (date(2025, 1, 1), "P4", "C1", Decimal("1.0000"), Decimal("1.0000"), None, None, "G00", "PL201"),
     ]
@@ -170,8 +271,11 @@ def test_sample_files_load(db_url, conn, files):
         result = etl(db_url, files, "--domain", "annuity_performance", "--file", str(files / name), "--execute")
         assert result.returncode == 0, result.stderr
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone()[0] == sum(
-        n for name, n in written.items() if name.startswith("规模明细"))
-    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (2,)
+        n for name, n in written.items() if name.startswith("规模明细")
+    )
+    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (
+        2,
+    )
 
 
 def _rejected(db_url, conn, files, path: Path, *args: str) -> str:

@@ -42,6 +42,7 @@ def loaded(db_url, path: Path, *args: str, domain: str = "annuity_performance") 
 
 # --- domain ---------------------------------------------------------------------------------------
 
+
 def test_an_aum_file_is_not_a_ledger_and_a_loss_ledger_is_not_an_award_ledger(db_url, conn, tmp_path):
     aum = tmp_path / "m.xlsx"
     write_xlsx(aum, "规模明细", HEADERS, [perf_row()])
@@ -49,7 +50,12 @@ def test_an_aum_file_is_not_a_ledger_and_a_loss_ledger_is_not_an_award_ledger(db
     assert "does not look like an annual_award file: it looks like annuity_performance" in err
     assert "--domain annuity_performance" in err
     loss = tmp_path / "loss.xlsx"
-    write_xlsx(loss, "当年流失", ["上报月份", "业务类型", "company_id", "流失日期"], [["202501", "企年受托", "C1", "2025-01-05"]])
+    write_xlsx(
+        loss,
+        "当年流失",
+        ["上报月份", "业务类型", "company_id", "流失日期"],
+        [["202501", "企年受托", "C1", "2025-01-05"]],
+    )
     assert "it looks like annual_loss" in refused(db_url, conn, loss, domain="annual_award")
     ledger = tmp_path / "award.xlsx"
     write_xlsx(ledger, "当年中标", LEDGER, [["202501", "企年受托", "C1公司", "P1", "C1", "2025-01-05"]])
@@ -68,9 +74,12 @@ def test_two_columns_for_one_target_are_refused(db_url, conn, tmp_path):
 
 # --- months ---------------------------------------------------------------------------------------
 
+
 def test_a_stray_row_of_another_month_rejects_the_file(db_url, conn, tmp_path):
     path = tmp_path / "m.xlsx"
-    write_xlsx(path, "规模明细", HEADERS, [perf_row("202501", portfolio=f"F{i}") for i in range(3)] + [perf_row("202412")])
+    write_xlsx(
+        path, "规模明细", HEADERS, [perf_row("202501", portfolio=f"F{i}") for i in range(3)] + [perf_row("202412")]
+    )
     loaded(db_url, _single(tmp_path, "202412"))
     err = refused(db_url, conn, path)
     assert "holds 2 months; an annuity_performance file holds one" in err
@@ -109,6 +118,7 @@ def test_a_month_that_leaves_a_hole_is_refused_unless_allowed(db_url, conn, tmp_
 
 # --- cells ----------------------------------------------------------------------------------------
 
+
 def test_blank_and_error_values_in_required_measures_are_named(db_url, conn, tmp_path):
     path = tmp_path / "m.csv"
     bad = ["", "NaN", "null", "-", "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
@@ -140,8 +150,17 @@ def test_excel_error_cells_in_a_workbook_are_named(db_url, conn, tmp_path):
 
 def test_ids_excel_mangled_and_numbers_with_wrong_separators_are_refused(db_url, conn, tmp_path):
     path = tmp_path / "m.csv"
-    write_csv(path, HEADERS, [perf_row(company="6.00000002E+08"), perf_row(company="600000002.5"),
-                              perf_row(plan="1.2e5"), perf_row(aum="1,2,3"), perf_row(aum="12,34.5")])
+    write_csv(
+        path,
+        HEADERS,
+        [
+            perf_row(company="6.00000002E+08"),
+            perf_row(company="600000002.5"),
+            perf_row(plan="1.2e5"),
+            perf_row(aum="1,2,3"),
+            perf_row(aum="12,34.5"),
+        ],
+    )
     err = refused(db_url, conn, path)
     assert "row 2, column company_id: '6.00000002E+08' is a number in scientific or decimal notation" in err
     assert "row 3, column company_id: '600000002.5' is a number" in err
@@ -155,7 +174,9 @@ def test_ids_excel_mangled_and_numbers_with_wrong_separators_are_refused(db_url,
     write_csv(good, HEADERS, [perf_row(company=600000002, aum="1,234,567.5")])
     loaded(db_url, good)
     assert conn.execute('SELECT company_id, "期末资产规模" FROM business."规模明细"').fetchone() == (
-        "600000002", Decimal("1234567.5000"))
+        "600000002",
+        Decimal("1234567.5000"),
+    )
 
 
 def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db_url, conn, tmp_path):
@@ -163,8 +184,12 @@ def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db
     path = tmp_path / "m.xlsx"
     nameless = perf_row(company=None, aum=40)
     nameless[6] = None  # no customer name either: nothing resolves it
-    write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(branch="火星分公司", aum=7), nameless,
-                                           perf_row(line="未知业务", aum=2)])
+    write_xlsx(
+        path,
+        "规模明细",
+        HEADERS,
+        [perf_row(), perf_row(branch="火星分公司", aum=7), nameless, perf_row(line="未知业务", aum=2)],
+    )
     result = etl(db_url, path)
     assert result.returncode == 0, result.stderr
     assert "Branch names not in mapping.组织架构 (mapped to G00): 1, 1 row(s): 火星分公司 (1)" in result.stdout
@@ -175,19 +200,29 @@ def test_unknown_branches_are_listed_and_unusable_rows_counted_with_their_aum(db
     assert "2 row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them" in err
     loaded(db_url, path)
     assert conn.execute('SELECT "机构代码" FROM business."规模明细" ORDER BY id').fetchall() == [
-        ("G01",), ("G00",), ("G01",), ("G01",)]
+        ("G01",),
+        ("G00",),
+        ("G01",),
+        ("G01",),
+    ]
 
 
 # --- encodings and formats ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("encoding, delimiter", [("utf-8-sig", ","), ("utf-8", ","), ("gb18030", ","),
-                                                 ("gbk", ","), ("utf-16", "\t"), ("utf-16", ",")])
+
+@pytest.mark.parametrize(
+    "encoding, delimiter",
+    [("utf-8-sig", ","), ("utf-8", ","), ("gb18030", ","), ("gbk", ","), ("utf-16", "\t"), ("utf-16", ",")],
+)
 def test_csv_encodings_are_detected(db_url, conn, tmp_path, encoding, delimiter):
     path = tmp_path / "m.csv"
     lines = [HEADERS, perf_row(customer="中文客户（北京）")]
     path.write_bytes("\r\n".join(delimiter.join(str(v) for v in line) for line in lines).encode(encoding))
     loaded(db_url, path)
-    assert conn.execute('SELECT "客户名称", "业务类型" FROM business."规模明细"').fetchone() == ("中文客户（北京）", "企年受托")
+    assert conn.execute('SELECT "客户名称", "业务类型" FROM business."规模明细"').fetchone() == (
+        "中文客户（北京）",
+        "企年受托",
+    )
 
 
 def test_xls_and_a_workbook_named_csv_are_read_as_workbooks(db_url, conn, tmp_path):
@@ -229,23 +264,35 @@ def ledger_book(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def test_ledger_workbook_feeds_both_ledgers_with_its_variants(db_url, conn, tmp_path):
-    book = ledger_book(tmp_path / "台账登记.xlsx", {
-        "企年受托中标(空白)": [["202501", "受托", "甲公司", "P1", "C1", "北京分公司", "2025-01-10", "单一", "是"],
-                              ["202502", "受托", "乙公司", "P2", "C2", "上海分公司", "2025-02-10", "集合", "是"]],
-        "企年投资中标(空白)": [["202502", "投管", "丙公司", "P3", "C3", "总部", "2025-02-11", "集合", "否"]],
-        "企年受托流失(解约)": [["202503", "受托", "丁公司", "P4", "C4", "总部", "2025-03-01", "单一", "是"]],
-        "说明": [],
-    })
+    book = ledger_book(
+        tmp_path / "台账登记.xlsx",
+        {
+            "企年受托中标(空白)": [
+                ["202501", "受托", "甲公司", "P1", "C1", "北京分公司", "2025-01-10", "单一", "是"],
+                ["202502", "受托", "乙公司", "P2", "C2", "上海分公司", "2025-02-10", "集合", "是"],
+            ],
+            "企年投资中标(空白)": [["202502", "投管", "丙公司", "P3", "C3", "总部", "2025-02-11", "集合", "否"]],
+            "企年受托流失(解约)": [["202503", "受托", "丁公司", "P4", "C4", "总部", "2025-03-01", "单一", "是"]],
+            "说明": [],
+        },
+    )
     out = loaded(db_url, book, domain="annual_award")
     assert "sheet 企年受托中标(空白), 企年投资中标(空白)" in out and "3 rows" in out
-    assert conn.execute('SELECT "业务类型", "产品线代码", "上报客户名称", "机构名称", "计划类型", "考核有效" '
-                        'FROM customer."当年中标" ORDER BY id').fetchall() == [
+    assert conn.execute(
+        'SELECT "业务类型", "产品线代码", "上报客户名称", "机构名称", "计划类型", "考核有效" '
+        'FROM customer."当年中标" ORDER BY id'
+    ).fetchall() == [
         ("企年受托", "PL202", "甲公司", "北京分公司", "单一计划", True),
         ("企年受托", "PL202", "乙公司", "上海分公司", "集合计划", True),
-        ("企年投资", "PL201", "丙公司", "总部", "集合计划", False)]
+        ("企年投资", "PL201", "丙公司", "总部", "集合计划", False),
+    ]
     loaded(db_url, book, domain="annual_loss")
-    assert conn.execute('SELECT company_id, "流失日期" FROM customer."当年流失"').fetchall() == [("C4", date(2025, 3, 1))]
-    assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'C3\'').fetchone() == ("丙公司",)
+    assert conn.execute('SELECT company_id, "流失日期" FROM customer."当年流失"').fetchall() == [
+        ("C4", date(2025, 3, 1))
+    ]
+    assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'C3\'').fetchone() == (
+        "丙公司",
+    )
 
 
 def test_a_sheet_without_业务类型_takes_it_from_the_sheet_name(db_url, conn, tmp_path):
@@ -260,21 +307,32 @@ def test_a_sheet_without_业务类型_takes_it_from_the_sheet_name(db_url, conn,
 
 
 def test_a_corrected_ledger_removes_what_it_no_longer_lists(db_url, conn, tmp_path):
-    first = ledger_book(tmp_path / "v1.xlsx", {"企年受托中标(空白)": [
-        ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
-        ["202503", "受托", "乙", "P2", "C2", "", "2025-03-10", "", "是"],
-        ["202412", "受托", "丙", "P3", "C3", "", "2024-12-10", "", "是"]]})
+    first = ledger_book(
+        tmp_path / "v1.xlsx",
+        {
+            "企年受托中标(空白)": [
+                ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+                ["202503", "受托", "乙", "P2", "C2", "", "2025-03-10", "", "是"],
+                ["202412", "受托", "丙", "P3", "C3", "", "2024-12-10", "", "是"],
+            ]
+        },
+    )
     loaded(db_url, first, domain="annual_award")
-    corrected = ledger_book(tmp_path / "v2.xlsx", {"企年受托中标(空白)": [
-        ["202502", "受托", "甲", "P1", "C1", "", "2025-02-10", "", "是"]]})
+    corrected = ledger_book(
+        tmp_path / "v2.xlsx", {"企年受托中标(空白)": [["202502", "受托", "甲", "P1", "C1", "", "2025-02-10", "", "是"]]}
+    )
     out = loaded(db_url, corrected, domain="annual_award")
     assert "replaced 1 rows of 2025-01, 2025-02" in out
     # 2025-03 lies after the corrected file's latest month of 2025 and 2024 is not covered: both stay.
     assert conn.execute('SELECT "上报月份", company_id FROM customer."当年中标" ORDER BY 1').fetchall() == [
-        (date(2024, 12, 1), "C3"), (date(2025, 2, 1), "C1"), (date(2025, 3, 1), "C2")]
+        (date(2024, 12, 1), "C3"),
+        (date(2025, 2, 1), "C1"),
+        (date(2025, 3, 1), "C2"),
+    ]
 
 
 # --- what a new-user trial found ------------------------------------------------------------------
+
 
 def test_csv_rows_that_do_not_line_up_are_refused(db_url, conn, tmp_path):
     header = ",".join(HEADERS)
@@ -284,11 +342,15 @@ def test_csv_rows_that_do_not_line_up_are_refused(db_url, conn, tmp_path):
     err = refused(db_url, conn, shifted)
     assert "row 3: 13 fields, the header has 12" in err
     quote = tmp_path / "quote.csv"
-    quote.write_text(f"{header}\n{good[:-len('北京分公司')]}\"北京分公司\n{good.replace('F1', 'F2')}\n", encoding="utf-8")
+    quote.write_text(
+        f'{header}\n{good[: -len("北京分公司")]}"北京分公司\n{good.replace("F1", "F2")}\n', encoding="utf-8"
+    )
     assert "is not a well-formed CSV file: unexpected end of data" in refused(db_url, conn, quote)
     swallowing = tmp_path / "swallowing.csv"
     rows = "\n".join(",".join(str(v) for v in perf_row(portfolio=f"F{i}")) for i in range(3))
-    swallowing.write_text(f'{header}\n{rows[:-len("北京分公司")]}"北京分公司\n' + "x" * 200_000 + '"\n', encoding="utf-8")
+    swallowing.write_text(
+        f'{header}\n{rows[: -len("北京分公司")]}"北京分公司\n' + "x" * 200_000 + '"\n', encoding="utf-8"
+    )
     err = refused(db_url, conn, swallowing)
     assert "row 4, column 12: a line break inside a field (an unbalanced quote swallows the rows after it)" in err
 
@@ -309,18 +371,30 @@ def test_an_ambiguous_month_and_a_stray_ledger_year_are_refused(db_url, conn, tm
     ambiguous = tmp_path / "m.xlsx"
     write_xlsx(ambiguous, "规模明细", HEADERS, [perf_row(month=2026.1)])
     assert "2026.1 is ambiguous: Excel shows 2026.10 as 2026.1" in refused(db_url, conn, ambiguous)
-    book = ledger_book(tmp_path / "台账登记.xlsx", {"企年受托中标(空白)": [
-        ["202401", "受托", "甲", "P1", "C1", "", "2024-01-10", "", "是"],
-        ["202512", "受托", "乙", "P2", "C2", "", "2025-12-10", "", "是"],
-        ["206212", "受托", "丙", "P3", "C3", "", "2025-12-10", "", "是"]]})
+    book = ledger_book(
+        tmp_path / "台账登记.xlsx",
+        {
+            "企年受托中标(空白)": [
+                ["202401", "受托", "甲", "P1", "C1", "", "2024-01-10", "", "是"],
+                ["202512", "受托", "乙", "P2", "C2", "", "2025-12-10", "", "是"],
+                ["206212", "受托", "丙", "P3", "C3", "", "2025-12-10", "", "是"],
+            ]
+        },
+    )
     err = refused(db_url, conn, book, domain="annual_award")
     assert "1 row(s) have a 上报月份 far from the rest of the ledger (2024–2025)" in err and "row 4: 2062-12" in err
 
 
 def test_ledger_rows_that_match_no_contract_are_reported_and_strict_refuses_them(db_url, conn, tmp_path):
-    book = ledger_book(tmp_path / "台账登记.xlsx", {"企年受托中标(空白)": [
-        ["202501", "受托管理", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
-        ["202501", "受托", "", "P2", "", "", "2025-01-11", "", "是"]]})  # no name, no company_id
+    book = ledger_book(
+        tmp_path / "台账登记.xlsx",
+        {
+            "企年受托中标(空白)": [
+                ["202501", "受托管理", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+                ["202501", "受托", "", "P2", "", "", "2025-01-11", "", "是"],
+            ]
+        },
+    )  # no name, no company_id
     out = etl(db_url, book, domain="annual_award").stdout
     assert "Ledger rows that match no contract: 2" in out and "no company_id and no customer name: 1 row(s)" in out
     assert "业务类型 '受托管理' is not a product line" in out
@@ -348,11 +422,16 @@ def test_a_name_that_is_not_utf8_and_a_folder_are_refused_clearly(db_url, conn, 
 
 
 def test_a_ledger_without_a_sheet_it_had_warns(db_url, conn, tmp_path):
-    both = ledger_book(tmp_path / "v1.xlsx", {
-        "企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]],
-        "企年投资中标(空白)": [["202501", "投资", "乙", "P2", "C2", "", "2025-01-11", "", "是"]]})
+    both = ledger_book(
+        tmp_path / "v1.xlsx",
+        {
+            "企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]],
+            "企年投资中标(空白)": [["202501", "投资", "乙", "P2", "C2", "", "2025-01-11", "", "是"]],
+        },
+    )
     loaded(db_url, both, domain="annual_award")
-    one = ledger_book(tmp_path / "v2.xlsx", {
-        "企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]]})
+    one = ledger_book(
+        tmp_path / "v2.xlsx", {"企年受托中标(空白)": [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]]}
+    )
     out = etl(db_url, one, domain="annual_award").stdout
     assert "⚠ The months it replaces hold rows of product lines this file has none of: PL201 (1 rows)" in out

@@ -40,8 +40,9 @@ def cli(project: Path, *args: str):
 
 
 def loads(conn) -> list[tuple]:
-    return conn.execute("SELECT domain, months, rows_loaded, rows_replaced, path FROM business.etl_load_log "
-                        "ORDER BY load_id").fetchall()
+    return conn.execute(
+        "SELECT domain, months, rows_loaded, rows_replaced, path FROM business.etl_load_log ORDER BY load_id"
+    ).fetchall()
 
 
 def test_seed_command_loads_every_month_once_with_hooks_once(project, conn):
@@ -54,10 +55,12 @@ def test_seed_command_loads_every_month_once_with_hooks_once(project, conn):
     assert out.count("new ") == 3 and out.count("✓ Loaded 2 rows") == 3
     assert out.count("Post-ETL hooks:") == 1
     assert "✓ monthly_close: sync: 3 period(s) 202501–202503" in out
-    assert [(m, n) for _, m, n, _, _ in loads(conn)] == [([m], 2) for m in (
-        date(2025, 1, 1), date(2025, 2, 1),
-        date(2025, 3, 1))]
-    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (3,)
+    assert [(m, n) for _, m, n, _, _ in loads(conn)] == [
+        ([m], 2) for m in (date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1))
+    ]
+    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (
+        3,
+    )
 
     # A second run over the unchanged inbox changes nothing.
     before = table_fingerprint(conn)
@@ -75,8 +78,10 @@ def test_seed_command_loads_every_month_once_with_hooks_once(project, conn):
     assert "superseded by version V2" in third.stdout
     last = loads(conn)[-1]
     assert last[1] == [date(2025, 2, 1)] and last[3] == 2 and "/V2/" in last[4]
-    assert conn.execute("SELECT contract_status FROM customer.fct_customer_plan_monthly "
-                        "WHERE snapshot_month = '2025-02-28' AND company_id = 'C1'").fetchone() == ("停缴",)
+    assert conn.execute(
+        "SELECT contract_status FROM customer.fct_customer_plan_monthly "
+        "WHERE snapshot_month = '2025-02-28' AND company_id = 'C1'"
+    ).fetchone() == ("停缴",)
 
 
 def test_preview_lists_every_file_with_its_state_and_writes_nothing(project, conn):
@@ -178,11 +183,15 @@ def test_sample_inbox_loads_like_the_quickstart(project, conn):
     v2 = next(n for name, n in written.items() if "/V2/" in name)
     corrected = conn.execute('SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2025-12-01\'').fetchone()[0]
     assert corrected == v2
-    awards = conn.execute('SELECT count(*), count(*) FILTER (WHERE "业务类型" IN (\'企年受托\', \'企年投资\', '
-                          '\'职年受托\', \'职年投资\', \'其他\')), count(*) FILTER (WHERE "上报客户名称" IS NULL) '
-                          'FROM customer."当年中标"').fetchone()
+    awards = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE \"业务类型\" IN ('企年受托', '企年投资', "
+        "'职年受托', '职年投资', '其他')), count(*) FILTER (WHERE \"上报客户名称\" IS NULL) "
+        'FROM customer."当年中标"'
+    ).fetchone()
     assert awards[0] == awards[1] and awards[2] == 0
-    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (3,)
+    assert conn.execute("SELECT count(DISTINCT snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone() == (
+        3,
+    )
     with psycopg.connect(conn.info.dsn) as other:
         assert other.execute("SELECT count(*) FROM business.etl_load_log").fetchone() == (5,)
 
@@ -213,9 +222,12 @@ def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # the correction stays
 
     from test_etl_checks import ledger_book
+
     book = inbox / "202501" / "收集数据" / "台账登记.xlsx"
-    rows = [["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
-            ["202501", "受托", "乙", "P2", "C2", "", "2025-01-11", "", "是"]]
+    rows = [
+        ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"],
+        ["202501", "受托", "乙", "P2", "C2", "", "2025-01-11", "", "是"],
+    ]
     ledger_book(book, {"企年受托中标(空白)": rows})
     original = book.read_bytes()
     assert cli(project, "etl", "--domain", "annual_award", "--execute").returncode == 0
@@ -229,6 +241,7 @@ def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
 
 def test_only_the_newest_ledger_workbook_is_a_candidate_and_odd_folder_names_are_understood(project, conn):
     from test_etl_checks import ledger_book
+
     inbox = project / "data" / "inbox"
     row = ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]
     ledger_book(inbox / "202501" / "台账登记.xlsx", {"企年受托中标(空白)": [row]})
@@ -243,7 +256,9 @@ def test_only_the_newest_ledger_workbook_is_a_candidate_and_odd_folder_names_are
     assert out.returncode == 0, out.stderr
     assert "superseded by version V2" in out.stdout and "202502  new" in out.stdout
     assert conn.execute('SELECT "月度", "期末资产规模" FROM business."规模明细" ORDER BY 1').fetchall() == [
-        (date(2025, 1, 1), 5), (date(2025, 2, 1), 100)]
+        (date(2025, 1, 1), 5),
+        (date(2025, 2, 1), 100),
+    ]
 
 
 def test_an_interrupted_close_is_finished_by_the_next_run(project, conn):

@@ -26,8 +26,14 @@ LOCK_ETL = "SELECT pg_advisory_xact_lock(743, 'business.\"规模明细\"'::regcl
 
 def spawn(db_url: str, cwd: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": db_url}
-    return subprocess.Popen([sys.executable, "-m", "work_data_hub.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "work_data_hub.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_until_blocked(conn, count: int = 1, timeout: float = 30) -> list[int]:
@@ -40,8 +46,20 @@ def test_three_identical_concurrent_loads_leave_one_copy(db_url, conn, tmp_path)
     write_xlsx(path, "规模明细", HEADERS, [perf_row(), perf_row(company="C2"), perf_row(company="C3")])
     with psycopg.connect(db_url) as holder:  # all three start, then race for the lock at once
         holder.execute(LOCK_ETL)
-        procs = [spawn(db_url, tmp_path, "etl", "--domain", "annuity_performance", "--file", str(path), "--execute",
-                       "--no-post-hooks") for _ in range(3)]
+        procs = [
+            spawn(
+                db_url,
+                tmp_path,
+                "etl",
+                "--domain",
+                "annuity_performance",
+                "--file",
+                str(path),
+                "--execute",
+                "--no-post-hooks",
+            )
+            for _ in range(3)
+        ]
         wait_until_blocked(conn, 3)
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert all(code == 0 for _, _, code in results), results
@@ -70,8 +88,16 @@ def test_a_load_that_waits_too_long_fails_with_55P03_and_changes_nothing(db_url,
     before = table_fingerprint(conn)
     with psycopg.connect(db_url) as holder:
         holder.execute(LOCK_ETL)
-        result = run_cli("etl", "--domain", "annuity_performance", "--file", str(path), "--execute",
-                         cwd=tmp_path, database_url=db_url)
+        result = run_cli(
+            "etl",
+            "--domain",
+            "annuity_performance",
+            "--file",
+            str(path),
+            "--execute",
+            cwd=tmp_path,
+            database_url=db_url,
+        )
     assert result.returncode == 1
     assert "Another load into business.规模明细 held its lock for more than 0.30 s" in result.stderr
     assert "Hint: Wait for the other load to finish" in result.stderr and "Traceback" not in result.stderr
@@ -100,7 +126,8 @@ def test_ctrl_c_mid_run_keeps_the_committed_files_and_says_what_to_run(db_url, c
     assert "Committed before it: 1 file(s)" in err and "2025-01" in err
     assert "run the same command again" in err and "Traceback" not in err
     assert conn.execute('SELECT "月度", count(*) FROM business."规模明细" GROUP BY 1').fetchall() == [
-        (date(2025, 1, 1), 1)]
+        (date(2025, 1, 1), 1)
+    ]
     assert conn.execute("SELECT count(*) FROM business.etl_load_log").fetchone() == (1,)
     again = run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path)
     assert again.returncode == 0 and "202501  loaded" in again.stdout and "202502  new" in again.stdout
@@ -125,6 +152,7 @@ def test_server_gone_mid_load_says_nothing_of_that_file_was_committed(db_url, co
 
 # --- configuration and database errors ----------------------------------------------------------
 
+
 @pytest.fixture
 def empty_db(pg_server):
     """A database without migrations."""
@@ -137,10 +165,17 @@ def empty_db(pg_server):
         c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.mark.parametrize("args", [["etl", "--domain", "annuity_performance", "--file", "{file}"],
-                                  ["etl", "--domain", "annuity_performance", "--file", "{file}", "--execute"],
-                                  ["etl", "--domain", "annuity_performance"],
-                                  ["etl", "history"], ["customer-mdm", "status"], ["customer-mdm", "sync"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["etl", "--domain", "annuity_performance", "--file", "{file}"],
+        ["etl", "--domain", "annuity_performance", "--file", "{file}", "--execute"],
+        ["etl", "--domain", "annuity_performance"],
+        ["etl", "history"],
+        ["customer-mdm", "status"],
+        ["customer-mdm", "sync"],
+    ],
+)
 def test_an_unmigrated_database_says_run_db_migrate(empty_db, tmp_path, args):
     path = tmp_path / "m.xlsx"
     write_xlsx(path, "规模明细", HEADERS, [perf_row()])
@@ -160,8 +195,9 @@ def test_a_reader_login_gets_a_clear_refusal(db_url, conn, tmp_path, pg_server):
         path = tmp_path / "m.xlsx"
         write_xlsx(path, "规模明细", HEADERS, [perf_row()])
         before = table_fingerprint(conn)
-        result = run_cli("etl", "--domain", "annuity_performance", "--file", str(path), "--execute",
-                         cwd=tmp_path, database_url=url)
+        result = run_cli(
+            "etl", "--domain", "annuity_performance", "--file", str(path), "--execute", cwd=tmp_path, database_url=url
+        )
         assert result.returncode == 1
         assert "permission denied" in result.stderr and "wdh_operator" in result.stderr
         assert "Traceback" not in result.stderr
@@ -172,8 +208,9 @@ def test_a_reader_login_gets_a_clear_refusal(db_url, conn, tmp_path, pg_server):
 
 def test_key_value_database_url_never_prints_its_password(db_url, tmp_path):
     info = psycopg.conninfo.conninfo_to_dict(db_url)
-    conninfo = (f"host={info['host']} port={info['port']} user={info['user']} dbname={info['dbname']} "
-                "password=VerySecret123")
+    conninfo = (
+        f"host={info['host']} port={info['port']} user={info['user']} dbname={info['dbname']} password=VerySecret123"
+    )
     for args in (["db", "status"], ["db", "migrate"]):
         result = run_cli(*args, cwd=tmp_path, database_url=conninfo)
         assert result.returncode == 0, result.stderr

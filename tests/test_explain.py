@@ -52,7 +52,8 @@ def explained(conn) -> tuple[dict, list[dict]]:
     for r in rows:
         if r["rule"] in JUDGED:
             judged.setdefault((r["company_id"], r["plan_code"], r["product_line_code"], r["period_end"]), {})[
-                r["rule"]] = r["outcome"]
+                r["rule"]
+            ] = r["outcome"]
     return judged, rows
 
 
@@ -60,10 +61,17 @@ def history(conn) -> dict:
     """The same judgements as the version in effect has them (in force: a version is in effect)."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(HISTORY_ALL).fetchall()
-    return {(r["company_id"], r["plan_code"], r["product_line_code"], r["period_end"]):
-            {"in_force": "false"} if r["contract_status"] is None else
-            {"in_force": "true", "contract_status": r["contract_status"], "is_strategic": str(r["is_strategic"]).lower(),
-             "is_existing": str(r["is_existing"]).lower()} for r in rows}
+    return {
+        (r["company_id"], r["plan_code"], r["product_line_code"], r["period_end"]): {"in_force": "false"}
+        if r["contract_status"] is None
+        else {
+            "in_force": "true",
+            "contract_status": r["contract_status"],
+            "is_strategic": str(r["is_strategic"]).lower(),
+            "is_existing": str(r["is_existing"]).lower(),
+        }
+        for r in rows
+    }
 
 
 def test_explain_equals_the_history_for_every_contract_and_month(conn):
@@ -72,8 +80,14 @@ def test_explain_equals_the_history_for_every_contract_and_month(conn):
     judged, rows = explained(conn)
     assert judged == history(conn)
     outcomes = {(r["rule"], r["outcome"]) for r in rows}
-    assert {("contract_status", "正常"), ("contract_status", "停缴"), ("is_strategic", "true"),
-            ("is_strategic", "false"), ("is_existing", "true"), ("in_force", "false")} <= outcomes
+    assert {
+        ("contract_status", "正常"),
+        ("contract_status", "停缴"),
+        ("is_strategic", "true"),
+        ("is_strategic", "false"),
+        ("is_existing", "true"),
+        ("in_force", "false"),
+    } <= outcomes
     for r in rows:
         if r["rule"] == "contract_status":
             # The reason is the clause that decided: 正常 has one, 停缴 two.
@@ -98,15 +112,23 @@ def test_a_correction_of_an_old_month_changes_explain_and_history_alike(conn):
     company, plan, line = conn.execute(
         "SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
         "WHERE contract_status = '正常' AND valid_from <= '2024-06-30' AND valid_to > '2024-06-30' "
-        "ORDER BY 1, 2, 3 LIMIT 1").fetchone()
+        "ORDER BY 1, 2, 3 LIMIT 1"
+    ).fetchone()
     small = conn.execute(
         "SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
         "WHERE NOT is_strategic AND valid_from <= '2024-03-31' AND valid_to > '2024-03-31' "
-        "ORDER BY 1, 2, 3 LIMIT 1").fetchone()
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE "月度" = %s AND company_id = %s '
-                 'AND "计划代码" = %s AND "产品线代码" = %s', (month("2024-06"), company, plan, line))
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 9000000000 WHERE "月度" = %s AND company_id = %s '
-                 'AND "计划代码" = %s AND "产品线代码" = %s', (month("2024-03"), *small))
+        "ORDER BY 1, 2, 3 LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE "月度" = %s AND company_id = %s '
+        'AND "计划代码" = %s AND "产品线代码" = %s',
+        (month("2024-06"), company, plan, line),
+    )
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = 9000000000 WHERE "月度" = %s AND company_id = %s '
+        'AND "计划代码" = %s AND "产品线代码" = %s',
+        (month("2024-03"), *small),
+    )
 
     # Until the close replays, explain says the month is pending and still tells the history as it is:
     # every figure as last applied, none read from the rows as they are now.
@@ -124,8 +146,13 @@ def test_a_correction_of_an_old_month_changes_explain_and_history_alike(conn):
     assert after[(company, plan, line, date(2024, 6, 30))]["contract_status"] == "停缴"
     assert after[(*small, date(2024, 3, 31))]["is_strategic"] == "true"
     assert before[(*small, date(2024, 3, 31))]["is_strategic"] == "false"
-    detail = next(r["detail"] for r in rows if (r["company_id"], r["plan_code"], r["product_line_code"]) == small
-                  and r["period_end"] == date(2024, 7, 31) and r["rule"] == "is_strategic")
+    detail = next(
+        r["detail"]
+        for r in rows
+        if (r["company_id"], r["plan_code"], r["product_line_code"]) == small
+        and r["period_end"] == date(2024, 7, 31)
+        and r["rule"] == "is_strategic"
+    )
     assert detail.startswith("Strategic since 2024-03") and "ranked 1 in" in detail, detail
     assert not [r for r in rows if r["rule"] == "pending_correction"]
 
@@ -133,11 +160,15 @@ def test_a_correction_of_an_old_month_changes_explain_and_history_alike(conn):
 def test_explain_says_so_when_todays_settings_would_decide_otherwise(conn):
     Scenario(customers=25, months=14).load(conn)
     sync(conn)
-    key = conn.execute("SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
-                       "WHERE is_strategic AND valid_to = '9999-12-31' ORDER BY 1, 2, 3 LIMIT 1").fetchone()
+    key = conn.execute(
+        "SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
+        "WHERE is_strategic AND valid_to = '9999-12-31' ORDER BY 1, 2, 3 LIMIT 1"
+    ).fetchone()
     conn.execute("UPDATE customer.mdm_settings SET strategic_top_n = 0, strategic_threshold = 1e15")
-    outcome, detail = conn.execute("SELECT outcome, detail FROM customer.explain_contract(%s, %s, %s, '2025-02-28') "
-                                   "WHERE rule = 'is_strategic'", key).fetchone()
+    outcome, detail = conn.execute(
+        "SELECT outcome, detail FROM customer.explain_contract(%s, %s, %s, '2025-02-28') WHERE rule = 'is_strategic'",
+        key,
+    ).fetchone()
     assert outcome == "true"  # as the history has it: the month was applied with the settings then
     assert "with today's settings (top 0" in detail and "a rebuild applies today's" in detail
 
@@ -151,8 +182,10 @@ def explain_error(conn, *args) -> psycopg.Error:
 def test_explain_and_timeline_answer_every_kind_of_id(conn):
     Scenario(customers=6, months=14).load(conn)
     add_customer(conn, "C900", "没有数据的客户")
-    conn.execute('INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional) '
-                 "VALUES ('IN0000000000000001', '临时客户', true)")
+    conn.execute(
+        'INSERT INTO customer."年金客户" (company_id, "客户名称", is_provisional) '
+        "VALUES ('IN0000000000000001', '临时客户', true)"
+    )
     add_row(conn, "2025-01", "IN0000000000000001", "P9001", aum=1000, contribution=10)
     add_customer(conn, "C901", "被合并的客户")
     add_row(conn, "2025-01", "C901", "P9002", aum=2000, contribution=20)
@@ -162,10 +195,13 @@ def test_explain_and_timeline_answer_every_kind_of_id(conn):
     before = table_fingerprint(conn)
 
     # Full-width and invisible characters typed into an id find the contract, as the loader's keys do.
-    plan, line = conn.execute("SELECT plan_code, product_line_code FROM customer.customer_plan_contract "
-                              "WHERE company_id = 'C000' ORDER BY valid_from LIMIT 1").fetchone()
-    rows = conn.execute("SELECT rule FROM customer.explain_contract('Ｃ０００\u200b', %s, %s, '2025-01-31')",
-                        (plan.lower(), line)).fetchall()
+    plan, line = conn.execute(
+        "SELECT plan_code, product_line_code FROM customer.customer_plan_contract "
+        "WHERE company_id = 'C000' ORDER BY valid_from LIMIT 1"
+    ).fetchone()
+    rows = conn.execute(
+        "SELECT rule FROM customer.explain_contract('Ｃ０００\u200b', %s, %s, '2025-01-31')", (plan.lower(), line)
+    ).fetchall()
     assert rows[0] == ("contract",) and ("in_force",) in rows
 
     err = explain_error(conn, "C999", "P0000", "PL202", date(2025, 1, 31))
@@ -182,8 +218,11 @@ def test_explain_and_timeline_answer_every_kind_of_id(conn):
     assert explain_error(conn, "C000", plan, line, date(2026, 1, 31)).sqlstate == "55000"
     assert explain_error(conn, "C000", plan, line, date(2023, 12, 31)).sqlstate == "55000"
 
-    provisional = dict(conn.execute("SELECT rule, detail FROM customer.explain_contract("
-                                    "'IN0000000000000001', 'P9001', 'PL202', '2025-01-31')").fetchall())
+    provisional = dict(
+        conn.execute(
+            "SELECT rule, detail FROM customer.explain_contract('IN0000000000000001', 'P9001', 'PL202', '2025-01-31')"
+        ).fetchall()
+    )
     assert "provisional" in provisional["contract"] and provisional["contract_status"].startswith("有规模")
 
     def timeline(company):
@@ -211,48 +250,103 @@ def test_explain_and_timeline_answer_every_kind_of_id(conn):
 def loaded_url(pg_server, template_url, tmp_path_factory):
     """14 months of sample deliveries loaded through the ETL (2025-11 … 2026-12), 2026-03 loaded
     twice, synced and snapshotted; read only."""
-    with sample_database(pg_server, f"wdh_explain_{os.getpid()}", tmp_path_factory.mktemp("sample"),
-                         reload="规模明细_202603.csv") as url:
+    with sample_database(
+        pg_server, f"wdh_explain_{os.getpid()}", tmp_path_factory.mktemp("sample"), reload="规模明细_202603.csv"
+    ) as url:
         yield url
 
 
 def busiest_customer(conn) -> str:
     """The customer with the most contract versions (ties: the lowest id)."""
-    return conn.execute("SELECT company_id FROM customer.customer_plan_contract GROUP BY 1 "
-                        "ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    return conn.execute(
+        "SELECT company_id FROM customer.customer_plan_contract GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()[0]
 
 
 def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
     with psycopg.connect(loaded_url) as conn, conn.cursor(row_factory=dict_row) as cur:
         company = busiest_customer(conn)
         rows = cur.execute("SELECT * FROM customer.customer_timeline(%s)", (company,)).fetchall()
-        versions = cur.execute("SELECT * FROM customer.customer_plan_contract WHERE company_id = %s", (company,)).fetchall()
-        months = cur.execute("SELECT * FROM customer.fct_customer_product_line_monthly WHERE company_id = %s",
-                             (company,)).fetchall()
-        plan_months = cur.execute("SELECT * FROM customer.fct_customer_plan_monthly WHERE company_id = %s",
-                                  (company,)).fetchall()
+        versions = cur.execute(
+            "SELECT * FROM customer.customer_plan_contract WHERE company_id = %s", (company,)
+        ).fetchall()
+        months = cur.execute(
+            "SELECT * FROM customer.fct_customer_product_line_monthly WHERE company_id = %s", (company,)
+        ).fetchall()
+        plan_months = cur.execute(
+            "SELECT * FROM customer.fct_customer_plan_monthly WHERE company_id = %s", (company,)
+        ).fetchall()
         aliases = cur.execute("SELECT * FROM customer.company_alias WHERE company_id = %s", (company,)).fetchall()
-        source_months = {r["m"] for r in cur.execute(
-            'SELECT DISTINCT "月度" AS m FROM business."规模明细" WHERE company_id = %s', (company,))}
-        standing = {r["load_id"]: r for r in cur.execute(
-            "SELECT DISTINCT ON (m) m, load_id, path FROM business.etl_load_log, unnest(months) AS m "
-            "WHERE domain = 'annuity_performance' ORDER BY m, load_id DESC")}
+        source_months = {
+            r["m"]
+            for r in cur.execute(
+                'SELECT DISTINCT "月度" AS m FROM business."规模明细" WHERE company_id = %s', (company,)
+            )
+        }
+        standing = {
+            r["load_id"]: r
+            for r in cur.execute(
+                "SELECT DISTINCT ON (m) m, load_id, path FROM business.etl_load_log, unnest(months) AS m "
+                "WHERE domain = 'annuity_performance' ORDER BY m, load_id DESC"
+            )
+        }
     by_kind: dict[str, list[dict]] = {}
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
-    assert rows == sorted(rows, key=lambda r: (r["starts"] or date.min))
-    assert {(r["reference"], r["plan_code"], r["product_line_code"], r["starts"], r["ends"], r["contract_status"],
-             r["is_strategic"], r["is_existing"]) for r in by_kind["version"]} == \
-        {(str(v["contract_id"]), v["plan_code"], v["product_line_code"], v["valid_from"], v["valid_to"],
-          v["contract_status"], v["is_strategic"], v["is_existing"]) for v in versions}
-    assert {(r["starts"], r["product_line_code"], r["is_new"], r["is_won"], r["is_lost"], r["aum_balance"])
-            for r in by_kind["month"]} == \
-        {(m["snapshot_month"], m["product_line_code"], m["is_new"], m["is_winning_this_year"],
-          m["is_churned_this_year"], m["aum_balance"]) for m in months}
-    assert {(r["starts"], r["plan_code"], r["product_line_code"], r["contract_status"], r["is_lost"], r["aum_balance"])
-            for r in by_kind["plan_month"]} == \
-        {(m["snapshot_month"], m["plan_code"], m["product_line_code"], m["contract_status"], m["is_churned_this_year"],
-          m["aum_balance"]) for m in plan_months}
+    assert rows == sorted(rows, key=lambda r: r["starts"] or date.min)
+    assert {
+        (
+            r["reference"],
+            r["plan_code"],
+            r["product_line_code"],
+            r["starts"],
+            r["ends"],
+            r["contract_status"],
+            r["is_strategic"],
+            r["is_existing"],
+        )
+        for r in by_kind["version"]
+    } == {
+        (
+            str(v["contract_id"]),
+            v["plan_code"],
+            v["product_line_code"],
+            v["valid_from"],
+            v["valid_to"],
+            v["contract_status"],
+            v["is_strategic"],
+            v["is_existing"],
+        )
+        for v in versions
+    }
+    assert {
+        (r["starts"], r["product_line_code"], r["is_new"], r["is_won"], r["is_lost"], r["aum_balance"])
+        for r in by_kind["month"]
+    } == {
+        (
+            m["snapshot_month"],
+            m["product_line_code"],
+            m["is_new"],
+            m["is_winning_this_year"],
+            m["is_churned_this_year"],
+            m["aum_balance"],
+        )
+        for m in months
+    }
+    assert {
+        (r["starts"], r["plan_code"], r["product_line_code"], r["contract_status"], r["is_lost"], r["aum_balance"])
+        for r in by_kind["plan_month"]
+    } == {
+        (
+            m["snapshot_month"],
+            m["plan_code"],
+            m["product_line_code"],
+            m["contract_status"],
+            m["is_churned_this_year"],
+            m["aum_balance"],
+        )
+        for m in plan_months
+    }
     assert {r["reference"] for r in by_kind["alias"]} == {a["alias"] for a in aliases}
     # The loads whose rows stand: the reloaded month names its second load, never the first.
     loads = {int(re.match(r"load #(\d+)", r["detail"]).group(1)): r for r in by_kind["load"]}
@@ -265,27 +359,59 @@ def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
 def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_url, tmp_path):
     with psycopg.connect(loaded_url, autocommit=True) as conn:
         company = busiest_customer(conn)
-        plan, line = conn.execute("SELECT plan_code, product_line_code FROM customer.customer_plan_contract "
-                                  "WHERE company_id = %s AND valid_to = '9999-12-31' ORDER BY 1, 2 LIMIT 1",
-                                  (company,)).fetchone()
+        plan, line = conn.execute(
+            "SELECT plan_code, product_line_code FROM customer.customer_plan_contract "
+            "WHERE company_id = %s AND valid_to = '9999-12-31' ORDER BY 1, 2 LIMIT 1",
+            (company,),
+        ).fetchone()
         conn.execute("DROP ROLE IF EXISTS explain_reader")
         conn.execute("CREATE ROLE explain_reader LOGIN IN ROLE wdh_reader")
-        expected = conn.execute("SELECT rule, outcome, detail FROM customer.explain_contract(%s, %s, %s, "
-                                "'2026-12-31')", (company, plan, line)).fetchall()
-        versions = {(str(r[0]), r[1], r[2], str(r[3]), str(r[4]), r[5], str(r[6]).lower())
-                    for r in conn.execute("SELECT contract_id, plan_code, product_line_code, valid_from, valid_to, "
-                                          "contract_status, is_strategic FROM customer.customer_plan_contract "
-                                          "WHERE company_id = %s", (company,))}
+        expected = conn.execute(
+            "SELECT rule, outcome, detail FROM customer.explain_contract(%s, %s, %s, '2026-12-31')",
+            (company, plan, line),
+        ).fetchall()
+        versions = {
+            (str(r[0]), r[1], r[2], str(r[3]), str(r[4]), r[5], str(r[6]).lower())
+            for r in conn.execute(
+                "SELECT contract_id, plan_code, product_line_code, valid_from, valid_to, "
+                "contract_status, is_strategic FROM customer.customer_plan_contract "
+                "WHERE company_id = %s",
+                (company,),
+            )
+        }
         before = table_fingerprint(conn)
     reader = loaded_url.replace("postgres@", "explain_reader@", 1)
     try:
-        explain = run_cli("customer-mdm", "explain", "--company", company, "--plan", plan, "--product-line", line,
-                          "--period", "202612", database_url=reader)
+        explain = run_cli(
+            "customer-mdm",
+            "explain",
+            "--company",
+            company,
+            "--plan",
+            plan,
+            "--product-line",
+            line,
+            "--period",
+            "202612",
+            database_url=reader,
+        )
         assert explain.returncode == 0, explain.stderr
         assert explain.stdout.startswith(f"Contract {company} / {plan} / {line} at 202612: ")
         assert f"  Status: {dict((r, o) for r, o, _ in expected)['contract_status']}. " in explain.stdout
-        as_json = run_cli("customer-mdm", "explain", "--company", company, "--plan", plan, "--product-line", line,
-                          "--period", "202612", "--json", database_url=reader)
+        as_json = run_cli(
+            "customer-mdm",
+            "explain",
+            "--company",
+            company,
+            "--plan",
+            plan,
+            "--product-line",
+            line,
+            "--period",
+            "202612",
+            "--json",
+            database_url=reader,
+        )
         assert [tuple(r.values()) for r in json.loads(as_json.stdout)] == expected
 
         wide = company.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # typed full-width
@@ -293,8 +419,9 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
         assert listed.returncode == 0, listed.stderr
         assert f"Timeline of {company}, plan {plan} (its own AUM)" in listed.stdout
         assert "version until" in listed.stdout and "snapshot" in listed.stdout
-        timeline = json.loads(run_cli("customer-mdm", "history", "--company", company, "--json",
-                                      database_url=reader).stdout)
+        timeline = json.loads(
+            run_cli("customer-mdm", "history", "--company", company, "--json", database_url=reader).stdout
+        )
         assert {e["kind"] for e in timeline} >= {"customer", "version", "month", "plan_month", "alias", "load"}
 
         out = tmp_path / "page.html"
@@ -312,23 +439,34 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
 
         # What a reader gets wrong is refused with a hint, exit 1, and nothing written.
         for args, message in (
-                (["history", "--company", "NOBODY"], 'No customer "NOBODY"'),
-                (["history", "--company", company, "--plan", " "], "--plan is empty"),
-                (["explain", "--company", "", "--plan", plan, "--product-line", line, "--period", "202612"],
-                 "--company is empty"),
-                (["report", "--company", company, "--months", "5", "--out", str(tmp_path / "x.html")],
-                 "--months goes with --period"),
-                (["history", "--company", company, "--plan", "NOPE"], "has no contract in plan NOPE"),
-                (["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "203001"],
-                 "synced from"),
-                (["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "2026-12"],
-                 "Invalid period format"),
-                (["report", "--company", "NOBODY", "--out", str(tmp_path / "x.html")], 'No customer "NOBODY"'),
-                (["report", "--company", company, "--period", "203001", "--out", str(tmp_path / "x.html")],
-                 "synced from"),
-                (["report", "--out", str(tmp_path / "x.html")], "Give --period YYYYMM")):
+            (["history", "--company", "NOBODY"], 'No customer "NOBODY"'),
+            (["history", "--company", company, "--plan", " "], "--plan is empty"),
+            (
+                ["explain", "--company", "", "--plan", plan, "--product-line", line, "--period", "202612"],
+                "--company is empty",
+            ),
+            (
+                ["report", "--company", company, "--months", "5", "--out", str(tmp_path / "x.html")],
+                "--months goes with --period",
+            ),
+            (["history", "--company", company, "--plan", "NOPE"], "has no contract in plan NOPE"),
+            (
+                ["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "203001"],
+                "synced from",
+            ),
+            (
+                ["explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "2026-12"],
+                "Invalid period format",
+            ),
+            (["report", "--company", "NOBODY", "--out", str(tmp_path / "x.html")], 'No customer "NOBODY"'),
+            (["report", "--company", company, "--period", "203001", "--out", str(tmp_path / "x.html")], "synced from"),
+            (["report", "--out", str(tmp_path / "x.html")], "Give --period YYYYMM"),
+        ):
             result = run_cli("customer-mdm", *args, database_url=reader)
-            assert result.returncode == 1 and message in result.stderr and "Hint:" in result.stderr, (args, result.stderr)
+            assert result.returncode == 1 and message in result.stderr and "Hint:" in result.stderr, (
+                args,
+                result.stderr,
+            )
             assert "Traceback" not in result.stderr
         assert not (tmp_path / "x.html").exists()
         with psycopg.connect(loaded_url) as conn:
@@ -355,8 +493,17 @@ class CustomerPage(HTMLParser):
             self.charts += 1
         if tag == "tr" and "data-version" in attrs:
             _, plan, line = attrs["data-key"].split("|")
-            self.versions.add((attrs["data-version"], plan, line, attrs["data-from"], attrs["data-to"],
-                               attrs["data-status"], attrs["data-strategic"]))
+            self.versions.add(
+                (
+                    attrs["data-version"],
+                    plan,
+                    line,
+                    attrs["data-from"],
+                    attrs["data-to"],
+                    attrs["data-status"],
+                    attrs["data-strategic"],
+                )
+            )
         if tag == "table" and "explain" in (attrs.get("class") or ""):
             self._table = attrs["data-key"]
             self.rules[self._table] = []

@@ -22,10 +22,15 @@ from work_data_hub.etl.service import load_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
 
 START, SEED = date(2024, 1, 1), 2026
-NAME, COMPANY, ACCOUNT = PERFORMANCE_HEADERS.index("客户名称"), PERFORMANCE_HEADERS.index("company_id"), \
-    PERFORMANCE_HEADERS.index("年金账户号")
-FACTS = ("SELECT * FROM customer.fct_customer_plan_monthly ORDER BY 1, 2, 3, 4",
-         "SELECT * FROM customer.fct_customer_product_line_monthly ORDER BY 1, 2, 3")
+NAME, COMPANY, ACCOUNT = (
+    PERFORMANCE_HEADERS.index("客户名称"),
+    PERFORMANCE_HEADERS.index("company_id"),
+    PERFORMANCE_HEADERS.index("年金账户号"),
+)
+FACTS = (
+    "SELECT * FROM customer.fct_customer_plan_monthly ORDER BY 1, 2, 3, 4",
+    "SELECT * FROM customer.fct_customer_product_line_monthly ORDER BY 1, 2, 3",
+)
 
 
 def expected_provisional_id(name: str) -> str:
@@ -75,7 +80,7 @@ def test_a_quarter_of_known_customers_rows_without_company_id_give_the_same_hist
         for row in rows:
             if row[COMPANY] in seen and rnd.random() < 0.25:
                 how = rnd.randrange(3)
-                if how == 0:    # the name alone, written with full-width brackets and spaces
+                if how == 0:  # the name alone, written with full-width brackets and spaces
                     row[NAME] = " " + row[NAME].replace("(", "（").replace(")", "）") + "　"
                     row[ACCOUNT] = None
                 elif how == 1:  # the account alone
@@ -128,16 +133,22 @@ def test_a_customer_known_only_by_name_gets_one_provisional_id_that_a_reload_kee
     outcome = load(db_url, path)
     provisional = expected_provisional_id("新客户(北京)有限公司")
     assert ("provisional", 1) in [(k, n) for k, n, _ in outcome.plan.identities]
-    assert conn.execute('SELECT company_id, "客户名称", is_provisional FROM customer."年金客户" WHERE is_provisional'
-                        ).fetchall() == [(provisional, "新客户（北京）有限公司", True)]
+    assert conn.execute(
+        'SELECT company_id, "客户名称", is_provisional FROM customer."年金客户" WHERE is_provisional'
+    ).fetchall() == [(provisional, "新客户（北京）有限公司", True)]
     load(db_url, path)  # the same file again
     variant = tmp_path / "variant.csv"
     write_csv(variant, PERFORMANCE_HEADERS, _new_customer_rows(" 新客户 【北京】 有限公司 "))
     load(db_url, variant)
-    assert conn.execute('SELECT company_id FROM customer."年金客户" WHERE is_provisional').fetchall() == [(provisional,)]
-    assert conn.execute('SELECT DISTINCT company_id FROM business."规模明细" WHERE "计划代码" = %s',
-                        ("P9",)).fetchall() == [(provisional,)]
-    assert conn.execute("SELECT customer.provisional_company_id(%s)", ("新客户(北京)有限公司",)).fetchone() == (provisional,)
+    assert conn.execute('SELECT company_id FROM customer."年金客户" WHERE is_provisional').fetchall() == [
+        (provisional,)
+    ]
+    assert conn.execute(
+        'SELECT DISTINCT company_id FROM business."规模明细" WHERE "计划代码" = %s', ("P9",)
+    ).fetchall() == [(provisional,)]
+    assert conn.execute("SELECT customer.provisional_company_id(%s)", ("新客户(北京)有限公司",)).fetchone() == (
+        provisional,
+    )
     close(conn)  # a provisional customer forms contracts like any other
     assert versions(conn, provisional)
 
@@ -187,8 +198,9 @@ def test_accounts_resolve_including_the_group_customer_number_without_its_c(db_u
     outcome = load(db_url, tmp_path / "b.csv")
     assert [k for k, _, _ in outcome.plan.identities] == ["account"]
     assert conn.execute('SELECT DISTINCT company_id FROM business."规模明细"').fetchall() == [(company,)]
-    assert conn.execute("SELECT alias FROM customer.company_alias WHERE kind = 'account' ORDER BY 1").fetchall() \
-        == sorted([("600000777",), (rows[0][ACCOUNT],)])
+    assert conn.execute(
+        "SELECT alias FROM customer.company_alias WHERE kind = 'account' ORDER BY 1"
+    ).fetchall() == sorted([("600000777",), (rows[0][ACCOUNT],)])
 
 
 def test_an_override_alias_wins_over_what_was_learned(db_url, conn, tmp_path):
@@ -205,8 +217,9 @@ def test_an_override_alias_wins_over_what_was_learned(db_url, conn, tmp_path):
     write_csv(tmp_path / "b.csv", PERFORMANCE_HEADERS, blank)
     outcome = load(db_url, tmp_path / "b.csv")
     assert [k for k, _, _ in outcome.plan.identities] == ["override"]
-    assert conn.execute('SELECT company_id FROM business."规模明细" WHERE "月度" = %s',
-                        (date(2024, 2, 1),)).fetchall() == [(b,)]
+    assert conn.execute(
+        'SELECT company_id FROM business."规模明细" WHERE "月度" = %s', (date(2024, 2, 1),)
+    ).fetchall() == [(b,)]
 
 
 def test_ledger_rows_resolve_by_their_names(db_url, conn, tmp_path):
@@ -215,12 +228,20 @@ def test_ledger_rows_resolve_by_their_names(db_url, conn, tmp_path):
     load(db_url, tmp_path / "a.csv")
     headers = ["上报月份", "业务类型", "上报客户名称", "客户名称", "年金计划号", "company_id", "中标日期"]
     ledger = tmp_path / "当年中标.csv"
-    write_csv(ledger, headers, [["202401", rows[0][1], rows[0][NAME], None, rows[0][3], None, "2024-01-05"],
-                                ["202401", rows[0][1], "从未见过公司", None, None, None, "2024-01-06"]])
+    write_csv(
+        ledger,
+        headers,
+        [
+            ["202401", rows[0][1], rows[0][NAME], None, rows[0][3], None, "2024-01-05"],
+            ["202401", rows[0][1], "从未见过公司", None, None, None, "2024-01-06"],
+        ],
+    )
     outcome = load(db_url, ledger, "annual_award")
     assert {k for k, _, _ in outcome.plan.identities} == {"plan_name", "provisional"}
     assert conn.execute('SELECT company_id FROM customer."当年中标" ORDER BY "中标日期"').fetchall() == [
-        (rows[0][COMPANY],), (expected_provisional_id("从未见过公司"),)]
+        (rows[0][COMPANY],),
+        (expected_provisional_id("从未见过公司"),),
+    ]
 
 
 def _merge_case(tmp_path: Path):
@@ -234,7 +255,11 @@ def _merge_case(tmp_path: Path):
                 row[COMPANY] = row[ACCOUNT] = None
         return rows
 
-    return hidden, write_months(tmp_path / "hidden", contracts, 14, hide), write_months(tmp_path / "fixed", contracts, 14)
+    return (
+        hidden,
+        write_months(tmp_path / "hidden", contracts, 14, hide),
+        write_months(tmp_path / "fixed", contracts, 14),
+    )
 
 
 def test_a_merge_and_a_close_equal_a_build_on_the_corrected_data(db_url, conn, make_db, tmp_path):
@@ -258,19 +283,28 @@ def test_a_merge_and_a_close_equal_a_build_on_the_corrected_data(db_url, conn, m
         close(other)
         assert versions(conn) == versions(other)
         assert facts(conn) == facts(other)
-    for table in ('business."规模明细"', 'customer."年金客户"', "customer.customer_plan_contract",
-                  "customer.company_alias", "customer.fct_customer_plan_monthly",
-                  "customer.fct_customer_product_line_monthly", "customer.contract_month_summary"):
+    for table in (
+        'business."规模明细"',
+        'customer."年金客户"',
+        "customer.customer_plan_contract",
+        "customer.company_alias",
+        "customer.fct_customer_plan_monthly",
+        "customer.fct_customer_product_line_monthly",
+        "customer.contract_month_summary",
+    ):
         assert conn.execute(f"SELECT count(*) FROM {table} WHERE company_id = %s", (provisional,)).fetchone() == (0,)
-    log = conn.execute("SELECT from_id, into_id, into_created, rows_moved->>'business.规模明细' "
-                       "FROM customer.company_merge_log").fetchall()
+    log = conn.execute(
+        "SELECT from_id, into_id, into_created, rows_moved->>'business.规模明细' FROM customer.company_merge_log"
+    ).fetchall()
     assert log[0][:3] == (provisional, hidden, True) and int(log[0][3]) > 0
     again = run_cli("customer-mdm", "merge", "--from", provisional, "--into", hidden, database_url=db_url)
     assert again.returncode == 1 and f"was already merged into {hidden}" in again.stderr
     # The merge taught the name: the next delivery of the hidden customer resolves to the real id.
-    assert conn.execute("SELECT company_id, source FROM customer.company_alias WHERE kind = 'name' AND alias = "
-                        '(SELECT customer.normalise_name("客户名称") FROM customer."年金客户" WHERE company_id = %s)',
-                        (hidden,)).fetchall() == [(hidden, "override")]
+    assert conn.execute(
+        "SELECT company_id, source FROM customer.company_alias WHERE kind = 'name' AND alias = "
+        '(SELECT customer.normalise_name("客户名称") FROM customer."年金客户" WHERE company_id = %s)',
+        (hidden,),
+    ).fetchall() == [(hidden, "override")]
 
 
 def test_a_dry_run_merge_changes_nothing(db_url, conn, tmp_path):
@@ -280,7 +314,9 @@ def test_a_dry_run_merge_changes_nothing(db_url, conn, tmp_path):
     close(conn)
     before = table_fingerprint(conn)
     provisional = expected_provisional_id("新客户有限公司")
-    rows = conn.execute("SELECT * FROM customer.merge_company(%s, 'C777', p_dry_run => true)", (provisional,)).fetchall()
+    rows = conn.execute(
+        "SELECT * FROM customer.merge_company(%s, 'C777', p_dry_run => true)", (provisional,)
+    ).fetchall()
     assert ("business.规模明细", 1) in rows and ("customer.年金客户 (created)", 1) in rows
     assert table_fingerprint(conn) == before
     result = run_cli("customer-mdm", "merge", "--from", provisional, "--into", "C777", "--dry-run", database_url=db_url)
@@ -299,7 +335,11 @@ def test_a_merge_that_makes_no_sense_is_refused_and_changes_nothing(db_url, conn
         "itself": ((provisional, provisional), InvalidInput, "into itself"),
         "unknown": (("IN0000000000000000", real), NotReady, "does not exist"),
         "real without force": ((real, "C999"), NotReady, "is not provisional"),
-        "new provisional-looking id": ((provisional, "IN00000000000000AB"), InvalidInput, "cannot take a provisional id"),
+        "new provisional-looking id": (
+            (provisional, "IN00000000000000AB"),
+            InvalidInput,
+            "cannot take a provisional id",
+        ),
         "blank": ((provisional, " "), InvalidInput, "needs both ids"),
     }[case]
     before = table_fingerprint(conn)
@@ -323,10 +363,11 @@ def test_an_alias_for_an_unknown_customer_or_plan_is_refused_and_changes_nothing
     write_csv(tmp_path / "a.csv", PERFORMANCE_HEADERS, rows)
     load(db_url, tmp_path / "a.csv")
     before = table_fingerprint(conn)
-    for args, message in ((("--name", "某公司", "--company-id", "NOPE"), "Customer NOPE does not exist"),
-                          (("--name", "某公司", "--company-id", rows[0][COMPANY], "--plan", "NOPLAN"),
-                           "Plan NOPLAN is not known"),
-                          (("--name", "  ", "--company-id", rows[0][COMPANY]), "needs a customer name")):
+    for args, message in (
+        (("--name", "某公司", "--company-id", "NOPE"), "Customer NOPE does not exist"),
+        (("--name", "某公司", "--company-id", rows[0][COMPANY], "--plan", "NOPLAN"), "Plan NOPLAN is not known"),
+        (("--name", "  ", "--company-id", rows[0][COMPANY]), "needs a customer name"),
+    ):
         result = run_cli("customer-mdm", "alias", "add", *args, database_url=db_url)
         assert result.returncode == 1 and message in result.stderr, result.stderr
     assert table_fingerprint(conn) == before
@@ -341,8 +382,9 @@ def test_a_file_without_a_company_id_column_stores_the_resolved_ids(db_url, conn
     write_csv(tmp_path / "b.csv", headers, later)
     outcome = load(db_url, tmp_path / "b.csv")
     assert outcome.result.rows_inserted == 3
-    stored = conn.execute('SELECT company_id FROM business."规模明细" WHERE "月度" = %s ORDER BY id',
-                          (date(2024, 2, 1),)).fetchall()
+    stored = conn.execute(
+        'SELECT company_id FROM business."规模明细" WHERE "月度" = %s ORDER BY id', (date(2024, 2, 1),)
+    ).fetchall()
     assert stored == [(r[COMPANY],) for r in rows]
 
 
@@ -359,8 +401,11 @@ def test_a_merge_does_not_take_an_ambiguous_name_from_the_other_company(db_url, 
     provisional = expected_provisional_id("同名公司")
     conn.execute("SELECT * FROM customer.merge_company(%s, %s)", (provisional, rows[0][COMPANY])).fetchall()
     load(db_url, tmp_path / "a.csv")  # the same file again
-    by_plan = dict(conn.execute('SELECT "计划代码", company_id FROM business."规模明细" WHERE company_id IS NOT NULL '
-                                'GROUP BY 1, 2').fetchall())
+    by_plan = dict(
+        conn.execute(
+            'SELECT "计划代码", company_id FROM business."规模明细" WHERE company_id IS NOT NULL GROUP BY 1, 2'
+        ).fetchall()
+    )
     assert by_plan == {"P1": rows[0][COMPANY], "P2": rows[1][COMPANY], "P3": rows[0][COMPANY]}
 
 
@@ -375,5 +420,9 @@ def test_a_file_that_still_carries_a_merged_id_gets_the_real_one(db_url, conn, t
     write_csv(path, PERFORMANCE_HEADERS, stale)
     outcome = load(db_url, path)
     assert "merged" in [k for k, _, _ in outcome.plan.identities]
-    assert conn.execute('SELECT count(*) FROM customer."年金客户" WHERE company_id = %s', (provisional,)).fetchone() == (0,)
-    assert conn.execute('SELECT company_id FROM business."规模明细" WHERE "计划代码" = %s', ("P9",)).fetchall() == [("C777",)]
+    assert conn.execute(
+        'SELECT count(*) FROM customer."年金客户" WHERE company_id = %s', (provisional,)
+    ).fetchone() == (0,)
+    assert conn.execute('SELECT company_id FROM business."规模明细" WHERE "计划代码" = %s', ("P9",)).fetchall() == [
+        ("C777",)
+    ]

@@ -109,8 +109,11 @@ def test_a_server_older_than_its_binaries_is_restarted(project_dir):
     for name in ("initdb", "postgres", "pg_config"):
         (upgraded / name).symlink_to(bindir / name)
     pg_ctl = upgraded / "pg_ctl"
-    pg_ctl.write_text(f'#!/bin/sh\n[ "$1" = "--version" ] && echo "pg_ctl (PostgreSQL) 99.1" && exit 0\n'
-                      f'exec {bindir / "pg_ctl"} "$@"\n', encoding="utf-8")
+    pg_ctl.write_text(
+        f'#!/bin/sh\n[ "$1" = "--version" ] && echo "pg_ctl (PostgreSQL) 99.1" && exit 0\n'
+        f'exec {bindir / "pg_ctl"} "$@"\n',
+        encoding="utf-8",
+    )
     pg_ctl.chmod(0o755)
     upgrade = {"WDH_PG_BINDIR": str(upgraded)}
     cluster = local.cluster_here(project_dir)

@@ -9,60 +9,149 @@ from source import Scenario, sync
 from work_data_hub.db.deploy import migrate, migrations_dir, pending_migrations
 
 TABLES = {
-    ("mapping", "产品线"), ("mapping", "组织架构"), ("mapping", "年金计划"),
-    ("customer", "年金客户"), ("business", "规模明细"),
-    ("customer", "当年中标"), ("customer", "当年流失"),
+    ("mapping", "产品线"),
+    ("mapping", "组织架构"),
+    ("mapping", "年金计划"),
+    ("customer", "年金客户"),
+    ("business", "规模明细"),
+    ("customer", "当年中标"),
+    ("customer", "当年流失"),
     ("customer", "customer_plan_contract"),
-    ("customer", "fct_customer_product_line_monthly"), ("customer", "fct_customer_plan_monthly"),
-    ("customer", "mdm_settings"), ("customer", "contract_sync_state"), ("customer", "mdm_run_log"),
-    ("customer", "contract_month_summary"), ("customer", "snapshot_month_state"), ("business", "etl_load_log"),
-    ("customer", "company_alias"), ("customer", "company_merge_log"),
+    ("customer", "fct_customer_product_line_monthly"),
+    ("customer", "fct_customer_plan_monthly"),
+    ("customer", "mdm_settings"),
+    ("customer", "contract_sync_state"),
+    ("customer", "mdm_run_log"),
+    ("customer", "contract_month_summary"),
+    ("customer", "snapshot_month_state"),
+    ("business", "etl_load_log"),
+    ("customer", "company_alias"),
+    ("customer", "company_merge_log"),
 }
 
 
 def columns(conn, schema: str, table: str) -> list[str]:
     rows = conn.execute(
         "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table))
+        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+        (schema, table),
+    )
     return [r[0] for r in rows]
 
 
 def test_every_table_exists(conn):
     rows = conn.execute(
         "SELECT table_schema, table_name FROM information_schema.tables "
-        "WHERE table_schema IN ('mapping', 'business', 'customer')").fetchall()
+        "WHERE table_schema IN ('mapping', 'business', 'customer')"
+    ).fetchall()
     assert TABLES <= set(rows)
 
 
 def test_columns_named_as_the_spec(conn):
     assert columns(conn, "business", "规模明细") == [
-        "id", "月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合类型", "组合代码", "组合名称",
-        "客户名称", "期初资产规模", "期末资产规模", "供款", "流失_含待遇支付", "流失", "待遇支付", "投资收益",
-        "当期收益率", "机构代码", "机构名称", "产品线代码", "年金账户号", "年金账户名", "company_id", "created_at"]
+        "id",
+        "月度",
+        "业务类型",
+        "计划类型",
+        "计划代码",
+        "计划名称",
+        "组合类型",
+        "组合代码",
+        "组合名称",
+        "客户名称",
+        "期初资产规模",
+        "期末资产规模",
+        "供款",
+        "流失_含待遇支付",
+        "流失",
+        "待遇支付",
+        "投资收益",
+        "当期收益率",
+        "机构代码",
+        "机构名称",
+        "产品线代码",
+        "年金账户号",
+        "年金账户名",
+        "company_id",
+        "created_at",
+    ]
     assert columns(conn, "customer", "customer_plan_contract") == [
-        "contract_id", "company_id", "plan_code", "product_line_code", "product_line_name",
-        "customer_name", "plan_name", "is_strategic", "is_existing", "status_year", "contract_status",
-        "valid_from", "valid_to", "created_at", "updated_at"]
+        "contract_id",
+        "company_id",
+        "plan_code",
+        "product_line_code",
+        "product_line_name",
+        "customer_name",
+        "plan_name",
+        "is_strategic",
+        "is_existing",
+        "status_year",
+        "contract_status",
+        "valid_from",
+        "valid_to",
+        "created_at",
+        "updated_at",
+    ]
     assert columns(conn, "customer", "fct_customer_product_line_monthly") == [
-        "snapshot_month", "company_id", "product_line_code", "product_line_name", "customer_name",
-        "is_strategic", "is_existing", "is_new", "is_winning_this_year", "is_churned_this_year",
-        "aum_balance", "plan_count", "updated_at"]
+        "snapshot_month",
+        "company_id",
+        "product_line_code",
+        "product_line_name",
+        "customer_name",
+        "is_strategic",
+        "is_existing",
+        "is_new",
+        "is_winning_this_year",
+        "is_churned_this_year",
+        "aum_balance",
+        "plan_count",
+        "updated_at",
+    ]
     assert columns(conn, "customer", "fct_customer_plan_monthly") == [
-        "snapshot_month", "company_id", "plan_code", "product_line_code", "customer_name", "plan_name",
-        "product_line_name", "is_churned_this_year", "contract_status", "aum_balance", "updated_at"]
+        "snapshot_month",
+        "company_id",
+        "plan_code",
+        "product_line_code",
+        "customer_name",
+        "plan_name",
+        "product_line_name",
+        "is_churned_this_year",
+        "contract_status",
+        "aum_balance",
+        "updated_at",
+    ]
     for ledger, date_column in (("当年中标", "中标日期"), ("当年流失", "流失日期")):
         assert columns(conn, "customer", ledger) == [
-            "id", "上报月份", "业务类型", "产品线代码", "上报客户名称", "客户名称", "年金计划号", "company_id",
-            "机构代码", "机构名称", date_column, "计划规模", "年缴规模", "计划类型", "考核有效", "备注", "created_at"]
+            "id",
+            "上报月份",
+            "业务类型",
+            "产品线代码",
+            "上报客户名称",
+            "客户名称",
+            "年金计划号",
+            "company_id",
+            "机构代码",
+            "机构名称",
+            date_column,
+            "计划规模",
+            "年缴规模",
+            "计划类型",
+            "考核有效",
+            "备注",
+            "created_at",
+        ]
 
 
 def test_money_types(conn):
-    rows = dict(conn.execute(
-        "SELECT table_name || '.' || column_name, format_type(atttypid, atttypmod) "
-        "FROM information_schema.columns c JOIN pg_attribute a "
-        "  ON a.attrelid = (quote_ident(table_schema) || '.' || quote_ident(table_name))::regclass "
-        " AND a.attname = c.column_name "
-        "WHERE column_name IN ('期末资产规模', '当期收益率', 'aum_balance')").fetchall())
+    rows = dict(
+        conn.execute(
+            "SELECT table_name || '.' || column_name, format_type(atttypid, atttypmod) "
+            "FROM information_schema.columns c JOIN pg_attribute a "
+            "  ON a.attrelid = (quote_ident(table_schema) || '.' || quote_ident(table_name))::regclass "
+            " AND a.attname = c.column_name "
+            "WHERE column_name IN ('期末资产规模', '当期收益率', 'aum_balance')"
+        ).fetchall()
+    )
     assert rows["规模明细.期末资产规模"] == "numeric(18,4)"
     assert rows["规模明细.当期收益率"] == "numeric(10,6)"
     assert rows["fct_customer_plan_monthly.aum_balance"] == "numeric(20,2)"
@@ -72,36 +161,50 @@ def test_money_types(conn):
 def test_seeds(conn):
     lines = dict(conn.execute('SELECT "产品线代码", "产品线" FROM mapping."产品线"').fetchall())
     assert lines == {
-        "PL201": "企年投资", "PL202": "企年受托", "PL203": "职年投资", "PL204": "职年受托",
-        "PL205": "自有险资", "PL206": "直投", "PL207": "三方", "PL208": "团养", "PL209": "企康",
-        "PL210": "企业年金", "PL211": "职业年金", "PL301": "其他"}
+        "PL201": "企年投资",
+        "PL202": "企年受托",
+        "PL203": "职年投资",
+        "PL204": "职年受托",
+        "PL205": "自有险资",
+        "PL206": "直投",
+        "PL207": "三方",
+        "PL208": "团养",
+        "PL209": "企康",
+        "PL210": "企业年金",
+        "PL211": "职业年金",
+        "PL301": "其他",
+    }
     assert conn.execute('SELECT "机构名称" FROM mapping."组织架构" WHERE "机构代码" = \'G00\'').fetchone() == ("总部",)
+    assert conn.execute("SELECT strategic_top_n, strategic_threshold FROM customer.mdm_settings").fetchall() == [
+        (10, 500000000)
+    ]
     assert conn.execute(
-        "SELECT strategic_top_n, strategic_threshold FROM customer.mdm_settings").fetchall() == [(10, 500000000)]
-    assert conn.execute(
-        "SELECT last_applied_period, dirty_from_month FROM customer.contract_sync_state").fetchall() == [(None, None)]
+        "SELECT last_applied_period, dirty_from_month FROM customer.contract_sync_state"
+    ).fetchall() == [(None, None)]
 
 
 def test_roles_exist_and_cannot_log_in(conn):
     rows = conn.execute(
-        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN ('wdh_operator', 'wdh_reader') "
-        "ORDER BY rolname").fetchall()
+        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN ('wdh_operator', 'wdh_reader') ORDER BY rolname"
+    ).fetchall()
     assert rows == [("wdh_operator", False), ("wdh_reader", False)]
 
 
 def test_month_must_be_first_of_month(conn):
     with pytest.raises(psycopg.errors.CheckViolation):
-        conn.execute("INSERT INTO business.\"规模明细\" (\"月度\", \"计划代码\") VALUES ('2026-01-15', 'P1')")
-    conn.execute("INSERT INTO business.\"规模明细\" (\"月度\", \"计划代码\") VALUES ('2026-01-01', 'P1')")
+        conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码") VALUES (\'2026-01-15\', \'P1\')')
+    conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码") VALUES (\'2026-01-01\', \'P1\')')
     with pytest.raises(psycopg.errors.CheckViolation):
-        conn.execute("INSERT INTO customer.\"当年流失\" (\"上报月份\") VALUES ('2026-03-31')")
+        conn.execute('INSERT INTO customer."当年流失" ("上报月份") VALUES (\'2026-03-31\')')
 
 
 def _insert_version(conn, valid_from: str, valid_to: str = "9999-12-31") -> None:
     conn.execute(
         "INSERT INTO customer.customer_plan_contract (company_id, plan_code, product_line_code, "
         " is_strategic, is_existing, status_year, contract_status, valid_from, valid_to) "
-        "VALUES ('C1', 'P1', 'PL202', false, false, 2026, '正常', %s, %s)", (valid_from, valid_to))
+        "VALUES ('C1', 'P1', 'PL202', false, false, 2026, '正常', %s, %s)",
+        (valid_from, valid_to),
+    )
 
 
 def test_contract_constraints(conn):
@@ -118,13 +221,15 @@ def test_contract_constraints(conn):
         conn.execute(
             "INSERT INTO customer.customer_plan_contract (company_id, plan_code, product_line_code, "
             " is_strategic, is_existing, status_year, contract_status, valid_from) "
-            "VALUES ('NOPE', 'P1', 'PL202', false, false, 2026, '正常', '2026-01-31')")
+            "VALUES ('NOPE', 'P1', 'PL202', false, false, 2026, '正常', '2026-01-31')"
+        )
 
 
 def _fingerprint(conn) -> list:
     return conn.execute(
         "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname IN ('mapping', 'business', 'customer', 'public') ORDER BY 1, 2").fetchall()
+        "WHERE n.nspname IN ('mapping', 'business', 'customer', 'public') ORDER BY 1, 2"
+    ).fetchall()
 
 
 def test_migrate_twice_is_a_no_op(db_url, conn):
@@ -166,7 +271,7 @@ def test_0013_completes_existing_summary_rows_as_the_sync_derives_them(conn):
         SET last_seen = NULL, contribution_12m = NULL, strategic_ytd = NULL, is_existing = NULL;
     """)
     text = (migrations_dir() / "0013_carry_contract_state_in_summary.sql").read_text(encoding="utf-8")
-    conn.execute(text[text.index("DO $$"):])
+    conn.execute(text[text.index("DO $$") :])
     assert conn.execute(summary).fetchall() == expected
 
 

@@ -17,8 +17,12 @@ COMMAND = "SELECT customer._run_scheduled_close()"
 
 
 def cron_jobs(conn) -> dict[str, tuple]:
-    return {name: (jobid, schedule, command) for name, jobid, schedule, command in conn.execute(
-        "SELECT jobname, jobid, schedule, command FROM cron.job WHERE jobname LIKE 'wdh_%' ORDER BY jobname")}
+    return {
+        name: (jobid, schedule, command)
+        for name, jobid, schedule, command in conn.execute(
+            "SELECT jobname, jobid, schedule, command FROM cron.job WHERE jobname LIKE 'wdh_%' ORDER BY jobname"
+        )
+    }
 
 
 def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(scheduled_close_job, tmp_path):
@@ -32,7 +36,9 @@ def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(schedule
             while time.monotonic() < deadline:
                 row = conn.execute(
                     "SELECT d.status, d.return_message FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid) "
-                    "WHERE j.jobname = %s ORDER BY d.runid DESC LIMIT 1", (JOB,)).fetchone()
+                    "WHERE j.jobname = %s ORDER BY d.runid DESC LIMIT 1",
+                    (JOB,),
+                ).fetchone()
                 status = row and row[0]
                 if status in ("succeeded", "failed"):
                     break
@@ -41,22 +47,30 @@ def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(schedule
             conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
         assert status == "succeeded", row
         assert conn.execute("SELECT count(*) FROM customer.customer_plan_contract").fetchone() == (1,)
-        assert conn.execute("SELECT array_agg(snapshot_month::text ORDER BY 1) FROM customer.snapshot_month_state "
-                            "WHERE stale_since IS NULL").fetchone() == (["2025-01-31", "2025-02-28", "2025-03-31"],)
-        runs = conn.execute("SELECT status, counts->>'scheduled', counts->>'periods_synced', counts->>'snapshot_months' "
-                            "FROM customer.v_mdm_runs WHERE function_name = 'run_monthly_close' ORDER BY run_id").fetchall()
+        assert conn.execute(
+            "SELECT array_agg(snapshot_month::text ORDER BY 1) FROM customer.snapshot_month_state "
+            "WHERE stale_since IS NULL"
+        ).fetchone() == (["2025-01-31", "2025-02-28", "2025-03-31"],)
+        runs = conn.execute(
+            "SELECT status, counts->>'scheduled', counts->>'periods_synced', counts->>'snapshot_months' "
+            "FROM customer.v_mdm_runs WHERE function_name = 'run_monthly_close' ORDER BY run_id"
+        ).fetchall()
         # The first run closed the three months; the job fires every minute, and later runs find nothing to do.
         assert runs[0] == ("succeeded", "true", "3", "3") and set(runs[1:]) <= {("succeeded", "true", "0", "0")}
 
         # The job's command when the close fails (a customer missing): the failure is on record,
         # the close's work rolled back, and status warns.
         conn.execute('DELETE FROM business."规模明细" WHERE "月度" = \'2025-03-01\'')
-        conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id, "期末资产规模", "供款") '
-                     "VALUES ('2025-03-01', 'PB', 'PL202', 'NOBODY', 1, 1)")
+        conn.execute(
+            'INSERT INTO business."规模明细" ("月度", "计划代码", "产品线代码", company_id, "期末资产规模", "供款") '
+            "VALUES ('2025-03-01', 'PB', 'PL202', 'NOBODY', 1, 1)"
+        )
         assert conn.execute(COMMAND).fetchone()[0].startswith("monthly close failed: SQLSTATE 23503")
-        failed = conn.execute("SELECT status, sqlstate, message, application_name, counts->>'scheduled' "
-                              "FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1").fetchone()
-        assert failed[:2] == ("failed", "23503") and "missing from customer.\"年金客户\"" in failed[2]
+        failed = conn.execute(
+            "SELECT status, sqlstate, message, application_name, counts->>'scheduled' "
+            "FROM customer.v_mdm_runs ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+        assert failed[:2] == ("failed", "23503") and 'missing from customer."年金客户"' in failed[2]
         assert failed[3:] == ("pg_cron", "true")
         out = run_cli("customer-mdm", "status", cwd=tmp_path, database_url=cron_url).stdout
         assert "Warning: the latest run, the scheduled close (pg_cron)" in out and "SQLSTATE 23503" in out
@@ -67,15 +81,21 @@ def test_schedule_registers_replaces_and_removes_the_close_job(cron_url, tmp_pat
     # After the scheduled-close test, whose session-long job this replaces and removes.
     with psycopg.connect(cron_url, autocommit=True) as conn:
         # The first release's two jobs, as an upgraded database still has them.
-        conn.execute("SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', "
-                     "'SELECT * FROM customer.sync_contract_status()')")
-        conn.execute("SELECT cron.schedule('wdh_monthly_snapshot_refresh', '30 3 6 * *', "
-                     "'SELECT * FROM customer.refresh_monthly_snapshot(NULL)')")
+        conn.execute(
+            "SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', "
+            "'SELECT * FROM customer.sync_contract_status()')"
+        )
+        conn.execute(
+            "SELECT cron.schedule('wdh_monthly_snapshot_refresh', '30 3 6 * *', "
+            "'SELECT * FROM customer.refresh_monthly_snapshot(NULL)')"
+        )
         result = run_cli("customer-mdm", "schedule", cwd=tmp_path, database_url=cron_url)
         assert result.returncode == 0, result.stderr
         jobs = cron_jobs(conn)
         assert {name: (s, c) for name, (_, s, c) in jobs.items()} == {JOB: ("0 3 6 * *", COMMAND)}
-        again = conn.execute("SELECT job_name, jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 4 * * *')").fetchall()
+        again = conn.execute(
+            "SELECT job_name, jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 4 * * *')"
+        ).fetchall()
         assert again == [(JOB, jobs[JOB][0])]  # replaced, not added
         assert cron_jobs(conn)[JOB][1] == "0 4 * * *"
         with pytest.raises(psycopg.errors.InvalidParameterValue):
@@ -102,10 +122,12 @@ def assert_refused(conn, statements: list[str]) -> None:
 
 def test_operator_loads_data_and_runs_functions_but_cannot_write_history(conn):
     conn.execute("SET ROLE wdh_operator")
-    conn.execute('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (\'A\', \'甲\')')
+    conn.execute("INSERT INTO customer.\"年金客户\" (company_id, \"客户名称\") VALUES ('A', '甲')")
     conn.execute('INSERT INTO mapping."年金计划" ("年金计划号") VALUES (\'PA\')')
-    conn.execute('INSERT INTO business."规模明细" ("月度", "计划代码", company_id, "产品线代码", "期末资产规模", "供款") '
-                 "VALUES ('2025-01-01', 'PA', 'A', 'PL202', 100, 5)")
+    conn.execute(
+        'INSERT INTO business."规模明细" ("月度", "计划代码", company_id, "产品线代码", "期末资产规模", "供款") '
+        "VALUES ('2025-01-01', 'PA', 'A', 'PL202', 100, 5)"
+    )
     conn.execute("INSERT INTO customer.\"当年中标\" (\"上报月份\", company_id) VALUES ('2025-01-01', 'A')")
     assert sync(conn)[0].inserted == 1
     assert refresh(conn, None)[2] == 1
@@ -123,7 +145,7 @@ def test_operator_loads_data_and_runs_functions_but_cannot_write_history(conn):
         "DELETE FROM customer.contract_month_summary",
         "DELETE FROM customer.mdm_run_log",
         "SELECT customer._lock_mdm('x')",
-        "TRUNCATE business.\"规模明细\"",
+        'TRUNCATE business."规模明细"',
     ]
     assert_refused(conn, refused)
     conn.execute("RESET ROLE")
@@ -134,9 +156,14 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
     sync(conn)
     refresh(conn, None)
     conn.execute("SET ROLE wdh_reader")
-    for readable in ("customer.fct_customer_plan_monthly", "customer.fct_customer_product_line_monthly",
-                     "customer.v_plan_status", "customer.v_customer_product_line_status",
-                     "customer.contract_sync_state", "customer.snapshot_month_state"):
+    for readable in (
+        "customer.fct_customer_plan_monthly",
+        "customer.fct_customer_product_line_monthly",
+        "customer.v_plan_status",
+        "customer.v_customer_product_line_status",
+        "customer.contract_sync_state",
+        "customer.snapshot_month_state",
+    ):
         assert conn.execute(f"SELECT count(*) FROM {readable}").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM customer.v_product_line_month").fetchone() == (2,)  # line and total
     # what the read commands show: status, runs, etl history, alias list, identities
@@ -144,7 +171,8 @@ def test_reader_reads_facts_and_views_and_nothing_else(conn):
         conn.execute(f"SELECT count(*) FROM {readable}")
     assert conn.execute("SELECT last_applied_period::text FROM customer.mdm_status()").fetchone() == ("2025-01-31",)
     assert conn.execute("SELECT period, aum_balance_yi FROM customer.v_customer_product_line_status").fetchall() == [
-        ("202501", Decimal("0.0000"))]
+        ("202501", Decimal("0.0000"))
+    ]
     refused = [
         "SELECT * FROM customer.customer_plan_contract",
         'SELECT * FROM business."规模明细"',
@@ -166,8 +194,12 @@ def test_stale_snapshots_are_tracked_and_refreshed(conn):
         refresh(conn, when)
 
     def stale():
-        return [r[0].strftime("%Y%m") for r in conn.execute(
-            "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NOT NULL ORDER BY 1")]
+        return [
+            r[0].strftime("%Y%m")
+            for r in conn.execute(
+                "SELECT snapshot_month FROM customer.snapshot_month_state WHERE stale_since IS NOT NULL ORDER BY 1"
+            )
+        ]
 
     assert stale() == []
     add_ledger(conn, "loss", "2025-02", "A", plan="PA")
@@ -178,9 +210,9 @@ def test_stale_snapshots_are_tracked_and_refreshed(conn):
     conn.execute('UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2025-03-01\'')
     sync(conn)  # replays 2025-03 … 2026-01
     assert stale() == ["202503", "202601"]
-    assert conn.execute("SELECT DISTINCT stale_reason FROM customer.snapshot_month_state "
-                        "WHERE stale_since IS NOT NULL").fetchall() == [
-        ("contract history replayed from 2025-03: loaded rows of 2025-03 changed",)]
+    assert conn.execute(
+        "SELECT DISTINCT stale_reason FROM customer.snapshot_month_state WHERE stale_since IS NOT NULL"
+    ).fetchall() == [("contract history replayed from 2025-03: loaded rows of 2025-03 changed",)]
 
 
 def test_status_and_runs_commands(db_url, conn, tmp_path):
@@ -202,11 +234,14 @@ def test_status_and_runs_commands(db_url, conn, tmp_path):
     assert "Pending source corrections: none" in out and "Stale snapshots: 202403" in out
     status = json.loads(run_cli("customer-mdm", "status", "--json", cwd=tmp_path, database_url=db_url).stdout)
     assert status["sync"]["last_applied_period"] == "2024-04-30"
-    runs = json.loads(run_cli("customer-mdm", "runs", "--json", "--limit", "3", cwd=tmp_path,
-                              database_url=db_url).stdout)
+    runs = json.loads(
+        run_cli("customer-mdm", "runs", "--json", "--limit", "3", cwd=tmp_path, database_url=db_url).stdout
+    )
     assert [(r["function_name"], r["dry_run"], r["status"]) for r in runs] == [
-        ("sync_contract_status", False, "succeeded"), ("sync_contract_status", True, "succeeded"),
-        ("refresh_monthly_snapshot", False, "succeeded")]
+        ("sync_contract_status", False, "succeeded"),
+        ("sync_contract_status", True, "succeeded"),
+        ("refresh_monthly_snapshot", False, "succeeded"),
+    ]
     assert runs[0]["counts"]["rewound_from"] == "2024-03-01" and runs[0]["db_user"] == "postgres"
     table = run_cli("customer-mdm", "runs", cwd=tmp_path, database_url=db_url).stdout
     assert "sync_contract_status" in table and "refresh_monthly_snapshot" in table

@@ -38,10 +38,16 @@ def sample_copy(pg_server, sample_url):
     name = f"wdh_report_copy_{os.getpid()}"
     admin = server_url(pg_server, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}").format(
-            sql.Literal(sample_url.rsplit("/", 1)[1])))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(sample_url.rsplit("/", 1)[1])))
+        conn.execute(
+            sql.SQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}").format(
+                sql.Literal(sample_url.rsplit("/", 1)[1])
+            )
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(sample_url.rsplit("/", 1)[1])
+            )
+        )
     yield server_url(pg_server, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -108,26 +114,34 @@ def number(text: str) -> Decimal | None:
 
 def expected_table(conn) -> dict[tuple[str, str, str], Decimal | None]:
     """The product-line table, computed here from the two fact tables (not through the report's SQL)."""
+
     def month(end: date) -> dict[tuple[str, str], Decimal]:
         figures: dict[tuple[str, str], Decimal] = {}
         lines = conn.execute(
             "SELECT product_line_code, count(*), count(*) FILTER (WHERE is_strategic), count(*) FILTER (WHERE is_existing), "
             "count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE is_winning_this_year), "
             "count(*) FILTER (WHERE is_churned_this_year), sum(aum_balance) "
-            "FROM customer.fct_customer_product_line_monthly WHERE snapshot_month = %s GROUP BY 1", (end,)).fetchall()
+            "FROM customer.fct_customer_product_line_monthly WHERE snapshot_month = %s GROUP BY 1",
+            (end,),
+        ).fetchall()
         everyone = conn.execute(
             "SELECT 'ALL', count(*), count(*) FILTER (WHERE s), count(*) FILTER (WHERE e), count(*) FILTER (WHERE n), "
             "count(*) FILTER (WHERE w), count(*) FILTER (WHERE l), sum(a) FROM ("
             "SELECT company_id, bool_or(is_strategic) s, bool_or(is_existing) e, bool_or(is_new) n, "
             "bool_or(is_winning_this_year) w, bool_or(is_churned_this_year) l, sum(aum_balance) a "
             "FROM customer.fct_customer_product_line_monthly WHERE snapshot_month = %s GROUP BY 1) t "
-            "HAVING count(*) > 0", (end,)).fetchall()
+            "HAVING count(*) > 0",
+            (end,),
+        ).fetchall()
         for code, *values in lines + everyone:
             for measure, value in zip(["customers", "strategic", "existing", "new", "won", "lost"], values[:6]):
                 figures[(code, measure)] = Decimal(value)
             figures[(code, "aum_yi")] = round(values[6] / Decimal(10**8), 2)
-        plans = conn.execute("SELECT product_line_code, contract_status FROM customer.fct_customer_plan_monthly "
-                             "WHERE snapshot_month = %s", (end,)).fetchall()
+        plans = conn.execute(
+            "SELECT product_line_code, contract_status FROM customer.fct_customer_plan_monthly "
+            "WHERE snapshot_month = %s",
+            (end,),
+        ).fetchall()
         for code, status in plans:
             measure = "contracts_normal" if status == "正常" else "contracts_stopped"
             for key in ((code, measure), ("ALL", measure)):
@@ -148,11 +162,15 @@ def expected_table(conn) -> dict[tuple[str, str, str], Decimal | None]:
 
 def expected_movements(conn) -> set[tuple[str, str]]:
     """The versions that changed in the month, classified here from the contract history."""
+
     def in_effect(end: date) -> dict[str, dict]:
         with conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute("SELECT company_id, plan_code, product_line_code, contract_id, contract_status, "
-                               "is_strategic FROM customer.customer_plan_contract "
-                               "WHERE valid_from <= %s AND valid_to > %s", (end, end)).fetchall()
+            rows = cur.execute(
+                "SELECT company_id, plan_code, product_line_code, contract_id, contract_status, "
+                "is_strategic FROM customer.customer_plan_contract "
+                "WHERE valid_from <= %s AND valid_to > %s",
+                (end, end),
+            ).fetchall()
         return {f"{r['company_id']}|{r['plan_code']}|{r['product_line_code']}": r for r in rows}
 
     now, before = in_effect(END), in_effect(PREVIOUS)
@@ -193,16 +211,24 @@ def test_report_page_equals_the_database_in_a_browser(sample_url, tmp_path):
     assert {m for m, _ in movements} >= {"stopped", "resumed"}, "the sample should move in more than one way"
     assert page.status == "fresh"
     # Each movement says why, in the words explain_contract uses for the same contract and month.
-    allowed = {"new": r"首次出现|失效后重新出现（\d{4}-\d{2} 失效）", "lapsed": r"12 个月无规模明细（最后一行 \d{4}-\d{2}）",
-               "stopped": "规模归零|12 个月无供款", "resumed": "恢复供款|规模恢复|规模与供款恢复",
-               "became_strategic": r"进入分公司 × 产品线前 10|规模达 5 亿门槛", "lost_strategic": "新年度重新认定.*"}
+    allowed = {
+        "new": r"首次出现|失效后重新出现（\d{4}-\d{2} 失效）",
+        "lapsed": r"12 个月无规模明细（最后一行 \d{4}-\d{2}）",
+        "stopped": "规模归零|12 个月无供款",
+        "resumed": "恢复供款|规模恢复|规模与供款恢复",
+        "became_strategic": r"进入分公司 × 产品线前 10|规模达 5 亿门槛",
+        "lost_strategic": "新年度重新认定.*",
+    }
     assert {m: r for (m, _), r in page.reasons.items() if not re.fullmatch(allowed[m], r)} == {}
     with psycopg.connect(sample_url) as conn:
         for (movement, key), reason in page.reasons.items():
             if movement in ("stopped", "resumed"):
                 company, plan, line = key.split("|")
-                status = conn.execute("SELECT outcome, detail FROM customer.explain_contract(%s, %s, %s, %s) "
-                                      "WHERE rule = 'contract_status'", (company, plan, line, END)).fetchone()
+                status = conn.execute(
+                    "SELECT outcome, detail FROM customer.explain_contract(%s, %s, %s, %s) "
+                    "WHERE rule = 'contract_status'",
+                    (company, plan, line, END),
+                ).fetchone()
                 assert status[0] == ("停缴" if movement == "stopped" else "正常")
                 if movement == "stopped":
                     assert status[1].startswith(reason + ":"), (key, reason, status)
@@ -211,52 +237,74 @@ def test_report_page_equals_the_database_in_a_browser(sample_url, tmp_path):
 def test_report_of_a_january_compares_with_the_december_before(sample_url, tmp_path):
     """In January the previous month is the prior December: both changes are equal."""
     out = tmp_path / "jan.html"
-    assert run_cli("customer-mdm", "report", "--period", "202601", "--months", "3", "--out", str(out),
-                   database_url=sample_url).returncode == 0
+    assert (
+        run_cli(
+            "customer-mdm", "report", "--period", "202601", "--months", "3", "--out", str(out), database_url=sample_url
+        ).returncode
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
-    pairs = re.findall(r'data-kind="change_month"[^>]*>([^<]*)<.*?data-kind="change_december"[^>]*>([^<]*)<', text, re.S)
+    pairs = re.findall(
+        r'data-kind="change_month"[^>]*>([^<]*)<.*?data-kind="change_december"[^>]*>([^<]*)<', text, re.S
+    )
     assert pairs and all(a == b for a, b in pairs)
 
 
 def test_report_says_when_the_snapshot_is_stale_or_missing(sample_copy, tmp_path):
     with psycopg.connect(sample_copy, autocommit=True) as conn:
-        conn.execute("UPDATE customer.snapshot_month_state SET stale_since = now(), "
-                     "stale_reason = 'ledger rows of 2026 changed' WHERE snapshot_month = %s", (END,))
-    stale = run_cli("customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "stale.html"),
-                    database_url=sample_copy)
+        conn.execute(
+            "UPDATE customer.snapshot_month_state SET stale_since = now(), "
+            "stale_reason = 'ledger rows of 2026 changed' WHERE snapshot_month = %s",
+            (END,),
+        )
+    stale = run_cli(
+        "customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "stale.html"), database_url=sample_copy
+    )
     assert stale.returncode == 0 and "stale since" in stale.stderr
     assert 'data-status="stale"' in (tmp_path / "stale.html").read_text(encoding="utf-8")
     with psycopg.connect(sample_copy, autocommit=True) as conn:
         for table in ("snapshot_month_state", "fct_customer_product_line_monthly", "fct_customer_plan_monthly"):
-            conn.execute(sql.SQL("DELETE FROM customer.{} WHERE snapshot_month = %s").format(sql.Identifier(table)),
-                         (END,))
-    missing = run_cli("customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "missing.html"),
-                      database_url=sample_copy)
+            conn.execute(
+                sql.SQL("DELETE FROM customer.{} WHERE snapshot_month = %s").format(sql.Identifier(table)), (END,)
+            )
+    missing = run_cli(
+        "customer-mdm", "report", "--period", PERIOD, "--out", str(tmp_path / "missing.html"), database_url=sample_copy
+    )
     assert missing.returncode == 0 and "is not built" in missing.stderr
     text = (tmp_path / "missing.html").read_text(encoding="utf-8")
     assert 'data-status="missing"' in text and "data-movement=" in text  # the movements come from the history
 
 
-@pytest.mark.parametrize(("args", "out", "message"), [
-    (("--period", "202701"), "out.{}", "synced through 202612 only"),
-    (("--period", "202510"), "out.{}", "the contract history starts at 202511"),
-    (("--period", "2026-12"), "out.{}", "Invalid period format"),
-    (("--period", "202612", "--months", "1"), "out.{}", "--months"),
-    (("--period", "202612"), "out.txt", "does not end in .{}"),
-    (("--period", "202612"), "", "--out is empty"),
-    (("--period", "202612"), "/proc/out.{}", "Cannot write /proc/out.{}"),
-    (("--period", "202612"), "file/out.{}", "Cannot write"),  # a folder in the way is a file
-])
+@pytest.mark.parametrize(
+    ("args", "out", "message"),
+    [
+        (("--period", "202701"), "out.{}", "synced through 202612 only"),
+        (("--period", "202510"), "out.{}", "the contract history starts at 202511"),
+        (("--period", "2026-12"), "out.{}", "Invalid period format"),
+        (("--period", "202612", "--months", "1"), "out.{}", "--months"),
+        (("--period", "202612"), "out.txt", "does not end in .{}"),
+        (("--period", "202612"), "", "--out is empty"),
+        (("--period", "202612"), "/proc/out.{}", "Cannot write /proc/out.{}"),
+        (("--period", "202612"), "file/out.{}", "Cannot write"),  # a folder in the way is a file
+    ],
+)
 def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, args, out, message):
     with psycopg.connect(sample_url) as conn:
         before = table_fingerprint(conn)
     (tmp_path / "file").write_text("a file, not a folder")
-    runs = [(command, suffix) for command, suffix in (("report", "html"), ("export", "xlsx"))
-            if command == "report" or "--months" not in args]
-    paths = [out.format(suffix) if out.startswith("/") or not out else str(tmp_path / out.format(suffix))
-             for _, suffix in runs]
-    results = run_cli_all([["customer-mdm", command, *args, "--out", path] for (command, _), path in zip(runs, paths)],
-                          database_url=sample_url)
+    runs = [
+        (command, suffix)
+        for command, suffix in (("report", "html"), ("export", "xlsx"))
+        if command == "report" or "--months" not in args
+    ]
+    paths = [
+        out.format(suffix) if out.startswith("/") or not out else str(tmp_path / out.format(suffix))
+        for _, suffix in runs
+    ]
+    results = run_cli_all(
+        [["customer-mdm", command, *args, "--out", path] for (command, _), path in zip(runs, paths)],
+        database_url=sample_url,
+    )
     for (_, suffix), result in zip(runs, results):
         assert result.returncode == 1 and message.format(suffix) in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
@@ -266,12 +314,16 @@ def test_report_errors_write_nothing_and_change_nothing(sample_url, tmp_path, ar
 
 
 def test_out_may_name_a_folder(sample_url, tmp_path):
-    cases = [(command, name, folder)
-             for command, name in (("report", "customer_mdm_202612.html"), ("export", "customer_mdm_202612.xlsx"))
-             for folder in (str(tmp_path / "old"), f"{tmp_path / 'new'}/")]
+    cases = [
+        (command, name, folder)
+        for command, name in (("report", "customer_mdm_202612.html"), ("export", "customer_mdm_202612.xlsx"))
+        for folder in (str(tmp_path / "old"), f"{tmp_path / 'new'}/")
+    ]
     (tmp_path / "old").mkdir()
-    results = run_cli_all([["customer-mdm", command, "--period", PERIOD, "--out", folder] for command, _, folder in cases],
-                          database_url=sample_url)
+    results = run_cli_all(
+        [["customer-mdm", command, "--period", PERIOD, "--out", folder] for command, _, folder in cases],
+        database_url=sample_url,
+    )
     for (_, name, folder), result in zip(cases, results):
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == str((Path(folder) / name).resolve())
@@ -281,8 +333,9 @@ def test_out_may_name_a_folder(sample_url, tmp_path):
 def test_the_same_report_twice_at_once(sample_url, tmp_path):
     """Two runs to one file: each writes its own hidden file and renames it; the page is whole."""
     for command, name in (("report", "same.html"), ("export", "same.xlsx")):
-        results = run_cli_all([["customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name)]] * 3,
-                              database_url=sample_url)
+        results = run_cli_all(
+            [["customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name)]] * 3, database_url=sample_url
+        )
         assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
     assert (tmp_path / "same.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert CalamineWorkbook.from_path(str(tmp_path / "same.xlsx")).sheet_names
@@ -291,8 +344,10 @@ def test_the_same_report_twice_at_once(sample_url, tmp_path):
 
 def test_the_first_month_says_every_contract_is_new(sample_url, tmp_path):
     out = tmp_path / "first.html"
-    assert run_cli("customer-mdm", "report", "--period", "202511", "--out", str(out),
-                   database_url=sample_url).returncode == 0
+    assert (
+        run_cli("customer-mdm", "report", "--period", "202511", "--out", str(out), database_url=sample_url).returncode
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
     assert 'id="first-month"' in text and 'data-movement="new"' in text
     assert 'data-movement="stopped"' not in text
@@ -306,10 +361,16 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
     assert book.sheet_names == ["产品线粒度 product lines", "计划粒度 plans", "本月变动 movements"]
     with psycopg.connect(sample_url) as conn:
         queries = [
-            ("SELECT * FROM customer.v_customer_product_line_status WHERE snapshot_month = %s "
-             "ORDER BY product_line_code, company_id", 0),
-            ("SELECT * FROM customer.v_plan_status WHERE snapshot_month = %s ORDER BY company_id, plan_code, "
-             "product_line_code", 1),
+            (
+                "SELECT * FROM customer.v_customer_product_line_status WHERE snapshot_month = %s "
+                "ORDER BY product_line_code, company_id",
+                0,
+            ),
+            (
+                "SELECT * FROM customer.v_plan_status WHERE snapshot_month = %s ORDER BY company_id, plan_code, "
+                "product_line_code",
+                1,
+            ),
             ("SELECT * FROM customer.contract_movements(%s)", 2),
         ]
         for query, index in queries:
@@ -318,7 +379,7 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
                 columns = [c.name for c in cur.description]
                 rows = cur.fetchall()
             sheet = book.get_sheet_by_index(index).to_python()
-            assert sheet[0][:len(columns)] == columns
+            assert sheet[0][: len(columns)] == columns
             assert len(sheet) - 1 == len(rows) > 0
             for got, want in zip(sheet[1:], rows):
                 for column, g, w in zip(columns, got, want):
@@ -339,8 +400,9 @@ def test_export_refuses_a_month_without_its_snapshot(sample_copy, tmp_path):
     with psycopg.connect(sample_copy, autocommit=True) as conn:
         conn.execute("DELETE FROM customer.snapshot_month_state WHERE snapshot_month = %s", (END,))
         before = table_fingerprint(conn)
-    result = run_cli("customer-mdm", "export", "--period", PERIOD, "--out", str(tmp_path / "x.xlsx"),
-                     database_url=sample_copy)
+    result = run_cli(
+        "customer-mdm", "export", "--period", PERIOD, "--out", str(tmp_path / "x.xlsx"), database_url=sample_copy
+    )
     assert result.returncode == 1 and "No snapshot of 202612 to export" in result.stderr
     assert not list(tmp_path.iterdir())
     with psycopg.connect(sample_copy) as conn:
@@ -348,10 +410,12 @@ def test_export_refuses_a_month_without_its_snapshot(sample_copy, tmp_path):
 
 
 def test_report_functions_check_their_arguments(conn):
-    for call in ("SELECT * FROM customer.product_line_changes(NULL)",
-                 "SELECT * FROM customer.product_line_changes('2026-12-30')",
-                 "SELECT * FROM customer.contract_branches('2026-12-01')",
-                 "SELECT * FROM customer.contract_movements(NULL)"):
+    for call in (
+        "SELECT * FROM customer.product_line_changes(NULL)",
+        "SELECT * FROM customer.product_line_changes('2026-12-30')",
+        "SELECT * FROM customer.contract_branches('2026-12-01')",
+        "SELECT * FROM customer.contract_movements(NULL)",
+    ):
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             conn.execute(call)
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
@@ -366,8 +430,9 @@ def test_a_reader_login_writes_the_report_and_the_export(pg_server, sample_url, 
     reader_url = sample_url.replace("postgres@", "report_reader@", 1)
     try:
         for command, name in (("report", "r.html"), ("export", "r.xlsx")):
-            result = run_cli("customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name),
-                             database_url=reader_url)
+            result = run_cli(
+                "customer-mdm", command, "--period", PERIOD, "--out", str(tmp_path / name), database_url=reader_url
+            )
             assert result.returncode == 0, result.stderr
     finally:
         with psycopg.connect(sample_url, autocommit=True) as conn:

@@ -30,7 +30,8 @@ def test_missing_database_url(tmp_path, command):
 def test_env_file_is_read(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     (tmp_path / ".wdh_env").write_text(
-        "# local database\nexport DATABASE_URL='postgresql://u:p@h:1/db'\nOTHER=1\n", encoding="utf-8")
+        "# local database\nexport DATABASE_URL='postgresql://u:p@h:1/db'\nOTHER=1\n", encoding="utf-8"
+    )
     assert database_url(tmp_path) == "postgresql://u:p@h:1/db"
 
 
@@ -82,9 +83,14 @@ def test_cli_status(db_url, tmp_path):
     assert "Pending migrations: 0" in result.stdout
 
 
-@pytest.mark.parametrize("url", ["postgresql://hashy:Ab#Secret99@127.0.0.1:5432/db",
-                                 "postgresql://hashy:Ab/Secret99@127.0.0.1:5432/db",
-                                 "postgresql://hashy:Ab?Secret99@127.0.0.1:5432/db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://hashy:Ab#Secret99@127.0.0.1:5432/db",
+        "postgresql://hashy:Ab/Secret99@127.0.0.1:5432/db",
+        "postgresql://hashy:Ab?Secret99@127.0.0.1:5432/db",
+    ],
+)
 def test_a_url_with_unencoded_special_characters_is_refused_without_echoing_it(tmp_path, url):
     for args in (["db", "status"], ["db", "migrate"], ["etl", "history"]):
         result = run_cli(*args, cwd=tmp_path, database_url=url)

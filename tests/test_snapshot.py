@@ -84,8 +84,9 @@ def test_is_new_and_product_line_rollup(conn):
     assert (new["is_winning_this_year"], new["is_existing"], new["is_new"]) == (True, False, True)
     assert new["is_strategic"] is True and new["plan_count"] == 2
     assert (new["customer_name"], new["product_line_name"]) == ("客户NEW", "企年受托")
-    plans = conn.execute("SELECT sum(aum_balance) FROM customer.fct_customer_plan_monthly "
-                         "WHERE company_id = 'NEW'").fetchone()[0]
+    plans = conn.execute(
+        "SELECT sum(aum_balance) FROM customer.fct_customer_plan_monthly WHERE company_id = 'NEW'"
+    ).fetchone()[0]
     assert new["aum_balance"] == plans == Decimal("600000100.56")
 
 
@@ -122,8 +123,9 @@ def test_dry_run_counts_equal_the_real_run_and_change_nothing(conn):
     Scenario(months=6).load(conn)
     sync(conn)
     refresh(conn, "2024-05")
-    company, line = conn.execute("SELECT company_id, product_line_code FROM customer.fct_customer_product_line_monthly "
-                                 "ORDER BY 1, 2 LIMIT 1").fetchone()
+    company, line = conn.execute(
+        "SELECT company_id, product_line_code FROM customer.fct_customer_product_line_monthly ORDER BY 1, 2 LIMIT 1"
+    ).fetchone()
     add_ledger(conn, "award", "2024-02", company, line=line)
     conn.execute("DELETE FROM customer.fct_customer_plan_monthly WHERE company_id = 'C002'")
     before = table_fingerprint(conn)
@@ -131,8 +133,10 @@ def test_dry_run_counts_equal_the_real_run_and_change_nothing(conn):
     assert table_fingerprint(conn) == before
     real = refresh(conn, "2024-05")
     assert dry == real and real[3] > 0 and real[4] > 0
-    assert conn.execute("SELECT dry_run FROM customer.mdm_run_log WHERE function_name = 'refresh_monthly_snapshot' "
-                        "ORDER BY run_id DESC LIMIT 2").fetchall() == [(False,), (True,)]
+    assert conn.execute(
+        "SELECT dry_run FROM customer.mdm_run_log WHERE function_name = 'refresh_monthly_snapshot' "
+        "ORDER BY run_id DESC LIMIT 2"
+    ).fetchall() == [(False,), (True,)]
 
 
 def test_null_period_means_the_last_synced_period(conn):
@@ -163,7 +167,7 @@ def test_errors(conn):
     with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
         refresh(conn, "2024-12")
     assert "starts at 2025-01, after 2024-12" in err.value.diag.message_primary
-    conn.execute("UPDATE business.\"规模明细\" SET \"供款\" = 0 WHERE company_id = 'A' AND \"月度\" = '2025-01-01'")
+    conn.execute('UPDATE business."规模明细" SET "供款" = 0 WHERE company_id = \'A\' AND "月度" = \'2025-01-01\'')
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
         refresh(conn, "2025-01")
     assert "pending" in err.value.diag.message_primary
@@ -185,7 +189,8 @@ def test_cli_snapshot(db_url, conn, tmp_path):
     assert result.returncode == 0, result.stderr
     pl_rows, plan_rows = conn.execute(
         "SELECT (SELECT count(*) FROM customer.fct_customer_product_line_monthly), "
-        "       (SELECT count(*) FROM customer.fct_customer_plan_monthly)").fetchone()
+        "       (SELECT count(*) FROM customer.fct_customer_plan_monthly)"
+    ).fetchone()
     assert result.stdout.splitlines()[:4] == [
         "🔄 Starting monthly snapshot refresh for period 202403...",
         "✓ Snapshot refresh completed:",
@@ -194,8 +199,9 @@ def test_cli_snapshot(db_url, conn, tmp_path):
     ]
     dry = run_cli("customer-mdm", "snapshot", "--period", "202402", "--dry-run", cwd=tmp_path, database_url=db_url)
     assert "Dry run: no changes were made." in dry.stdout
-    assert conn.execute("SELECT count(*) FROM customer.fct_customer_plan_monthly "
-                        "WHERE snapshot_month = '2024-02-29'").fetchone() == (0,)
+    assert conn.execute(
+        "SELECT count(*) FROM customer.fct_customer_plan_monthly WHERE snapshot_month = '2024-02-29'"
+    ).fetchone() == (0,)
 
 
 def test_cli_snapshot_errors(db_url, conn, tmp_path):

@@ -29,7 +29,7 @@ def test_status_check_levels(db_url, conn):
     assert code == 1 and "the monthly close has work pending" in line
     sync(conn)
     refresh(conn, None)
-    conn.execute("UPDATE business.\"规模明细\" SET \"月度\" = \"月度\"")  # a correction of applied months
+    conn.execute('UPDATE business."规模明细" SET "月度" = "月度"')  # a correction of applied months
     assert json.loads(run_cli("customer-mdm", "status", "--json", database_url=db_url).stdout)["close_pending"] is True
     sync(conn)
     refresh(conn, None)
@@ -55,12 +55,18 @@ def test_a_failed_scheduled_run_is_critical(cron_url):
     with psycopg.connect(cron_url, autocommit=True) as conn:
         # The session's scheduled-close job (conftest) stays as it is: its id is borrowed, not replaced.
         found = conn.execute("SELECT jobid FROM cron.job WHERE jobname = 'wdh_monthly_close'").fetchone()
-        jobid = found[0] if found else conn.execute(
-            "SELECT jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 3 6 1 *')").fetchone()[0]
+        jobid = (
+            found[0]
+            if found
+            else conn.execute("SELECT jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 3 6 1 *')").fetchone()[0]
+        )
         try:
             # pg_cron records a job that could not connect with no start time
-            conn.execute("INSERT INTO cron.job_run_details (jobid, status, return_message, start_time, end_time) "
-                         "VALUES (%s, 'failed', 'connection failed', NULL, now())", (jobid,))
+            conn.execute(
+                "INSERT INTO cron.job_run_details (jobid, status, return_message, start_time, end_time) "
+                "VALUES (%s, 'failed', 'connection failed', NULL, now())",
+                (jobid,),
+            )
             code, line = check(cron_url)
             assert code == 2 and "the scheduled close's run at" in line and "failed: connection failed" in line
             status = run_cli("customer-mdm", "status", database_url=cron_url)

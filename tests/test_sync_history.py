@@ -17,7 +17,8 @@ def overlaps_or_double_current(conn) -> list:
         "SELECT a.company_id, a.plan_code, a.product_line_code FROM customer.customer_plan_contract a "
         "JOIN customer.customer_plan_contract b USING (company_id, plan_code, product_line_code) "
         "WHERE a.contract_id < b.contract_id "
-        "  AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)").fetchall()
+        "  AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)"
+    ).fetchall()
 
 
 def test_month_by_month_equals_one_catch_up(conn, make_db):
@@ -43,8 +44,9 @@ def test_first_sync_builds_full_history_from_the_earliest_month(conn):
     assert len(rows) == 36
     assert rows[0].period_end == date(2024, 1, 31) and rows[-1].period_end == date(2026, 12, 31)
     assert sum(r.inserted for r in rows) == len(versions(conn))
-    state = conn.execute("SELECT first_applied_period, last_applied_period, dirty_from_month "
-                         "FROM customer.contract_sync_state").fetchone()
+    state = conn.execute(
+        "SELECT first_applied_period, last_applied_period, dirty_from_month FROM customer.contract_sync_state"
+    ).fetchone()
     assert state == (date(2024, 1, 31), date(2026, 12, 31), None)
 
 
@@ -84,10 +86,14 @@ def test_correction_of_an_applied_month_replays_history(conn, make_db):
     sync(conn)
     # Correct month 6: one contract's AUM to zero, another's branch rows deleted, a new row added.
     target = scenario.month_list()[5]
-    conn.execute('UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE company_id = \'C003\' AND "月度" = %s',
-                 (month_end(target).replace(day=1),))
-    conn.execute('DELETE FROM business."规模明细" WHERE company_id = \'C007\' AND "月度" >= %s',
-                 (month_end(target).replace(day=1),))
+    conn.execute(
+        'UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE company_id = \'C003\' AND "月度" = %s',
+        (month_end(target).replace(day=1),),
+    )
+    conn.execute(
+        'DELETE FROM business."规模明细" WHERE company_id = \'C007\' AND "月度" >= %s',
+        (month_end(target).replace(day=1),),
+    )
     add_row(conn, scenario.month_list()[9], "NEW", "PNEW", aum=10, contribution=1)
     dirty = conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone()[0]
     assert dirty == month_end(target).replace(day=1)
@@ -96,10 +102,14 @@ def test_correction_of_an_applied_month_replays_history(conn, make_db):
 
     with psycopg.connect(make_db(), autocommit=True) as fresh:
         scenario.load(fresh)
-        fresh.execute('UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE company_id = \'C003\' AND "月度" = %s',
-                      (month_end(target).replace(day=1),))
-        fresh.execute('DELETE FROM business."规模明细" WHERE company_id = \'C007\' AND "月度" >= %s',
-                      (month_end(target).replace(day=1),))
+        fresh.execute(
+            'UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE company_id = \'C003\' AND "月度" = %s',
+            (month_end(target).replace(day=1),),
+        )
+        fresh.execute(
+            'DELETE FROM business."规模明细" WHERE company_id = \'C007\' AND "月度" >= %s',
+            (month_end(target).replace(day=1),),
+        )
         add_row(fresh, scenario.month_list()[9], "NEW", "PNEW", aum=10, contribution=1)
         sync(fresh)
         assert versions(conn) == versions(fresh)
@@ -136,8 +146,9 @@ def test_dba_can_force_a_rebuild(conn):
     scenario.load(conn)
     sync(conn)
     before = versions(conn)
-    assert conn.execute("SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-03-31')"
-                        ).fetchone() == (date(2025, 3, 1), date(2025, 6, 30))
+    assert conn.execute(
+        "SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-03-31')"
+    ).fetchone() == (date(2025, 3, 1), date(2025, 6, 30))
     rows = sync(conn)
     assert [r.period_end for r in rows] == [month_end(m) for m in ("2025-03", "2025-04", "2025-05", "2025-06")]
     assert versions(conn) == before
@@ -159,8 +170,10 @@ def test_dry_run_counts_equal_the_real_run_and_change_nothing(conn):
     real = sync(conn)
     assert dry == real
     assert len(real) == len(months) - 5 and sum(r.inserted for r in real) > 0
-    logged = conn.execute("SELECT dry_run, counts->>'inserted' FROM customer.mdm_run_log "
-                          "WHERE function_name = 'sync_contract_status' ORDER BY run_id").fetchall()
+    logged = conn.execute(
+        "SELECT dry_run, counts->>'inserted' FROM customer.mdm_run_log "
+        "WHERE function_name = 'sync_contract_status' ORDER BY run_id"
+    ).fetchall()
     assert logged[-2:] == [(True, str(sum(r.inserted for r in dry))), (False, str(sum(r.inserted for r in real)))]
 
 
@@ -178,12 +191,12 @@ def test_missing_customer_fails_with_23503_and_writes_nothing(conn):
     add_row(conn, "2025-03", "B", "PB", aum=1, contribution=1)
     add_row(conn, "2025-03", "C", "PC", aum=1, contribution=1, line="PL999")
     conn.execute('ALTER TABLE business."规模明细" DISABLE TRIGGER USER')
-    conn.execute('DELETE FROM customer."年金客户" WHERE company_id = \'B\'')
+    conn.execute("DELETE FROM customer.\"年金客户\" WHERE company_id = 'B'")
     before = table_fingerprint(conn)
     with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
         sync(conn)
     diag = err.value.diag
-    assert diag.message_primary.startswith("1 customer(s) missing from customer.\"年金客户\" and 1 product line(s)")
+    assert diag.message_primary.startswith('1 customer(s) missing from customer."年金客户" and 1 product line(s)')
     assert diag.message_detail == "Missing (first 10): company_id B, 产品线代码 PL999"
     assert diag.message_hint == "Verify 年金客户 and 产品线 tables have required data"
     assert table_fingerprint(conn) == before
@@ -263,10 +276,16 @@ def test_sync_waits_for_an_uncommitted_correction_and_replays_it(db_url, conn, m
     scenario = Scenario(months=6, start="2025-01")
     scenario.load(conn)
     sync(conn)
-    company = conn.execute('SELECT min(company_id) FROM business."规模明细" WHERE "月度" = \'2025-03-01\'').fetchone()[0]
+    company = conn.execute('SELECT min(company_id) FROM business."规模明细" WHERE "月度" = \'2025-03-01\'').fetchone()[
+        0
+    ]
     with psycopg.connect(db_url) as etl:
-        assert etl.execute('DELETE FROM business."规模明细" WHERE company_id = %s AND "月度" = \'2025-03-01\'',
-                           (company,)).rowcount > 0
+        assert (
+            etl.execute(
+                'DELETE FROM business."规模明细" WHERE company_id = %s AND "月度" = \'2025-03-01\'', (company,)
+            ).rowcount
+            > 0
+        )
         results = {}
         worker = _in_thread(lambda: results.update(rows=sync(psycopg.connect(db_url, autocommit=True))))
         wait_until_blocked(conn)  # the sync waits on the sync state row the correction holds
@@ -286,8 +305,11 @@ def test_a_correction_made_while_a_sync_runs_is_recorded_against_what_it_applied
     scenario.load(conn)
     with psycopg.connect(db_url) as syncing:
         sync(syncing)  # applies 2025-01 … 2025-04, not committed yet
-        worker = _in_thread(lambda: psycopg.connect(db_url, autocommit=True).execute(
-            'UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2025-04-01\''))
+        worker = _in_thread(
+            lambda: psycopg.connect(db_url, autocommit=True).execute(
+                'UPDATE business."规模明细" SET "供款" = 0 WHERE "月度" = \'2025-04-01\''
+            )
+        )
         wait_until_blocked(conn)  # the correction's trigger waits for the sync to finish
         syncing.commit()
     worker.join(30)

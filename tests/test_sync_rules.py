@@ -88,8 +88,9 @@ def test_strategic_by_rank_with_deterministic_ties(conn):
     # A bigger one elsewhere does not take a place in this partition.
     add_row(conn, "2025-03", "Y1", "P1", aum=10**9 - 1, contribution=1, line="PL201")
     sync(conn)
-    ordered = sorted([(c, "P1") for c in companies] + [("G1", "P0"), ("Z9", "P1")],
-                     key=lambda k: (k[0].encode(), k[1].encode()))
+    ordered = sorted(
+        [(c, "P1") for c in companies] + [("G1", "P0"), ("Z9", "P1")], key=lambda k: (k[0].encode(), k[1].encode())
+    )
     expected = {key: i < 10 for i, key in enumerate(ordered)}
     actual = {key: state_at(conn, key[0], key[1], "2025-03")[1] for key in expected}
     assert actual == expected
@@ -124,7 +125,7 @@ def test_ratchet_survives_status_change_and_resets_in_january(conn):
     conn.execute("UPDATE customer.mdm_settings SET strategic_top_n = 0")
     add_row(conn, "2025-02", "A", "PA", aum=100, contribution=1)
     add_row(conn, "2025-03", "A", "PA", aum=600_000_000, contribution=1)  # strategic from March
-    add_row(conn, "2025-04", "A", "PA", aum=0, contribution=0)            # 停缴 in the same change
+    add_row(conn, "2025-04", "A", "PA", aum=0, contribution=0)  # 停缴 in the same change
     for when in ("2025-05", "2025-12", "2026-01", "2026-02"):
         add_row(conn, when, "A", "PA", aum=100, contribution=1)
     sync(conn)
@@ -151,10 +152,11 @@ def test_january_reversions_every_contract(conn):
     add_row(conn, "2025-12", "A", "PA", aum=100, contribution=1)
     add_row(conn, "2026-01", "A", "PA", aum=100, contribution=1)
     rows = sync(conn)
-    assert rows == [(date(2025, 11, 30), 1, 0, 0, 1), (date(2025, 12, 31), 0, 0, 0, 1),
-                    (date(2026, 1, 31), 1, 1, 0, 1)]
+    assert rows == [(date(2025, 11, 30), 1, 0, 0, 1), (date(2025, 12, 31), 0, 0, 0, 1), (date(2026, 1, 31), 1, 1, 0, 1)]
     assert [(v.status_year, v.valid_from, v.valid_to) for v in versions(conn)] == [
-        (2025, date(2025, 11, 30), date(2026, 1, 31)), (2026, date(2026, 1, 31), date(9999, 12, 31))]
+        (2025, date(2025, 11, 30), date(2026, 1, 31)),
+        (2026, date(2026, 1, 31), date(9999, 12, 31)),
+    ]
 
 
 def test_lapsed_contract_is_closed_and_reopened_when_it_returns(conn):
@@ -186,7 +188,7 @@ def test_names_come_from_dimensions_and_refresh_in_place(conn):
     add_row(conn, "2025-03", "A", "PA", aum=100, contribution=1)
     sync(conn)
     assert versions(conn)[0][3:6] == ("企年受托", "客户A", "计划PA")
-    conn.execute('UPDATE customer."年金客户" SET "客户名称" = \'甲公司\' WHERE company_id = \'A\'')
+    conn.execute("UPDATE customer.\"年金客户\" SET \"客户名称\" = '甲公司' WHERE company_id = 'A'")
     assert changes(sync(conn)[0]) == (0, 0, 0)  # a no-op for history …
     assert versions(conn)[0][3:6] == ("企年受托", "甲公司", "计划PA")  # … names refreshed in place
     assert len(versions(conn)) == 1

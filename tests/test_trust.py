@@ -28,8 +28,17 @@ def month_rows(month: str, n: int = 60, *, scale: float = 1.0, ids=None, names=N
     for i in range(1, n + 1):
         company = ids(i) if ids else f"60000{i:04d}"
         plan = plans(i) if plans else f"P{i:04d}"
-        rows.append(perf_row(month, line=LINES[i % 2], plan=plan, company=company, aum=round(1_000_000 * i * scale, 2),
-                             contribution=round(1000 * scale, 2), customer=names(i) if names else f"客户{i:04d}有限公司"))
+        rows.append(
+            perf_row(
+                month,
+                line=LINES[i % 2],
+                plan=plan,
+                company=company,
+                aum=round(1_000_000 * i * scale, 2),
+                contribution=round(1000 * scale, 2),
+                customer=names(i) if names else f"客户{i:04d}有限公司",
+            )
+        )
     return rows
 
 
@@ -54,28 +63,45 @@ DRESSES = {
 def test_dressed_up_ids_resolve_to_the_same_customers_and_plans(db_url, conn, tmp_path, dress):
     loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501")))
     before = customers(conn), conn.execute('SELECT count(*) FROM mapping."年金计划"').fetchone()[0]
-    dressed = month_rows("202502", ids=lambda i: DRESSES[dress](f"60000{i:04d}"),
-                         plans=lambda i: DRESSES[dress](f"P{i:04d}"))
+    dressed = month_rows(
+        "202502", ids=lambda i: DRESSES[dress](f"60000{i:04d}"), plans=lambda i: DRESSES[dress](f"P{i:04d}")
+    )
     path = _write(tmp_path / "02.xlsx", dressed, xlsx=True)
     preview = etl(db_url, path)
     assert preview.returncode == 0, preview.stderr
     assert "New customers: 0" in preview.stdout and "New plans: 0" in preview.stdout
     if dress not in ("no-break space", "ideographic space"):  # spaces at the ends: the reader trims them already
-        assert "Keys made canonical (full-width or invisible characters, spaces at the ends, a leading apostrophe): " \
-               "120 cell(s): 计划代码 60, company_id 60" in preview.stdout
+        assert (
+            "Keys made canonical (full-width or invisible characters, spaces at the ends, a leading apostrophe): "
+            "120 cell(s): 计划代码 60, company_id 60" in preview.stdout
+        )
     loaded(db_url, path)
     assert (customers(conn), conn.execute('SELECT count(*) FROM mapping."年金计划"').fetchone()[0]) == before
-    stored = conn.execute('SELECT DISTINCT company_id, "计划代码" FROM business."规模明细" WHERE "月度" = \'2025-02-01\'')
+    stored = conn.execute(
+        'SELECT DISTINCT company_id, "计划代码" FROM business."规模明细" WHERE "月度" = \'2025-02-01\''
+    )
     assert all(c.isascii() and c.isdigit() and p.isascii() and p.startswith("P") for c, p in stored)
 
 
 def test_canonical_key_in_sql(conn):
-    cases = {"６０００００００２": "600000002", "6000\u200b00002": "600000002", "\u00a0600000002\u3000": "600000002",
-             "'600000002": "600000002", "\u2019P0001": "P0001", "\ufeffP\u00ad0001": "P0001", "  ": None, "": None,
-             "P0001": "P0001", "ＡＢ－１": "AB-1", "6000 0002": "6000 0002"}
+    cases = {
+        "６０００００００２": "600000002",
+        "6000\u200b00002": "600000002",
+        "\u00a0600000002\u3000": "600000002",
+        "'600000002": "600000002",
+        "\u2019P0001": "P0001",
+        "\ufeffP\u00ad0001": "P0001",
+        "  ": None,
+        "": None,
+        "P0001": "P0001",
+        "ＡＢ－１": "AB-1",
+        "6000 0002": "6000 0002",
+    }
     for raw, canonical in cases.items():
         assert conn.execute("SELECT customer.canonical_key(%s)", (raw,)).fetchone()[0] == canonical, raw
-    assert conn.execute("SELECT customer._key_problem('6000 0002')").fetchone()[0] == "has a space or line break inside it"
+    assert (
+        conn.execute("SELECT customer._key_problem('6000 0002')").fetchone()[0] == "has a space or line break inside it"
+    )
     assert conn.execute("SELECT customer._key_problem('6.00E+08')").fetchone()[0].startswith("is a number")
     assert conn.execute("SELECT customer._key_problem('600000002')").fetchone()[0] is None
 
@@ -94,26 +120,38 @@ def test_an_id_still_not_well_formed_is_refused_naming_its_cell(db_url, conn, tm
 def test_an_upgrade_merges_customers_stored_under_dressed_ids(db_url, conn, tmp_path):
     loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501", n=3)))
     assert run_cli("customer-mdm", "close", database_url=db_url).returncode == 0
-    history = conn.execute("SELECT company_id, plan_code, valid_from, contract_status FROM customer.customer_plan_contract "
-                           "ORDER BY 1, 2").fetchall()
+    history = conn.execute(
+        "SELECT company_id, plan_code, valid_from, contract_status FROM customer.customer_plan_contract ORDER BY 1, 2"
+    ).fetchall()
     # What an earlier release stored from a dressed-up month: the same customers under other ids.
     for dressed in ("６０００００００１", "600000002\u200b", "'600000004"):
-        conn.execute('INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s)', (dressed, f"{dressed}名"))
-        conn.execute('INSERT INTO business."规模明细" ("月度", "业务类型", "计划代码", company_id, "期末资产规模", "供款", '
-                     '"产品线代码", "机构代码") VALUES (\'2025-02-01\', \'企年受托\', \'Ｐ０００１\', %s, 5, 1, \'PL202\', '
-                     '\'G00\')', (dressed,))
+        conn.execute(
+            'INSERT INTO customer."年金客户" (company_id, "客户名称") VALUES (%s, %s)', (dressed, f"{dressed}名")
+        )
+        conn.execute(
+            'INSERT INTO business."规模明细" ("月度", "业务类型", "计划代码", company_id, "期末资产规模", "供款", '
+            "\"产品线代码\", \"机构代码\") VALUES ('2025-02-01', '企年受托', 'Ｐ０００１', %s, 5, 1, 'PL202', "
+            "'G00')",
+            (dressed,),
+        )
     conn.execute("UPDATE customer.contract_sync_state SET keys_canonical_at = NULL")
     migrate(db_url)
     ids = [c for (c,) in conn.execute('SELECT company_id FROM customer."年金客户" ORDER BY 1')]
     assert ids == ["600000001", "600000002", "600000003", "600000004"]
     merged = conn.execute("SELECT from_id, into_id, into_created FROM customer.company_merge_log ORDER BY 2").fetchall()
-    assert merged == [("６０００００００１", "600000001", False), ("600000002\u200b", "600000002", False),
-                      ("'600000004", "600000004", True)]
-    assert conn.execute('SELECT DISTINCT "计划代码" FROM business."规模明细" WHERE "月度" = \'2025-02-01\'').fetchall() == [
-        ("P0001",)]
+    assert merged == [
+        ("６０００００００１", "600000001", False),
+        ("600000002\u200b", "600000002", False),
+        ("'600000004", "600000004", True),
+    ]
+    assert conn.execute(
+        'SELECT DISTINCT "计划代码" FROM business."规模明细" WHERE "月度" = \'2025-02-01\''
+    ).fetchall() == [("P0001",)]
     assert run_cli("customer-mdm", "close", database_url=db_url).returncode == 0
-    january = conn.execute("SELECT company_id, plan_code, valid_from, contract_status FROM customer.customer_plan_contract "
-                           "WHERE valid_from = '2025-01-31' ORDER BY 1, 2").fetchall()
+    january = conn.execute(
+        "SELECT company_id, plan_code, valid_from, contract_status FROM customer.customer_plan_contract "
+        "WHERE valid_from = '2025-01-31' ORDER BY 1, 2"
+    ).fetchall()
     assert january == history  # January's history is what it was
     migrate(db_url)  # once: a second migrate repairs nothing
     assert conn.execute("SELECT count(*) FROM customer.company_merge_log").fetchone()[0] == 3
@@ -121,12 +159,15 @@ def test_an_upgrade_merges_customers_stored_under_dressed_ids(db_url, conn, tmp_
 
 # --- the anomaly gate ---------------------------------------------------------------------------------
 
+
 def test_a_new_month_in_wan_yuan_is_refused_until_accepted(db_url, conn, tmp_path):
     loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501")))
     path = _write(tmp_path / "02.csv", month_rows("202502", scale=1 / 10_000))
     err = refused(db_url, conn, path)
     assert "control figure(s) are far from the month it is compared with" in err
-    assert "total_aum: AUM (期末资产规模): 0.0018 亿元 against 18.3000 亿元 in 2025-01 (×0.0001); allowed ×0.5 – ×2" in err
+    assert (
+        "total_aum: AUM (期末资产规模): 0.0018 亿元 against 18.3000 亿元 in 2025-01 (×0.0001); allowed ×0.5 – ×2" in err
+    )
     assert "line_aum: PL201" in err and "line_aum: PL202" in err
     assert "--accept-deviations" in err
     assert etl(db_url, path).returncode == 1  # the preview says the same
@@ -134,7 +175,8 @@ def test_a_new_month_in_wan_yuan_is_refused_until_accepted(db_url, conn, tmp_pat
     assert "Deviations accepted (--accept-deviations): 3" in out
     accepted, by, figures = conn.execute(
         "SELECT deviations_accepted, accepted_by, control_figures FROM business.etl_load_log "
-        "ORDER BY load_id DESC LIMIT 1").fetchone()
+        "ORDER BY load_id DESC LIMIT 1"
+    ).fetchone()
     assert [d["deviation"] for d in accepted] == ["total_aum", "line_aum", "line_aum"] and by == "postgres"
     assert figures["rows"] == 60 and figures["customers"] == 60 and figures["lines"]["PL202"]["rows"] == 30
 
@@ -145,8 +187,14 @@ def test_control_figures_and_every_gate(db_url, conn, tmp_path):
     figures = conn.execute("SELECT control_figures FROM business.etl_load_log").fetchone()[0]
     assert figures["aum"] == 1830000000 and figures["contracts"] == 60 and figures["unseen_rows"] == 60
     # ordinary change passes: 10% more AUM, two new customers
-    loaded(db_url, _write(tmp_path / "02.csv", month_rows("202502", scale=1.1)
-                          + month_rows("202502", n=2, ids=lambda i: f"7000{i}", names=lambda i: f"新客户{i}")))
+    loaded(
+        db_url,
+        _write(
+            tmp_path / "02.csv",
+            month_rows("202502", scale=1.1)
+            + month_rows("202502", n=2, ids=lambda i: f"7000{i}", names=lambda i: f"新客户{i}"),
+        ),
+    )
     # re-keyed ids: every row under an id the master has never held
     err = refused(db_url, conn, _write(tmp_path / "03.csv", month_rows("202503", ids=lambda i: f"9{i:08d}")))
     assert "unseen_ids: the file's rows: 60 under never-seen ids; allowed at most 0.2 of the file's 60 rows" in err
@@ -164,8 +212,11 @@ def test_control_figures_and_every_gate(db_url, conn, tmp_path):
 
 def test_a_ledger_holding_only_december_is_refused(db_url, conn, tmp_path):
     headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
-    year = [[f"2025{m:02d}", "企年受托", f"客户{i}", f"P{i}", f"60000{i:04d}", f"2025-{m:02d}-05"]
-            for m in range(1, 13) for i in range(1, 7)]
+    year = [
+        [f"2025{m:02d}", "企年受托", f"客户{i}", f"P{i}", f"60000{i:04d}", f"2025-{m:02d}-05"]
+        for m in range(1, 13)
+        for i in range(1, 7)
+    ]
     path = tmp_path / "award.xlsx"
     write_xlsx(path, "当年中标", headers, year)
     loaded(db_url, path, domain="annual_award")
@@ -176,8 +227,15 @@ def test_a_ledger_holding_only_december_is_refused(db_url, conn, tmp_path):
 
 
 def test_every_month_of_the_sample_generator_passes_the_gate(db_url, conn, tmp_path):
-    result = run_cli("etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks",
-                     cwd=_sample_inbox(tmp_path), database_url=db_url)
+    result = run_cli(
+        "etl",
+        "--domain",
+        "annuity_performance",
+        "--execute",
+        "--no-post-hooks",
+        cwd=_sample_inbox(tmp_path),
+        database_url=db_url,
+    )
     assert result.returncode == 0, result.stderr
     assert conn.execute('SELECT count(DISTINCT "月度") FROM business."规模明细"').fetchone()[0] == 36
 
@@ -192,6 +250,7 @@ def _sample_inbox(tmp_path: Path) -> Path:
 
 
 # --- Excel as the business sends it ---------------------------------------------------------------
+
 
 def test_a_hidden_sheet_is_passed_over(db_url, conn, tmp_path):
     loaded(db_url, _write(tmp_path / "11.csv", month_rows("202511")))
@@ -209,7 +268,9 @@ def test_a_hidden_sheet_is_passed_over(db_url, conn, tmp_path):
     out = loaded(db_url, path)
     assert "(sheet 12月)" in out and "(hidden sheet 'Sheet1' passed over)" in out
     assert conn.execute('SELECT DISTINCT "月度"::text FROM business."规模明细" ORDER BY 1').fetchall() == [
-        ("2025-11-01",), ("2025-12-01",)]
+        ("2025-11-01",),
+        ("2025-12-01",),
+    ]
 
 
 def test_headers_merged_or_broken_by_excel(db_url, conn, tmp_path):
@@ -226,13 +287,21 @@ def test_headers_merged_or_broken_by_excel(db_url, conn, tmp_path):
     assert "1 column(s) hold data under an empty header cell: column N (right of '流失')" in err
     assert "Unmerge the header cells" in err
     two_rows = tmp_path / "two.xlsx"
-    write_xlsx(two_rows, "规模明细", [h if h != "期末资产规模" else "期末" for h in HEADERS],
-               [["" if h != "期末资产规模" else "资产规模" for h in HEADERS], *month_rows("202501", n=3)])
+    write_xlsx(
+        two_rows,
+        "规模明细",
+        [h if h != "期末资产规模" else "期末" for h in HEADERS],
+        [["" if h != "期末资产规模" else "资产规模" for h in HEADERS], *month_rows("202501", n=3)],
+    )
     err = refused(db_url, conn, two_rows)
     assert "the header is spread over two rows: row 2 holds header names in column I ('资产规模')" in err
     line_break = tmp_path / "br.xlsx"
-    write_xlsx(line_break, "规模明细", [*HEADERS, "期初\n资产规模", "待遇\u00a0支付"],
-               [[*r, 7, 3] for r in month_rows("202501", n=3)])
+    write_xlsx(
+        line_break,
+        "规模明细",
+        [*HEADERS, "期初\n资产规模", "待遇\u00a0支付"],
+        [[*r, 7, 3] for r in month_rows("202501", n=3)],
+    )
     out = loaded(db_url, line_break)
     assert "Ignored columns" not in out
     assert conn.execute('SELECT DISTINCT "期初资产规模", "待遇支付" FROM business."规模明细"').fetchall() == [(7, 3)]
@@ -255,6 +324,7 @@ def test_formulas_without_a_trustworthy_saved_value_are_refused(db_url, conn, tm
 
 # --- names follow the latest delivery -------------------------------------------------------------
 
+
 def test_a_renamed_customer_and_plan_take_the_new_name(db_url, conn, tmp_path):
     loaded(db_url, _write(tmp_path / "01.csv", month_rows("202501", n=3)))
     renamed = month_rows("202502", n=3)
@@ -267,59 +337,76 @@ def test_a_renamed_customer_and_plan_take_the_new_name(db_url, conn, tmp_path):
     assert "plan P0002: P0002计划 → 改名计划" in preview.stdout
     assert "renamed 1 customer(s), renamed 1 plan(s)" in loaded(db_url, path)
     assert run_cli("customer-mdm", "close", database_url=db_url).returncode == 0
-    assert conn.execute("SELECT DISTINCT customer_name FROM customer.customer_plan_contract WHERE company_id = '600000001' "
-                        "AND valid_to = 'infinity'::date OR company_id = '600000001' AND valid_to = '9999-12-31'"
-                        ).fetchall() == [("新名字有限公司",)]
-    assert conn.execute("SELECT customer_name FROM customer.fct_customer_product_line_monthly "
-                        "WHERE company_id = '600000001' AND snapshot_month = '2025-02-28'").fetchone() == ("新名字有限公司",)
-    assert conn.execute("SELECT plan_name FROM customer.fct_customer_plan_monthly "
-                        "WHERE plan_code = 'P0002' AND snapshot_month = '2025-02-28'").fetchone() == ("改名计划",)
+    assert conn.execute(
+        "SELECT DISTINCT customer_name FROM customer.customer_plan_contract WHERE company_id = '600000001' "
+        "AND valid_to = 'infinity'::date OR company_id = '600000001' AND valid_to = '9999-12-31'"
+    ).fetchall() == [("新名字有限公司",)]
+    assert conn.execute(
+        "SELECT customer_name FROM customer.fct_customer_product_line_monthly "
+        "WHERE company_id = '600000001' AND snapshot_month = '2025-02-28'"
+    ).fetchone() == ("新名字有限公司",)
+    assert conn.execute(
+        "SELECT plan_name FROM customer.fct_customer_plan_monthly "
+        "WHERE plan_code = 'P0002' AND snapshot_month = '2025-02-28'"
+    ).fetchone() == ("改名计划",)
     # the old name stays an alias: a row that still carries it without company_id resolves to the customer
-    assert conn.execute("SELECT company_id FROM customer.company_alias WHERE kind = 'name' AND alias = '客户0001有限公司'"
-                        ).fetchall() == [("600000001",)]
+    assert conn.execute(
+        "SELECT company_id FROM customer.company_alias WHERE kind = 'name' AND alias = '客户0001有限公司'"
+    ).fetchall() == [("600000001",)]
     # an older month's name does not rename back
     older = month_rows("202501", n=3)
     loaded(db_url, _write(tmp_path / "01b.csv", older))
     assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'600000001\'').fetchone() == (
-        "新名字有限公司",)
+        "新名字有限公司",
+    )
 
 
 # --- withdrawing a month ------------------------------------------------------------------------------
 
+
 def test_a_month_loaded_by_mistake_is_withdrawn(db_url, conn, tmp_path):
     inbox = tmp_path / "data" / "inbox"
     for month in ("202501", "202502", "202503"):
-        extra = month_rows(month, n=2, ids=lambda i: f"8000{i}", names=lambda i: f"误入{i}") if month == "202503" else []
+        extra = (
+            month_rows(month, n=2, ids=lambda i: f"8000{i}", names=lambda i: f"误入{i}") if month == "202503" else []
+        )
         _write(inbox / month / f"{month}规模明细.csv", month_rows(month) + extra)
-    assert run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path,
-                   database_url=db_url).returncode == 0
+    assert (
+        run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path, database_url=db_url).returncode
+        == 0
+    )
     before = table_fingerprint(conn)
     preview = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202503", database_url=db_url)
     assert preview.returncode == 0, preview.stderr
     assert "Would withdraw 2025-03 from business.规模明细: 62 row(s); customers only it brought: 2" in preview.stdout
     assert table_fingerprint(conn) == before
-    middle = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
-                     database_url=db_url)
+    middle = run_cli(
+        "etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute", database_url=db_url
+    )
     assert middle.returncode == 1 and "would leave a hole" in middle.stderr and "--allow-gap" in middle.stderr
     assert table_fingerprint(conn) == before
-    done = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202503", "--execute",
-                   database_url=db_url)
+    done = run_cli(
+        "etl", "withdraw", "--domain", "annuity_performance", "--period", "202503", "--execute", database_url=db_url
+    )
     assert done.returncode == 0, done.stderr
     assert "Withdrew 2025-03" in done.stdout and "monthly_close" in done.stdout
-    assert conn.execute("SELECT action, os_user IS NOT NULL FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1"
-                        ).fetchone() == ("withdrawal", True)  # who withdrew, as a load records it
+    assert conn.execute(
+        "SELECT action, os_user IS NOT NULL FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1"
+    ).fetchone() == ("withdrawal", True)  # who withdrew, as a load records it
     assert conn.execute('SELECT max("月度")::text FROM business."规模明细"').fetchone() == ("2025-02-01",)
-    assert conn.execute('SELECT count(*) FROM customer."年金客户" WHERE company_id LIKE \'8000%\'').fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM customer.\"年金客户\" WHERE company_id LIKE '8000%'").fetchone() == (0,)
     assert conn.execute("SELECT max(snapshot_month) FROM customer.fct_customer_plan_monthly").fetchone()[0].month == 2
     again = run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path, database_url=db_url)
     assert again.returncode == 0 and "withdrawn" in again.stdout
     assert conn.execute('SELECT max("月度")::text FROM business."规模明细"').fetchone() == ("2025-02-01",)
-    nothing = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202509", "--execute",
-                      database_url=db_url)
+    nothing = run_cli(
+        "etl", "withdraw", "--domain", "annuity_performance", "--period", "202509", "--execute", database_url=db_url
+    )
     assert nothing.returncode == 1 and "holds no rows of 2025-09" in nothing.stderr
 
 
 # --- every way out is clean -----------------------------------------------------------------------
+
 
 def test_data_and_paths_are_printed_literally(db_url, conn, tmp_path):
     folder = tmp_path / "[bold]x[" / "]"
@@ -331,7 +418,9 @@ def test_data_and_paths_are_printed_literally(db_url, conn, tmp_path):
         result = run_cli(*argv, database_url=db_url)
         assert result.returncode == 0 and "Traceback" not in result.stderr, (argv, result.stderr)
     assert "[red]无号客户[/]" in run_cli("customer-mdm", "identities", database_url=db_url).stdout
-    assert "[bold]x[/]" in run_cli("etl", "history", database_url=db_url).stdout.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "[bold]x[/]" in run_cli("etl", "history", database_url=db_url).stdout.replace("\n", "").replace(
+        "│", ""
+    ).replace(" ", "")
 
 
 def test_an_empty_inbox_file_does_not_block_the_other_months(db_url, conn, tmp_path):
@@ -339,8 +428,9 @@ def test_an_empty_inbox_file_does_not_block_the_other_months(db_url, conn, tmp_p
     _write(inbox / "202501" / "202501规模明细.csv", month_rows("202501"))
     (inbox / "202502").mkdir(parents=True)
     (inbox / "202502" / "202502规模明细.csv").write_bytes(b"")
-    result = run_cli("etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks", cwd=tmp_path,
-                     database_url=db_url)
+    result = run_cli(
+        "etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks", cwd=tmp_path, database_url=db_url
+    )
     assert result.returncode == 1
     assert "unreadable 202502/202502规模明细.csv" in result.stdout and "is empty (0 bytes)" in result.stderr
     assert conn.execute('SELECT DISTINCT "月度"::text FROM business."规模明细"').fetchall() == [("2025-01-01",)]
@@ -354,9 +444,21 @@ def test_an_unreadable_file_is_named_with_the_reason(tmp_path):
         file_digest(tmp_path)
 
 
-CLASSES = {"letters": "Secret", "digits": "123456", "p": "p", "at": "p@ss@word", "colon": "a:b:c:d",
-           "slash": "a/b/c?d#e", "percent": "100%sure", "space": "two words", "quotes": "it's\"q\"",
-           "backslash": "back\\slash", "unicode": "密码🔑ñ", "ampersand": "a&b=c", "equals": "x=y=z"}
+CLASSES = {
+    "letters": "Secret",
+    "digits": "123456",
+    "p": "p",
+    "at": "p@ss@word",
+    "colon": "a:b:c:d",
+    "slash": "a/b/c?d#e",
+    "percent": "100%sure",
+    "space": "two words",
+    "quotes": 'it\'s"q"',
+    "backslash": "back\\slash",
+    "unicode": "密码🔑ñ",
+    "ampersand": "a&b=c",
+    "equals": "x=y=z",
+}
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
@@ -368,11 +470,14 @@ def test_passwords_of_every_character_class_are_masked_and_nothing_else_changes(
     secret = CLASSES[name]
     url = f"postgresql://alice:{quote(secret, safe='')}@db.example:5432/wdh"
     conninfo = "host=db port=5432 password='" + secret.replace("\\", "\\\\").replace("'", "\\'") + "' dbname=wdh"
-    template = ('connection to server at "db.example" failed: password authentication failed for user "alice" '
-                "(tried {url}; also {conninfo}) at step p1")
+    template = (
+        'connection to server at "db.example" failed: password authentication failed for user "alice" '
+        "(tried {url}; also {conninfo}) at step p1"
+    )
     message = template.format(url=url, conninfo=conninfo)
-    expected = template.format(url="postgresql://alice:****@db.example:5432/wdh",
-                               conninfo="host=db port=5432 password=**** dbname=wdh")
+    expected = template.format(
+        url="postgresql://alice:****@db.example:5432/wdh", conninfo="host=db port=5432 password=**** dbname=wdh"
+    )
     assert mask_secrets(message, url) == expected
     assert mask_secrets(message, conninfo) == expected
 
@@ -398,25 +503,36 @@ def test_an_operator_login_loads_every_domain_and_withdraws(db_url, conn, tmp_pa
     try:
         url = db_url.replace("postgres@", f"{role}:p%40ss%20w0rd@")
         headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
-        for domain, table, date_column in (("annual_award", "当年中标", "中标日期"), ("annual_loss", "当年流失", "流失日期")):
+        for domain, table, date_column in (
+            ("annual_award", "当年中标", "中标日期"),
+            ("annual_loss", "当年流失", "流失日期"),
+        ):
             ledger = tmp_path / f"{table}.xlsx"
-            write_xlsx(ledger, table, [*headers[:-1], date_column], [["202501", "企年受托", "客户0001有限公司", "P0001",
-                                                                      "600000001", "2025-01-05"]])
+            write_xlsx(
+                ledger,
+                table,
+                [*headers[:-1], date_column],
+                [["202501", "企年受托", "客户0001有限公司", "P0001", "600000001", "2025-01-05"]],
+            )
             for args in ((), ("--execute",)):
                 result = run_cli("etl", "--domain", domain, "--file", str(ledger), *args, database_url=url)
                 assert result.returncode == 0, result.stderr
         for month in ("202501", "202502"):
-            path = _write(tmp_path / f"{month}.xlsx", month_rows(month, n=3) + [
-                perf_row(month, company="", customer="无号客户", plan="P9")])
+            path = _write(
+                tmp_path / f"{month}.xlsx",
+                month_rows(month, n=3) + [perf_row(month, company="", customer="无号客户", plan="P9")],
+            )
             for args in ((), ("--execute",)):
                 result = run_cli("etl", "--domain", "annuity_performance", "--file", str(path), *args, database_url=url)
                 assert result.returncode == 0, result.stderr
         assert "monthly_close" in result.stdout
-        withdrawn = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
-                            database_url=url)
+        withdrawn = run_cli(
+            "etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute", database_url=url
+        )
         assert withdrawn.returncode == 0, withdrawn.stderr
         assert conn.execute("SELECT loaded_by FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1").fetchone() == (
-            role,)
+            role,
+        )
     finally:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
@@ -443,8 +559,9 @@ def test_what_a_new_users_trial_dressed_up(db_url, conn, tmp_path):
     assert "3 row(s) repeat another row once their ids are made canonical" in err and "row 62 repeats row 2" in err
     spaced = [list(rows[0])]
     spaced[0][6] += " "
-    assert "row 62 repeats row 2 in every column loaded" in refused(db_url, conn, _write(tmp_path / "02b.csv",
-                                                                                          rows + spaced))
+    assert "row 62 repeats row 2 in every column loaded" in refused(
+        db_url, conn, _write(tmp_path / "02b.csv", rows + spaced)
+    )
     # lower-case plan codes, zero-width characters in names and 业务类型, a long form of 业务类型
     dressed = month_rows("202502", plans=lambda i: f"p{i:04d}", names=lambda i: f"客户{i:04d}\u200b有限公司")
     for r in dressed:
@@ -465,8 +582,9 @@ def test_what_a_new_users_trial_dressed_up(db_url, conn, tmp_path):
     path = tmp_path / "03.csv"
     write_csv(path, unit_headers, rows3)
     loaded(db_url, path)
-    assert conn.execute('SELECT DISTINCT "当期收益率" FROM business."规模明细" WHERE "月度" = \'2025-03-01\'').fetchall() == [
-        (Decimal("0.015"),)]
+    assert conn.execute(
+        'SELECT DISTINCT "当期收益率" FROM business."规模明细" WHERE "月度" = \'2025-03-01\''
+    ).fetchall() == [(Decimal("0.015"),)]
     wan = tmp_path / "04.csv"
     write_csv(wan, [h + "（万元）" if h == "期末资产规模" else h for h in HEADERS], month_rows("202504"))
     assert "column '期末资产规模（万元）' is in 万元; the product stores 元" in refused(db_url, conn, wan)
@@ -475,8 +593,9 @@ def test_what_a_new_users_trial_dressed_up(db_url, conn, tmp_path):
     write_xlsx(titled, "规模明细", ["2025年4月规模明细", *[""] * (len(HEADERS) - 1)], [HEADERS, *month_rows("202504")])
     assert "the header is not in row 1" in refused(db_url, conn, titled)
     semicolon = tmp_path / "06.csv"
-    semicolon.write_text("\n".join(";".join(str(v) for v in r) for r in [HEADERS, *month_rows("202504")]),
-                         encoding="utf-8")
+    semicolon.write_text(
+        "\n".join(";".join(str(v) for v in r) for r in [HEADERS, *month_rows("202504")]), encoding="utf-8"
+    )
     loaded(db_url, semicolon)
     rows7 = month_rows("202505")
     rows7[0][8] = "6.455557E+07"
@@ -492,44 +611,82 @@ def test_withdrawing_a_month_gives_the_names_it_changed_back(db_url, conn, tmp_p
     renamed[0][6] = "新名字有限公司"
     renamed[1][4] = "改名计划"
     loaded(db_url, _write(tmp_path / "02.csv", renamed))
-    assert run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
-                   database_url=db_url).returncode == 0
+    assert (
+        run_cli(
+            "etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute", database_url=db_url
+        ).returncode
+        == 0
+    )
     assert conn.execute('SELECT "客户名称" FROM customer."年金客户" WHERE company_id = \'600000001\'').fetchone() == (
-        "客户0001有限公司",)
-    assert conn.execute('SELECT "计划全称" FROM mapping."年金计划" WHERE "年金计划号" = \'P0002\'').fetchone() == ("P0002计划",)
-    assert conn.execute("SELECT DISTINCT customer_name FROM customer.fct_customer_plan_monthly "
-                        "WHERE company_id = '600000001'").fetchall() == [("客户0001有限公司",)]
+        "客户0001有限公司",
+    )
+    assert conn.execute('SELECT "计划全称" FROM mapping."年金计划" WHERE "年金计划号" = \'P0002\'').fetchone() == (
+        "P0002计划",
+    )
+    assert conn.execute(
+        "SELECT DISTINCT customer_name FROM customer.fct_customer_plan_monthly WHERE company_id = '600000001'"
+    ).fetchall() == [("客户0001有限公司",)]
 
 
 def test_what_a_second_trial_found(db_url, conn, tmp_path):
     inbox = tmp_path / "data" / "inbox"
     for month in ("202501", "202502"):
-        _write(inbox / month / f"{month}规模明细.csv",
-               month_rows(month) + (month_rows(month, n=1, ids=lambda i: "699999999", names=lambda i: "新客户")
-                                    if month == "202502" else []))
-    assert run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path,
-                   database_url=db_url).returncode == 0
+        _write(
+            inbox / month / f"{month}规模明细.csv",
+            month_rows(month)
+            + (
+                month_rows(month, n=1, ids=lambda i: "699999999", names=lambda i: "新客户") if month == "202502" else []
+            ),
+        )
+    assert (
+        run_cli("etl", "--domain", "annuity_performance", "--execute", cwd=tmp_path, database_url=db_url).returncode
+        == 0
+    )
     # a steward's override on a customer only the withdrawn month brought keeps it
-    assert run_cli("customer-mdm", "alias", "add", "--name", "测试别名公司", "--company-id", "699999999",
-                   database_url=db_url).returncode == 0
+    assert (
+        run_cli(
+            "customer-mdm", "alias", "add", "--name", "测试别名公司", "--company-id", "699999999", database_url=db_url
+        ).returncode
+        == 0
+    )
     # a ledger row of the withdrawn month teaches an alias that must stay
     headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期"]
     ledger = tmp_path / "loss.xlsx"
-    write_xlsx(ledger, "当年流失", headers, [["202502", "企年受托", "曾用名测试有限公司", "P0001", "600000001", "2025-02-05"]])
-    assert run_cli("etl", "--domain", "annual_loss", "--file", str(ledger), "--execute", "--no-post-hooks",
-                   database_url=db_url).returncode == 0
-    taught = conn.execute("SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'").fetchone()[0]
+    write_xlsx(
+        ledger, "当年流失", headers, [["202502", "企年受托", "曾用名测试有限公司", "P0001", "600000001", "2025-02-05"]]
+    )
+    assert (
+        run_cli(
+            "etl", "--domain", "annual_loss", "--file", str(ledger), "--execute", "--no-post-hooks", database_url=db_url
+        ).returncode
+        == 0
+    )
+    taught = conn.execute("SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'").fetchone()[
+        0
+    ]
     assert taught >= 1
-    withdrawn = run_cli("etl", "withdraw", "--domain", "annuity_performance", "--period", "202502", "--execute",
-                        "--no-post-hooks", database_url=db_url)
+    withdrawn = run_cli(
+        "etl",
+        "withdraw",
+        "--domain",
+        "annuity_performance",
+        "--period",
+        "202502",
+        "--execute",
+        "--no-post-hooks",
+        database_url=db_url,
+    )
     assert withdrawn.returncode == 0, withdrawn.stderr
-    assert conn.execute("SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'").fetchone() == (
-        taught,)
+    assert conn.execute(
+        "SELECT count(*) FROM customer.company_alias WHERE alias = '曾用名测试有限公司'"
+    ).fetchone() == (taught,)
     assert conn.execute("SELECT source FROM customer.company_alias WHERE company_id = '699999999'").fetchall() == [
-        ("override",)]
+        ("override",)
+    ]
     # until the close, the withdrawn month's report says a correction is pending, not "up to date"
-    report = run_cli("customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html"),
-                     database_url=db_url)
+    report = run_cli(
+        "customer-mdm", "report", "--period", "202502", "--out", str(tmp_path / "r.html"), database_url=db_url
+    )
     assert report.returncode == 0, report.stderr
     assert 'data-status="stale"' in (tmp_path / "r.html").read_text(encoding="utf-8")
     history = json.loads(run_cli("etl", "history", "--json", database_url=db_url).stdout)
@@ -565,18 +722,33 @@ def test_sheets_a_finance_user_leaves(db_url, conn, tmp_path):
 
 def test_the_loss_ledger_is_gated_too(db_url, conn, tmp_path):
     headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期"]
-    year = [[f"2026{m:02d}", "企年受托", f"客户{m}", f"P{m}", f"60000{m:04d}", f"2026-{m:02d}-05"] for m in range(1, 13)]
+    year = [
+        [f"2026{m:02d}", "企年受托", f"客户{m}", f"P{m}", f"60000{m:04d}", f"2026-{m:02d}-05"] for m in range(1, 13)
+    ]
     full, cut = tmp_path / "loss.xlsx", tmp_path / "cut.xlsx"
-    write_xlsx(full, "当年流失", headers, year + [[*year[0][:2], "客户X", "PX", "600009999", "2026-01-09"],
-                                                   [*year[1][:2], "客户Y", "PY", "600009998", "2026-02-09"]])
+    write_xlsx(
+        full,
+        "当年流失",
+        headers,
+        year
+        + [
+            [*year[0][:2], "客户X", "PX", "600009999", "2026-01-09"],
+            [*year[1][:2], "客户Y", "PY", "600009998", "2026-02-09"],
+        ],
+    )
     write_xlsx(cut, "当年流失", headers, year[-1:])
     loaded(db_url, full, domain="annual_loss")
     assert "ledger_year_rows: 2026: 1 rows replace 14" in refused(db_url, conn, cut, domain="annual_loss")
 
 
-@pytest.mark.parametrize("url", ["postgresql://alice:Se@cret9@127.0.0.1:5432/wdh",
-                                 "postgresql://alice:p@ss word@127.0.0.1:5432/wdh",
-                                 "host=127.0.0.1 user=alice password=my secret9 dbname=wdh"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:Se@cret9@127.0.0.1:5432/wdh",
+        "postgresql://alice:p@ss word@127.0.0.1:5432/wdh",
+        "host=127.0.0.1 user=alice password=my secret9 dbname=wdh",
+    ],
+)
 def test_a_password_the_url_cannot_hold_is_refused_without_echoing_it(url, tmp_path):
     result = run_cli("customer-mdm", "status", cwd=tmp_path, env={"DATABASE_URL": url})
     assert result.returncode == 1 and "Traceback" not in result.stderr

@@ -16,8 +16,9 @@ import psycopg
 class WdhError(Exception):
     """An expected failure with something the user can do about it."""
 
-    def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None,
-                 sqlstate: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, detail: str | None = None, hint: str | None = None, sqlstate: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
@@ -77,25 +78,38 @@ def translate(exc: psycopg.Error) -> WdhError:
     sqlstate = diag.sqlstate or ""
     message = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if sqlstate in _NOT_MIGRATED:
-        return NotMigrated(f"The database is not migrated: {message}", detail=diag.message_detail,
-                           hint="Run `python -m work_data_hub.cli db migrate` against it (it applies the schema "
-                                "and deploys the functions).", sqlstate=sqlstate)
+        return NotMigrated(
+            f"The database is not migrated: {message}",
+            detail=diag.message_detail,
+            hint="Run `python -m work_data_hub.cli db migrate` against it (it applies the schema "
+            "and deploys the functions).",
+            sqlstate=sqlstate,
+        )
     if sqlstate == "42501":
-        return PermissionDenied(message, detail=diag.message_detail,
-                                hint=diag.message_hint or "Loading, syncing, snapshots, closes, merges, aliases and "
-                                "scheduling need a login granted wdh_operator; reading needs wdh_reader (or "
-                                "wdh_operator). The database's owner grants them: GRANT wdh_operator TO <login>; "
-                                "(docs/DBA.md, Roles).",
-                                sqlstate=sqlstate)
+        return PermissionDenied(
+            message,
+            detail=diag.message_detail,
+            hint=diag.message_hint
+            or "Loading, syncing, snapshots, closes, merges, aliases and "
+            "scheduling need a login granted wdh_operator; reading needs wdh_reader (or "
+            "wdh_operator). The database's owner grants them: GRANT wdh_operator TO <login>; "
+            "(docs/DBA.md, Roles).",
+            sqlstate=sqlstate,
+        )
     if not sqlstate and not isinstance(exc, psycopg.OperationalError):
         # A client-side error (a value Python cannot represent, say), not the server's answer.
-        return WdhError(f"The database returned something this program cannot read: {message}",
-                        hint="Look for the offending value in the rows this command reads; nothing was changed.")
+        return WdhError(
+            f"The database returned something this program cannot read: {message}",
+            hint="Look for the offending value in the rows this command reads; nothing was changed.",
+        )
     if not sqlstate or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}:
         return DatabaseUnavailable(
-            f"Lost the connection to the database: {message}", detail=diag.message_detail,
+            f"Lost the connection to the database: {message}",
+            detail=diag.message_detail,
             hint="Nothing of the statement that was running was committed. Check that the server is running "
-                 "(`db status`) and run the command again.", sqlstate=sqlstate or None)
+            "(`db status`) and run the command again.",
+            sqlstate=sqlstate or None,
+        )
     cls = _BY_SQLSTATE.get(sqlstate)
     if cls is None:
         cls = InvalidInput if sqlstate.startswith("22") else WdhError
@@ -103,8 +117,9 @@ def translate(exc: psycopg.Error) -> WdhError:
 
 
 @contextmanager
-def database_errors(*, prefix: str = "", hint: str | None = None,
-                    special: Callable[[psycopg.Error], WdhError | None] | None = None) -> Iterator[None]:
+def database_errors(
+    *, prefix: str = "", hint: str | None = None, special: Callable[[psycopg.Error], WdhError | None] | None = None
+) -> Iterator[None]:
     """Turn any database error raised inside into its domain exception: the one place that catches
     them. `special` may give a better one for an error it knows (else None); `prefix` and `hint`
     say what was being done (the message keeps the database's words after the prefix)."""

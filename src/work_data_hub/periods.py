@@ -33,8 +33,11 @@ def format_period(period_end: date) -> str:
 
 def format_span(first: date, last: date) -> str:
     """202601, or 202601–202612 for several periods."""
-    return format_period(first) if (first.year, first.month) == (last.year, last.month) \
+    return (
+        format_period(first)
+        if (first.year, first.month) == (last.year, last.month)
         else f"{format_period(first)}–{format_period(last)}"
+    )
 
 
 def month_span(first: date, last: date) -> list[date]:
@@ -52,6 +55,8 @@ def parse_moment(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"Invalid moment: {text!r}",
-                           hint="Write it as YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or with an offset, e.g. "
-                                "'2026-04-08 09:30+08:00' (without one, the database's time zone).") from None
+        raise InvalidInput(
+            f"Invalid moment: {text!r}",
+            hint="Write it as YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or with an offset, e.g. "
+            "'2026-04-08 09:30+08:00' (without one, the database's time zone).",
+        ) from None

@@ -19,14 +19,58 @@ from pathlib import Path
 
 import xlsxwriter
 
-PERFORMANCE_HEADERS = ["月度", "业务类型", "计划类型", "计划代码", "计划名称", "组合类型", "组合代码", "组合名称",
-                       "客户名称", "company_id", "期初资产规模", "期末资产规模", "供款", "流失(含待遇支付)", "流失",
-                       "待遇支付", "投资收益", "当期收益率", "机构", "机构代码", "年金账户号"]
-LEDGER_HEADERS = ["上报月份", "业务类型", "上报客户名称", "客户名称", "年金计划号", "company_id", "机构", "机构代码",
-                  "{date}", "计划规模", "年缴规模", "计划类型", "考核有效", "备注"]
-BRANCHES = [("G01", "北京分公司"), ("G02", "上海分公司"), ("G03", "广东分公司"), ("G04", "江苏分公司"),
-            ("G05", "浙江分公司"), ("G06", "山东分公司"), ("G07", "四川分公司"), ("G08", "湖北分公司"),
-            ("G09", "福建分公司"), ("G10", "河南分公司"), ("G00", "总部")]
+PERFORMANCE_HEADERS = [
+    "月度",
+    "业务类型",
+    "计划类型",
+    "计划代码",
+    "计划名称",
+    "组合类型",
+    "组合代码",
+    "组合名称",
+    "客户名称",
+    "company_id",
+    "期初资产规模",
+    "期末资产规模",
+    "供款",
+    "流失(含待遇支付)",
+    "流失",
+    "待遇支付",
+    "投资收益",
+    "当期收益率",
+    "机构",
+    "机构代码",
+    "年金账户号",
+]
+LEDGER_HEADERS = [
+    "上报月份",
+    "业务类型",
+    "上报客户名称",
+    "客户名称",
+    "年金计划号",
+    "company_id",
+    "机构",
+    "机构代码",
+    "{date}",
+    "计划规模",
+    "年缴规模",
+    "计划类型",
+    "考核有效",
+    "备注",
+]
+BRANCHES = [
+    ("G01", "北京分公司"),
+    ("G02", "上海分公司"),
+    ("G03", "广东分公司"),
+    ("G04", "江苏分公司"),
+    ("G05", "浙江分公司"),
+    ("G06", "山东分公司"),
+    ("G07", "四川分公司"),
+    ("G08", "湖北分公司"),
+    ("G09", "福建分公司"),
+    ("G10", "河南分公司"),
+    ("G00", "总部"),
+]
 LINES = [("企年受托", 0.40), ("企年投资", 0.35), ("职年受托", 0.12), ("职年投资", 0.10), ("其他", 0.03)]
 _PREFIX = ["华", "中", "东方", "新", "远", "恒", "永", "盛", "国", "金", "安", "汇", "长江", "泰", "鑫", "海"]
 _MIDDLE = ["科技", "能源", "制造", "物流", "电力", "建设", "化工", "医药", "通信", "交通", "矿业", "食品"]
@@ -75,14 +119,23 @@ def population(customers: int, months: int, seed: int) -> list[Contract]:
                 plan_type = "集合计划"
             size = 10 ** rnd.uniform(6, 9.2) * (3 if big else 1)
             leave = rnd.randrange(start + 1, months) if rnd.random() < 0.05 and start + 1 < months else None
-            contracts.append(Contract(
-                company_id=company_id, customer=name, plan_code=plan_code, plan_name=plan_name,
-                plan_type=plan_type, line=line, branch=branch, portfolios=rnd.choice([1] * 9 + [2]),
-                size=size, start=start,
-                stop_contributing=rnd.randrange(start, months) if rnd.random() < 0.08 else None,
-                leave=leave,
-                come_back=leave + rnd.randrange(3, 18) if leave is not None and rnd.random() < 0.3 else None,
-            ))
+            contracts.append(
+                Contract(
+                    company_id=company_id,
+                    customer=name,
+                    plan_code=plan_code,
+                    plan_name=plan_name,
+                    plan_type=plan_type,
+                    line=line,
+                    branch=branch,
+                    portfolios=rnd.choice([1] * 9 + [2]),
+                    size=size,
+                    start=start,
+                    stop_contributing=rnd.randrange(start, months) if rnd.random() < 0.08 else None,
+                    leave=leave,
+                    come_back=leave + rnd.randrange(3, 18) if leave is not None and rnd.random() < 0.3 else None,
+                )
+            )
     # A contract key is (company, plan, line): drop accidental duplicates.
     seen, unique = set(), []
     for contract in contracts:
@@ -117,11 +170,29 @@ def performance_rows(contracts: list[Contract], start: date, index: int, seed: i
             loss = round(share * rnd.uniform(0, 0.002), 2)
             income = round(share * rnd.uniform(-0.01, 0.02), 2)
             closing = 0 if rnd.random() < 0.01 else round(opening + contribution - benefit - loss + income, 2)
-            yield [f"{month:%Y%m}", contract.line, contract.plan_type, contract.plan_code, contract.plan_name,
-                   "固定收益型" if p == 0 else "含权益型", f"{contract.plan_code}-F{p + 1:02d}",
-                   f"{contract.plan_name}组合{p + 1}", contract.customer, contract.company_id, opening, closing,
-                   contribution, benefit + loss, loss, benefit, income, f"{income / opening * 100:.4f}%" if opening else "0%",
-                   contract.branch[1], contract.branch[0], f"{contract.company_id}{p + 1:02d}"]
+            yield [
+                f"{month:%Y%m}",
+                contract.line,
+                contract.plan_type,
+                contract.plan_code,
+                contract.plan_name,
+                "固定收益型" if p == 0 else "含权益型",
+                f"{contract.plan_code}-F{p + 1:02d}",
+                f"{contract.plan_name}组合{p + 1}",
+                contract.customer,
+                contract.company_id,
+                opening,
+                closing,
+                contribution,
+                benefit + loss,
+                loss,
+                benefit,
+                income,
+                f"{income / opening * 100:.4f}%" if opening else "0%",
+                contract.branch[1],
+                contract.branch[0],
+                f"{contract.company_id}{p + 1:02d}",
+            ]
 
 
 def ledger_rows(contracts: list[Contract], start: date, months: int, kind: str) -> list[list]:
@@ -138,9 +209,24 @@ def ledger_rows(contracts: list[Contract], start: date, months: int, kind: str) 
     out = []
     for index, contract in sorted(rows, key=lambda r: (r[0], r[1].company_id, r[1].plan_code)):
         month = month_at(start, index)
-        out.append([f"{month:%Y%m}", contract.line, contract.customer, contract.customer, contract.plan_code,
-                    contract.company_id, contract.branch[1], contract.branch[0], month.replace(day=15).isoformat(),
-                    round(contract.size / 1e8, 4), round(contract.size * 0.06 / 1e8, 4), contract.plan_type, "是", ""])
+        out.append(
+            [
+                f"{month:%Y%m}",
+                contract.line,
+                contract.customer,
+                contract.customer,
+                contract.plan_code,
+                contract.company_id,
+                contract.branch[1],
+                contract.branch[0],
+                month.replace(day=15).isoformat(),
+                round(contract.size / 1e8, 4),
+                round(contract.size * 0.06 / 1e8, 4),
+                contract.plan_type,
+                "是",
+                "",
+            ]
+        )
     return out
 
 
@@ -166,8 +252,20 @@ def write_csv(path: Path, headers: list[str], rows: Iterable[list]) -> int:
     return count
 
 
-LEDGER_BOOK_HEADERS = ["上报月份", "业务类型", "客户全称", "年金计划号", "company_id", "机构", "{date}", "计划规模",
-                       "年缴规模", "计划类型", "考核有效", "备注"]
+LEDGER_BOOK_HEADERS = [
+    "上报月份",
+    "业务类型",
+    "客户全称",
+    "年金计划号",
+    "company_id",
+    "机构",
+    "{date}",
+    "计划规模",
+    "年缴规模",
+    "计划类型",
+    "考核有效",
+    "备注",
+]
 _SHORT_LINE = {"企年受托": "受托", "企年投资": "投资"}
 _SHORT_PLAN_TYPE = {"集合计划": "集合", "单一计划": "单一"}
 
@@ -184,8 +282,24 @@ def write_ledger_book(path: Path, contracts: list[Contract], start: date, months
             sheet.write_row(0, 0, [h.format(date=date_header) for h in LEDGER_BOOK_HEADERS])
             mine = [r for r in rows if r[1] == line]
             for index, r in enumerate(mine, start=1):
-                sheet.write_row(index, 0, [r[0], _SHORT_LINE.get(line, line), r[2], r[4], r[5], r[6], r[8], r[9],
-                                           r[10], _SHORT_PLAN_TYPE.get(r[11], r[11]), r[12], r[13]])
+                sheet.write_row(
+                    index,
+                    0,
+                    [
+                        r[0],
+                        _SHORT_LINE.get(line, line),
+                        r[2],
+                        r[4],
+                        r[5],
+                        r[6],
+                        r[8],
+                        r[9],
+                        r[10],
+                        _SHORT_PLAN_TYPE.get(r[11], r[11]),
+                        r[12],
+                        r[13],
+                    ],
+                )
             count += len(mine)
     workbook.close()
     return count
@@ -234,6 +348,10 @@ def generate(out: Path, *, customers: int, months: int, start: date, seed: int, 
         headers = [h.format(date=date_header) for h in LEDGER_HEADERS]
         write(table, table, headers, ledger_rows(contracts, start, months, kind))
     for index in range(months):
-        write(f"规模明细_{month_at(start, index):%Y%m}", "规模明细", PERFORMANCE_HEADERS,
-              performance_rows(contracts, start, index, seed))
+        write(
+            f"规模明细_{month_at(start, index):%Y%m}",
+            "规模明细",
+            PERFORMANCE_HEADERS,
+            performance_rows(contracts, start, index, seed),
+        )
     return written

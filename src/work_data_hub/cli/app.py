@@ -17,7 +17,9 @@ from work_data_hub.errors import WdhError, database_errors
 # Typer 0.29's help shows a flag's type as "<bool>", as if it took a value, and a value's as its
 # Python type ("<str>", or every choice, wrapped over lines): a flag shows nothing, a value its
 # metavar or its name (PERIOD, DOMAIN), and the help text says the rest.
-typer.core.TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else (self.metavar or self.name.upper())
+typer.core.TyperOption.display_type_rich = lambda self, ctx: (
+    None if self.is_flag else (self.metavar or self.name.upper())
+)
 
 app = typer.Typer(
     name="work-data-hub",

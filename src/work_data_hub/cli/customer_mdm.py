@@ -44,21 +44,26 @@ from work_data_hub.errors import InvalidInput, WdhError
 from work_data_hub.periods import format_period, format_span, month_end, parse_moment, parse_period
 from work_data_hub.reporting.files import target
 
-customer_mdm_app = typer.Typer(help="Customer master data: contract history and monthly snapshots.",
-                               no_args_is_help=True)
-alias_app = typer.Typer(help="Override aliases: which customer a name belongs to, for rows without company_id.",
-                        no_args_is_help=True)
+customer_mdm_app = typer.Typer(
+    help="Customer master data: contract history and monthly snapshots.", no_args_is_help=True
+)
+alias_app = typer.Typer(
+    help="Override aliases: which customer a name belongs to, for rows without company_id.", no_args_is_help=True
+)
 customer_mdm_app.add_typer(alias_app, name="alias")
 
 
 @customer_mdm_app.command("sync")
 def sync_command(
-    period: Annotated[str | None, typer.Option(
-        help="Sync through this period (YYYYMM); default: the latest loaded month.")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
-    rebuild_from: Annotated[str | None, typer.Option(
-        help="Rewind history to just before this period (YYYYMM) and replay it.")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Sync through this period (YYYYMM); default: the latest loaded month.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
+    ] = False,
+    rebuild_from: Annotated[
+        str | None, typer.Option(help="Rewind history to just before this period (YYYYMM) and replay it.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-period rows as JSON.")] = False,
 ) -> None:
     """Bring the SCD2 contract history up to date (customer.sync_contract_status)."""
@@ -72,9 +77,13 @@ def sync_command(
             if state.last_applied_period is None or rebuild_period > state.last_applied_period:
                 raise InvalidInput(
                     f"Nothing to rebuild from {format_period(rebuild_period)}: contract history is "
-                    + (f"applied through {format_period(state.last_applied_period)}" if state.last_applied_period
-                       else "not synced yet"),
-                    hint="Pick a synced period for --rebuild-from, or run customer-mdm sync to apply new months.")
+                    + (
+                        f"applied through {format_period(state.last_applied_period)}"
+                        if state.last_applied_period
+                        else "not synced yet"
+                    ),
+                    hint="Pick a synced period for --rebuild-from, or run customer-mdm sync to apply new months.",
+                )
         with failures_recorded(conn, "sync_contract_status", dry_run=dry_run, period_end=period_end):
             if rebuild_period:
                 request_contract_rebuild(conn, from_period=rebuild_period)
@@ -91,12 +100,17 @@ def sync_command(
     if as_json:
         typer.echo(to_json([asdict(r) for r in rows]))
         return
-    applied = [r for r in rows if replay_from or before.last_applied_period is None
-               or r.period_end > before.last_applied_period]
+    applied = [
+        r
+        for r in rows
+        if replay_from or before.last_applied_period is None or r.period_end > before.last_applied_period
+    ]
     if not applied:
-        typer.echo(f"✓ Already synced: contract history is applied through "
-                   f"{format_period(before.last_applied_period)}, so "
-                   f"{format_period(rows[-1].period_end)} needs no work; nothing was changed.")
+        typer.echo(
+            f"✓ Already synced: contract history is applied through "
+            f"{format_period(before.last_applied_period)}, so "
+            f"{format_period(rows[-1].period_end)} needs no work; nothing was changed."
+        )
         return
     typer.echo("✓ Sync completed:")
     typer.echo(f"  Inserted: {sum(r.inserted for r in rows)}")
@@ -105,10 +119,12 @@ def sync_command(
     typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
     typer.echo(f"  Periods: {format_span(rows[0].period_end, rows[-1].period_end)} ({len(rows)})")
     if replay_from and change is not None:
-        typer.echo(f"  Replayed: history was rewound to before {replay_from:%Y-%m} "
-                   f"({'a rebuild was requested' if rebuild_period else 'the source changed'}) and replayed; "
-                   f"net change of the history: {change.added} version(s) added, {change.removed} removed, "
-                   f"{change.current} current")
+        typer.echo(
+            f"  Replayed: history was rewound to before {replay_from:%Y-%m} "
+            f"({'a rebuild was requested' if rebuild_period else 'the source changed'}) and replayed; "
+            f"net change of the history: {change.added} version(s) added, {change.removed} removed, "
+            f"{change.current} current"
+        )
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
@@ -116,17 +132,24 @@ def sync_command(
 @customer_mdm_app.command("snapshot")
 def snapshot_command(
     period: Annotated[str | None, typer.Option(help="The month to refresh (YYYYMM).", show_default=False)] = None,
-    all_months: Annotated[bool, typer.Option(
-        "--all", help="Every synced month whose snapshot is missing or stale; remove months outside the synced "
-                      "range.")] = False,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
+    all_months: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every synced month whose snapshot is missing or stale; remove months outside the synced range.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result rows as JSON.")] = False,
 ) -> None:
     """Rebuild one month (customer.refresh_monthly_snapshot) or all that need it (customer.refresh_snapshots)."""
     if (period is None) == (not all_months):
-        raise InvalidInput("Give exactly one of --period YYYYMM and --all",
-                           hint="--period 202601 rebuilds that month; --all rebuilds every month that needs it.")
+        raise InvalidInput(
+            "Give exactly one of --period YYYYMM and --all",
+            hint="--period 202601 rebuilds that month; --all rebuilds every month that needs it.",
+        )
     if all_months:
         _snapshot_all(dry_run=dry_run, as_json=as_json)
         return
@@ -164,21 +187,26 @@ def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
         return
     typer.echo(f"✓ Snapshot refresh completed: {len(rows)} month(s)")
     for r in rows:
-        synced = state.last_applied_period is not None and \
-            state.first_applied_period <= r.period_end <= state.last_applied_period
+        synced = (
+            state.last_applied_period is not None
+            and state.first_applied_period <= r.period_end <= state.last_applied_period
+        )
         if not synced:
             typer.echo(f"  {format_period(r.period_end)}: outside the synced range, removed {r.deleted} rows")
         else:
-            typer.echo(f"  {format_period(r.period_end)}: ProductLine {r.product_line_rows}, Plan {r.plan_rows} "
-                       f"records (inserted {r.inserted}, updated {r.updated}, deleted {r.deleted})")
+            typer.echo(
+                f"  {format_period(r.period_end)}: ProductLine {r.product_line_rows}, Plan {r.plan_rows} "
+                f"records (inserted {r.inserted}, updated {r.updated}, deleted {r.deleted})"
+            )
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
 
 @customer_mdm_app.command("close")
 def close_command(
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Run the real code path, report exact counts, change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the step rows as JSON.")] = False,
 ) -> None:
     """The monthly close: sync, then every snapshot month that needs it (customer.run_monthly_close)."""
@@ -203,17 +231,18 @@ def close_command(
     for line in describe_close(steps):
         typer.echo(f"  {line[0].upper()}{line[1:]}")
     if change is not None:
-        typer.echo(f"  Replayed: the source changed from {replay_from:%Y-%m}, so history was rewound to before it and "
-                   f"replayed; net change of the history: {change.added} version(s) added, {change.removed} removed, "
-                   f"{change.current} current")
+        typer.echo(
+            f"  Replayed: the source changed from {replay_from:%Y-%m}, so history was rewound to before it and "
+            f"replayed; net change of the history: {change.added} version(s) added, {change.removed} removed, "
+            f"{change.current} current"
+        )
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
 
 @customer_mdm_app.command("summary")
 def summary_command(
-    period: Annotated[str | None, typer.Option(
-        help="Snapshot month (YYYYMM); default: the latest built.")] = None,
+    period: Annotated[str | None, typer.Option(help="Snapshot month (YYYYMM); default: the latest built.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Customers per product line in a snapshot month: strategic, existing, new, won, lost, AUM."""
@@ -227,44 +256,78 @@ def summary_command(
     for header in ("Product line", "Customers", "Strategic", "Existing", "New", "Won", "Lost", "AUM (亿元)"):
         table.add_column(header, justify="left" if header == "Product line" else "right")
     for r in rows:
-        table.add_row(f"{r.product_line_code} {r.product_line_name or ''}", f"{r.customers:,}", f"{r.strategic:,}",
-                      f"{r.existing:,}", f"{r.new:,}", f"{r.won:,}", f"{r.lost:,}", f"{r.aum_balance / 10**8:,.2f}")
+        table.add_row(
+            f"{r.product_line_code} {r.product_line_name or ''}",
+            f"{r.customers:,}",
+            f"{r.strategic:,}",
+            f"{r.existing:,}",
+            f"{r.new:,}",
+            f"{r.won:,}",
+            f"{r.lost:,}",
+            f"{r.aum_balance / 10**8:,.2f}",
+        )
     literal_console(100).print(table)
 
 
 def _month_list(months: list) -> str:
     """Every month when few; else the first and last six around an ellipsis, with the count."""
-    return elided([format_period(m) for m in months], head=6, tail=6) + \
-        (f" ({len(months)} in all)" if len(months) > 12 else "")
+    return elided([format_period(m) for m in months], head=6, tail=6) + (
+        f" ({len(months)} in all)" if len(months) > 12 else ""
+    )
 
 
 @customer_mdm_app.command("report")
 def report_command(
-    period: Annotated[str | None, typer.Option(
-        help="The month to report (YYYYMM); with --company the month the page explains (default: the last "
-             "synced).", show_default=False)] = None,
-    company: Annotated[str | None, typer.Option(
-        "--company", help="Write this customer's page instead of the month's report.", show_default=False)] = None,
-    months: Annotated[int | None, typer.Option(
-        min=2, max=120, help="Months in the trend charts of the month's report.  [default: 13]",
-        show_default=False)] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="TIMESTAMP", help="The month's report as it would have been written then "
-                                             "(YYYY-MM-DD[ HH:MM[:SS]][+08:00]).", show_default=False)] = None,
-    out: Annotated[str | None, typer.Option(
-        metavar="FILE.html", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html "
-                                  "(reports/customer_ID.html with --company).")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="The month to report (YYYYMM); with --company the month the page explains (default: the last synced).",
+            show_default=False,
+        ),
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option("--company", help="Write this customer's page instead of the month's report.", show_default=False),
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            min=2, max=120, help="Months in the trend charts of the month's report.  [default: 13]", show_default=False
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="TIMESTAMP",
+            help="The month's report as it would have been written then (YYYY-MM-DD[ HH:MM[:SS]][+08:00]).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE.html",
+            help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.html "
+            "(reports/customer_ID.html with --company).",
+        ),
+    ] = None,
 ) -> None:
     """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
     from work_data_hub.reporting.html import write_customer_html, write_html  # here: Jinja2 slows every start
+
     moment = parse_moment(as_of) if as_of is not None else None
     if company is not None:
         if moment is not None:
-            raise InvalidInput("--as-of goes with --period (the month's report), not with --company",
-                               hint="A customer's page shows the history as it is now: leave --as-of out.")
+            raise InvalidInput(
+                "--as-of goes with --period (the month's report), not with --company",
+                hint="A customer's page shows the history as it is now: leave --as-of out.",
+            )
         if months is not None:
-            raise InvalidInput("--months goes with --period (the month's report's trend), not with --company",
-                               hint="A customer's page charts the customer's whole history: leave --months out.")
+            raise InvalidInput(
+                "--months goes with --period (the month's report's trend), not with --company",
+                hint="A customer's page charts the customer's whole history: leave --months out.",
+            )
         _required("--company", company)
         period_end = parse_period(period) if period else None
         target(out, "customer.html")  # a wrong --out is refused before anything is read
@@ -276,8 +339,10 @@ def report_command(
         typer.echo(str(written.resolve()))
         return
     if period is None:
-        raise InvalidInput("Give --period YYYYMM (the month's report) or --company ID (a customer's page)",
-                           hint="e.g. customer-mdm report --period 202612, or customer-mdm report --company C001.")
+        raise InvalidInput(
+            "Give --period YYYYMM (the month's report) or --company ID (a customer's page)",
+            hint="e.g. customer-mdm report --period 202612, or customer-mdm report --company C001.",
+        )
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with _read_only_interrupt():
@@ -300,10 +365,19 @@ def _file_safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text.strip())
 
 
-RULE_LABELS = {"contract": "Contract", "pending_correction": "Pending correction", "in_force": "In force",
-               "aum": "AUM", "contribution_12m": "供款, 12 months", "contract_status": "Status",
-               "is_strategic": "Strategic", "is_existing": "Existing", "status_year": "Status year",
-               "version": "Version in effect", "previous_version": "Version before"}
+RULE_LABELS = {
+    "contract": "Contract",
+    "pending_correction": "Pending correction",
+    "in_force": "In force",
+    "aum": "AUM",
+    "contribution_12m": "供款, 12 months",
+    "contract_status": "Status",
+    "is_strategic": "Strategic",
+    "is_existing": "Existing",
+    "status_year": "Status year",
+    "version": "Version in effect",
+    "previous_version": "Version before",
+}
 YES_NO = {"true": "yes", "false": "no"}
 
 
@@ -320,8 +394,9 @@ def explain_command(
         _required(option, value)
     period_end = parse_period(period)
     with connect() as conn:
-        rules = explain_contract(conn, company_id=company, plan_code=plan, product_line_code=product_line,
-                                 period_end=period_end)
+        rules = explain_contract(
+            conn, company_id=company, plan_code=plan, product_line_code=product_line, period_end=period_end
+        )
     if as_json:
         typer.echo(to_json([asdict(r) for r in rules]))
         return
@@ -336,8 +411,9 @@ def explain_command(
 @customer_mdm_app.command("history")
 def history_command(
     company: Annotated[str, typer.Option("--company", help="The customer's company_id.")],
-    plan: Annotated[str | None, typer.Option(
-        "--plan", help="Only this plan's versions and the months of its product lines.")] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Only this plan's versions and the months of its product lines.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline rows as JSON.")] = False,
 ) -> None:
     """A customer's timeline, oldest first: contract versions, snapshot months, merges, aliases, loads."""
@@ -351,19 +427,28 @@ def history_command(
         now = holder(conn, gone.reference) if gone is not None else None
     if gone is None and plan is not None and not any(e.plan_code == plan for e in timeline):
         plans = sorted({e.plan_code for e in timeline if e.kind == "version"})
-        raise InvalidInput(f"Customer {company} has no contract in plan {plan}",
-                           hint=f"Its plans: {', '.join(plans)}." if plans else "It has no contract.")
+        raise InvalidInput(
+            f"Customer {company} has no contract in plan {plan}",
+            hint=f"Its plans: {', '.join(plans)}." if plans else "It has no contract.",
+        )
     if plan is not None:
-        timeline = [e for e in timeline if e.plan_code == plan or e.kind in ("customer", "merge_in", "merge_out")
-                    or (e.kind in ("alias", "load") and e.plan_code is None)]
+        timeline = [
+            e
+            for e in timeline
+            if e.plan_code == plan
+            or e.kind in ("customer", "merge_in", "merge_out")
+            or (e.kind in ("alias", "load") and e.plan_code is None)
+        ]
     if as_json:
         typer.echo(to_json([asdict(e) for e in timeline]))
         return
     customer = next((e for e in timeline if e.kind == "customer"), None)
     if gone is not None:
-        typer.echo(f"{company} is no longer a customer: it was merged into {gone.reference} on {gone.starts}"
-                   + (f", which is now part of {now}" if now and now != gone.reference else "")
-                   + f" (customer-mdm history --company {now or gone.reference}).")
+        typer.echo(
+            f"{company} is no longer a customer: it was merged into {gone.reference} on {gone.starts}"
+            + (f", which is now part of {now}" if now and now != gone.reference else "")
+            + f" (customer-mdm history --company {now or gone.reference})."
+        )
     elif customer is not None:
         typer.echo(f"{company} {customer.reference}" + (f": {customer.detail}" if customer.detail else ""))
     shown = [e for e in timeline if e.kind != "customer" and e.kind != ("month" if plan else "plan_month")]
@@ -372,8 +457,9 @@ def history_command(
         return
     table = Table(title=f"Timeline of {company}" + (f", plan {plan} (its own AUM)" if plan else ""))
     for header in ("When", "What", "Plan", "Product line", "Status", "Strategic", "Existing", "AUM", "Note"):
-        table.add_column(header, justify="right" if header == "AUM" else "left",
-                         overflow="fold", no_wrap=header in ("When", "AUM"))
+        table.add_column(
+            header, justify="right" if header == "AUM" else "left", overflow="fold", no_wrap=header in ("When", "AUM")
+        )
     for e in shown:
         table.add_row(*_timeline_cells(e))
     literal_console(None if sys.stdout.isatty() else 200).print(table)
@@ -388,19 +474,55 @@ def _timeline_cells(e) -> list[str]:
     line = f"{e.product_line_code} {e.product_line_name or ''}".strip() if e.product_line_code else ""
     if e.kind == "version":
         until = "current" if e.ends == CURRENT else str(e.ends)
-        return [str(e.starts), f"version until {until}", e.plan_code or "", line, e.contract_status or "",
-                _flag(e.is_strategic), _flag(e.is_existing), "", e.detail or ""]
+        return [
+            str(e.starts),
+            f"version until {until}",
+            e.plan_code or "",
+            line,
+            e.contract_status or "",
+            _flag(e.is_strategic),
+            _flag(e.is_existing),
+            "",
+            e.detail or "",
+        ]
     if e.kind == "plan_month":
-        return [str(e.starts), "snapshot", e.plan_code or "", line, e.contract_status or "", "", "",
-                f"{e.aum_balance:,.2f}", "lost" if e.is_lost else ""]
+        return [
+            str(e.starts),
+            "snapshot",
+            e.plan_code or "",
+            line,
+            e.contract_status or "",
+            "",
+            "",
+            f"{e.aum_balance:,.2f}",
+            "lost" if e.is_lost else "",
+        ]
     if e.kind == "month":
         flags = ", ".join(name for name, on in (("new", e.is_new), ("won", e.is_won), ("lost", e.is_lost)) if on)
-        return [str(e.starts), "snapshot", "", line, "", _flag(e.is_strategic), _flag(e.is_existing),
-                f"{e.aum_balance:,.2f}", "; ".join(x for x in (flags, e.detail) if x)]
+        return [
+            str(e.starts),
+            "snapshot",
+            "",
+            line,
+            "",
+            _flag(e.is_strategic),
+            _flag(e.is_existing),
+            f"{e.aum_balance:,.2f}",
+            "; ".join(x for x in (flags, e.detail) if x),
+        ]
     if e.kind == "alias":
         seen = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (e.starts, e.ends) if m))
-        return [str(e.starts or ""), "alias", e.plan_code or "", "", "", "", "", "",
-                f"{e.reference} ({e.detail}{', seen ' + seen if seen else ''})"]
+        return [
+            str(e.starts or ""),
+            "alias",
+            e.plan_code or "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{e.reference} ({e.detail}{', seen ' + seen if seen else ''})",
+        ]
     if e.kind == "load":
         return [str(e.starts), "load", "", "", "", "", "", "", f"{e.detail}: {PurePath(e.reference or '').name}"]
     return [str(e.starts), e.kind.replace("_", " "), e.plan_code or "", line, "", "", "", "", e.detail or ""]
@@ -409,14 +531,25 @@ def _timeline_cells(e) -> list[str]:
 @customer_mdm_app.command("export")
 def export_command(
     period: Annotated[str, typer.Option(help="The month to export (YYYYMM).")],
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="TIMESTAMP", help="The month's tables as they stood then "
-                                             "(YYYY-MM-DD[ HH:MM[:SS]][+08:00]).", show_default=False)] = None,
-    out: Annotated[str | None, typer.Option(
-        metavar="FILE.xlsx", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.xlsx.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="TIMESTAMP",
+            help="The month's tables as they stood then (YYYY-MM-DD[ HH:MM[:SS]][+08:00]).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE.xlsx", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.xlsx."
+        ),
+    ] = None,
 ) -> None:
     """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
     from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
+
     moment = parse_moment(as_of) if as_of is not None else None
     period_end = parse_period(period)
     path = target(out, f"customer_mdm_{format_period(period_end)}.xlsx")
@@ -434,20 +567,29 @@ def _read_only_interrupt() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        report_interrupt("interrupted: no file was written (an earlier one stays as it was) and the database is "
-                         "unchanged: this command only reads it", "Run the same command again.")
+        report_interrupt(
+            "interrupted: no file was written (an earlier one stays as it was) and the database is "
+            "unchanged: this command only reads it",
+            "Run the same command again.",
+        )
         raise typer.Exit(130) from None
 
 
 def _warn_standing(standing) -> None:
     """What the page's header says when the month's snapshot is not to be trusted, on stderr too."""
     if standing.refreshed_at is None:
-        typer.echo(f"Warning: the snapshot of {format_period(standing.period_end)} is not built: its tables are "
-                   "empty (`customer-mdm close` builds it).", err=True)
+        typer.echo(
+            f"Warning: the snapshot of {format_period(standing.period_end)} is not built: its tables are "
+            "empty (`customer-mdm close` builds it).",
+            err=True,
+        )
     elif standing.stale_since is not None:
-        typer.echo(f"Warning: the snapshot of {format_period(standing.period_end)} is stale since "
-                   f"{standing.stale_since:%Y-%m-%d %H:%M} ({standing.stale_reason}); `customer-mdm close` "
-                   "rebuilds it.", err=True)
+        typer.echo(
+            f"Warning: the snapshot of {format_period(standing.period_end)} is stale since "
+            f"{standing.stale_since:%Y-%m-%d %H:%M} ({standing.stale_reason}); `customer-mdm close` "
+            "rebuilds it.",
+            err=True,
+        )
 
 
 @customer_mdm_app.command("restatements")
@@ -463,18 +605,22 @@ def restatements_command(
         typer.echo(to_json([asdict(r) for r in rows]))
         return
     if not rows:
-        typer.echo(f"{format_period(period_end)} has not been restated: its snapshot is as first built "
-                   "(or not built).")
+        typer.echo(f"{format_period(period_end)} has not been restated: its snapshot is as first built (or not built).")
         return
     console = literal_console(160)
     for edition in dict.fromkeys(r.edition for r in rows):
         mine = [r for r in rows if r.edition == edition]
         first = mine[0]
-        typer.echo(f"Edition {edition} of {format_period(period_end)}, built {first.built_at:%Y-%m-%d %H:%M:%S} by "
-                   f"{first.built_by}: {first.reason}"
-                   + (f"; loads since the edition before: {', '.join(f'#{i}' for i in first.load_ids)}"
-                      if first.load_ids else "")
-                   + (f"; merges: {', '.join(f'#{i}' for i in first.merge_ids)}" if first.merge_ids else ""))
+        typer.echo(
+            f"Edition {edition} of {format_period(period_end)}, built {first.built_at:%Y-%m-%d %H:%M:%S} by "
+            f"{first.built_by}: {first.reason}"
+            + (
+                f"; loads since the edition before: {', '.join(f'#{i}' for i in first.load_ids)}"
+                if first.load_ids
+                else ""
+            )
+            + (f"; merges: {', '.join(f'#{i}' for i in first.merge_ids)}" if first.merge_ids else "")
+        )
         if first.change == "pruned":
             typer.echo(f"  Its rows were pruned on {first.after['pruned_at']} by {first.after['pruned_by']}.")
             continue
@@ -482,18 +628,39 @@ def restatements_command(
         for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (亿元)"):
             totals.add_column(header, justify="left" if header == "Product line" else "right")
         for r in (r for r in mine if r.grain == "total"):
-            totals.add_row(r.product_line_code or "全部", *(
-                _before_after(r, key) for key in ("customers", "strategic", "new", "lost", "contracts_normal",
-                                                  "contracts_stopped", "aum_balance")))
+            totals.add_row(
+                r.product_line_code or "全部",
+                *(
+                    _before_after(r, key)
+                    for key in (
+                        "customers",
+                        "strategic",
+                        "new",
+                        "lost",
+                        "contracts_normal",
+                        "contracts_stopped",
+                        "aum_balance",
+                    )
+                ),
+            )
         console.print(totals)
         changed = Table(title="Rows that changed")
         for header in ("Grain", "company_id", "Plan", "Product line", "Change", "Fields (before → after)"):
             changed.add_column(header)
         for r in (r for r in mine if r.grain in ("product_line", "plan")):
-            fields = "; ".join(f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}" for k in r.changed_fields()
-                               if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed")
-            changed.add_row(r.grain, r.company_id, r.plan_code or "", r.product_line_code, r.change,
-                            fields if r.change == "changed" else "")
+            fields = "; ".join(
+                f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}"
+                for k in r.changed_fields()
+                if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed"
+            )
+            changed.add_row(
+                r.grain,
+                r.company_id,
+                r.plan_code or "",
+                r.product_line_code,
+                r.change,
+                fields if r.change == "changed" else "",
+            )
         console.print(changed)
 
 
@@ -507,8 +674,9 @@ def _before_after(r, key: str) -> str:
 @customer_mdm_app.command("status")
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
-    check: Annotated[bool, typer.Option(
-        "--check", help="One line for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="One line for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
+    ] = False,
 ) -> None:
     """How far contracts are synced, pending source corrections, built and stale snapshot months, the last runs."""
     if check:
@@ -519,36 +687,78 @@ def status_command(
     s = status.standing
     if as_json:
         # Months as their month-end dates throughout, as periods are everywhere else.
-        sync = {"first_applied_period": s.first_applied_period, "last_applied_period": s.last_applied_period,
-                "pending_correction_from": month_end(s.pending_correction_from) if s.pending_correction_from else None,
-                "latest_source_month": month_end(s.latest_source_month) if s.latest_source_month else None,
-                "current_versions": s.current_versions}
-        last = None if s.last_run_function is None else {
-            "function_name": s.last_run_function, "status": s.last_run_status, "started_at": s.last_run_at,
-            "sqlstate": s.last_run_sqlstate, "message": s.last_run_message, "application_name": s.last_run_by}
-        scheduled = None if s.scheduled_job_status is None else {
-            "status": s.scheduled_job_status, "started_at": s.scheduled_job_at, "message": s.scheduled_job_message}
-        typer.echo(to_json({"sync": sync, "snapshots": [asdict(m) for m in status.snapshots],
-                            "missing_snapshots": s.missing_snapshots, "stale_snapshots": s.stale_snapshots,
-                            "outside_snapshots": s.outside_snapshots,
-                            "source_holes": [month_end(m) for m in s.source_holes], "last_run": last,
-                            "scheduled_job": scheduled, "close_pending": s.close_pending,
-                            "next_delivery": None if s.next_delivery_month is None else {
-                                "period": month_end(s.next_delivery_month), "due": s.next_delivery_due,
-                                "overdue": s.delivery_overdue}}))
+        sync = {
+            "first_applied_period": s.first_applied_period,
+            "last_applied_period": s.last_applied_period,
+            "pending_correction_from": month_end(s.pending_correction_from) if s.pending_correction_from else None,
+            "latest_source_month": month_end(s.latest_source_month) if s.latest_source_month else None,
+            "current_versions": s.current_versions,
+        }
+        last = (
+            None
+            if s.last_run_function is None
+            else {
+                "function_name": s.last_run_function,
+                "status": s.last_run_status,
+                "started_at": s.last_run_at,
+                "sqlstate": s.last_run_sqlstate,
+                "message": s.last_run_message,
+                "application_name": s.last_run_by,
+            }
+        )
+        scheduled = (
+            None
+            if s.scheduled_job_status is None
+            else {
+                "status": s.scheduled_job_status,
+                "started_at": s.scheduled_job_at,
+                "message": s.scheduled_job_message,
+            }
+        )
+        typer.echo(
+            to_json(
+                {
+                    "sync": sync,
+                    "snapshots": [asdict(m) for m in status.snapshots],
+                    "missing_snapshots": s.missing_snapshots,
+                    "stale_snapshots": s.stale_snapshots,
+                    "outside_snapshots": s.outside_snapshots,
+                    "source_holes": [month_end(m) for m in s.source_holes],
+                    "last_run": last,
+                    "scheduled_job": scheduled,
+                    "close_pending": s.close_pending,
+                    "next_delivery": None
+                    if s.next_delivery_month is None
+                    else {
+                        "period": month_end(s.next_delivery_month),
+                        "due": s.next_delivery_due,
+                        "overdue": s.delivery_overdue,
+                    },
+                }
+            )
+        )
         return
     if s.last_applied_period is None:
-        typer.echo("Contracts: not synced yet" + (f" (source data through {s.latest_source_month:%Y-%m}; "
-                   "run customer-mdm close)" if s.latest_source_month else " (no source data loaded)"))
+        typer.echo(
+            "Contracts: not synced yet"
+            + (
+                f" (source data through {s.latest_source_month:%Y-%m}; run customer-mdm close)"
+                if s.latest_source_month
+                else " (no source data loaded)"
+            )
+        )
     else:
         behind = s.latest_source_month is not None and s.latest_source_month > s.last_applied_period
-        typer.echo(f"Contracts: synced {format_span(s.first_applied_period, s.last_applied_period)}, "
-                   f"{s.current_versions:,} current versions"
-                   + (f"; source has data through {s.latest_source_month:%Y-%m}: run customer-mdm close"
-                      if behind else ""))
+        typer.echo(
+            f"Contracts: synced {format_span(s.first_applied_period, s.last_applied_period)}, "
+            f"{s.current_versions:,} current versions"
+            + (f"; source has data through {s.latest_source_month:%Y-%m}: run customer-mdm close" if behind else "")
+        )
     if s.pending_correction_from:
-        typer.echo(f"Pending source correction from {s.pending_correction_from:%Y-%m}: the next sync replays "
-                   "history from there (customer-mdm close)")
+        typer.echo(
+            f"Pending source correction from {s.pending_correction_from:%Y-%m}: the next sync replays "
+            "history from there (customer-mdm close)"
+        )
     else:
         typer.echo("Pending source corrections: none")
     months = [m.snapshot_month for m in status.snapshots]
@@ -560,24 +770,36 @@ def status_command(
     else:
         typer.echo("Stale snapshots: none")
     if s.missing_snapshots:
-        typer.echo(f"Synced months without a snapshot: {_month_list(s.missing_snapshots)}: "
-                   "fix with customer-mdm snapshot --all (or customer-mdm close)")
+        typer.echo(
+            f"Synced months without a snapshot: {_month_list(s.missing_snapshots)}: "
+            "fix with customer-mdm snapshot --all (or customer-mdm close)"
+        )
     if s.outside_snapshots:
-        typer.echo(f"Snapshot months outside the synced range: {_month_list(s.outside_snapshots)}: "
-                   "remove with customer-mdm snapshot --all (or customer-mdm close)")
+        typer.echo(
+            f"Snapshot months outside the synced range: {_month_list(s.outside_snapshots)}: "
+            "remove with customer-mdm snapshot --all (or customer-mdm close)"
+        )
     if s.source_holes:
-        typer.echo(f"Months missing from 规模明细 between loaded months: {_month_list(s.source_holes)}: the sync "
-                   "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)")
+        typer.echo(
+            f"Months missing from 规模明细 between loaded months: {_month_list(s.source_holes)}: the sync "
+            "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)"
+        )
     if s.last_run_status == "failed":
         who = "the scheduled close (pg_cron)" if s.last_run_by == "pg_cron" else s.last_run_function
-        typer.echo(f"Warning: the latest run, {who} at {s.last_run_at:%Y-%m-%d %H:%M}, failed: "
-                   f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. Fix the cause and run customer-mdm close.")
+        typer.echo(
+            f"Warning: the latest run, {who} at {s.last_run_at:%Y-%m-%d %H:%M}, failed: "
+            f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. Fix the cause and run customer-mdm close."
+        )
     if s.scheduled_job_status is not None:
-        typer.echo(f"Scheduled close (pg_cron): last run {_when(s.scheduled_job_at)} {s.scheduled_job_status}"
-                   + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else ""))
+        typer.echo(
+            f"Scheduled close (pg_cron): last run {_when(s.scheduled_job_at)} {s.scheduled_job_status}"
+            + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else "")
+        )
     if s.next_delivery_month is not None:
-        typer.echo(f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
-                   + (" (overdue)" if s.delivery_overdue else ""))
+        typer.echo(
+            f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
+            + (" (overdue)" if s.delivery_overdue else "")
+        )
 
 
 CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
@@ -597,11 +819,15 @@ def _status_check() -> None:
         raise MonitoringExit(3) from None
     critical, warning = [], []
     if s.last_run_status == "failed":
-        critical.append(f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
-                        f"failed at {s.last_run_at:%Y-%m-%d %H:%M} (SQLSTATE {s.last_run_sqlstate})")
+        critical.append(
+            f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
+            f"failed at {s.last_run_at:%Y-%m-%d %H:%M} (SQLSTATE {s.last_run_sqlstate})"
+        )
     if s.scheduled_job_status is not None and s.scheduled_job_status != "succeeded":
-        critical.append(f"the scheduled close's run at {_when(s.scheduled_job_at)} {s.scheduled_job_status}: "
-                        f"{s.scheduled_job_message}")
+        critical.append(
+            f"the scheduled close's run at {_when(s.scheduled_job_at)} {s.scheduled_job_status}: "
+            f"{s.scheduled_job_message}"
+        )
     if s.source_holes:
         critical.append(f"months missing from 规模明细: {_month_list(s.source_holes)}")
     if s.close_pending:
@@ -610,8 +836,11 @@ def _status_check() -> None:
         warning.append(f"the {s.next_delivery_month:%Y-%m} delivery was due {s.next_delivery_due:%Y-%m-%d}")
     level = 2 if critical else 1 if warning else 0
     synced = f"synced through {s.last_applied_period:%Y-%m}" if s.last_applied_period else "not synced"
-    typer.echo(f"WDH {CHECK_LEVELS[level]} - " + ("; ".join(critical + warning) or synced)
-               + (f" | {synced}" if critical or warning else ""))
+    typer.echo(
+        f"WDH {CHECK_LEVELS[level]} - "
+        + ("; ".join(critical + warning) or synced)
+        + (f" | {synced}" if critical or warning else "")
+    )
     raise MonitoringExit(level)
 
 
@@ -631,28 +860,48 @@ def runs_command(
         typer.echo("No runs recorded yet.")
     else:
         table = Table(title="Recent runs (customer.v_mdm_runs)")
-        for header in ("#", "Started", "Function", "Status", "Periods", "Dry", "Counts / error", "Duration",
-                       "User / application"):
+        for header in (
+            "#",
+            "Started",
+            "Function",
+            "Status",
+            "Periods",
+            "Dry",
+            "Counts / error",
+            "Duration",
+            "User / application",
+        ):
             table.add_column(header)
         for r in runs:
             periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
             counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None and k != "scheduled")
             if r.status == "failed":
                 counts = f"SQLSTATE {r.sqlstate}: {r.message}"
-            table.add_row(str(r.run_id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.function_name,
-                          Text("failed", style="red") if r.status == "failed" else "ok", periods,
-                          "yes" if r.dry_run else "", counts, f"{r.duration.total_seconds():.2f} s",
-                          f"{r.db_user} / {r.application_name or ''}")
+            table.add_row(
+                str(r.run_id),
+                f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                r.function_name,
+                Text("failed", style="red") if r.status == "failed" else "ok",
+                periods,
+                "yes" if r.dry_run else "",
+                counts,
+                f"{r.duration.total_seconds():.2f} s",
+                f"{r.db_user} / {r.application_name or ''}",
+            )
         literal_console(160).print(table)
     if standing.scheduled_job_status not in (None, "succeeded"):
-        typer.echo(f"The scheduled close (pg_cron) at {_when(standing.scheduled_job_at)} "
-                   f"{standing.scheduled_job_status}: {standing.scheduled_job_message} (it never reached the run "
-                   "log: cron.job_run_details; docs/DBA.md, Scheduling with pg_cron)")
+        typer.echo(
+            f"The scheduled close (pg_cron) at {_when(standing.scheduled_job_at)} "
+            f"{standing.scheduled_job_status}: {standing.scheduled_job_message} (it never reached the run "
+            "log: cron.job_run_details; docs/DBA.md, Scheduling with pg_cron)"
+        )
 
 
 @customer_mdm_app.command("schedule")
 def schedule_command(
-    cron: Annotated[str, typer.Option(help="Cron expression for the monthly close (pg_cron, server time).")] = "0 3 6 * *",
+    cron: Annotated[
+        str, typer.Option(help="Cron expression for the monthly close (pg_cron, server time).")
+    ] = "0 3 6 * *",
     remove: Annotated[bool, typer.Option("--remove", help="Remove the job instead.")] = False,
 ) -> None:
     """Register (or replace) the pg_cron job that runs the monthly close, or remove it."""
@@ -684,16 +933,32 @@ def identities_command(
         return
     latest = found[0].latest_month
     table = Table(title=f"Provisional customers ({len(found)}), largest AUM first")
-    for header in ("company_id", "Name", "Plans", "Months", "Rows", f"AUM {format_period(latest) if latest else ''}",
-                   "Candidates (reason, similarity)"):
+    for header in (
+        "company_id",
+        "Name",
+        "Plans",
+        "Months",
+        "Rows",
+        f"AUM {format_period(latest) if latest else ''}",
+        "Candidates (reason, similarity)",
+    ):
         table.add_column(header, justify="right" if header in ("Rows",) or header.startswith("AUM") else "left")
     for p in found:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (p.first_month, p.last_month) if m))
-        candidates = "\n".join(f"{c['company_id']} {c['customer_name']} ({c['reason']}, {c['similarity']})"
-                                + (" provisional" if c["provisional"] else "") for c in p.candidates[:3])
-        table.add_row(p.company_id, p.customer_name, ", ".join(p.plans[:3]) + (", …" if len(p.plans) > 3 else ""),
-                      months, f"{p.source_rows:,}" + (f" + {p.ledger_rows:,} ledger" if p.ledger_rows else ""),
-                      f"{p.latest_aum:,.2f}", candidates or "none")
+        candidates = "\n".join(
+            f"{c['company_id']} {c['customer_name']} ({c['reason']}, {c['similarity']})"
+            + (" provisional" if c["provisional"] else "")
+            for c in p.candidates[:3]
+        )
+        table.add_row(
+            p.company_id,
+            p.customer_name,
+            ", ".join(p.plans[:3]) + (", …" if len(p.plans) > 3 else ""),
+            months,
+            f"{p.source_rows:,}" + (f" + {p.ledger_rows:,} ledger" if p.ledger_rows else ""),
+            f"{p.latest_aum:,.2f}",
+            candidates or "none",
+        )
     literal_console(180).print(table)
     typer.echo("Fold one into the real customer: customer-mdm merge --from IN… --into COMPANY_ID [--dry-run]")
 
@@ -713,13 +978,17 @@ def merge_command(
     for row in moved:
         typer.echo(f"  {row.table_name}: {row.rows_moved:,}")
     if any(row.table_name == "customer.年金客户 (created)" for row in moved):
-        typer.echo(f"  Note: {into_id.strip()} was not a customer: it {'would be' if dry_run else 'was'} created with "
-                   f"the merged customer's name. Check the id if that is not what you meant.")
+        typer.echo(
+            f"  Note: {into_id.strip()} was not a customer: it {'would be' if dry_run else 'was'} created with "
+            f"the merged customer's name. Check the id if that is not what you meant."
+        )
     if dry_run:
         typer.echo("Dry run: no changes were made.")
     else:
-        typer.echo("Run customer-mdm close to replay the history and rebuild the snapshots it touches "
-                   "(the monthly close and the post-ETL hooks also do).")
+        typer.echo(
+            "Run customer-mdm close to replay the history and rebuild the snapshots it touches "
+            "(the monthly close and the post-ETL hooks also do)."
+        )
 
 
 @alias_app.command("add")
@@ -737,8 +1006,10 @@ def alias_add_command(
     if written.replaced:
         typer.echo(f"  It replaces the override to {', '.join(written.replaced)}.")
     if written.provisional_id:
-        typer.echo(f"  Rows already loaded under this name carry the provisional id {written.provisional_id}: "
-                   f"customer-mdm merge --from {written.provisional_id} --into {written.company_id}")
+        typer.echo(
+            f"  Rows already loaded under this name carry the provisional id {written.provisional_id}: "
+            f"customer-mdm merge --from {written.provisional_id} --into {written.company_id}"
+        )
 
 
 @alias_app.command("list")
@@ -755,14 +1026,23 @@ def alias_list_command(
         typer.echo(to_json([asdict(a) for a in aliases]))
         return
     if not aliases:
-        typer.echo(f"No {source} aliases." if source else
-                   "No aliases yet: loads learn them from rows that carry a company_id.")
+        typer.echo(
+            f"No {source} aliases." if source else "No aliases yet: loads learn them from rows that carry a company_id."
+        )
         return
     table = Table(title=f"Aliases ({len(aliases)})")
     for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", "Note"):
         table.add_column(header)
     for a in aliases:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
-        table.add_row(a.source, a.kind, a.plan_code, a.alias, a.company_id, a.customer_name or "", months,
-                      Text("ambiguous", style="yellow") if a.ambiguous else "")
+        table.add_row(
+            a.source,
+            a.kind,
+            a.plan_code,
+            a.alias,
+            a.company_id,
+            a.customer_name or "",
+            months,
+            Text("ambiguous", style="yellow") if a.ambiguous else "",
+        )
     literal_console(160).print(table)

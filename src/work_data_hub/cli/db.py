@@ -13,8 +13,7 @@ from work_data_hub.db.deploy import migrate, pending_migrations
 from work_data_hub.db.settings import ENV_FILE, database_url, mask_url
 from work_data_hub.errors import PermissionDenied, WdhError
 
-db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and procedures.",
-                     no_args_is_help=True)
+db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and procedures.", no_args_is_help=True)
 
 
 def _print_migrate(url: str) -> None:
@@ -40,10 +39,17 @@ def migrate_command() -> None:
 
 @db_app.command("bootstrap")
 def bootstrap_command(
-    owner: Annotated[str, typer.Option(help="The role that is to own the product's schemas and run `db migrate` "
-                                           "(a login without SUPERUSER or CREATEROLE).", show_default=False)],
-    print_sql: Annotated[bool, typer.Option("--sql", help="Print the SQL for a DBA to run by hand; change nothing.")]
-    = False,
+    owner: Annotated[
+        str,
+        typer.Option(
+            help="The role that is to own the product's schemas and run `db migrate` "
+            "(a login without SUPERUSER or CREATEROLE).",
+            show_default=False,
+        ),
+    ],
+    print_sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL for a DBA to run by hand; change nothing.")
+    ] = False,
 ) -> None:
     """Once per server and database, as a superuser: the roles wdh_operator and wdh_reader for the owner, and the extensions.
 
@@ -55,28 +61,45 @@ def bootstrap_command(
         plan = plan_bootstrap(url, owner)
         typer.echo(f"-- db bootstrap --owner {owner}: run as a superuser in database {plan.database}; idempotent.")
         if plan.cron_unknown:
-            typer.echo("-- This login may not read shared_preload_libraries: whether pg_cron is preloaded for this "
-                       "database is unknown.")
+            typer.echo(
+                "-- This login may not read shared_preload_libraries: whether pg_cron is preloaded for this "
+                "database is unknown."
+            )
         elif not plan.pg_cron:
             typer.echo("-- pg_cron is not preloaded for this database: not set up.")
         typer.echo("\n".join(plan.statements))
         if plan.cron_unknown:
             owner_id = plan.statements[1].split(" TO ", 1)[1].split(" WITH", 1)[0]
-            typer.echo("-- If the server preloads pg_cron for this database (cron.database_name), also:\n"
-                       f"-- CREATE EXTENSION IF NOT EXISTS pg_cron;\n-- GRANT USAGE ON SCHEMA cron TO {owner_id};")
+            typer.echo(
+                "-- If the server preloads pg_cron for this database (cron.database_name), also:\n"
+                f"-- CREATE EXTENSION IF NOT EXISTS pg_cron;\n-- GRANT USAGE ON SCHEMA cron TO {owner_id};"
+            )
         return
     plan = run_bootstrap(url, owner)
-    typer.echo(f"Bootstrapped database {plan.database} for the owner {owner}: roles wdh_operator and wdh_reader "
-               f"(granted to {owner} WITH ADMIN OPTION), CREATE on the database and schema public, pg_trgm"
-               + (", pg_cron (USAGE on schema cron)" if plan.pg_cron else " (pg_cron: not preloaded for this "
-                  "database, not set up)") + ".")
+    typer.echo(
+        f"Bootstrapped database {plan.database} for the owner {owner}: roles wdh_operator and wdh_reader "
+        f"(granted to {owner} WITH ADMIN OPTION), CREATE on the database and schema public, pg_trgm"
+        + (
+            ", pg_cron (USAGE on schema cron)"
+            if plan.pg_cron
+            else " (pg_cron: not preloaded for this database, not set up)"
+        )
+        + "."
+    )
     typer.echo(f"Next: `db migrate` with DATABASE_URL naming {owner}.")
 
 
 @db_app.command("init")
 def init_command(
-    port: Annotated[int | None, typer.Option(help="The TCP port the local cluster keeps (default: the first free one "
-                                                 "from 54329).", min=1024, max=65535, show_default=False)] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="The TCP port the local cluster keeps (default: the first free one from 54329).",
+            min=1024,
+            max=65535,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create and start a local PostgreSQL cluster under .wdh/, write .wdh_env and migrate."""
     cluster = local.cluster_here()
@@ -84,17 +107,25 @@ def init_command(
     if cwd != Path.cwd().resolve():
         typer.echo(f"Using the project's local cluster in {cluster.root} (a parent of this folder)")
     if cluster.exists():
-        typer.echo(f"Local cluster already exists in {cluster.data_dir}"
-                   + (f" (it keeps its port {cluster.config()['port']}; --port {port} is for a new cluster)"
-                      if port is not None and port != cluster.config()["port"] else ""))
+        typer.echo(
+            f"Local cluster already exists in {cluster.data_dir}"
+            + (
+                f" (it keeps its port {cluster.config()['port']}; --port {port} is for a new cluster)"
+                if port is not None and port != cluster.config()["port"]
+                else ""
+            )
+        )
     else:
         bindir = local.find_bindir()
         local.initdb(cluster, port)
-        typer.echo(f"Created a PostgreSQL cluster in {cluster.data_dir} "
-                   f"(port {cluster.config()['port']}, binaries {bindir})")
+        typer.echo(
+            f"Created a PostgreSQL cluster in {cluster.data_dir} (port {cluster.config()['port']}, binaries {bindir})"
+        )
         if cluster.data_dir.parent != cluster.root:
-            typer.echo(f"  (the '{local.SERVER_USER}' OS user cannot traverse this folder, so the data "
-                       f"directory lives in its home; {cluster.config_file} points to it)")
+            typer.echo(
+                f"  (the '{local.SERVER_USER}' OS user cannot traverse this folder, so the data "
+                f"directory lives in its home; {cluster.config_file} points to it)"
+            )
     _echo_start(local.start(cluster))
     if local.create_database(cluster):
         typer.echo(f"Created database {local.DATABASE}")
@@ -105,8 +136,10 @@ def init_command(
     elif outcome == "unchanged":
         typer.echo(f"{ENV_FILE} already points at the local database")
     else:
-        typer.echo(f"{ENV_FILE} already sets another DATABASE_URL and was left unchanged; "
-                   f"the local database is {mask_url(url)} (its password is in {cluster.config_file})")
+        typer.echo(
+            f"{ENV_FILE} already sets another DATABASE_URL and was left unchanged; "
+            f"the local database is {mask_url(url)} (its password is in {cluster.config_file})"
+        )
     from work_data_hub.db.bootstrap import run_bootstrap
 
     run_bootstrap(url, local.SUPERUSER)  # what a DBA runs once on a company's server, here for the local owner
@@ -143,8 +176,10 @@ def status_command() -> None:
     cluster = local.cluster_here()
     if cluster.exists():
         running = local.is_running(cluster)
-        typer.echo(f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, "
-                   f"{'running' if running else 'stopped'})")
+        typer.echo(
+            f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, "
+            f"{'running' if running else 'stopped'})"
+        )
         if running:
             outcome = local.start(cluster)  # a server older than its binaries is restarted
             if outcome.startswith("restarted"):

@@ -28,8 +28,10 @@ from work_data_hub.periods import format_period, parse_period
 
 DomainName = Enum("DomainName", {name: name for name in DOMAINS}, type=str)  # type: ignore[misc]
 
-etl_app = typer.Typer(help="Load the monthly deliveries: 规模明细 (annuity_performance), 当年中标 (annual_award) "
-                           "and 当年流失 (annual_loss).")
+etl_app = typer.Typer(
+    help="Load the monthly deliveries: 规模明细 (annuity_performance), 当年中标 (annual_award) "
+    "and 当年流失 (annual_loss)."
+)
 
 
 def _preview(items: list[tuple], limit: int = 5) -> str:
@@ -52,44 +54,62 @@ def _print_renames(plan: LoadPlan) -> None:
 def _print_warnings(plan: LoadPlan) -> None:
     if plan.canonicalised:
         cells = sum(plan.canonicalised.values())
-        typer.echo(f"    Keys made canonical (full-width or invisible characters, spaces at the ends, a leading "
-                   f"apostrophe): {cells:,} cell(s): "
-                   + ", ".join(f"{column} {n:,}" for column, n in plan.canonicalised.items()))
+        typer.echo(
+            f"    Keys made canonical (full-width or invisible characters, spaces at the ends, a leading "
+            f"apostrophe): {cells:,} cell(s): "
+            + ", ".join(f"{column} {n:,}" for column, n in plan.canonicalised.items())
+        )
     if plan.deviations:
         typer.echo(f"    ⚠ Deviations accepted (--accept-deviations): {len(plan.deviations)}")
         for deviation in plan.deviations:
             typer.echo(f"      {deviation.describe()}")
     if plan.unknown_branches:
         rows = sum(n for _, n in plan.unknown_branches)
-        typer.echo(f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
-                   f"{rows:,} row(s): " + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
-                   + (", …" if len(plan.unknown_branches) > 10 else ""))
+        typer.echo(
+            f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
+            f"{rows:,} row(s): "
+            + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
+            + (", …" if len(plan.unknown_branches) > 10 else "")
+        )
     if plan.unusable:
         rows = sum(n for _, n, _ in plan.unusable)
         if plan.aum_total is None:
             typer.echo(f"    Ledger rows that match no contract: {rows:,} (loaded; --strict rejects them)")
         else:
             aum = sum(a or 0 for _, _, a in plan.unusable)
-            typer.echo(f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)")
+            typer.echo(
+                f"    Rows that cannot form a contract: {rows:,}, AUM {aum:,.2f} (loaded; --strict rejects them)"
+            )
         for reason, count, amount in plan.unusable:
             typer.echo(f"      {reason}: {count:,} row(s)" + (f", AUM {amount:,.2f}" if amount is not None else ""))
     if plan.vanishing_lines:
-        typer.echo("    ⚠ The months it replaces hold rows of product lines this file has none of: "
-                   + ", ".join(f"{line} ({n:,} rows)" for line, n in plan.vanishing_lines)
-                   + " (a missing sheet?)")
+        typer.echo(
+            "    ⚠ The months it replaces hold rows of product lines this file has none of: "
+            + ", ".join(f"{line} ({n:,} rows)" for line, n in plan.vanishing_lines)
+            + " (a missing sheet?)"
+        )
     deleting, inserting = sum(plan.rows_to_delete.values()), sum(plan.rows_per_month.values())
     if deleting and inserting < deleting / 2:
-        typer.echo(f"    ⚠ This file replaces {deleting:,} rows with {inserting:,} "
-                   f"({(inserting - deleting) / deleting:+.0%}): is it the whole delivery?")
+        typer.echo(
+            f"    ⚠ This file replaces {deleting:,} rows with {inserting:,} "
+            f"({(inserting - deleting) / deleting:+.0%}): is it the whole delivery?"
+        )
     if plan.aum_total is not None and plan.aum_replaced:
         change = (plan.aum_total - plan.aum_replaced) / plan.aum_replaced
         if abs(change) > 0.5:
-            typer.echo(f"    ⚠ AUM {plan.aum_total / 10**8:,.2f} 亿元 replaces {plan.aum_replaced / 10**8:,.2f} 亿元 "
-                       f"({change:+.0%}): units (元 / 万元) and completeness worth a look")
+            typer.echo(
+                f"    ⚠ AUM {plan.aum_total / 10**8:,.2f} 亿元 replaces {plan.aum_replaced / 10**8:,.2f} 亿元 "
+                f"({change:+.0%}): units (元 / 万元) and completeness worth a look"
+            )
 
 
-RESOLVED_BY = {"merged": "merged id", "override": "override", "account": "account", "plan_name": "plan + name",
-               "name": "name"}
+RESOLVED_BY = {
+    "merged": "merged id",
+    "override": "override",
+    "account": "account",
+    "plan_name": "plan + name",
+    "name": "name",
+}
 
 
 def _rows_aum(rows: int, aum) -> str:
@@ -106,17 +126,26 @@ def _print_identities(plan: LoadPlan) -> None:
     if resolved:
         rows = sum(r for _, r, _ in resolved)
         aum = None if plan.aum_total is None else sum(a or 0 for _, _, a in resolved)
-        typer.echo(f"      resolved: {_rows_aum(rows, aum)} (by " + ", ".join(f"{k} {r:,}" for k, r, _ in resolved) + ")")
+        typer.echo(
+            f"      resolved: {_rows_aum(rows, aum)} (by " + ", ".join(f"{k} {r:,}" for k, r, _ in resolved) + ")"
+        )
     if "provisional" in found:
-        typer.echo(f"      provisional ids (IN…) for names nothing resolves (new, or ambiguous): "
-                   f"{_rows_aum(*found['provisional'])}; customer-mdm identities lists them")
+        typer.echo(
+            f"      provisional ids (IN…) for names nothing resolves (new, or ambiguous): "
+            f"{_rows_aum(*found['provisional'])}; customer-mdm identities lists them"
+        )
     if "unresolved" in found:
         typer.echo(f"      unresolvable (no customer name either): {_rows_aum(*found['unresolved'])}")
     if plan.ambiguous:
-        typer.echo(f"      ambiguous aliases, never used: {len(plan.ambiguous)} ("
-                   + ", ".join(f"{alias}{f' in plan {plan}' if plan else ''} → {n} companies"
-                               for _, plan, alias, n in plan.ambiguous[:5])
-                   + (", …" if len(plan.ambiguous) > 5 else "") + ")")
+        typer.echo(
+            f"      ambiguous aliases, never used: {len(plan.ambiguous)} ("
+            + ", ".join(
+                f"{alias}{f' in plan {plan}' if plan else ''} → {n} companies"
+                for _, plan, alias, n in plan.ambiguous[:5]
+            )
+            + (", …" if len(plan.ambiguous) > 5 else "")
+            + ")"
+        )
 
 
 def _print_plan(plan: LoadPlan) -> None:
@@ -124,16 +153,22 @@ def _print_plan(plan: LoadPlan) -> None:
     inserts = plan.rows_per_month
     months = sorted(set(plan.rows_to_delete) | set(inserts))
     for month in months[:12]:
-        typer.echo(f"    {month:%Y-%m}: insert {inserts.get(month, 0):,} rows, "
-                   f"delete {plan.rows_to_delete.get(month, 0):,} rows")
+        typer.echo(
+            f"    {month:%Y-%m}: insert {inserts.get(month, 0):,} rows, "
+            f"delete {plan.rows_to_delete.get(month, 0):,} rows"
+        )
     if len(months) > 12:
         rest = months[12:]
-        typer.echo(f"    … {len(rest)} more months to {rest[-1]:%Y-%m}: insert "
-                   f"{sum(inserts.get(m, 0) for m in rest):,} rows, "
-                   f"delete {sum(plan.rows_to_delete.get(m, 0) for m in rest):,} rows")
+        typer.echo(
+            f"    … {len(rest)} more months to {rest[-1]:%Y-%m}: insert "
+            f"{sum(inserts.get(m, 0) for m in rest):,} rows, "
+            f"delete {sum(plan.rows_to_delete.get(m, 0) for m in rest):,} rows"
+        )
     if plan.aum_total is not None:
-        typer.echo(f"    AUM (期末资产规模): {plan.aum_total / 10**8:,.4f} 亿元"
-                   + (f", replacing {plan.aum_replaced / 10**8:,.4f} 亿元" if plan.aum_replaced else ""))
+        typer.echo(
+            f"    AUM (期末资产规模): {plan.aum_total / 10**8:,.4f} 亿元"
+            + (f", replacing {plan.aum_replaced / 10**8:,.4f} 亿元" if plan.aum_replaced else "")
+        )
     typer.echo(f"    New customers: {_preview(plan.new_customers)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
     _print_identities(plan)
@@ -147,12 +182,14 @@ def _months_text(months: list[date]) -> str:
 
 
 def _print_loaded(spec: Domain, result: LoadResult) -> None:
-    typer.echo(f"  ✓ Loaded {result.rows_inserted:,} rows into {spec.qualified} (replaced {result.rows_deleted:,} "
-               f"rows of {_months_text(result.months)}); added {result.customers_added} customer(s), "
-               f"{result.plans_added} plan(s)"
-               + (f", learned {result.aliases_learned} alias(es)" if result.aliases_learned else "")
-               + (f", renamed {result.customers_renamed} customer(s)" if result.customers_renamed else "")
-               + (f", renamed {result.plans_renamed} plan(s)" if result.plans_renamed else ""))
+    typer.echo(
+        f"  ✓ Loaded {result.rows_inserted:,} rows into {spec.qualified} (replaced {result.rows_deleted:,} "
+        f"rows of {_months_text(result.months)}); added {result.customers_added} customer(s), "
+        f"{result.plans_added} plan(s)"
+        + (f", learned {result.aliases_learned} alias(es)" if result.aliases_learned else "")
+        + (f", renamed {result.customers_renamed} customer(s)" if result.customers_renamed else "")
+        + (f", renamed {result.plans_renamed} plan(s)" if result.plans_renamed else "")
+    )
 
 
 def _when(state: FileState) -> str:
@@ -166,10 +203,11 @@ def _run_hooks(spec: Domain) -> bool:
     try:
         outcomes = run_hooks(spec.name)
     except KeyboardInterrupt:
-        report_interrupt("interrupted during the post-ETL hooks: the loaded files are committed; the monthly close "
-                         "was rolled back",
-                         "run `customer-mdm close` (or the same etl command again) to bring the contract history "
-                         "and snapshots up to date.")
+        report_interrupt(
+            "interrupted during the post-ETL hooks: the loaded files are committed; the monthly close was rolled back",
+            "run `customer-mdm close` (or the same etl command again) to bring the contract history "
+            "and snapshots up to date.",
+        )
         raise typer.Exit(130) from None
     for outcome in outcomes:
         if outcome.status == "ok":
@@ -192,35 +230,72 @@ def _run_hooks(spec: Domain) -> bool:
 def _committed_note(spec: Domain, results: list[LoadResult]) -> str:
     if not results:
         return "Nothing was committed."
-    return (f"Committed before it: {len(results)} file(s) into {spec.qualified} ("
-            + "; ".join(f"{r.path.name}: {_months_text(r.months)}" for r in results) + ").")
+    return (
+        f"Committed before it: {len(results)} file(s) into {spec.qualified} ("
+        + "; ".join(f"{r.path.name}: {_months_text(r.months)}" for r in results)
+        + ")."
+    )
 
 
 @etl_app.callback(invoke_without_command=True)
 def etl_command(
     ctx: typer.Context,
-    domain: Annotated[DomainName | None, typer.Option(help="What the files hold: annuity_performance (规模明细), annual_award (当年中标) or annual_loss (当年流失).", show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option(
-        help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)] = None,
-    period: Annotated[str | None, typer.Option(
-        help="Only this month (YYYYMM): the inbox's month folder, or the month every row of --file must hold.",
-        show_default=False)] = None,
-    execute: Annotated[bool, typer.Option(
-        "--execute", help="Load and run the post-ETL hooks. Without it: validate and preview only.")] = False,
-    post_hooks: Annotated[bool, typer.Option(
-        "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")] = True,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Reload inbox files that are already loaded with the same content.")] = False,
-    allow_gap: Annotated[bool, typer.Option(
-        "--allow-gap", help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.")] = False,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).")] = False,
-    all_domains: Annotated[bool, typer.Option(
-        "--all", help="Every domain from the inbox: the award and loss ledgers, then 规模明细; the hooks run once at "
-                      "the end (the unattended monthly load).")] = False,
-    accept_deviations: Annotated[bool, typer.Option(
-        "--accept-deviations", help="Load a file whose control figures the anomaly gate flags (the deviations it "
-                                    "names are recorded in the load ledger, with who accepted them).")] = False,
+    domain: Annotated[
+        DomainName | None,
+        typer.Option(
+            help="What the files hold: annuity_performance (规模明细), annual_award (当年中标) or annual_loss (当年流失).",
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this month (YYYYMM): the inbox's month folder, or the month every row of --file must hold.",
+            show_default=False,
+        ),
+    ] = None,
+    execute: Annotated[
+        bool, typer.Option("--execute", help="Load and run the post-ETL hooks. Without it: validate and preview only.")
+    ] = False,
+    post_hooks: Annotated[
+        bool, typer.Option("--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")
+    ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Reload inbox files that are already loaded with the same content.")
+    ] = False,
+    allow_gap: Annotated[
+        bool,
+        typer.Option(
+            "--allow-gap",
+            help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).",
+        ),
+    ] = False,
+    all_domains: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every domain from the inbox: the award and loss ledgers, then 规模明细; the hooks run once at "
+            "the end (the unattended monthly load).",
+        ),
+    ] = False,
+    accept_deviations: Annotated[
+        bool,
+        typer.Option(
+            "--accept-deviations",
+            help="Load a file whose control figures the anomaly gate flags (the deviations it "
+            "names are recorded in the load ledger, with who accepted them).",
+        ),
+    ] = False,
 ) -> None:
     """Load deliveries from the inbox (WDH_DATA_DIR, default data/inbox: <YYYYMM>/…/[V<n>/]<file>), or one --file.
 
@@ -229,40 +304,63 @@ def etl_command(
         return
     if all_domains:
         if domain is not None or file is not None or period is not None or accept_deviations:
-            raise InvalidInput("etl --all loads every domain from the inbox: it takes no --domain, --file, --period "
-                               "or --accept-deviations",
-                               hint="Drop them, or load one domain (etl --domain D …).")
+            raise InvalidInput(
+                "etl --all loads every domain from the inbox: it takes no --domain, --file, --period "
+                "or --accept-deviations",
+                hint="Drop them, or load one domain (etl --domain D …).",
+            )
         _load_all(execute=execute, post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict)
         return
     if domain is None:
-        raise InvalidInput("etl needs --domain (what the files hold) or --all",
-                           hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
-                                "annual_loss (当年流失), or --all for every domain of the inbox.")
+        raise InvalidInput(
+            "etl needs --domain (what the files hold) or --all",
+            hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
+            "annual_loss (当年流失), or --all for every domain of the inbox.",
+        )
     spec = DOMAINS[domain.value]
     period_end = parse_period(period) if period else None
     if accept_deviations and file is None and period_end is None and not spec.is_ledger:
-        raise InvalidInput("--accept-deviations accepts the deviations of one file: name it",
-                           hint="Add --period YYYYMM (the inbox month whose deviations were shown) or --file PATH; "
-                                "the other months load without it.")
+        raise InvalidInput(
+            "--accept-deviations accepts the deviations of one file: name it",
+            hint="Add --period YYYYMM (the inbox month whose deviations were shown) or --file PATH; "
+            "the other months load without it.",
+        )
     if file is not None:
         jobs: list[tuple[Path, Candidate | None]] = [(file, None)]
         root = None
     else:
         root = data_dir()
         env_file = find_env_file()
-        if not root.exists() and setting("WDH_DATA_DIR") is None and env_file and env_file.parent != Path.cwd().resolve():
+        if (
+            not root.exists()
+            and setting("WDH_DATA_DIR") is None
+            and env_file
+            and env_file.parent != Path.cwd().resolve()
+        ):
             raise InvalidInput(
                 f"The inbox {root} does not exist",
                 hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
-                     f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.")
+                f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.",
+            )
         candidates, notes = discover(root, spec, period_end)
         if not candidates:
             raise _no_delivery(spec, root, period_end, notes)
         jobs = [(c.path, c) for c in candidates]
     with connect() as conn, database_errors():
-        _load(conn, spec, root, jobs, notes if file is None else [], period_end=period_end, execute=execute,
-              post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict,
-              accept_deviations=accept_deviations)
+        _load(
+            conn,
+            spec,
+            root,
+            jobs,
+            notes if file is None else [],
+            period_end=period_end,
+            execute=execute,
+            post_hooks=post_hooks,
+            force=force,
+            allow_gap=allow_gap,
+            strict=strict,
+            accept_deviations=accept_deviations,
+        )
 
 
 def _no_delivery(spec: Domain, root: Path, period_end: date | None, notes: list[str]) -> WdhError:
@@ -270,8 +368,9 @@ def _no_delivery(spec: Domain, root: Path, period_end: date | None, notes: list[
         f"No {spec.name} delivery in {root}" + (f" for {format_period(period_end)}" if period_end else ""),
         detail="\n".join(notes) or None,
         hint="Deliveries are filed as <YYYYMM>/…/[V<n>/]<file> with names like "
-             + ("*规模明细*, *规模及收入数据*" if not spec.is_ledger else "*台账登记*, *" + spec.table_name + "*")
-             + "; or load one file with --file.")
+        + ("*规模明细*, *规模及收入数据*" if not spec.is_ledger else "*台账登记*, *" + spec.table_name + "*")
+        + "; or load one file with --file.",
+    )
 
 
 ALL_DOMAINS = ("annual_award", "annual_loss", "annuity_performance")  # the ledgers first: the close reads them
@@ -287,13 +386,27 @@ def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, 
             if not candidates:
                 typer.echo(f"📂 {spec.name}: no delivery in {root} (passed over)")
                 continue
-            _load(conn, spec, root, [(c.path, c) for c in candidates], notes, period_end=None, execute=execute,
-                  post_hooks=False, force=force, allow_gap=allow_gap, strict=strict, hooks_later=True)
+            _load(
+                conn,
+                spec,
+                root,
+                [(c.path, c) for c in candidates],
+                notes,
+                period_end=None,
+                execute=execute,
+                post_hooks=False,
+                force=force,
+                allow_gap=allow_gap,
+                strict=strict,
+                hooks_later=True,
+            )
         if not execute:
             return
         if not post_hooks:
-            typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
-                       "snapshots up to date.")
+            typer.echo(
+                "Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+                "snapshots up to date."
+            )
             return
         if close_pending(conn):
             if not _run_hooks(DOMAINS["annuity_performance"]):
@@ -302,9 +415,22 @@ def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, 
             typer.echo("The contract history and the snapshots are up to date: no hook to run.")
 
 
-def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidate | None]], notes: list[str], *,
-          period_end: date | None, execute: bool, post_hooks: bool, force: bool, allow_gap: bool,
-          strict: bool, accept_deviations: bool = False, hooks_later: bool = False) -> None:
+def _load(
+    conn,
+    spec: Domain,
+    root: Path | None,
+    jobs: list[tuple[Path, Candidate | None]],
+    notes: list[str],
+    *,
+    period_end: date | None,
+    execute: bool,
+    post_hooks: bool,
+    force: bool,
+    allow_gap: bool,
+    strict: bool,
+    accept_deviations: bool = False,
+    hooks_later: bool = False,
+) -> None:
     """Load the jobs of one domain; `hooks_later`: the caller runs the hooks once for several domains."""
     results: list[LoadResult] = []
     failures: list[tuple[Path, WdhError]] = []
@@ -319,22 +445,29 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             try:
                 sha256, size = file_digest(path)
                 if size == 0:
-                    raise InvalidInput(f"{path} is empty (0 bytes)",
-                                       hint="The file was not saved or not copied whole: deliver it again.")
+                    raise InvalidInput(
+                        f"{path} is empty (0 bytes)",
+                        hint="The file was not saved or not copied whole: deliver it again.",
+                    )
             except InvalidInput as exc:
                 unreadable.append((path, exc))
-                typer.echo(f"  {candidate.month:%Y%m}  unreadable {candidate.relative} ({exc.message.split(': ')[-1]})"
-                           if candidate.month else f"  ------  unreadable {candidate.relative}")
+                typer.echo(
+                    f"  {candidate.month:%Y%m}  unreadable {candidate.relative} ({exc.message.split(': ')[-1]})"
+                    if candidate.month
+                    else f"  ------  unreadable {candidate.relative}"
+                )
                 continue
             state = file_state(conn, spec, candidate, sha256, size)
             conn.rollback()
             month = f"{candidate.month:%Y%m}" if candidate.month else "------"
-            extra = {"loaded": f" (loaded {_when(state)})",
-                     "changed": f" (last load {_when(state)}: {state.loaded_path})",
-                     "missing": f" (loaded {_when(state)}, but its rows were deleted since: loading it again)",
-                     "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
-                             "--force reloads this file)",
-                     "withdrawn": f" (withdrawn {_when(state)}; --force loads it again)"}.get(state.state, "")
+            extra = {
+                "loaded": f" (loaded {_when(state)})",
+                "changed": f" (last load {_when(state)}: {state.loaded_path})",
+                "missing": f" (loaded {_when(state)}, but its rows were deleted since: loading it again)",
+                "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
+                "--force reloads this file)",
+                "withdrawn": f" (withdrawn {_when(state)}; --force loads it again)",
+            }.get(state.state, "")
             typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
             if state.state not in ("loaded", "kept", "withdrawn") or force:
                 to_load.append((path, candidate))
@@ -346,8 +479,10 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             if hooks_later:
                 return
             if execute and post_hooks and close_pending(conn):
-                typer.echo("The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
-                           "did not finish): running the post-ETL hooks.")
+                typer.echo(
+                    "The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
+                    "did not finish): running the post-ETL hooks."
+                )
                 if not _run_hooks(spec):
                     raise typer.Exit(1)
             return
@@ -366,9 +501,20 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             if spec.is_ledger:
                 month = period_end if candidate is None else None  # a ledger's folder is when it was delivered
             try:
-                outcome = load_file(conn, spec, path, execute=execute, period=month, month_source=source,
-                                    allow_gap=allow_gap, strict=strict, pending_months=frozenset(pending),
-                                    candidate=candidate, force=force, accept_deviations=accept_deviations)
+                outcome = load_file(
+                    conn,
+                    spec,
+                    path,
+                    execute=execute,
+                    period=month,
+                    month_source=source,
+                    allow_gap=allow_gap,
+                    strict=strict,
+                    pending_months=frozenset(pending),
+                    candidate=candidate,
+                    force=force,
+                    accept_deviations=accept_deviations,
+                )
             except InvalidInput as exc:
                 if execute:
                     raise
@@ -382,13 +528,22 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
         current = None
     except KeyboardInterrupt:
         typer.echo("")
-        report_interrupt(f"interrupted while loading {current}: its transaction was rolled back, nothing of that "
-                         f"file is in the database. {_committed_note(spec, results)}",
-                         ("run the same command without --force to load the rest" if force else
-                          "run the same command again to load the rest")
-                         + (" (files already loaded are skipped)" if root is not None else "")
-                         + ("; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots "
-                            "up to date" if results and post_hooks else "") + ".")
+        report_interrupt(
+            f"interrupted while loading {current}: its transaction was rolled back, nothing of that "
+            f"file is in the database. {_committed_note(spec, results)}",
+            (
+                "run the same command without --force to load the rest"
+                if force
+                else "run the same command again to load the rest"
+            )
+            + (" (files already loaded are skipped)" if root is not None else "")
+            + (
+                "; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots up to date"
+                if results and post_hooks
+                else ""
+            )
+            + ".",
+        )
         raise typer.Exit(130) from None
     except WdhError as exc:
         report_error(exc)
@@ -397,9 +552,12 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
             typer.echo("Running the post-ETL hooks for what was committed.")
             _run_hooks(spec)
         again = "run the same command again" + (
-            " (files already loaded are skipped)" if root is not None and not force else "")
-        print(("Fix the file, then " if isinstance(exc, InvalidInput) else "When the cause is fixed, ") + again + ".",
-              file=sys.stderr)
+            " (files already loaded are skipped)" if root is not None and not force else ""
+        )
+        print(
+            ("Fix the file, then " if isinstance(exc, InvalidInput) else "When the cause is fixed, ") + again + ".",
+            file=sys.stderr,
+        )
         raise typer.Exit(1) from None
     if not execute:
         for path, exc in failures:
@@ -414,8 +572,10 @@ def _load(conn, spec: Domain, root: Path | None, jobs: list[tuple[Path, Candidat
     if hooks_later:
         pass
     elif results and not post_hooks:
-        typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
-                   "snapshots up to date.")
+        typer.echo(
+            "Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+            "snapshots up to date."
+        )
     elif results:
         ok = _run_hooks(spec)
     _report_unreadable(unreadable)
@@ -452,7 +612,10 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
 
 @etl_app.command("history")
 def history_command(
-    domain: Annotated[DomainName | None, typer.Option(help="Only this domain: annuity_performance, annual_award or annual_loss.", show_default=False)] = None,
+    domain: Annotated[
+        DomainName | None,
+        typer.Option(help="Only this domain: annuity_performance, annual_award or annual_loss.", show_default=False),
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many of the latest loads.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the loads as JSON.")] = False,
 ) -> None:
@@ -468,17 +631,42 @@ def history_command(
     from rich.table import Table
 
     table = Table(title="Loads (business.etl_load_log), newest first")
-    for header in ("#", "Loaded at", "Domain", "Action", "Months", "Rows", "Replaced", "By", "Accepted", "File",
-                   "sha256"):
+    for header in (
+        "#",
+        "Loaded at",
+        "Domain",
+        "Action",
+        "Months",
+        "Rows",
+        "Replaced",
+        "By",
+        "Accepted",
+        "File",
+        "sha256",
+    ):
         table.add_column(header, justify="right" if header in ("#", "Rows", "Replaced") else "left")
     for r in loads:
-        months = (format_period(r.months[0]) if len(r.months) == 1
-                  else f"{format_period(r.months[0])}–{format_period(r.months[-1])}" if r.months else "")
-        accepted = (f"{len(r.deviations_accepted)} deviation(s) by {r.accepted_by}"
-                    if r.deviations_accepted else "")
-        table.add_row(str(r.load_id), f"{r.loaded_at:%Y-%m-%d %H:%M:%S}", r.domain, r.action, months,
-                      f"{r.rows_loaded:,}", f"{r.rows_replaced:,}", r.loaded_by + (f" ({r.os_user})" if r.os_user else ""),
-                      accepted, r.path, r.sha256[:12])
+        months = (
+            format_period(r.months[0])
+            if len(r.months) == 1
+            else f"{format_period(r.months[0])}–{format_period(r.months[-1])}"
+            if r.months
+            else ""
+        )
+        accepted = f"{len(r.deviations_accepted)} deviation(s) by {r.accepted_by}" if r.deviations_accepted else ""
+        table.add_row(
+            str(r.load_id),
+            f"{r.loaded_at:%Y-%m-%d %H:%M:%S}",
+            r.domain,
+            r.action,
+            months,
+            f"{r.rows_loaded:,}",
+            f"{r.rows_replaced:,}",
+            r.loaded_by + (f" ({r.os_user})" if r.os_user else ""),
+            accepted,
+            r.path,
+            r.sha256[:12],
+        )
     literal_console(230).print(table)
 
 
@@ -491,42 +679,63 @@ FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_a
 
 @etl_app.command("withdraw")
 def withdraw_command(
-    domain: Annotated[DomainName, typer.Option(help="annuity_performance: a 规模明细 month (ledgers are replaced by "
-                                                    "loading the corrected workbook).", show_default=False)],
+    domain: Annotated[
+        DomainName,
+        typer.Option(
+            help="annuity_performance: a 规模明细 month (ledgers are replaced by loading the corrected workbook).",
+            show_default=False,
+        ),
+    ],
     period: Annotated[str, typer.Option(help="The month to withdraw (YYYYMM).", show_default=False)],
-    execute: Annotated[bool, typer.Option(
-        "--execute", help="Withdraw it and run the post-ETL hooks. Without it: show what would go.")] = False,
-    post_hooks: Annotated[bool, typer.Option(
-        "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks (the monthly close) after withdrawing.")] = True,
-    allow_gap: Annotated[bool, typer.Option(
-        "--allow-gap", help="Withdraw a month between loaded months (it leaves a hole in the source).")] = False,
+    execute: Annotated[
+        bool, typer.Option("--execute", help="Withdraw it and run the post-ETL hooks. Without it: show what would go.")
+    ] = False,
+    post_hooks: Annotated[
+        bool,
+        typer.Option(
+            "--post-hooks/--no-post-hooks", help="Run the post-ETL hooks (the monthly close) after withdrawing."
+        ),
+    ] = True,
+    allow_gap: Annotated[
+        bool,
+        typer.Option("--allow-gap", help="Withdraw a month between loaded months (it leaves a hole in the source)."),
+    ] = False,
 ) -> None:
     """Take back a 规模明细 month loaded by mistake: its rows, and the customers, plans and aliases only it brought.
 
     The load ledger records the withdrawal: the inbox does not load that file again unless it changes (or --force)."""
     if domain.value != "annuity_performance":
-        raise InvalidInput(f"etl withdraw takes back a 规模明细 month; {domain.value} is a ledger",
-                           hint="Correct a ledger by loading the corrected workbook: it replaces the year's rows.")
+        raise InvalidInput(
+            f"etl withdraw takes back a 规模明细 month; {domain.value} is a ledger",
+            hint="Correct a ledger by loading the corrected workbook: it replaces the year's rows.",
+        )
     month = parse_period(period).replace(day=1)
     with connect() as conn, database_errors():
-        row = conn.execute(WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap,
-                                      "os_user": os_user()}).fetchone()
+        row = conn.execute(
+            WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap, "os_user": os_user()}
+        ).fetchone()
         if execute:
             conn.commit()
         else:
             conn.rollback()
     load_id, rows, customers, plans, aliases = row
     verb = "Withdrew" if execute else "Would withdraw"
-    typer.echo(f"{verb} {month:%Y-%m} from business.规模明细: {rows:,} row(s); customers only it brought: "
-               f"{customers:,}, plans: {plans:,}, aliases: {aliases:,}")
+    typer.echo(
+        f"{verb} {month:%Y-%m} from business.规模明细: {rows:,} row(s); customers only it brought: "
+        f"{customers:,}, plans: {plans:,}, aliases: {aliases:,}"
+    )
     if not execute:
         typer.echo("Preview only: nothing was written. Add --execute to withdraw.")
         return
-    typer.echo(f"  Recorded in the load ledger (load #{load_id}): the inbox does not load that file again "
-               "unless it changes (--force loads it).")
+    typer.echo(
+        f"  Recorded in the load ledger (load #{load_id}): the inbox does not load that file again "
+        "unless it changes (--force loads it)."
+    )
     if not post_hooks:
-        typer.echo("Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
-                   "snapshots up to date.")
+        typer.echo(
+            "Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
+            "snapshots up to date."
+        )
         return
     if not _run_hooks(DOMAINS["annuity_performance"]):
         raise typer.Exit(1)

@@ -36,10 +36,14 @@ def report_interrupt(message: str | None = None, hint: str | None = None) -> Non
     if _interrupt_reported:
         return
     _interrupt_reported = True
-    print(f"Error: {message or 'interrupted: the running transaction was rolled back; what was committed before stays'}",
-          file=sys.stderr)
-    print(f"Hint: {hint or '`customer-mdm status` shows where contracts and snapshots stand; run the command again.'}",
-          file=sys.stderr)
+    print(
+        f"Error: {message or 'interrupted: the running transaction was rolled back; what was committed before stays'}",
+        file=sys.stderr,
+    )
+    print(
+        f"Hint: {hint or '`customer-mdm status` shows where contracts and snapshots stand; run the command again.'}",
+        file=sys.stderr,
+    )
 
 
 def _plain(value):

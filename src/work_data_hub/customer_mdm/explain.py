@@ -104,12 +104,20 @@ class CustomerPage:
     explanations: list[ContractExplanation]  # the contracts in force at period_end
 
 
-def explain_contract(conn: psycopg.Connection, *, company_id: str, plan_code: str, product_line_code: str,
-                     period_end: date) -> list[Explanation]:
+def explain_contract(
+    conn: psycopg.Connection, *, company_id: str, plan_code: str, product_line_code: str, period_end: date
+) -> list[Explanation]:
     """Why the contract stands as it does at `period_end` (customer.explain_contract)."""
     with database_errors(), conn.cursor(row_factory=class_row(Explanation)) as cur:
-        cur.execute(EXPLAIN_SQL, {"company_id": company_id, "plan_code": plan_code,
-                                  "product_line_code": product_line_code, "period_end": period_end})
+        cur.execute(
+            EXPLAIN_SQL,
+            {
+                "company_id": company_id,
+                "plan_code": plan_code,
+                "product_line_code": product_line_code,
+                "period_end": period_end,
+            },
+        )
         return cur.fetchall()
 
 
@@ -149,27 +157,52 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
         gone = merged_into(timeline)
         if gone is not None:
             now = holder(conn, gone.reference)
-            raise NotReady(f"Customer {canonical(conn, company_id)} was merged into {gone.reference} on {gone.starts}"
-                           + (f", which is now part of {now}" if now and now != gone.reference else "")
-                           + ": it has no page of its own",
-                           hint=f"Write the page of {now or gone.reference}: customer-mdm report --company "
-                                f"{now or gone.reference}")
+            raise NotReady(
+                f"Customer {canonical(conn, company_id)} was merged into {gone.reference} on {gone.starts}"
+                + (f", which is now part of {now}" if now and now != gone.reference else "")
+                + ": it has no page of its own",
+                hint=f"Write the page of {now or gone.reference}: customer-mdm report --company "
+                f"{now or gone.reference}",
+            )
         first, last = conn.execute(SYNCED_SQL).fetchone()
         if last is None:
-            raise NotReady("Contracts have not been synced yet: there is no customer page to write",
-                           hint="Load the AUM detail, then run `customer-mdm close`.")
+            raise NotReady(
+                "Contracts have not been synced yet: there is no customer page to write",
+                hint="Load the AUM detail, then run `customer-mdm close`.",
+            )
         period_end = period_end or last
         if not first <= period_end <= last:
-            raise NotReady(f"Contracts are synced from {format_period(first)} through {format_period(last)} only, "
-                           f"not at {format_period(period_end)}",
-                           hint=f"Pick a month from {format_period(first)} to {format_period(last)}, or load the "
-                                "month and run `customer-mdm close`.")
+            raise NotReady(
+                f"Contracts are synced from {format_period(first)} through {format_period(last)} only, "
+                f"not at {format_period(period_end)}",
+                hint=f"Pick a month from {format_period(first)} to {format_period(last)}, or load the "
+                "month and run `customer-mdm close`.",
+            )
         company, name, provisional = conn.execute(CUSTOMER_SQL, {"company_id": company_id}).fetchone()
         in_force = [e for e in timeline if e.kind == "version" and e.starts <= period_end < e.ends]
         explanations = [
-            ContractExplanation(v.plan_code, v.plan_name, v.product_line_code, v.product_line_name,
-                                explain_contract(conn, company_id=company_id, plan_code=v.plan_code,
-                                                 product_line_code=v.product_line_code, period_end=period_end))
-            for v in sorted(in_force, key=lambda v: (v.product_line_code, v.plan_code))]
-        return CustomerPage(company_id=company, customer_name=name, provisional=provisional, period_end=period_end,
-                            synced_from=first, synced_through=last, timeline=timeline, explanations=explanations)
+            ContractExplanation(
+                v.plan_code,
+                v.plan_name,
+                v.product_line_code,
+                v.product_line_name,
+                explain_contract(
+                    conn,
+                    company_id=company_id,
+                    plan_code=v.plan_code,
+                    product_line_code=v.product_line_code,
+                    period_end=period_end,
+                ),
+            )
+            for v in sorted(in_force, key=lambda v: (v.product_line_code, v.plan_code))
+        ]
+        return CustomerPage(
+            company_id=company,
+            customer_name=name,
+            provisional=provisional,
+            period_end=period_end,
+            synced_from=first,
+            synced_through=last,
+            timeline=timeline,
+            explanations=explanations,
+        )

@@ -75,19 +75,22 @@ def provisional_identities(conn: psycopg.Connection) -> list[ProvisionalIdentity
         return cur.execute("SELECT * FROM customer.provisional_identities()").fetchall()
 
 
-def merge_company(conn: psycopg.Connection, from_id: str, into_id: str, *, dry_run: bool,
-                  force: bool) -> list[MovedRows]:
+def merge_company(
+    conn: psycopg.Connection, from_id: str, into_id: str, *, dry_run: bool, force: bool
+) -> list[MovedRows]:
     """Fold `from_id` into `into_id` (the caller commits)."""
     with database_errors(), conn.cursor(row_factory=class_row(MovedRows)) as cur:
-        return cur.execute("SELECT * FROM customer.merge_company(%s, %s, %s, %s)",
-                           (from_id, into_id, dry_run, force)).fetchall()
+        return cur.execute(
+            "SELECT * FROM customer.merge_company(%s, %s, %s, %s)", (from_id, into_id, dry_run, force)
+        ).fetchall()
 
 
 def set_alias(conn: psycopg.Connection, name: str, company_id: str, plan_code: str | None) -> AliasSet:
     """Record an override alias (the caller commits)."""
     with database_errors(), conn.cursor(row_factory=class_row(AliasSet)) as cur:
-        return cur.execute("SELECT * FROM customer.set_company_alias(%s, %s, %s)",
-                           (name, company_id, plan_code)).fetchone()
+        return cur.execute(
+            "SELECT * FROM customer.set_company_alias(%s, %s, %s)", (name, company_id, plan_code)
+        ).fetchone()
 
 
 def list_aliases(conn: psycopg.Connection, *, source: str | None = None) -> list[Alias]:

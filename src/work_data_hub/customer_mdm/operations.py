@@ -122,16 +122,23 @@ def close_pending(conn: psycopg.Connection) -> bool:
 
 
 @contextlib.contextmanager
-def failures_recorded(conn: psycopg.Connection, function_name: str, *, dry_run: bool = False,
-                      period_end: date | None = None) -> Iterator[None]:
+def failures_recorded(
+    conn: psycopg.Connection, function_name: str, *, dry_run: bool = False, period_end: date | None = None
+) -> Iterator[None]:
     """Run a call of the sync, a refresh or the close; when the database refuses it, roll back,
     record the failure in the run log (customer.record_failed_run, a new transaction) and re-raise.
     The failed call's own run log row rolled back with it: this row is its trace."""
     started_at = datetime.now(UTC)
 
     def record(sqlstate: str, message: str) -> None:
-        params = {"function": function_name, "sqlstate": sqlstate, "message": message, "started_at": started_at,
-                  "dry_run": dry_run, "period_end": period_end}
+        params = {
+            "function": function_name,
+            "sqlstate": sqlstate,
+            "message": message,
+            "started_at": started_at,
+            "dry_run": dry_run,
+            "period_end": period_end,
+        }
         with contextlib.suppress(psycopg.Error, WdhError):
             if not conn.closed and not conn.broken:
                 conn.rollback()

@@ -241,21 +241,31 @@ def _standing(conn: psycopg.Connection, params: dict) -> Standing:
         conn.execute(AS_OF, params)
     rows = _rows(conn, Standing, STANDING_AS_OF if as_of is not None else STANDING, params)
     if not rows or rows[0].synced_through is None:
-        raise NotReady(f"Nothing to show for {period}: contracts have not been synced yet",
-                       hint="Load the AUM detail, then run `customer-mdm close`.")
+        raise NotReady(
+            f"Nothing to show for {period}: contracts have not been synced yet",
+            hint="Load the AUM detail, then run `customer-mdm close`.",
+        )
     first, last = format_period(rows[0].synced_from), format_period(rows[0].synced_through)
     if params["period_end"] > rows[0].synced_through:
-        raise NotReady(f"Nothing to show for {period}: contracts are synced through {last} only",
-                       hint=f"Load {period} and run `customer-mdm close`, or pick a month from {first} to {last}.")
+        raise NotReady(
+            f"Nothing to show for {period}: contracts are synced through {last} only",
+            hint=f"Load {period} and run `customer-mdm close`, or pick a month from {first} to {last}.",
+        )
     if params["period_end"] < rows[0].synced_from:
-        raise NotReady(f"Nothing to show for {period}: the contract history starts at {first}",
-                       hint=f"Pick a month from {first} to {last}.")
+        raise NotReady(
+            f"Nothing to show for {period}: the contract history starts at {first}",
+            hint=f"Pick a month from {first} to {last}.",
+        )
     if as_of is not None and rows[0].edition is None:
-        first_built = conn.execute("SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s",
-                                   (params["period_end"],)).fetchone()[0]
-        raise NotReady(f"The snapshot of {period} was not built yet at {as_of}",
-                       hint=f"It was first built at {first_built:%Y-%m-%d %H:%M:%S%z}: ask for a moment after that."
-                       if first_built else "It has never been built: run `customer-mdm close`.")
+        first_built = conn.execute(
+            "SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s", (params["period_end"],)
+        ).fetchone()[0]
+        raise NotReady(
+            f"The snapshot of {period} was not built yet at {as_of}",
+            hint=f"It was first built at {first_built:%Y-%m-%d %H:%M:%S%z}: ask for a moment after that."
+            if first_built
+            else "It has never been built: run `customer-mdm close`.",
+        )
     return rows[0]
 
 
@@ -265,8 +275,9 @@ def _restated(conn: psycopg.Connection, standing: Standing, params: dict) -> lis
     return _rows(conn, RestatedTotal, RESTATED, {**params, "edition": standing.edition})
 
 
-def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13, top: int = 20,
-                 as_of: datetime | None = None) -> MonthReport:
+def month_report(
+    conn: psycopg.Connection, *, period_end: date, months: int = 13, top: int = 20, as_of: datetime | None = None
+) -> MonthReport:
     """Every figure of the report of `period_end`, in one read-only transaction (one snapshot of the
     data); with `as_of`, the snapshot figures as they stood at that moment (the movements and the
     branches come from the contract history and the source rows as they are: those keep no editions)."""
@@ -277,7 +288,8 @@ def month_report(conn: psycopg.Connection, *, period_end: date, months: int = 13
         conn.execute(SETTINGS)
         standing = _standing(conn, params)
         return MonthReport(
-            standing=standing, months=months,
+            standing=standing,
+            months=months,
             changes=_rows(conn, Change, CHANGES, params),
             trend=_rows(conn, TrendRow, TREND, params),
             movements=_rows(conn, Movement, MOVEMENTS, params),
@@ -336,11 +348,16 @@ def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime 
         conn.execute(SETTINGS)
         standing = _standing(conn, params)
         if standing.refreshed_at is None:
-            raise NotReady(f"No snapshot of {format_period(period_end)} to export",
-                           hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
-                                "(or `customer-mdm close`).")
-        return MonthExport(standing, [
-            _sheet(conn, "产品线粒度 product lines", EXPORT_PRODUCT_LINES, params),
-            _sheet(conn, "计划粒度 plans", EXPORT_PLANS, params),
-            _sheet(conn, "本月变动 movements", EXPORT_MOVEMENTS, params),
-        ])
+            raise NotReady(
+                f"No snapshot of {format_period(period_end)} to export",
+                hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
+                "(or `customer-mdm close`).",
+            )
+        return MonthExport(
+            standing,
+            [
+                _sheet(conn, "产品线粒度 product lines", EXPORT_PRODUCT_LINES, params),
+                _sheet(conn, "计划粒度 plans", EXPORT_PLANS, params),
+                _sheet(conn, "本月变动 movements", EXPORT_MOVEMENTS, params),
+            ],
+        )

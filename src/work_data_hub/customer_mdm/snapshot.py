@@ -26,8 +26,9 @@ class SnapshotRefreshResult:
     deleted: int
 
 
-def refresh_monthly_snapshot(conn: psycopg.Connection, *, period_end: date | None,
-                             dry_run: bool) -> SnapshotRefreshResult:
+def refresh_monthly_snapshot(
+    conn: psycopg.Connection, *, period_end: date | None, dry_run: bool
+) -> SnapshotRefreshResult:
     """Rebuild one month of both fact tables (None = the last synced period). The caller commits."""
     with database_errors():
         with conn.cursor(row_factory=class_row(SnapshotRefreshResult)) as cur:

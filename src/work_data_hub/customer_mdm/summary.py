@@ -44,6 +44,8 @@ def snapshot_summary(conn: psycopg.Connection, *, period_end: date | None) -> li
             rows = cur.fetchall()
     if not rows:
         which = f"{period_end:%Y%m}" if period_end else "any month"
-        raise NotReady(f"No snapshot for {which}",
-                       hint="Build it with `customer-mdm snapshot --period YYYYMM` (after `customer-mdm sync`).")
+        raise NotReady(
+            f"No snapshot for {which}",
+            hint="Build it with `customer-mdm snapshot --period YYYYMM` (after `customer-mdm sync`).",
+        )
     return rows

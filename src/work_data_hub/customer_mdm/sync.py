@@ -79,8 +79,9 @@ class RebuildRequest:
     last_applied_period: date | None
 
 
-def sync_contract_status(conn: psycopg.Connection, *, dry_run: bool,
-                         period_end: date | None) -> list[ContractSyncResult]:
+def sync_contract_status(
+    conn: psycopg.Connection, *, dry_run: bool, period_end: date | None
+) -> list[ContractSyncResult]:
     """One row per period applied (one row for the target on a no-op). The caller commits."""
     with database_errors():
         with conn.cursor(row_factory=class_row(ContractSyncResult)) as cur:

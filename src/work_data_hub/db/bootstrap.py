@@ -50,9 +50,13 @@ def bootstrap_statements(owner: str, database: str, *, pg_cron: bool) -> list[st
     """The SQL, in order; every statement idempotent."""
     owner_id = sql.Identifier(owner).as_string()
     statements = [
-        "DO $$\nBEGIN\n" + "".join(
+        "DO $$\nBEGIN\n"
+        + "".join(
             f"    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{role}') THEN\n"
-            f"        CREATE ROLE {role} NOLOGIN;\n    END IF;\n" for role in ROLES) + "END\n$$;",
+            f"        CREATE ROLE {role} NOLOGIN;\n    END IF;\n"
+            for role in ROLES
+        )
+        + "END\n$$;",
         *(f"GRANT {role} TO {owner_id} WITH ADMIN OPTION;" for role in ROLES),
         f"GRANT CREATE, CONNECT ON DATABASE {sql.Identifier(database).as_string()} TO {owner_id};",
         f"GRANT USAGE, CREATE ON SCHEMA public TO {owner_id};",
@@ -67,16 +71,23 @@ def plan_bootstrap(url: str, owner: str) -> Bootstrap:
     """Read the server (as the connecting login) and say what the bootstrap runs; writes nothing."""
     with connect(url) as conn, database_errors():
         user, database, may, owner_exists, cron_loaded, cron_here, cron_available, can_read = conn.execute(
-            SERVER, {"owner": owner}).fetchone()
+            SERVER, {"owner": owner}
+        ).fetchone()
     if not owner_exists:
-        raise WdhError(f"The owner role {owner} does not exist on this server",
-                       hint=f"Create it first (CREATE ROLE {sql.Identifier(owner).as_string()} LOGIN PASSWORD '…';), "
-                            "or name the role that is to own the product's schemas with --owner.")
+        raise WdhError(
+            f"The owner role {owner} does not exist on this server",
+            hint=f"Create it first (CREATE ROLE {sql.Identifier(owner).as_string()} LOGIN PASSWORD '…';), "
+            "or name the role that is to own the product's schemas with --owner.",
+        )
     del user, may
     pg_cron = bool(cron_loaded and cron_here and cron_available)
-    return Bootstrap(owner=owner, database=database, pg_cron=pg_cron,
-                     statements=bootstrap_statements(owner, database, pg_cron=pg_cron),
-                     cron_unknown=bool(cron_available and not can_read))
+    return Bootstrap(
+        owner=owner,
+        database=database,
+        pg_cron=pg_cron,
+        statements=bootstrap_statements(owner, database, pg_cron=pg_cron),
+        cron_unknown=bool(cron_available and not can_read),
+    )
 
 
 def run_bootstrap(url: str, owner: str) -> Bootstrap:
@@ -88,11 +99,18 @@ def run_bootstrap(url: str, owner: str) -> Bootstrap:
             f"db bootstrap creates roles and extensions: the login {user} is neither a superuser nor may it "
             "create roles",
             hint="Run it with a superuser's DATABASE_URL (e.g. postgres), or give the DBA the SQL that "
-                 "`db bootstrap --owner ROLE --sql` prints.", sqlstate="42501")
+            "`db bootstrap --owner ROLE --sql` prints.",
+            sqlstate="42501",
+        )
     plan = plan_bootstrap(url, owner)
-    with connect(url) as conn, database_errors(prefix="db bootstrap failed: ",
-                                               hint="Nothing of the bootstrap was applied; fix the cause and run "
-                                                    "it again (every statement is idempotent)."):
+    with (
+        connect(url) as conn,
+        database_errors(
+            prefix="db bootstrap failed: ",
+            hint="Nothing of the bootstrap was applied; fix the cause and run "
+            "it again (every statement is idempotent).",
+        ),
+    ):
         for statement in plan.statements:
             conn.execute(statement)
         conn.commit()

@@ -23,8 +23,11 @@ def connect(url: str | None = None, *, autocommit: bool = False, cwd: Path | Non
             reason = reason.replace(secret, "****")
         return DatabaseUnavailable(
             f"Cannot connect to the database at {mask_url(url)}: {reason}",
-            hint=("Check that the server is running and DATABASE_URL is right; for the local "
-                  "database run `python -m work_data_hub.cli db start` (or `db init` on a new machine)."))
+            hint=(
+                "Check that the server is running and DATABASE_URL is right; for the local "
+                "database run `python -m work_data_hub.cli db start` (or `db init` on a new machine)."
+            ),
+        )
 
     with database_errors(special=refused):
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name=APPLICATION_NAME)

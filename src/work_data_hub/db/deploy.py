@@ -41,7 +41,7 @@ def yoyo_url(url: str) -> str:
     turned into one)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if "://" not in url:
         params = conninfo_to_dict(url)
         user = quote(params.get("user", ""), safe="")
@@ -89,12 +89,16 @@ def migrate(url: str) -> MigrateResult:
             f"The login {user} may not create the schemas of database {database} (no CREATE on the database or "
             "on schema public); nothing was migrated",
             hint=f"A superuser runs `db bootstrap --owner {user}` once (or the DBA runs the SQL of `db bootstrap "
-                 f"--owner {user} --sql`); then run `db migrate` again. docs/DBA.md, \"Installing on an existing "
-                 "server\".", sqlstate="42501")
+            f'--owner {user} --sql`); then run `db migrate` again. docs/DBA.md, "Installing on an existing '
+            'server".',
+            sqlstate="42501",
+        )
     if not may:
-        raise PermissionDenied(f"The login {user} may not migrate this database (it cannot write yoyo_lock)",
-                               hint="Run `db migrate` as the database's owner, the login that applied the "
-                                    "migrations so far.", sqlstate="42501")
+        raise PermissionDenied(
+            f"The login {user} may not migrate this database (it cannot write yoyo_lock)",
+            hint="Run `db migrate` as the database's owner, the login that applied the migrations so far.",
+            sqlstate="42501",
+        )
     from yoyo import get_backend, read_migrations  # here: yoyo would slow every command's start
 
     backend = get_backend(yoyo_url(url))
@@ -119,8 +123,12 @@ REPAIR_KEYS = "SELECT what, rows FROM customer.repair_canonical_keys()"
 def repair_keys(url: str) -> list[tuple[str, int]]:
     """Once per database, after the procedures are deployed: put the keys stored before they were
     made canonical in canonical form (customer.repair_canonical_keys; nothing when done already)."""
-    with connect(url) as conn, database_errors(prefix="Repairing the stored keys failed: ",
-                                               hint="Nothing was repaired; run `db migrate` again."):
+    with (
+        connect(url) as conn,
+        database_errors(
+            prefix="Repairing the stored keys failed: ", hint="Nothing was repaired; run `db migrate` again."
+        ),
+    ):
         repaired = conn.execute(REPAIR_KEYS).fetchall()
         conn.commit()
     return repaired
@@ -134,15 +142,21 @@ def _migration_failed(migration: str):
     def special(exc: psycopg.Error) -> WdhError | None:
         if not isinstance(exc, psycopg.errors.InsufficientPrivilege):
             err = translate(exc)
-            return type(err)(f"Migration {migration} failed: {err.message}", detail=err.detail,
-                             hint="Nothing of the failing migration was applied; fix it and run `db migrate` again.",
-                             sqlstate=err.sqlstate)
+            return type(err)(
+                f"Migration {migration} failed: {err.message}",
+                detail=err.detail,
+                hint="Nothing of the failing migration was applied; fix it and run `db migrate` again.",
+                sqlstate=err.sqlstate,
+            )
         return PermissionDenied(
             f"Migration {migration} failed: {exc.diag.message_primary or exc}",
             detail="Migrations before it are applied; nothing of this one is.",
             hint="The owner lacks what a superuser sets up once: run `db bootstrap --owner <this login>` with a "
-                 "superuser's DATABASE_URL (or have the DBA run the SQL of `db bootstrap --owner <login> --sql`), "
-                 "then `db migrate` again. docs/DBA.md, \"Installing on an existing server\".", sqlstate="42501")
+            "superuser's DATABASE_URL (or have the DBA run the SQL of `db bootstrap --owner <login> --sql`), "
+            'then `db migrate` again. docs/DBA.md, "Installing on an existing server".',
+            sqlstate="42501",
+        )
+
     return special
 
 
@@ -153,8 +167,10 @@ def deploy_procedures(url: str) -> list[str]:
     with connect(url) as conn:
         for path in procedure_files():
             name = path.relative_to(root).as_posix()
-            with database_errors(prefix=f"Deploying {name} failed: ",
-                                 hint="No procedure was changed; fix the file and run `db migrate` again."):
+            with database_errors(
+                prefix=f"Deploying {name} failed: ",
+                hint="No procedure was changed; fix the file and run `db migrate` again.",
+            ):
                 conn.execute(path.read_text(encoding="utf-8"))
             deployed.append(name)
     return deployed

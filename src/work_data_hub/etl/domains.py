@@ -12,7 +12,12 @@ TEXT, ID, MONTH, DATE, NUMBER, RATE, BOOL = "text", "id", "month", "date", "numb
 # Short forms the business writes in its ledger workbook (台账登记).
 LEDGER_LINE_FORMS = {"受托": "企年受托", "投资": "企年投资", "投管": "企年投资"}
 # Long forms of 业务类型 (the product lines' names in mapping."产品线" are the short ones).
-LINE_LONG_FORMS = {"企业年金受托": "企年受托", "企业年金投资": "企年投资", "职业年金受托": "职年受托", "职业年金投资": "职年投资"}
+LINE_LONG_FORMS = {
+    "企业年金受托": "企年受托",
+    "企业年金投资": "企年投资",
+    "职业年金受托": "职年受托",
+    "职业年金投资": "职年投资",
+}
 PLAN_TYPE_FORMS = {"集合": "集合计划", "单一": "单一计划"}
 
 

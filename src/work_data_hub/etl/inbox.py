@@ -78,13 +78,16 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
     """The files to load for `domain`, oldest month first, and notes on the files passed over.
     Two files for one month at the same (highest) version are an error naming both."""
     if root.exists() and not root.is_dir():
-        raise InvalidInput(f"The inbox {root} is a file, not a folder",
-                           hint="Point WDH_DATA_DIR at the folder that holds the month folders, or use --file.")
+        raise InvalidInput(
+            f"The inbox {root} is a file, not a folder",
+            hint="Point WDH_DATA_DIR at the folder that holds the month folders, or use --file.",
+        )
     if not root.is_dir():
         raise InvalidInput(
             f"The inbox {root} does not exist",
             hint="Put the deliveries there as <YYYYMM>/…/<file> (or set WDH_DATA_DIR, in the environment or in "
-                 ".wdh_env), or load one file with --file.")
+            ".wdh_env), or load one file with --file.",
+        )
     found: list[Candidate] = []
     notes: list[str] = []
     for path in sorted(root.rglob("*")):
@@ -94,8 +97,10 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
         try:
             str(relative).encode("utf-8")
         except UnicodeEncodeError:  # a name in GBK bytes, from a Windows archive unpacked here
-            notes.append(f"{str(relative).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: its name "
-                         "is not UTF-8 (unpacked from a Windows archive?); rename it (convmv -f gbk -t utf8)")
+            notes.append(
+                f"{str(relative).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: its name "
+                "is not UTF-8 (unpacked from a Windows archive?); rename it (convmv -f gbk -t utf8)"
+            )
             continue
         if not _is_candidate_name(path.name, domain):
             continue
@@ -118,7 +123,8 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
                 f"Two {domain.name} files for {label}: " + " and ".join(c.relative for c in best),
                 detail=f"In {root}. Both are at the highest version ({_version_name(top)}).",
                 hint="Remove or rename the one that is not the delivery (or put a correction in a higher V<n> "
-                     "folder), or load one of them with --file.")
+                "folder), or load one of them with --file.",
+            )
         chosen.append(best[0])
     if domain.is_ledger and len(chosen) > 1:
         # A ledger workbook is cumulative: the newest delivery holds everything; older ones would

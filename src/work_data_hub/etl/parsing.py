@@ -12,8 +12,23 @@ from work_data_hub.etl.domains import BOOL, DATE, ID, MONTH, NUMBER, RATE, TEXT
 
 _BLANKS = {"", "-", "—", "--", "null", "NULL", "Null", "None", "nan", "NaN", "NAN"}
 # What Excel shows for a formula that failed; a cell holding one is never data.
-EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
-                "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+EXCEL_ERRORS = {
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#UNKNOWN!",
+    "#CONNECT!",
+    "#BUSY!",
+}
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 _DECIMAL_ID = re.compile(r"^[+-]?\d+\.\d*$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -39,8 +54,13 @@ _FLOAT_LIMIT = float(10**14)
 
 # What a web page or an input method hides in text: zero-width characters, BOM, soft hyphen, bidi
 # marks. Never data; removed from every text cell (keys get more: customer.canonical_key).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"
-                                  "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f\u061c\u180e"))
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f\u061c\u180e",
+    )
+)
 
 
 def _text(value: Any, *, visible: bool = True) -> str | None:
@@ -70,8 +90,10 @@ def parse_id(value: Any) -> str | None:
         return str(int(value))
     text = _text(value, visible=False)
     if text is not None and (_SCIENTIFIC.match(text) or _DECIMAL_ID.match(text)):
-        raise ValueError("a number in scientific or decimal notation, not a code "
-                         "(Excel mangled it: format the column as text and export again)")
+        raise ValueError(
+            "a number in scientific or decimal notation, not a code "
+            "(Excel mangled it: format the column as text and export again)"
+        )
     return text
 
 
@@ -149,8 +171,10 @@ def _decimal(value: Any) -> Decimal | None:
     if _UNIT.match(cleaned) or _CURRENCY.match(cleaned):
         raise ValueError(_why_not_a_number(cleaned))
     if _SCIENTIFIC.match(cleaned) and "-" not in cleaned.lower().split("e", 1)[1]:
-        raise ValueError("a number in scientific notation typed as text (Excel shows long numbers so, rounded): "
-                         "format the column as a number with its decimals and export again")
+        raise ValueError(
+            "a number in scientific notation typed as text (Excel shows long numbers so, rounded): "
+            "format the column as a number with its decimals and export again"
+        )
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]  # accounting negative
     if "," in cleaned:
@@ -174,7 +198,9 @@ def _why_not_a_number(text: str) -> str:
     """What is wrong with a measure cell, in the user's terms."""
     unit = _UNIT.match(text)
     if unit:
-        scale = " (and in 元: the file's amounts are all in 元)" if unit.group(1) in ("万元", "亿元", "万", "亿") else ""
+        scale = (
+            " (and in 元: the file's amounts are all in 元)" if unit.group(1) in ("万元", "亿元", "万", "亿") else ""
+        )
         return f"a number with the unit suffix {unit.group(1)}: write the number alone{scale}"
     if _CURRENCY.match(text):
         return "a number with a currency sign: write the number alone, in 元"
@@ -226,5 +252,12 @@ def parse_bool(value: Any) -> bool | None:
     raise ValueError("not yes/no (use 是/否)")
 
 
-PARSERS = {TEXT: _text, ID: parse_id, MONTH: parse_month, DATE: parse_date, NUMBER: parse_number, RATE: parse_rate,
-           BOOL: parse_bool}
+PARSERS = {
+    TEXT: _text,
+    ID: parse_id,
+    MONTH: parse_month,
+    DATE: parse_date,
+    NUMBER: parse_number,
+    RATE: parse_rate,
+    BOOL: parse_bool,
+}

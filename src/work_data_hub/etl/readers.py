@@ -57,17 +57,28 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
 
-def _table(path: Path, sheet: str | None, header: list[Any] | None, head: Iterable[list[Any]],
-           rows: Callable[[], Iterable[list[Any]]]) -> RawTable:
+def _table(
+    path: Path,
+    sheet: str | None,
+    header: list[Any] | None,
+    head: Iterable[list[Any]],
+    rows: Callable[[], Iterable[list[Any]]],
+) -> RawTable:
     """`header` is the sheet's first row, `head` a few rows after it (for the first data row),
     `rows` makes the stream of every row after it."""
     if header is None:
         where = f"sheet {sheet!r} of {path}" if sheet else str(path)
-        raise InvalidInput(f"{where} is empty: no header row",
-                           hint="Export the data with its header row and load the file again.")
+        raise InvalidInput(
+            f"{where} is empty: no header row", hint="Export the data with its header row and load the file again."
+        )
     first = next((list(r) for r in head if not all(_is_blank(v) for v in r)), None)
-    return RawTable(path=path, sheet=sheet, headers=["" if h is None else str(h).strip() for h in header],
-                    first_row=first, _rows=rows)
+    return RawTable(
+        path=path,
+        sheet=sheet,
+        headers=["" if h is None else str(h).strip() for h in header],
+        first_row=first,
+        _rows=rows,
+    )
 
 
 def column_letter(index: int) -> str:
@@ -80,9 +91,11 @@ def column_letter(index: int) -> str:
     return letters
 
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> tuple[bytes, str] | None:
@@ -91,8 +104,9 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str) -> tuple[bytes, str] | None:
         book = z.read("xl/workbook.xml")
         workbook = ElementTree.fromstring(book)
         rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        rel_id = next(s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS)
-                      if s.get("name") == sheet)
+        rel_id = next(
+            s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS) if s.get("name") == sheet
+        )
         target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
     except (KeyError, StopIteration, ElementTree.ParseError):
         return None
@@ -116,9 +130,12 @@ def _scan_sheet(z: zipfile.ZipFile, part: str) -> tuple[bool, list[str]]:
             if b"mergeCell" in chunk:  # the merged ranges come after the cells
                 merged += [m for m in _MERGE.finditer(chunk) if m.end() > len(tail)]
             tail = block[-256:]
-    below = [f"{m.group(1).decode()}{m.group(2).decode()}" + (f":{m.group(3).decode()}{m.group(4).decode()}"
-                                                            if m.group(3) else "")
-             for m in merged if int(m.group(4) or m.group(2)) > 1]
+    below = [
+        f"{m.group(1).decode()}{m.group(2).decode()}"
+        + (f":{m.group(3).decode()}{m.group(4).decode()}" if m.group(3) else "")
+        for m in merged
+        if int(m.group(4) or m.group(2)) > 1
+    ]
     return formula, below
 
 
@@ -137,11 +154,14 @@ def _check_sheet(path: Path, sheet: str) -> None:
             if merged:
                 raise InvalidInput(
                     f"{path} (sheet {sheet!r}): {len(merged)} merged cell range(s) in the data: "
-                    + ", ".join(merged[:10]) + (", …" if len(merged) > 10 else "") + "; nothing was loaded",
+                    + ", ".join(merged[:10])
+                    + (", …" if len(merged) > 10 else "")
+                    + "; nothing was loaded",
                     detail="A merged range holds its value in its first cell only: the rows under it would load "
-                           "with that column empty (a branch would become G00, a 业务类型 nothing).",
+                    "with that column empty (a branch would become G00, a 业务类型 nothing).",
                     hint="Unmerge the cells and fill the value into every row (Excel: select, Merge & Center off, "
-                         "then fill down), save the file and load it again.")
+                    "then fill down), save the file and load it again.",
+                )
             if not has_formula:
                 return
             book, part = found
@@ -159,14 +179,18 @@ def _check_sheet(path: Path, sheet: str) -> None:
     except (zipfile.BadZipFile, ElementTree.ParseError):
         return  # the reader says what is wrong with the file
     if untrusted:
-        why = ("the workbook is marked to be recalculated when opened, so the values saved in it are not the "
-               "formulas' results" if recalc else "they hold no saved value")
+        why = (
+            "the workbook is marked to be recalculated when opened, so the values saved in it are not the "
+            "formulas' results"
+            if recalc
+            else "they hold no saved value"
+        )
         raise InvalidInput(
-            f"{path} (sheet {sheet!r}): {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was "
-            "loaded",
+            f"{path} (sheet {sheet!r}): {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was loaded",
             detail="Cells: " + ", ".join(untrusted[:20]) + (", …" if len(untrusted) > 20 else ""),
             hint="Open the file in Excel (or LibreOffice), let it calculate, save it, and load it again; or paste "
-                 "the values over the formulas.")
+            "the values over the formulas.",
+        )
 
 
 class Source:
@@ -187,16 +211,20 @@ class Source:
                 self._workbook = CalamineWorkbook.from_path(str(path))
                 sheets = [(s.name, str(s.visible)) for s in self._workbook.sheets_metadata]
             except Exception as exc:  # calamine raises its own error types for unreadable files
-                raise InvalidInput(f"Cannot read {path} as an Excel workbook: {exc}",
-                                   hint="Check that the file is a valid workbook (save it again from Excel).") from None
+                raise InvalidInput(
+                    f"Cannot read {path} as an Excel workbook: {exc}",
+                    hint="Check that the file is a valid workbook (save it again from Excel).",
+                ) from None
             # Only visible sheets are deliveries: a hidden sheet is a leftover or a lookup table.
             self.sheet_names = [name for name, visible in sheets if visible.endswith(".Visible")]
             self.hidden_sheets = [name for name, _ in sheets if name not in self.sheet_names]
             if not self.sheet_names:
-                raise InvalidInput(f"{path} has no visible sheets" + (
-                    f" (hidden: {', '.join(self.hidden_sheets)})" if self.hidden_sheets else ""),
+                raise InvalidInput(
+                    f"{path} has no visible sheets"
+                    + (f" (hidden: {', '.join(self.hidden_sheets)})" if self.hidden_sheets else ""),
                     hint="Unhide the sheet that holds the delivery (or export the data to a sheet) and load the "
-                         "file again.")
+                    "file again.",
+                )
 
     def read(self, sheet: str | None = None) -> RawTable:
         """The sheet's header and first data row now; its rows when iterated (one sheet at a time)."""
@@ -207,35 +235,48 @@ class Source:
             return _table(self.path, sheet, records[0] if records else None, records[1:], lambda: records[1:])
         _check_sheet(self.path, sheet)
         header = next(iter(self._stream(sheet, max_row=0)), None)
-        return _table(self.path, sheet, header, self._stream(sheet, min_row=1, max_row=HEAD_ROWS),
-                      lambda: self._stream(sheet, min_row=1))
+        return _table(
+            self.path,
+            sheet,
+            header,
+            self._stream(sheet, min_row=1, max_row=HEAD_ROWS),
+            lambda: self._stream(sheet, min_row=1),
+        )
 
     def _stream(self, sheet: str, **bounds) -> Iterable[list[Any]]:
         try:
             return self._workbook.stream_sheet_by_name(sheet, **bounds)
         except Exception as exc:  # calamine's own error types
-            raise InvalidInput(f"Cannot read sheet {sheet!r} of {self.path}: {exc}",
-                               hint="Check that the file is a valid workbook (save it again from Excel).") from None
+            raise InvalidInput(
+                f"Cannot read sheet {sheet!r} of {self.path}: {exc}",
+                hint="Check that the file is a valid workbook (save it again from Excel).",
+            ) from None
 
 
 def _detect(path: Path) -> str:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput("The file's name is not UTF-8 (unpacked from a Windows archive?)",
-                           hint="Rename it, e.g. convmv -f gbk -t utf8 --notest FILE, and load it again.") from None
+        raise InvalidInput(
+            "The file's name is not UTF-8 (unpacked from a Windows archive?)",
+            hint="Rename it, e.g. convmv -f gbk -t utf8 --notest FILE, and load it again.",
+        ) from None
     if path.is_dir():
-        raise InvalidInput(f"{path} is a folder, not a file",
-                           hint="Name one file with --file, or leave --file out to read the inbox.")
+        raise InvalidInput(
+            f"{path} is a folder, not a file", hint="Name one file with --file, or leave --file out to read the inbox."
+        )
     if not path.is_file():
         raise InvalidInput(f"File not found: {path}", hint="Check the --file path.")
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
-        raise InvalidInput(f"{path} is empty (0 bytes)",
-                           hint="The file was not saved or not copied whole: deliver it again; nothing was loaded.")
+        raise InvalidInput(
+            f"{path} is empty (0 bytes)",
+            hint="The file was not saved or not copied whole: deliver it again; nothing was loaded.",
+        )
     if suffix not in WORKBOOK_SUFFIXES + TEXT_SUFFIXES:
-        raise InvalidInput(f"Unsupported file type {suffix or '(none)'}: {path}",
-                           hint="Load an .xlsx or .xls workbook or a .csv file.")
+        raise InvalidInput(
+            f"Unsupported file type {suffix or '(none)'}: {path}", hint="Load an .xlsx or .xls workbook or a .csv file."
+        )
     with open(path, "rb") as f:
         magic = f.read(8)
     if magic.startswith(_ZIP):
@@ -243,8 +284,10 @@ def _detect(path: Path) -> str:
     if magic == _OLE2:
         return "xls"
     if suffix in WORKBOOK_SUFFIXES:
-        raise InvalidInput(f"Cannot read {path} as an Excel workbook: it holds text, not a workbook",
-                           hint="Save it again from Excel as .xlsx, or, if it is a CSV export, name it .csv.")
+        raise InvalidInput(
+            f"Cannot read {path} as an Excel workbook: it holds text, not a workbook",
+            hint="Save it again from Excel as .xlsx, or, if it is a CSV export, name it .csv.",
+        )
     return "csv"
 
 
@@ -260,16 +303,20 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is neither UTF-8, UTF-16 nor GB18030/GBK text (byte {exc.start} cannot be decoded)",
-                           hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8'), or load the .xlsx instead.") from None
+        raise InvalidInput(
+            f"{path} is neither UTF-8, UTF-16 nor GB18030/GBK text (byte {exc.start} cannot be decoded)",
+            hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8'), or load the .xlsx instead.",
+        ) from None
 
 
 def _read_text(path: Path) -> RawTable:
     try:
         text = _decode(path, path.read_bytes())
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not valid text in the encoding its byte-order mark names ({exc.reason})",
-                           hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.") from None
+        raise InvalidInput(
+            f"{path} is not valid text in the encoding its byte-order mark names ({exc.reason})",
+            hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.",
+        ) from None
     first_line = text.split("\n", 1)[0]
     # Excel's 'Unicode Text' is tabbed; a European-locale CSV uses semicolons
     delimiter = max(("\t", ",", ";"), key=lambda d: (first_line.count(d), d == ","))
@@ -281,8 +328,10 @@ def _read_text(path: Path) -> RawTable:
     try:
         _check_csv_shape(path, records())  # a first pass that keeps nothing; the rows then stream
     except csv.Error as exc:
-        raise InvalidInput(f"{path} is not a well-formed CSV file: {exc}",
-                           hint="Check the quotes in the file (export it again from Excel), or load the .xlsx.") from None
+        raise InvalidInput(
+            f"{path} is not a well-formed CSV file: {exc}",
+            hint="Check the quotes in the file (export it again from Excel), or load the .xlsx.",
+        ) from None
     head = records()
     header = next(head, None)
     return _table(path, None, header, itertools.islice(head, HEAD_ROWS), lambda: itertools.islice(records(), 1, None))
@@ -300,16 +349,21 @@ def _check_csv_shape(path: Path, records: Iterator[list[str]]) -> None:
         if not any(v.strip() for v in record):
             continue
         if len(record) < width or any(v.strip() for v in record[width:]):
-            problems.append(f"row {number}: {len(record)} fields, the header has {width} (an unquoted comma, or a "
-                            "missing one?)")
+            problems.append(
+                f"row {number}: {len(record)} fields, the header has {width} (an unquoted comma, or a missing one?)"
+            )
         broken = next((i for i, v in enumerate(record) if "\n" in v or "\r" in v), None)
         if broken is not None:
-            problems.append(f"row {number}, column {broken + 1}: a line break inside a field (an unbalanced quote "
-                            "swallows the rows after it)")
+            problems.append(
+                f"row {number}, column {broken + 1}: a line break inside a field (an unbalanced quote "
+                "swallows the rows after it)"
+            )
         if len(problems) >= 20:
             break
     if problems:
-        raise InvalidInput(f"{path}: the CSV's rows do not line up with its header; nothing was loaded",
-                           detail="\n".join(problems),
-                           hint="Quote fields that contain commas or quotes (export the file again from Excel), "
-                                "or load the .xlsx instead.")
+        raise InvalidInput(
+            f"{path}: the CSV's rows do not line up with its header; nothing was loaded",
+            detail="\n".join(problems),
+            hint="Quote fields that contain commas or quotes (export the file again from Excel), "
+            "or load the .xlsx instead.",
+        )

@@ -64,10 +64,21 @@ class LoadRecord:
     accepted_by: str | None
 
 
-def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: bool, period: date | None = None,
-              month_source: str = "--period", allow_gap: bool = False, strict: bool = False,
-              pending_months: frozenset[date] = frozenset(), candidate: Candidate | None = None,
-              force: bool = False, accept_deviations: bool = False) -> FileLoad:
+def load_file(
+    conn: psycopg.Connection,
+    domain: Domain,
+    path: Path,
+    *,
+    execute: bool,
+    period: date | None = None,
+    month_source: str = "--period",
+    allow_gap: bool = False,
+    strict: bool = False,
+    pending_months: frozenset[date] = frozenset(),
+    candidate: Candidate | None = None,
+    force: bool = False,
+    accept_deviations: bool = False,
+) -> FileLoad:
     """Validate `path`, then plan its load (and with `execute` apply and commit it) in one
     transaction of `conn`. `pending_months` are months this command loads before this file (for
     the gap check of a preview); `candidate` marks an inbox file, which is skipped when another
@@ -95,8 +106,13 @@ def load_file(conn: psycopg.Connection, domain: Domain, path: Path, *, execute: 
             if not execute:
                 conn.rollback()
                 return FileLoad(parsed, plan, None)
-            result = apply_load(conn, parsed, plan, source="file" if candidate is None else "inbox",
-                                accepted=plan.deviations if accept_deviations else None)
+            result = apply_load(
+                conn,
+                parsed,
+                plan,
+                source="file" if candidate is None else "inbox",
+                accepted=plan.deviations if accept_deviations else None,
+            )
             conn.commit()
             return FileLoad(parsed, plan, result)
         except BaseException:

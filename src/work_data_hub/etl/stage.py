@@ -21,7 +21,17 @@ from work_data_hub.etl.domains import Domain
 from work_data_hub.etl.validate import MAX_LISTED_ERRORS, ParsedFile, progress
 
 DERIVED = ("产品线代码", "机构代码")
-ANALYZED = ("company_id", "业务类型", "机构名称", "客户名称", "上报客户名称", "计划代码", "年金计划号", "月度", "上报月份")
+ANALYZED = (
+    "company_id",
+    "业务类型",
+    "机构名称",
+    "客户名称",
+    "上报客户名称",
+    "计划代码",
+    "年金计划号",
+    "月度",
+    "上报月份",
+)
 
 
 @dataclass(frozen=True)
@@ -39,15 +49,24 @@ class Deviation:
         money = self.deviation in ("total_aum", "line_aum", "replacement_aum")
         show = (lambda v: f"{v / 10**8:,.4f} 亿元") if money else (lambda v: f"{v:,.0f}")
         ratio = f" (×{float(self.value / self.baseline):.4g})" if self.baseline else ""
-        against = {"unseen_ids": f"the file's rows: {show(self.value)} under never-seen ids",
-                   "ledger_year_rows": f"{self.subject}: {show(self.value)} rows replace {show(self.baseline)}"}
+        against = {
+            "unseen_ids": f"the file's rows: {show(self.value)} under never-seen ids",
+            "ledger_year_rows": f"{self.subject}: {show(self.value)} rows replace {show(self.baseline)}",
+        }
         text = against.get(self.deviation) or (
-            f"{self.subject}: {show(self.value)} against {show(self.baseline)} in {self.compared_month:%Y-%m}{ratio}")
+            f"{self.subject}: {show(self.value)} against {show(self.baseline)} in {self.compared_month:%Y-%m}{ratio}"
+        )
         return f"{self.deviation}: {text}; allowed {self.allowed}"
 
     def as_json(self) -> dict:
-        return {"deviation": self.deviation, "subject": self.subject, "compared_month": self.compared_month.isoformat(),
-                "baseline": str(self.baseline), "value": str(self.value), "allowed": self.allowed}
+        return {
+            "deviation": self.deviation,
+            "subject": self.subject,
+            "compared_month": self.compared_month.isoformat(),
+            "baseline": str(self.baseline),
+            "value": str(self.value),
+            "allowed": self.allowed,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,13 +119,19 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
     changed per column), 产品线代码 and 机构代码 resolved."""
     domain = parsed.domain
     stage_only = [sql.SQL("NULL::text AS {}").format(sql.Identifier(c.target)) for c in domain.columns if c.stage_only]
-    conn.execute(sql.SQL("CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
-                         "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
-                         "FROM {table} WITH NO DATA").format(
-        columns=sql.SQL(", ").join([sql.Identifier(c) for c in _stage_columns(domain)] + stage_only),
-        table=domain.table))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
+            "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
+            "FROM {table} WITH NO DATA"
+        ).format(
+            columns=sql.SQL(", ").join([sql.Identifier(c) for c in _stage_columns(domain)] + stage_only),
+            table=domain.table,
+        )
+    )
     copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns)))
+        columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns))
+    )
     parsed.copy_data.seek(0)
     with conn.cursor() as cur, progress(f"Staging {parsed.path.name}", parsed.row_count) as advance:
         with cur.copy(copy_sql) as copy:
@@ -120,8 +145,11 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
     if any(cells for _, cells, _ in counts):
         _refuse_canonical_repeats(conn, parsed)
     # Statistics of the columns the plan's queries join and group on (all of them: twice the time).
-    conn.execute(sql.SQL("ANALYZE pg_temp.wdh_etl_stage ({})").format(
-        sql.SQL(", ").join(map(sql.Identifier, [c for c in ANALYZED if c in _stage_columns(domain)]))))
+    conn.execute(
+        sql.SQL("ANALYZE pg_temp.wdh_etl_stage ({})").format(
+            sql.SQL(", ").join(map(sql.Identifier, [c for c in ANALYZED if c in _stage_columns(domain)]))
+        )
+    )
     conn.execute(RESOLVE_CODES)
     return {column: cells for column, cells, _ in counts if cells}
 
@@ -151,7 +179,8 @@ def _refuse_canonical_repeats(conn: psycopg.Connection, parsed: ParsedFile) -> N
         f"{parsed.path}: {count} row(s) repeat another row once their ids are made canonical (pasted again with "
         "full-width or invisible characters in the ids?); nothing was loaded",
         detail="\n".join(f"{parsed.ref(last)} repeats {parsed.ref(first)}" for first, last, _ in repeats),
-        hint="Delete the repeated rows and load the file again.")
+        hint="Delete the repeated rows and load the file again.",
+    )
 
 
 def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: int) -> None:
@@ -161,7 +190,8 @@ def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: in
         f"{parsed.path}: {count} key cell(s) are not well formed even after removing what Excel or a web page adds "
         "(full-width characters, invisible characters, spaces at the ends, a leading apostrophe); nothing was loaded",
         detail="\n".join(f"{parsed.ref(row)}, column {problem}" for row, problem in listed) + more,
-        hint="Correct these ids in the file (an id is one word: letters and digits) and load it again.")
+        hint="Correct these ids in the file (an id is one word: letters and digits) and load it again.",
+    )
 
 
 RESOLVE_CODES = """
@@ -222,10 +252,10 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
     returned). Writes nothing."""
     domain = parsed.domain
     month = sql.Identifier(domain.month_column)
-    replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month),
-                                           {"ledger": domain.is_ledger})]
-    existing = dict(conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table),
-                                 {"months": replaced}).fetchall())
+    replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month), {"ledger": domain.is_ledger})]
+    existing = dict(
+        conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table), {"months": replaced}).fetchall()
+    )
     new_customers = conn.execute(NEW_CUSTOMERS, (domain.name,)).fetchall()
     file_plans = conn.execute(FILE_PLANS, (domain.name,)).fetchall()
     aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
@@ -233,11 +263,13 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
     aum_total = aum_replaced = None
     if not domain.is_ledger:
         aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
-        aum_replaced = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" '
-                                    'WHERE "月度" = ANY(%s)', (replaced,)).fetchone()[0]
+        aum_replaced = conn.execute(
+            'SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" WHERE "月度" = ANY(%s)', (replaced,)
+        ).fetchone()[0]
     figures = conn.execute(CONTROL_FIGURES, (domain.name,)).fetchone()[0]
-    vanishing = conn.execute(sql.SQL(VANISHING_LINES).format(table=domain.table, month=month),
-                             {"months": replaced}).fetchall()
+    vanishing = conn.execute(
+        sql.SQL(VANISHING_LINES).format(table=domain.table, month=month), {"months": replaced}
+    ).fetchall()
     return LoadPlan(
         vanishing_lines=[(line, n) for line, n in vanishing],
         rows_per_month=parsed.months,
@@ -258,15 +290,19 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
 
 
 # Kept in pg_temp.wdh_etl_renames, where business.apply_staged_load finds them.
-RENAMES = ("CREATE TEMP TABLE wdh_etl_renames ON COMMIT DROP AS "
-           "SELECT * FROM business._staged_renames({domain}, {months}::date[])")
+RENAMES = (
+    "CREATE TEMP TABLE wdh_etl_renames ON COMMIT DROP AS "
+    "SELECT * FROM business._staged_renames({domain}, {months}::date[])"
+)
 
 
 def _renames(conn: psycopg.Connection, domain: Domain, months: list[date]) -> list[tuple[str, str, str, str]]:
     conn.execute(sql.SQL(RENAMES).format(domain=sql.Literal(domain.name), months=sql.Literal(months)))
     return conn.execute("SELECT kind, key, old_name, new_name FROM pg_temp.wdh_etl_renames ORDER BY 1, 2").fetchall()
+
+
 CONTROL_FIGURES = "SELECT business._staged_control_figures(%s)"
-DEVIATIONS = ("SELECT deviation, subject, compared_month, baseline, value, allowed "
-              "FROM business._staged_load_deviations(%s, %s, %s)")
-
-
+DEVIATIONS = (
+    "SELECT deviation, subject, compared_month, baseline, value, allowed "
+    "FROM business._staged_load_deviations(%s, %s, %s)"
+)

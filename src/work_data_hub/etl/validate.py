@@ -62,16 +62,24 @@ class ParsedFile:
     def ref(self, source_row: int) -> str:
         """How the file names a row: "row 7", or "sheet '企年受托中标(空白)' row 7"."""
         number = self.row_numbers[source_row - 1]
-        return f"sheet {self.sheets[self.row_sheets[source_row - 1]]!r} row {number}" if self.several else f"row {number}"
+        return (
+            f"sheet {self.sheets[self.row_sheets[source_row - 1]]!r} row {number}" if self.several else f"row {number}"
+        )
 
 
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr for long work (hidden for short work and when not a terminal);
     `total` None: not known in advance (rows streaming from a file)."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True,
-                  disable=(total is not None and total < PROGRESS_FROM_ROWS) or not sys.stderr.isatty()) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=(total is not None and total < PROGRESS_FROM_ROWS) or not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
 
@@ -85,13 +93,16 @@ def file_digest(path: Path) -> tuple[str, int]:
                 digest.update(block)
                 size += len(block)
     except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}",
-                           hint="Check that the file exists and that the user running the command may read it "
-                                "(ls -l); nothing of it was loaded.") from None
+        raise InvalidInput(
+            f"Cannot read {path}: {exc.strerror or exc}",
+            hint="Check that the file exists and that the user running the command may read it "
+            "(ls -l); nothing of it was loaded.",
+        ) from None
     return digest.hexdigest(), size
 
 
 # --- reading and validating ---------------------------------------------------------------------
+
 
 class _Problems:
     """Collects every problem of a file, listing the first MAX_LISTED_ERRORS."""
@@ -108,8 +119,9 @@ class _Problems:
     def raise_if_any(self, where: str, hint: str) -> None:
         if self.count:
             more = f"\n… and {self.count - len(self.listed)} more" if self.count > len(self.listed) else ""
-            raise InvalidInput(f"{where}: {self.count} problem(s); nothing was loaded",
-                               detail="\n".join(self.listed) + more, hint=hint)
+            raise InvalidInput(
+                f"{where}: {self.count} problem(s); nothing was loaded", detail="\n".join(self.listed) + more, hint=hint
+            )
 
 
 def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
@@ -121,7 +133,8 @@ def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
             f"{source.path}: the sheet {domain.sheet!r} is hidden, so it is not read, and no other sheet is the "
             f"delivery for sure (visible: {', '.join(names)}); nothing was loaded",
             hint=f"Unhide the sheet {domain.sheet!r} if it holds the delivery (or delete it if it does not), save the "
-                 "file and load it again.")
+            "file and load it again.",
+        )
     if domain.is_ledger:
         return [s for s in names if domain.sheet_keyword in s] or [names[0]]
     return [domain.sheet if domain.sheet in names else names[0]]
@@ -145,20 +158,20 @@ def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTa
     else:
         proof = "the columns 期末资产规模 and 供款"
     raise InvalidInput(
-        f"{path} does not look like an {domain.name} file"
-        + (f": it looks like {' / '.join(looks)}" if looks else ""),
+        f"{path} does not look like an {domain.name} file" + (f": it looks like {' / '.join(looks)}" if looks else ""),
         detail=f"An {domain.name} file has {proof}. Sheets: {', '.join(source.sheet_names) or '(CSV)'}; "
-               f"columns: {', '.join(sorted(headers)) or '(none)'}",
+        f"columns: {', '.join(sorted(headers)) or '(none)'}",
         hint=(f"Load it with --domain {looks[0]}" if looks else "Check that this is the right file")
-             + "; nothing was loaded.",
+        + "; nothing was loaded.",
     )
 
 
 _HEADER_UNIT = re.compile(r"^(.+?)\((元|万元|亿元|%|％)\)$")
 
 
-def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems,
-               percent: set[str] | None = None) -> dict[str, int]:
+def _positions(
+    domain: Domain, table: RawTable, where: str, problems: _Problems, percent: set[str] | None = None
+) -> dict[str, int]:
     """target column → the sheet's column index; two headers for one target are a problem. A
     header may name its unit in brackets: (元) is the product's unit, a rate's (%) says its values
     are percentages (added to `percent`), and a money column in 万元 or 亿元 is refused."""
@@ -170,13 +183,15 @@ def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems,
         column = next((c for c in domain.columns if normal in {normalise_header(a) for a in c.headers}), None)
         unit = _HEADER_UNIT.match(normal) if column is None else None
         if unit:
-            column = next((c for c in domain.columns if unit.group(1) in {normalise_header(a) for a in c.headers}),
-                          None)
+            column = next(
+                (c for c in domain.columns if unit.group(1) in {normalise_header(a) for a in c.headers}), None
+            )
             if column is not None and unit.group(2) in ("万元", "亿元") and column.kind == NUMBER:
-                raise InvalidInput(f"{where}: column {header!r} is in {unit.group(2)}; the product stores 元, so "
-                                   "nothing was loaded",
-                                   hint="Deliver the file in 元 (convert the column, and its header to "
-                                        f"{column.headers[0]}), and load it again.")
+                raise InvalidInput(
+                    f"{where}: column {header!r} is in {unit.group(2)}; the product stores 元, so nothing was loaded",
+                    hint="Deliver the file in 元 (convert the column, and its header to "
+                    f"{column.headers[0]}), and load it again.",
+                )
             if column is not None and unit.group(2) in ("%", "％"):
                 if column.kind != RATE:
                     column = None
@@ -185,9 +200,11 @@ def _positions(domain: Domain, table: RawTable, where: str, problems: _Problems,
         if column is None:
             continue
         if column.target in positions:
-            problems.add(f"{where}: columns {table.headers[positions[column.target]]!r} (column "
-                         f"{positions[column.target] + 1}) and {header!r} (column {index + 1}) both feed "
-                         f"{column.target}")
+            problems.add(
+                f"{where}: columns {table.headers[positions[column.target]]!r} (column "
+                f"{positions[column.target] + 1}) and {header!r} (column {index + 1}) both feed "
+                f"{column.target}"
+            )
         else:
             positions[column.target] = index
     return positions
@@ -214,22 +231,30 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
         percent: set[str] = set()
         positions = _positions(domain, table, where, structure, percent)
         sheet_line = _sheet_line(domain, table.sheet)
-        missing = [c.headers[0] for c in domain.columns if c.required and c.target not in positions
-                   and not (c.target == "业务类型" and sheet_line)]
+        missing = [
+            c.headers[0]
+            for c in domain.columns
+            if c.required and c.target not in positions and not (c.target == "业务类型" and sheet_line)
+        ]
         if missing:
             raise InvalidInput(
                 f"{where} is missing required column(s): {', '.join(missing)}",
                 detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}",
-                hint=(f"Is this an {domain.name} file? An .xlsx is read from sheet "
-                      + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
-                      + ", else its first sheet; the header must be in row 1."),
+                hint=(
+                    f"Is this an {domain.name} file? An .xlsx is read from sheet "
+                    + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
+                    + ", else its first sheet; the header must be in row 1."
+                ),
             )
         layouts.append((table, where, positions, sheet_line, percent))
-    structure.raise_if_any(str(path), "Keep one of each pair of columns (header variants count as the same "
-                                      "column) and load the file again.")
+    structure.raise_if_any(
+        str(path),
+        "Keep one of each pair of columns (header variants count as the same column) and load the file again.",
+    )
 
     targets = {t for _, _, positions, _, _ in layouts for t in positions} | {
-        "业务类型" for _, _, _, line, _ in layouts if line}
+        "业务类型" for _, _, _, line, _ in layouts if line
+    }
     columns = [c.target for c in domain.columns if c.target in targets]
     slot = {target: i + 1 for i, target in enumerate(columns)}
     month_slot = slot[domain.month_column]
@@ -249,9 +274,19 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     with progress(f"Validating {path.name}", None) as advance:
         for sheet_index, (table, where, positions, sheet_line, percent) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
-            parsers = [(slot[c.target], positions[c.target], parse_percent if c.target in percent else PARSERS[c.kind],
-                        c.not_null, c.forms or None, table.headers[positions[c.target]], {})
-                       for c in domain.columns if c.target in positions]
+            parsers = [
+                (
+                    slot[c.target],
+                    positions[c.target],
+                    parse_percent if c.target in percent else PARSERS[c.kind],
+                    c.not_null,
+                    c.forms or None,
+                    table.headers[positions[c.target]],
+                    {},
+                )
+                for c in domain.columns
+                if c.target in positions
+            ]
             line_slot = slot["业务类型"] if sheet_line and "业务类型" not in positions else None
             prefix = f"sheet {table.sheet!r} row" if several else "row"
             width = len(table.headers)
@@ -263,8 +298,9 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 record[0] = count
                 problems_before = problems.count
                 if len(raw) > width or headless:
-                    headless_data.update(i for i in itertools.chain(headless, range(width, len(raw)))
-                                         if not _blank(raw[i]))
+                    headless_data.update(
+                        i for i in itertools.chain(headless, range(width, len(raw))) if not _blank(raw[i])
+                    )
                 for target_slot, index, parse, not_null, forms, header, cache in parsers:
                     cell = raw[index]
                     # A column of few distinct values (月度, 业务类型, 机构…) parses each value once.
@@ -280,13 +316,22 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                                 cache[cell] = value
                             else:
                                 parsers[parsers.index((target_slot, index, parse, not_null, forms, header, cache))] = (
-                                    target_slot, index, parse, not_null, forms, header, None)
+                                    target_slot,
+                                    index,
+                                    parse,
+                                    not_null,
+                                    forms,
+                                    header,
+                                    None,
+                                )
                     if value.__class__ is str and value in TOTAL_MARKERS:
                         problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
                         continue
                     if value is None and not_null:
-                        problems.add(f"{prefix} {number}, column {header}: "
-                                     + ("empty" if cell is None or cell == "" else f"{cell!r} is not a value"))
+                        problems.add(
+                            f"{prefix} {number}, column {header}: "
+                            + ("empty" if cell is None or cell == "" else f"{cell!r} is not a value")
+                        )
                     elif forms and value in forms:
                         value = forms[value]
                     record[target_slot] = value
@@ -298,8 +343,9 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 digest = (hash(key) << 64) ^ (hash(key[::-1]) & _MASK)
                 first = seen.get(digest) if problems.count == problems_before else None  # a bad cell says enough
                 if first is not None:
-                    problems.add(f"{prefix} {number} repeats {parsed_ref(first)} in every column loaded "
-                                 "(a row pasted twice?)")
+                    problems.add(
+                        f"{prefix} {number} repeats {parsed_ref(first)} in every column loaded (a row pasted twice?)"
+                    )
                 elif problems.count == problems_before:
                     seen[digest] = count
                 if aum_slot is not None and record[aum_slot]:
@@ -315,19 +361,35 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 _refuse_headless(where, table, sorted(headless_data))
     if not count:
         raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
-    problems.raise_if_any(str(path), "Fix these cells and load the file again (delete total rows and repeated "
-                                     "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
-                                     "write 0 where the value is zero.")
+    problems.raise_if_any(
+        str(path),
+        "Fix these cells and load the file again (delete total rows and repeated "
+        "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
+        "write 0 where the value is zero.",
+    )
     if aum_slot is not None and not any_aum and not domain.is_ledger:
         raise InvalidInput(
             f"{path}: 期末资产规模 is 0 in every one of its {count:,} rows; nothing was loaded",
             hint="Formulas saved without their values read as 0: open the file in Excel, save it, and load it "
-                 "again; or check that 期末资产规模 is the right column.")
+            "again; or check that 期末资产规模 is the right column.",
+        )
     spool.seek(0)
-    parsed = ParsedFile(domain=domain, path=path, sheets=[t.sheet for t in tables if t.sheet], columns=columns,
-                        copy_data=spool, row_count=count, months={}, ignored_headers=ignored, sha256=sha256,
-                        bytes=size, row_numbers=row_numbers, row_sheets=row_sheets, several=several,
-                        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets])
+    parsed = ParsedFile(
+        domain=domain,
+        path=path,
+        sheets=[t.sheet for t in tables if t.sheet],
+        columns=columns,
+        copy_data=spool,
+        row_count=count,
+        months={},
+        ignored_headers=ignored,
+        sha256=sha256,
+        bytes=size,
+        row_numbers=row_numbers,
+        row_sheets=row_sheets,
+        several=several,
+        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets],
+    )
     month_list = [date.fromordinal(m) for m in months_of]
     months = Counter(month_list)
     _check_months(domain, parsed, month_list, months, period, month_source)
@@ -366,9 +428,11 @@ def _refuse_headless(where: str, table: RawTable, columns: list[int]) -> None:
 
     raise InvalidInput(
         f"{where}: {len(columns)} column(s) hold data under an empty header cell: "
-        + ", ".join(named(i) for i in columns[:10]) + "; nothing was loaded",
+        + ", ".join(named(i) for i in columns[:10])
+        + "; nothing was loaded",
         detail="A header merged across two columns (流失 over 流失 and 待遇支付, say) names only the first.",
-        hint="Unmerge the header cells and give every column its own header in row 1, then load the file again.")
+        hint="Unmerge the header cells and give every column its own header in row 1, then load the file again.",
+    )
 
 
 def _check_header_row(domain: Domain, table: RawTable) -> None:
@@ -384,19 +448,29 @@ def _check_header_row(domain: Domain, table: RawTable) -> None:
     if len(below) >= 3 and len(above) < len(below) / 2:
         raise InvalidInput(
             f"{where}: the header is not in row 1: a row below it holds the header names ("
-            + ", ".join(below[:6]) + (", …" if len(below) > 6 else "") + "); nothing was loaded",
+            + ", ".join(below[:6])
+            + (", …" if len(below) > 6 else "")
+            + "); nothing was loaded",
             hint="Delete the title or blank rows above the header, so that the header is row 1, and load the file "
-                 "again.")
+            "again.",
+        )
     headers = table.headers + [""] * max(0, len(table.first_row) - len(table.headers))
-    spilled = [f"column {column_letter(i)} ({v!r})" for i, v in enumerate(table.first_row)
-               if isinstance(v, str) and v.strip() and normalise_header(v) != normalise_header(headers[i])
-               and (normalise_header(v) in known or normalise_header(headers[i] + v) in known)]
+    spilled = [
+        f"column {column_letter(i)} ({v!r})"
+        for i, v in enumerate(table.first_row)
+        if isinstance(v, str)
+        and v.strip()
+        and normalise_header(v) != normalise_header(headers[i])
+        and (normalise_header(v) in known or normalise_header(headers[i] + v) in known)
+    ]
     if spilled:
         raise InvalidInput(
             f"{where}: the header is spread over two rows: row 2 holds header names in "
-            + ", ".join(spilled[:10]) + "; nothing was loaded",
+            + ", ".join(spilled[:10])
+            + "; nothing was loaded",
             hint="Put the whole header in row 1 (one cell per column, e.g. 期末资产规模) and delete the second header "
-                 "row, then load the file again.")
+            "row, then load the file again.",
+        )
 
 
 def _blank(value: Any) -> bool:
@@ -423,11 +497,13 @@ def _check_ledger_years(domain: Domain, parsed: ParsedFile, months: list[date]) 
         f"{path}: {len(stray)} row(s) have a {domain.month_column} far from the rest of the ledger "
         f"({main[0]}–{main[-1]}); nothing was loaded",
         detail="\n".join(f"{ref}: {m:%Y-%m}" for ref, m in stray[:MAX_LISTED_ERRORS]),
-        hint=f"Correct their {domain.month_column} (a typo?) and load the file again.")
+        hint=f"Correct their {domain.month_column} (a typo?) and load the file again.",
+    )
 
 
-def _check_months(domain: Domain, parsed: ParsedFile, month_list: list[date], months: Counter,
-                  period: date | None, month_source: str) -> None:
+def _check_months(
+    domain: Domain, parsed: ParsedFile, month_list: list[date], months: Counter, period: date | None, month_source: str
+) -> None:
     """A 规模明细 file is one month: `period`'s, else the single month its rows carry. A ledger
     given --period must hold only that month. `month_list`: each row's month."""
     path = parsed.path
@@ -438,16 +514,23 @@ def _check_months(domain: Domain, parsed: ParsedFile, month_list: list[date], mo
         return
     if expected is not None:
         stray = [(parsed.ref(row), m) for row, m in enumerate(month_list, start=1) if m != expected]
-        listed = "\n".join(f"{ref}, column {domain.month_column}: {m:%Y-%m} is not {expected:%Y-%m}"
-                           for ref, m in stray[:MAX_LISTED_ERRORS])
+        listed = "\n".join(
+            f"{ref}, column {domain.month_column}: {m:%Y-%m} is not {expected:%Y-%m}"
+            for ref, m in stray[:MAX_LISTED_ERRORS]
+        )
         more = f"\n… and {len(stray) - MAX_LISTED_ERRORS} more" if len(stray) > MAX_LISTED_ERRORS else ""
         raise InvalidInput(
             f"{path}: {len(stray)} row(s) are not of {expected:%Y-%m} ({month_source}); nothing was loaded",
             detail=listed + more,
             hint=f"An {domain.name} file holds one month: remove the stray rows or correct their "
-                 f"{domain.month_column}" + (", or pass the right --period" if month_source == "--period" else
-                                             ", or file it in the right month folder (with --file, --period names the month "
-                                             "instead)") + ".")
+            f"{domain.month_column}"
+            + (
+                ", or pass the right --period"
+                if month_source == "--period"
+                else ", or file it in the right month folder (with --file, --period names the month instead)"
+            )
+            + ".",
+        )
     first_rows: dict[date, list[str]] = {}
     for row, m in enumerate(month_list, start=1):
         first_rows.setdefault(m, [])
@@ -457,7 +540,5 @@ def _check_months(domain: Domain, parsed: ParsedFile, month_list: list[date], mo
     raise InvalidInput(
         f"{path} holds {len(months)} months; an {domain.name} file holds one, so nothing was loaded",
         detail=detail,
-        hint=f"Remove the rows of the wrong month(s) or correct their {domain.month_column}, and load the file "
-             "again.")
-
-
+        hint=f"Remove the rows of the wrong month(s) or correct their {domain.month_column}, and load the file again.",
+    )

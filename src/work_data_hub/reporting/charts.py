@@ -57,21 +57,26 @@ def _frame(labels: Sequence[str], top: float, series: Sequence[Series], title: s
     rows = (legend[-1][1] + 1) if legend else 1
     height = HEIGHT + 18 * (rows - 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
     for tick in range(5):
         y = TOP + plot_h - plot_h * tick / 4
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f"{_number(top * tick / 4)}</text>")
+        parts.append(
+            f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(top * tick / 4)}</text>'
+        )
     step = plot_w / max(len(labels), 1)
     every = max(1, -(-len(labels) // 7))  # at most 7 month labels fit side by side
     for i, label in enumerate(labels):
         if (len(labels) - 1 - i) % every == 0:  # the latest month always labelled
             x = LEFT + step * (i + 0.5)
             anchor = "end" if x + 24 > WIDTH else "middle"  # the last label stays inside the picture
-            parts.append(f'<text class="axis" x="{min(x, WIDTH - 2.0):.1f}" y="{TOP + plot_h + 16}" '
-                         f'text-anchor="{anchor}">{escape(label)}</text>')
+            parts.append(
+                f'<text class="axis" x="{min(x, WIDTH - 2.0):.1f}" y="{TOP + plot_h + 16}" '
+                f'text-anchor="{anchor}">{escape(label)}</text>'
+            )
     for index, (x, row, name) in enumerate(legend):
         color, y = PALETTE[index % len(PALETTE)], HEIGHT - 18 + 18 * row
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{color}"/>')
@@ -98,8 +103,10 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, d
                 points = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in run)
                 parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>')
             for x, y, label, value in run:
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}">'
-                             f"<title>{escape(s.name)} {escape(label)}: {_number(float(value), decimals)}</title></circle>")
+                parts.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}">'
+                    f"<title>{escape(s.name)} {escape(label)}: {_number(float(value), decimals)}</title></circle>"
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -117,9 +124,11 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> st
                 continue
             height = plot_h * float(value) / top
             x = LEFT + step * i + step * 0.1 + bar * index
-            parts.append(f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar:.1f}" '
-                         f'height="{height:.1f}" fill="{color}"><title>{escape(s.name)} {escape(labels[i])}: '
-                         f"{_number(float(value))}</title></rect>")
+            parts.append(
+                f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar:.1f}" '
+                f'height="{height:.1f}" fill="{color}"><title>{escape(s.name)} {escape(labels[i])}: '
+                f"{_number(float(value))}</title></rect>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -147,28 +156,37 @@ def lanes_chart(title: str, labels: Sequence[str], lanes: Sequence[tuple[str, Se
     plot_w = WIDTH + 180 - LANE_LABEL - RIGHT
     height = TOP + LANE_HEIGHT * max(len(lanes), 1) + 52
     step = plot_w / months
-    parts = [f'<svg class="chart lanes" viewBox="0 0 {WIDTH + 180} {height}" role="img" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg class="chart lanes" viewBox="0 0 {WIDTH + 180} {height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
     every = max(1, -(-months // 10))
     bottom = TOP + LANE_HEIGHT * max(len(lanes), 1)
     for i, label in enumerate(labels):
         x = LANE_LABEL + step * i
         if (months - 1 - i) % every == 0:
             parts.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{bottom}"/>')
-            parts.append(f'<text class="axis" x="{x + step / 2:.1f}" y="{bottom + 14}" text-anchor="middle">'
-                         f"{escape(label)}</text>")
+            parts.append(
+                f'<text class="axis" x="{x + step / 2:.1f}" y="{bottom + 14}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
     for row, (name, spans) in enumerate(lanes):
         y = TOP + LANE_HEIGHT * row
         parts.append(f'<text class="legend" x="4" y="{y + LANE_HEIGHT / 2 + 4:.1f}">{escape(name)}</text>')
         for s in spans:
             x, w = LANE_LABEL + step * s.starts, max(step * (s.ends - s.starts), 1.5)
             stroke = ' stroke="#111827" stroke-width="2.5"' if s.strategic else ""
-            parts.append(f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{LANE_HEIGHT - 10}" rx="2" '
-                         f'fill="{STATUS_COLORS.get(s.status, "#9ca3af")}"{stroke}><title>{escape(s.title)}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{LANE_HEIGHT - 10}" rx="2" '
+                f'fill="{STATUS_COLORS.get(s.status, "#9ca3af")}"{stroke}><title>{escape(s.title)}</title></rect>'
+            )
     legend_y = bottom + 30
     x = float(LANE_LABEL)
-    for label, fill, stroke in (("正常", STATUS_COLORS["正常"], ""), ("停缴", STATUS_COLORS["停缴"], ""),
-                                ("战略 (深色边框)", "#ffffff", ' stroke="#111827" stroke-width="2.5"')):
+    for label, fill, stroke in (
+        ("正常", STATUS_COLORS["正常"], ""),
+        ("停缴", STATUS_COLORS["停缴"], ""),
+        ("战略 (深色边框)", "#ffffff", ' stroke="#111827" stroke-width="2.5"'),
+    ):
         parts.append(f'<rect x="{x:.1f}" y="{legend_y}" width="12" height="10" fill="{fill}"{stroke}/>')
         parts.append(f'<text class="legend" x="{x + 16:.1f}" y="{legend_y + 9}">{escape(label)}</text>')
         x += 30 + _width(label)

@@ -25,8 +25,10 @@ def target(out: str | None, default_name: str) -> Path:
     if out.endswith(("/", "\\")) or path.is_dir():
         return path / default_name
     if path.suffix.lower() != suffix:
-        raise InvalidInput(f"--out {out} does not end in {suffix}: this command writes a {suffix} file",
-                           hint=f"Name the file …{suffix}, or pass a folder to write {default_name} into.")
+        raise InvalidInput(
+            f"--out {out} does not end in {suffix}: this command writes a {suffix} file",
+            hint=f"Name the file …{suffix}, or pass a folder to write {default_name} into.",
+        )
     return path
 
 
@@ -43,7 +45,9 @@ def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
         with contextlib.suppress(OSError):  # nothing was written, or it cannot be reached either
             partial.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}",
-                               hint="Pass a writable place with --out (a file or a folder).") from None
+            raise InvalidInput(
+                f"Cannot write {path}: {exc.strerror or exc}",
+                hint="Pass a writable place with --out (a file or a folder).",
+            ) from None
         raise
     return path

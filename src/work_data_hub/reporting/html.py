@@ -16,15 +16,25 @@ from work_data_hub.periods import format_period, month_end, month_span
 from work_data_hub.reporting.charts import Series, Span, bar_chart, lanes_chart, line_chart
 from work_data_hub.reporting.files import write_whole
 
-MEASURES = [("customers", "客户数"), ("strategic", "战略客户"), ("existing", "存量客户"),
-            ("new", "新客户 (本年)"), ("won", "中标 (本年)"), ("lost", "流失 (本年)"),
-            ("contracts_normal", "正常合同"), ("contracts_stopped", "停缴合同"), ("aum_yi", "规模 (亿元)")]
-MOVEMENTS = [("new", "新增合同", "本月存续、上月未存续"),
-             ("lapsed", "失效合同", "连续 12 个月无规模明细，不再存续"),
-             ("stopped", "正常 → 停缴", "本月无规模，或近 12 个月无供款"),
-             ("resumed", "停缴 → 正常", "重新有规模且有供款"),
-             ("became_strategic", "成为战略客户", "进入所在机构与产品线的前列，或规模达到门槛"),
-             ("lost_strategic", "不再是战略客户", "新年度从上年 12 月重新认定")]
+MEASURES = [
+    ("customers", "客户数"),
+    ("strategic", "战略客户"),
+    ("existing", "存量客户"),
+    ("new", "新客户 (本年)"),
+    ("won", "中标 (本年)"),
+    ("lost", "流失 (本年)"),
+    ("contracts_normal", "正常合同"),
+    ("contracts_stopped", "停缴合同"),
+    ("aum_yi", "规模 (亿元)"),
+]
+MOVEMENTS = [
+    ("new", "新增合同", "本月存续、上月未存续"),
+    ("lapsed", "失效合同", "连续 12 个月无规模明细，不再存续"),
+    ("stopped", "正常 → 停缴", "本月无规模，或近 12 个月无供款"),
+    ("resumed", "停缴 → 正常", "重新有规模且有供款"),
+    ("became_strategic", "成为战略客户", "进入所在机构与产品线的前列，或规模达到门槛"),
+    ("lost_strategic", "不再是战略客户", "新年度从上年 12 月重新认定"),
+]
 
 
 def _count(value) -> str:
@@ -75,10 +85,25 @@ def _month(value) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(count=_count, yi=_yi, change=_change, figure=_figure, trend=_trend, period=format_period,
-                       wan=_wan, month=_month, basename=lambda path: Path(path or "").name, restated=_restated)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        count=_count,
+        yi=_yi,
+        change=_change,
+        figure=_figure,
+        trend=_trend,
+        period=format_period,
+        wan=_wan,
+        month=_month,
+        basename=lambda path: Path(path or "").name,
+        restated=_restated,
+    )
     return env
 
 
@@ -91,21 +116,44 @@ def _charts(report: MonthReport) -> list[tuple[str, str]]:
     lines: dict[str, dict[date, Decimal]] = {}
     for r in report.trend:
         if r.product_line_code is not None:
-            lines.setdefault(f"{r.product_line_code} {r.product_line_name or ''}".strip(), {})[r.snapshot_month] = \
+            lines.setdefault(f"{r.product_line_code} {r.product_line_name or ''}".strip(), {})[r.snapshot_month] = (
                 r.aum_balance_yi
+            )
 
     def total(field: str) -> list:
         return [getattr(totals[m], field) if m in totals else None for m in months]
 
     return [
-        ("客户与合同状态", line_chart("Customers, strategic customers and contracts by status", labels, [
-            Series("客户数", total("customers")), Series("战略客户", total("strategic")),
-            Series("正常合同", total("contracts_normal")), Series("停缴合同", total("contracts_stopped"))])),
-        ("新客户 · 中标 · 流失 (本年累计)", bar_chart("New, won and lost customers, year to date", labels, [
-            Series("新客户", total("new")), Series("中标", total("won")), Series("流失", total("lost"))])),
-        ("各产品线规模 (亿元)", line_chart("AUM per product line (亿元)", labels, [
-            Series(name, [by_month.get(m) for m in months]) for name, by_month in sorted(lines.items())],
-            decimals=2)),
+        (
+            "客户与合同状态",
+            line_chart(
+                "Customers, strategic customers and contracts by status",
+                labels,
+                [
+                    Series("客户数", total("customers")),
+                    Series("战略客户", total("strategic")),
+                    Series("正常合同", total("contracts_normal")),
+                    Series("停缴合同", total("contracts_stopped")),
+                ],
+            ),
+        ),
+        (
+            "新客户 · 中标 · 流失 (本年累计)",
+            bar_chart(
+                "New, won and lost customers, year to date",
+                labels,
+                [Series("新客户", total("new")), Series("中标", total("won")), Series("流失", total("lost"))],
+            ),
+        ),
+        (
+            "各产品线规模 (亿元)",
+            line_chart(
+                "AUM per product line (亿元)",
+                labels,
+                [Series(name, [by_month.get(m) for m in months]) for name, by_month in sorted(lines.items())],
+                decimals=2,
+            ),
+        ),
     ]
 
 
@@ -113,19 +161,34 @@ def render_html(report: MonthReport, *, generated_at: datetime) -> str:
     """The page of `report`."""
     lines: dict[str | None, dict] = {}
     for c in report.changes:
-        line = lines.setdefault(c.product_line_code, {"code": c.product_line_code, "name": c.product_line_name,
-                                                     "measures": {}})
+        line = lines.setdefault(
+            c.product_line_code, {"code": c.product_line_code, "name": c.product_line_name, "measures": {}}
+        )
         line["measures"][c.measure] = c
-    movements = [(code, label, explain, [m for m in report.movements if m.movement == code])
-                 for code, label, explain in MOVEMENTS]
+    movements = [
+        (code, label, explain, [m for m in report.movements if m.movement == code])
+        for code, label, explain in MOVEMENTS
+    ]
     total = lines.get(None, {"measures": {}})["measures"]
-    first_month = (report.standing.synced_from or report.standing.period_end).replace(day=1) \
-        == report.standing.period_end.replace(day=1)
-    return _environment().get_template("report.html.j2").render(
-        report=report, standing=report.standing, period=format_period(report.standing.period_end),
-        first_month=first_month,
-        generated_at=generated_at, measures=MEASURES, lines=list(lines.values()), total=total,
-        movements=movements, charts=_charts(report))
+    first_month = (report.standing.synced_from or report.standing.period_end).replace(
+        day=1
+    ) == report.standing.period_end.replace(day=1)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            standing=report.standing,
+            period=format_period(report.standing.period_end),
+            first_month=first_month,
+            generated_at=generated_at,
+            measures=MEASURES,
+            lines=list(lines.values()),
+            total=total,
+            movements=movements,
+            charts=_charts(report),
+        )
+    )
 
 
 def write_html(report: MonthReport, out: Path, *, generated_at: datetime) -> Path:
@@ -134,9 +197,18 @@ def write_html(report: MonthReport, out: Path, *, generated_at: datetime) -> Pat
     return write_whole(out, lambda path: path.write_text(page, encoding="utf-8"))
 
 
-RULE_LABELS = {"pending_correction": "待重算", "in_force": "存续", "aum": "月末规模", "contribution_12m": "12 个月供款",
-               "contract_status": "状态", "is_strategic": "战略", "is_existing": "存量", "status_year": "状态年度",
-               "version": "生效版本", "previous_version": "上一版本"}
+RULE_LABELS = {
+    "pending_correction": "待重算",
+    "in_force": "存续",
+    "aum": "月末规模",
+    "contribution_12m": "12 个月供款",
+    "contract_status": "状态",
+    "is_strategic": "战略",
+    "is_existing": "存量",
+    "status_year": "状态年度",
+    "version": "生效版本",
+    "previous_version": "上一版本",
+}
 OUTCOME_LABELS = {"true": "是", "false": "否", "none": "无"}
 
 
@@ -156,22 +228,38 @@ def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
         if e.kind == "month" and e.starts in index:
             name = f"{e.product_line_code} {e.product_line_name or ''}".strip()
             lines.setdefault(name, {})[e.starts] = e.aum_balance / 10000
-    aum = line_chart("AUM per product line (万元)", labels, [
-        Series(name, [values.get(m) for m in months]) for name, values in sorted(lines.items())], decimals=2) \
-        if lines else None
+    aum = (
+        line_chart(
+            "AUM per product line (万元)",
+            labels,
+            [Series(name, [values.get(m) for m in months]) for name, values in sorted(lines.items())],
+            decimals=2,
+        )
+        if lines
+        else None
+    )
     lanes: dict[tuple[str, str], list[Span]] = {}
     for v in (e for e in page.timeline if e.kind == "version"):
         if v.starts > months[-1] or (v.ends != CURRENT and v.ends <= months[0]):
             continue
         first = index.get(v.starts, 0)  # opened by that month (valid_from is its last day)
         last = index[months[-1]] + 1 if v.ends == CURRENT or v.ends > months[-1] else index[v.ends]
-        title = (f"{v.plan_code} {v.product_line_code}: {v.contract_status}, {'战略' if v.is_strategic else '非战略'}, "
-                 f"{'存量' if v.is_existing else '非存量'}, {v.starts} – {'当前' if v.ends == CURRENT else v.ends}")
+        title = (
+            f"{v.plan_code} {v.product_line_code}: {v.contract_status}, {'战略' if v.is_strategic else '非战略'}, "
+            f"{'存量' if v.is_existing else '非存量'}, {v.starts} – {'当前' if v.ends == CURRENT else v.ends}"
+        )
         lanes.setdefault((v.plan_code, v.product_line_code), []).append(
-            Span(first, max(last, first + 1) if v.ends == CURRENT else last, v.contract_status, v.is_strategic, title))
-    chart = lanes_chart("Contract versions over time", labels,
-                        [(f"{plan} · {line}", spans) for (plan, line), spans in sorted(lanes.items())]) \
-        if lanes else None
+            Span(first, max(last, first + 1) if v.ends == CURRENT else last, v.contract_status, v.is_strategic, title)
+        )
+    chart = (
+        lanes_chart(
+            "Contract versions over time",
+            labels,
+            [(f"{plan} · {line}", spans) for (plan, line), spans in sorted(lanes.items())],
+        )
+        if lanes
+        else None
+    )
     return aum, chart
 
 
@@ -182,17 +270,29 @@ def render_customer_html(page: CustomerPage, *, generated_at: datetime) -> str:
     month = [e for e in page.timeline if e.kind == "month" and e.starts == page.period_end]
     outcomes = [{r.rule: r.outcome for r in c.rules} for c in page.explanations]
     pending = [r for c in page.explanations[:1] for r in c.rules if r.rule == "pending_correction"]
-    return _environment().get_template("customer.html.j2").render(
-        page=page, period=format_period(page.period_end), generated_at=generated_at, current=CURRENT,
-        versions=versions, aum_chart=aum_chart, lanes_chart=lanes, rule_labels=RULE_LABELS,
-        outcome_labels=OUTCOME_LABELS, pending=pending,
-        total_aum=sum((e.aum_balance for e in month), Decimal(0)) if month else None,
-        normal=sum(o.get("contract_status") == "正常" for o in outcomes),
-        stopped=sum(o.get("contract_status") == "停缴" for o in outcomes),
-        strategic=sum(o.get("is_strategic") == "true" for o in outcomes),
-        merges=[e for e in page.timeline if e.kind in ("merge_in", "merge_out")],
-        aliases=[e for e in page.timeline if e.kind == "alias"],
-        loads=[e for e in page.timeline if e.kind == "load"])
+    return (
+        _environment()
+        .get_template("customer.html.j2")
+        .render(
+            page=page,
+            period=format_period(page.period_end),
+            generated_at=generated_at,
+            current=CURRENT,
+            versions=versions,
+            aum_chart=aum_chart,
+            lanes_chart=lanes,
+            rule_labels=RULE_LABELS,
+            outcome_labels=OUTCOME_LABELS,
+            pending=pending,
+            total_aum=sum((e.aum_balance for e in month), Decimal(0)) if month else None,
+            normal=sum(o.get("contract_status") == "正常" for o in outcomes),
+            stopped=sum(o.get("contract_status") == "停缴" for o in outcomes),
+            strategic=sum(o.get("is_strategic") == "true" for o in outcomes),
+            merges=[e for e in page.timeline if e.kind in ("merge_in", "merge_out")],
+            aliases=[e for e in page.timeline if e.kind == "alias"],
+            loads=[e for e in page.timeline if e.kind == "load"],
+        )
+    )
 
 
 def write_customer_html(page: CustomerPage, out: Path, *, generated_at: datetime) -> Path:
