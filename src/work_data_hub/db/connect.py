@@ -25,7 +25,7 @@ def connect(url: str | None = None, *, autocommit: bool = False, cwd: Path | Non
             f"Cannot connect to the database at {mask_url(url)}: {reason}",
             hint=(
                 "Check that the server is running and DATABASE_URL is right; for the local "
-                "database run `python -m work_data_hub.cli db start` (or `db init` on a new machine)."
+                "database run `db start` (or `db init` on a new machine)."
             ),
         )
 

@@ -310,7 +310,7 @@ def start(cluster: LocalCluster) -> str:
     unable to load plpgsql.so: only a restart mends that)."""
     if not cluster.exists():
         raise LocalClusterError(
-            f"No local cluster in {cluster.root}", hint="Create it with `python -m work_data_hub.cli db init`."
+            f"No local cluster in {cluster.root}", hint="Create it with `db init`."
         )
     if is_running(cluster):
         running, on_disk = server_version(cluster), binaries_version()
