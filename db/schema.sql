@@ -70,6 +70,24 @@ COMMENT ON TYPE customer.contract_sync_period IS 'One period applied by customer
 
 
 --
+-- Name: merge_move; Type: TYPE; Schema: customer; Owner: -
+--
+
+CREATE TYPE customer.merge_move AS (
+	table_name text,
+	rows_moved bigint,
+	action text
+);
+
+
+--
+-- Name: TYPE merge_move; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TYPE customer.merge_move IS 'One table customer.merge_company touched: its name, the rows, and what was done (moved, created, removed).';
+
+
+--
 -- Name: snapshot_refresh_result; Type: TYPE; Schema: customer; Owner: -
 --
 
@@ -174,6 +192,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 -- Name: _key_problem(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _known_aliases(); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _lock_class(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _lock_mdm(text); Type: FUNCTION; Schema: customer; Owner: -
 --

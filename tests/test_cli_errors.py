@@ -78,16 +78,34 @@ def test_every_command_as_a_reader_login(db_url, conn, tmp_path):
         conn.execute("DROP OWNED BY cli_reader")
         conn.execute("DROP ROLE cli_reader")
     assert_clean(results)
-    outcome = {" ".join(argv[:3] if argv[0] == "etl" else argv[:2] if argv[1] != "alias" else argv[:3]): r
-               for argv, r in results}
+    outcome = {
+        " ".join(argv[:3] if argv[0] == "etl" else argv[:2] if argv[1] != "alias" else argv[:3]): r
+        for argv, r in results
+    }
     # A reader reads: these succeed on an empty database; the writes are refused naming the role they
     # need; summary, report and export say there is nothing synced yet.
-    for read in ("db status", "etl history", "customer-mdm status", "customer-mdm runs", "customer-mdm identities",
-                 "customer-mdm alias list"):
+    for read in (
+        "db status",
+        "etl history",
+        "customer-mdm status",
+        "customer-mdm runs",
+        "customer-mdm identities",
+        "customer-mdm alias list",
+    ):
         assert outcome[read].returncode == 0, (read, outcome[read].stderr)
-    for write in ("etl --domain annuity_performance", "customer-mdm sync", "customer-mdm snapshot", "customer-mdm close",
-                  "customer-mdm schedule", "customer-mdm merge", "customer-mdm alias add"):
-        assert outcome[write].returncode == 1 and "wdh_operator" in outcome[write].stderr, (write, outcome[write].stderr)
+    for write in (
+        "etl --domain annuity_performance",
+        "customer-mdm sync",
+        "customer-mdm snapshot",
+        "customer-mdm close",
+        "customer-mdm schedule",
+        "customer-mdm merge",
+        "customer-mdm alias add",
+    ):
+        assert outcome[write].returncode == 1 and "wdh_operator" in outcome[write].stderr, (
+            write,
+            outcome[write].stderr,
+        )
     assert outcome["db migrate"].returncode == 1
     for empty in ("customer-mdm summary", "customer-mdm report", "customer-mdm export"):
         assert outcome[empty].returncode == 1 and "wdh_operator" not in outcome[empty].stderr, (empty, outcome[empty])
@@ -125,8 +143,8 @@ def test_a_connection_dropped_mid_command(db_url, conn, tmp_path, argv):
     before = table_fingerprint(conn)
     with psycopg.connect(db_url) as holder:  # holds both locks the commands need
         holder.execute(
-            "SELECT pg_advisory_xact_lock(742, 1), pg_advisory_xact_lock(743, "
-            "'business.\"规模明细\"'::regclass::oid::integer)"
+            "SELECT pg_advisory_xact_lock(customer._lock_class('mdm'), 1), pg_advisory_xact_lock("
+            "customer._lock_class('source'), 'business.\"规模明细\"'::regclass::oid::integer)"
         )
         process = subprocess.Popen(
             [sys.executable, "-m", "work_data_hub.cli", *argv],

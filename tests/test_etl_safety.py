@@ -21,7 +21,9 @@ from test_etl import HEADERS, perf_row
 from test_etl_inbox import deliver
 from work_data_hub.sample_data import write_xlsx
 
-LOCK_ETL = "SELECT pg_advisory_xact_lock(743, 'business.\"规模明细\"'::regclass::oid::integer)"
+LOCK_ETL = (
+    "SELECT pg_advisory_xact_lock(customer._lock_class('source'), 'business.\"规模明细\"'::regclass::oid::integer)"
+)
 
 
 def spawn(db_url: str, cwd: Path, *args: str) -> subprocess.Popen:

@@ -81,8 +81,7 @@ def translate(exc: psycopg.Error) -> WdhError:
         return NotMigrated(
             f"The database is not migrated: {message}",
             detail=diag.message_detail,
-            hint="Run `db migrate` against it (it applies the schema "
-            "and deploys the functions).",
+            hint="Run `db migrate` against it (it applies the schema and deploys the functions).",
             sqlstate=sqlstate,
         )
     if sqlstate == "42501":

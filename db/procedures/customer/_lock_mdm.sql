@@ -1,7 +1,7 @@
 -- customer._lock_mdm(p_caller text) RETURNS void
 --
 -- Serialises contract sync and snapshot refresh: takes the transaction-level advisory lock
--- (classid 742, objid 1) that both share, waiting at most customer.mdm_settings.lock_timeout_seconds.
+-- (classid customer._lock_class('mdm'), 742; objid 1) that both share, waiting at most customer.mdm_settings.lock_timeout_seconds.
 -- Released at the end of the caller's transaction, never by hand.
 --
 -- Errors: 55P03 (lock_not_available) when another run holds the lock longer than the timeout.
@@ -19,13 +19,14 @@ BEGIN
     SELECT s.lock_timeout_seconds INTO v_timeout FROM customer.mdm_settings AS s;
     PERFORM set_config('lock_timeout', (round(coalesce(v_timeout, 60) * 1000))::bigint::text, true);
     BEGIN
-        PERFORM pg_advisory_xact_lock(742, 1);
+        PERFORM pg_advisory_xact_lock(customer._lock_class('mdm'), 1);
     EXCEPTION WHEN lock_not_available THEN
         PERFORM set_config('lock_timeout', v_previous, true);
         RAISE EXCEPTION '% waited % s for another contract sync or snapshot refresh and gave up',
                 p_caller, coalesce(v_timeout, 60)
             USING ERRCODE = 'lock_not_available',
-                  DETAIL = 'The work_data_hub advisory lock (742, 1) is held by another transaction.',
+                  DETAIL = format('The work_data_hub advisory lock (%s, 1) is held by another transaction.',
+                                  customer._lock_class('mdm')),
                   HINT = 'Wait for the running sync or refresh to finish (see pg_locks / pg_stat_activity) '
                          'and run again, or raise customer.mdm_settings.lock_timeout_seconds.';
     END;

@@ -1,7 +1,7 @@
 -- customer._lock_source_tables(p_caller text) RETURNS void
 --
 -- Private; one job: keep every load out until the transaction ends: take the ETL's
--- transaction-level advisory locks (743, oid of the table) of business."规模明细",
+-- transaction-level advisory locks (customer._lock_class('source'), oid of the table) of business."规模明细",
 -- customer."当年中标" and customer."当年流失", waiting at most customer.mdm_settings.
 -- lock_timeout_seconds (the session's lock_timeout is restored after). p_caller names the caller in
 -- the error.

@@ -1,6 +1,6 @@
 -- customer.merge_company(p_from text, p_into text, p_dry_run boolean DEFAULT false,
 --                        p_force boolean DEFAULT false)
--- RETURNS TABLE (table_name text, rows_moved bigint)
+-- RETURNS TABLE (table_name text, rows_moved bigint, action text)
 --
 -- One job: fold customer p_from (typically a provisional IN… id) into p_into, in one transaction,
 -- so that history and snapshots end as if the rows had always carried p_into:
@@ -18,8 +18,9 @@
 --     loader (customer.company_merge_log);
 --   * p_from is removed from customer."年金客户"; customer.company_merge_log records who, when and
 --     the rows moved per table.
--- Result: one row per table touched, with the rows re-pointed (removed, for the versions and
--- p_from itself; created, for a new p_into).
+-- Result: one row per table touched and what was done there (action): 'moved' (rows re-pointed to
+-- p_into), 'removed' (p_from's versions and p_from itself), 'created' (a new p_into); rows_moved
+-- counts them. customer.company_merge_log keeps the same counts, keyed "table" or "table (action)".
 -- Errors: 22023 an argument NULL or blank, p_from = p_into, or a new p_into that looks like a
 --         provisional id; P0002 p_from does not exist (the message says when it was merged already); 55000 p_from is not provisional and p_force
 --         is false (merging two real customers rewrites both histories: pass p_force);
@@ -29,7 +30,7 @@
 -- Dry run: the same code path, rolled back at the end; the result says what would move.
 CREATE OR REPLACE FUNCTION customer.merge_company(
     p_from text, p_into text, p_dry_run boolean DEFAULT false, p_force boolean DEFAULT false)
-RETURNS TABLE (table_name text, rows_moved bigint)
+RETURNS TABLE (table_name text, rows_moved bigint, action text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -44,7 +45,7 @@ DECLARE
     v_merged_into text;
     v_merged_at timestamptz;
     v_into_exists boolean;
-    v_counts jsonb := '{}'::jsonb;
+    v_moves customer.merge_move[] := ARRAY[]::customer.merge_move[];  -- (table_name, rows_moved, action)
     v_rows bigint;
     v_seq_last bigint;
     v_seq_called boolean;
@@ -102,35 +103,38 @@ BEGIN
         IF NOT v_into_exists THEN
             INSERT INTO customer."年金客户" (company_id, "客户名称", "客户简称", "年金客户类型", tags)
             VALUES (v_into_id, v_from."客户名称", v_from."客户简称", v_from."年金客户类型", v_from.tags);
-            v_counts := v_counts || jsonb_build_object('customer.年金客户 (created)', 1);
+            v_moves := v_moves || ROW('customer.年金客户', 1, 'created')::customer.merge_move;
         END IF;
 
         SELECT array_agg(DISTINCT d."计划代码") INTO v_moved_plans FROM business."规模明细" AS d
         WHERE d.company_id = v_from_id;
         UPDATE business."规模明细" AS d SET company_id = v_into_id WHERE d.company_id = v_from_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('business.规模明细', v_rows);
+        v_moves := v_moves || ROW('business.规模明细', v_rows, 'moved')::customer.merge_move;
         UPDATE customer."当年中标" AS w SET company_id = v_into_id WHERE w.company_id = v_from_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.当年中标', v_rows);
+        v_moves := v_moves || ROW('customer.当年中标', v_rows, 'moved')::customer.merge_move;
         UPDATE customer."当年流失" AS l SET company_id = v_into_id WHERE l.company_id = v_from_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.当年流失', v_rows);
+        v_moves := v_moves || ROW('customer.当年流失', v_rows, 'moved')::customer.merge_move;
         UPDATE mapping."年金计划" AS p SET company_id = v_into_id, updated_at = now() WHERE p.company_id = v_from_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('mapping.年金计划', v_rows);
+        v_moves := v_moves || ROW('mapping.年金计划', v_rows, 'moved')::customer.merge_move;
 
         v_rows := customer._merge_aliases(v_from_id, v_into_id, v_from."客户名称", v_moved_plans);
-        v_counts := v_counts || jsonb_build_object('customer.company_alias', v_rows);
+        v_moves := v_moves || ROW('customer.company_alias', v_rows, 'moved')::customer.merge_move;
 
         DELETE FROM customer.customer_plan_contract AS c WHERE c.company_id = v_from_id;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        v_counts := v_counts || jsonb_build_object('customer.customer_plan_contract (removed)', v_rows);
+        v_moves := v_moves || ROW('customer.customer_plan_contract', v_rows, 'removed')::customer.merge_move;
         DELETE FROM customer."年金客户" AS c WHERE c.company_id = v_from_id;
-        v_counts := v_counts || jsonb_build_object('customer.年金客户 (removed)', 1);
+        v_moves := v_moves || ROW('customer.年金客户', 1, 'removed')::customer.merge_move;
 
         INSERT INTO customer.company_merge_log (from_id, from_name, from_was_provisional, into_id, into_created, rows_moved)
-        VALUES (v_from_id, v_from."客户名称", v_from.is_provisional, v_into_id, NOT v_into_exists, v_counts);
+        VALUES (v_from_id, v_from."客户名称", v_from.is_provisional, v_into_id, NOT v_into_exists,
+                (SELECT jsonb_object_agg(m.table_name || CASE WHEN m.action = 'moved' THEN '' ELSE format(' (%s)', m.action) END,
+                                         m.rows_moved)
+                 FROM unnest(v_moves) AS m));
 
         IF p_dry_run THEN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
@@ -140,7 +144,7 @@ BEGIN
     END;
 
     RETURN QUERY
-    SELECT e.key, e.value::bigint FROM jsonb_each_text(v_counts) AS e ORDER BY e.key;
+    SELECT m.table_name, m.rows_moved, m.action FROM unnest(v_moves) AS m ORDER BY m.table_name, m.action;
 END
 $$;
 

@@ -48,6 +48,8 @@ def _root(
     ] = False,
 ) -> None:
     """Customer master data for the annuity business: contract history and monthly snapshots."""
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(customer_mdm_app, name="customer-mdm")
 app.add_typer(etl_app, name="etl")

@@ -976,8 +976,8 @@ def merge_command(
         conn.commit()
     typer.echo(f"{'Dry run: would merge' if dry_run else '✓ Merged'} {from_id} into {into_id}:")
     for row in moved:
-        typer.echo(f"  {row.table_name}: {row.rows_moved:,}")
-    if any(row.table_name == "customer.年金客户 (created)" for row in moved):
+        typer.echo(f"  {row.table_name}{'' if row.action == 'moved' else f' ({row.action})'}: {row.rows_moved:,}")
+    if any(row.action == "created" for row in moved):
         typer.echo(
             f"  Note: {into_id.strip()} was not a customer: it {'would be' if dry_run else 'was'} created with "
             f"the merged customer's name. Check the id if that is not what you meant."

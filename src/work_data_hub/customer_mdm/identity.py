@@ -33,6 +33,7 @@ class ProvisionalIdentity:
 class MovedRows:
     table_name: str
     rows_moved: int
+    action: str  # moved | created | removed
 
 
 @dataclass(frozen=True)

@@ -309,9 +309,7 @@ def start(cluster: LocalCluster) -> str:
     server is older than the binaries on disk (an apt upgrade under a running server leaves it
     unable to load plpgsql.so: only a restart mends that)."""
     if not cluster.exists():
-        raise LocalClusterError(
-            f"No local cluster in {cluster.root}", hint="Create it with `db init`."
-        )
+        raise LocalClusterError(f"No local cluster in {cluster.root}", hint="Create it with `db init`.")
     if is_running(cluster):
         running, on_disk = server_version(cluster), binaries_version()
         if running is None or running == on_disk:

@@ -135,7 +135,7 @@ LOCK = "SELECT customer._lock_source_table(%s::regclass, 'etl')"
 
 
 def lock_target(conn: psycopg.Connection, domain: Domain) -> None:
-    """Serialise loads into one table: the ETL's transaction-level advisory lock (743, table oid),
+    """Serialise loads into one table: the ETL's transaction-level advisory lock (customer._lock_class('source'), table oid),
     waited for at most customer.mdm_settings.lock_timeout_seconds (55P03 after that)."""
     conn.execute(LOCK, (domain.table.as_string(conn),))
 
