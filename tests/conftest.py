@@ -193,13 +193,22 @@ def cron_url(pg_server, template_url):
     return url
 
 
+def pytest_collection_modifyitems(config, items):
+    """Note whether a collected test needs the scheduled close job (so that a run without one, say of
+    the docs tests alone, starts no server and schedules nothing)."""
+    config.stash[_NEEDS_CRON_JOB] = any("scheduled_close_job" in item.fixturenames for item in items)
+
+
+_NEEDS_CRON_JOB = pytest.StashKey[bool]()
+
+
 @pytest.fixture(scope="session", autouse=True)
-def scheduled_close_job(request):
-    """pg_cron 1.4 runs a job at the next whole minute. The job of
-    test_operations.py::test_the_scheduled_close_really_runs… is scheduled when the session starts
-    (three months to close in the pg_cron database), so that its minute has come by the time the
-    test looks, instead of the suite waiting for it. None without pg_cron."""
-    if not HAS_PG_CRON:
+def _scheduled_close_job_early(request):
+    """pg_cron 1.4 runs a job at the next whole minute. When the session holds a test of the
+    scheduled close (it asks for `scheduled_close_job`), its job is scheduled when the session starts
+    (three months to close in the pg_cron database), so that its minute has come by the time the test
+    looks, instead of the suite waiting for it. Nothing otherwise, and None without pg_cron."""
+    if not request.config.stash.get(_NEEDS_CRON_JOB, False) or not HAS_PG_CRON:
         yield None
         return
     from source import add_row
@@ -212,6 +221,13 @@ def scheduled_close_job(request):
     yield url
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()")
+
+
+@pytest.fixture(scope="session")
+def scheduled_close_job(_scheduled_close_job_early):
+    """The pg_cron database with three months loaded and the close scheduled every minute (None
+    without pg_cron)."""
+    return _scheduled_close_job_early
 
 
 @contextlib.contextmanager

@@ -30,6 +30,12 @@ def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(schedule
         pytest.skip(missing_extension("pg_cron", "postgresql-15-cron"))
     cron_url = scheduled_close_job  # three months loaded and the job scheduled when the session started
     with psycopg.connect(cron_url, autocommit=True) as conn:
+        # A test that ran before may have replaced or removed the job (the schedule test does): then it
+        # is scheduled again here, and this test waits for its minute.
+        if conn.execute(
+            "SELECT count(*) FROM cron.job WHERE jobname = %s AND schedule = '* * * * *'", (JOB,)
+        ).fetchone() != (1,):
+            conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => '* * * * *')")
         try:
             deadline = time.monotonic() + 100  # pg_cron 1.4 fires at the next whole minute
             status = row = None
@@ -78,32 +84,39 @@ def test_the_scheduled_close_really_runs_and_its_failures_are_on_record(schedule
 
 
 def test_schedule_registers_replaces_and_removes_the_close_job(cron_url, tmp_path):
-    # After the scheduled-close test, whose session-long job this replaces and removes.
+    # The session's scheduled-close job, when it is registered, is put back afterwards: the tests pass
+    # in any order.
     with psycopg.connect(cron_url, autocommit=True) as conn:
-        # The first release's two jobs, as an upgraded database still has them.
-        conn.execute(
-            "SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', "
-            "'SELECT * FROM customer.sync_contract_status()')"
-        )
-        conn.execute(
-            "SELECT cron.schedule('wdh_monthly_snapshot_refresh', '30 3 6 * *', "
-            "'SELECT * FROM customer.refresh_monthly_snapshot(NULL)')"
-        )
-        result = run_cli("customer-mdm", "schedule", cwd=tmp_path, database_url=cron_url)
-        assert result.returncode == 0, result.stderr
-        jobs = cron_jobs(conn)
-        assert {name: (s, c) for name, (_, s, c) in jobs.items()} == {JOB: ("0 3 6 * *", COMMAND)}
-        again = conn.execute(
-            "SELECT job_name, jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 4 * * *')"
-        ).fetchall()
-        assert again == [(JOB, jobs[JOB][0])]  # replaced, not added
-        assert cron_jobs(conn)[JOB][1] == "0 4 * * *"
-        with pytest.raises(psycopg.errors.InvalidParameterValue):
-            conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => ' ')")
-        removed = run_cli("customer-mdm", "schedule", "--remove", cwd=tmp_path, database_url=cron_url)
-        assert f"Removed: {JOB}" in removed.stdout
-        assert cron_jobs(conn) == {}
-        assert conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()").fetchall() == [(JOB, False)]
+        session_job = conn.execute("SELECT schedule FROM cron.job WHERE jobname = %s", (JOB,)).fetchone()
+        try:
+            _schedule_registers_replaces_and_removes(conn, tmp_path, cron_url)
+        finally:
+            if session_job:
+                conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => %s)", session_job)
+
+
+def _schedule_registers_replaces_and_removes(conn, tmp_path, cron_url) -> None:
+    # The first release's two jobs, as an upgraded database still has them.
+    conn.execute(
+        "SELECT cron.schedule('wdh_contract_status_sync', '0 3 6 * *', 'SELECT * FROM customer.sync_contract_status()')"
+    )
+    conn.execute(
+        "SELECT cron.schedule('wdh_monthly_snapshot_refresh', '30 3 6 * *', "
+        "'SELECT * FROM customer.refresh_monthly_snapshot(NULL)')"
+    )
+    result = run_cli("customer-mdm", "schedule", cwd=tmp_path, database_url=cron_url)
+    assert result.returncode == 0, result.stderr
+    jobs = cron_jobs(conn)
+    assert {name: (s, c) for name, (_, s, c) in jobs.items()} == {JOB: ("0 3 6 * *", COMMAND)}
+    again = conn.execute("SELECT job_name, jobid FROM customer.schedule_mdm_jobs(p_schedule => '0 4 * * *')").fetchall()
+    assert again == [(JOB, jobs[JOB][0])]  # replaced, not added
+    assert cron_jobs(conn)[JOB][1] == "0 4 * * *"
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        conn.execute("SELECT * FROM customer.schedule_mdm_jobs(p_schedule => ' ')")
+    removed = run_cli("customer-mdm", "schedule", "--remove", cwd=tmp_path, database_url=cron_url)
+    assert f"Removed: {JOB}" in removed.stdout
+    assert cron_jobs(conn) == {}
+    assert conn.execute("SELECT * FROM customer.unschedule_mdm_jobs()").fetchall() == [(JOB, False)]
 
 
 def test_schedule_without_pg_cron_says_what_to_do(db_url, tmp_path):
