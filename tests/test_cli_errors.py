@@ -11,9 +11,8 @@ from datetime import date
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from conftest import REPO, run_cli, run_cli_all, server_url
+from helpers import REPO, run_cli, run_cli_all, scratch_database
 from source import table_fingerprint, wait_until_blocked
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate, performance_rows, population, write_csv
 
@@ -59,13 +58,8 @@ def assert_clean(results) -> None:
 
 @pytest.fixture
 def empty_url(pg_server):
-    name = f"wdh_unmigrated_{os.getpid()}"
-    admin = server_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield server_url(pg_server, name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(pg_server, "wdh_unmigrated", template=None) as url:
+        yield url
 
 
 def test_every_command_as_a_reader_login(db_url, conn, tmp_path):

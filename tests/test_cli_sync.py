@@ -6,7 +6,7 @@ import json
 
 import psycopg
 
-from conftest import run_cli
+from helpers import run_cli
 from source import Scenario, add_row, table_fingerprint
 
 

@@ -9,7 +9,7 @@ import subprocess
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from source import Scenario, add_ledger, add_row, month, table_fingerprint
 
 FACTS = """

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import run_cli
+from helpers import run_cli
 from test_etl import HEADERS, perf_row
 from work_data_hub.db import local
 from work_data_hub.sample_data import write_xlsx

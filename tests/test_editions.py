@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from conftest import run_cli
+from helpers import run_cli
 from source import Scenario, fill_empty_months, month, table_fingerprint
 from work_data_hub.customer_mdm.report import exact_json
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from source import table_fingerprint, versions
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate, write_csv, write_xlsx
 

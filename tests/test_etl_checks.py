@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from conftest import run_cli
+from helpers import run_cli
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
 from work_data_hub.sample_data import write_csv, write_xlsx

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
 from work_data_hub.sample_data import generate_inbox, write_xlsx

@@ -15,7 +15,7 @@ import pytest
 from psycopg import sql
 
 import source
-from conftest import REPO, run_cli, server_url
+from helpers import REPO, run_cli, scratch_database
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
 from test_etl_inbox import deliver
@@ -158,13 +158,8 @@ def test_server_gone_mid_load_says_nothing_of_that_file_was_committed(db_url, co
 @pytest.fixture
 def empty_db(pg_server):
     """A database without migrations."""
-    admin = server_url(pg_server, "postgres")
-    name = f"wdh_empty_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield server_url(pg_server, name)
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(pg_server, "wdh_empty", template=None) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from conftest import run_cli, sample_database
+from helpers import run_cli, sample_database
 from pages import assert_self_contained, browser_dom
 from source import Scenario, add_customer, add_row, month, sync, table_fingerprint
 

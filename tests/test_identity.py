@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from source import table_fingerprint, versions
 from work_data_hub.errors import InvalidInput, NotReady
 from work_data_hub.etl.domains import DOMAINS

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from work_data_hub.db import local
 from work_data_hub.db.settings import read_env_file
 

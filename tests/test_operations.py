@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from conftest import missing_extension, run_cli
+from helpers import missing_extension, run_cli
 from source import Scenario, add_ledger, add_row, refresh, sync
 
 JOB = "wdh_monthly_close"

@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from python_calamine import CalamineWorkbook
 
-from conftest import run_cli, run_cli_all, sample_database, server_url
+from helpers import run_cli, run_cli_all, sample_database, scratch_database
 from pages import assert_self_contained, browser_dom
 from source import table_fingerprint
 
@@ -35,22 +35,8 @@ def sample_url(pg_server, template_url, tmp_path_factory):
 @pytest.fixture
 def sample_copy(pg_server, sample_url):
     """A copy of the sample database that a test may change."""
-    name = f"wdh_report_copy_{os.getpid()}"
-    admin = server_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}").format(
-                sql.Literal(sample_url.rsplit("/", 1)[1])
-            )
-        )
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(sample_url.rsplit("/", 1)[1])
-            )
-        )
-    yield server_url(pg_server, name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(pg_server, "wdh_report_copy", template=sample_url.rsplit("/", 1)[1]) as url:
+        yield url
 
 
 class Page(HTMLParser):

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 from work_data_hub.db import local
 
 SCHEMA = REPO / "db" / "schema.sql"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from work_data_hub.db.settings import database_url, mask_url, read_env_file
 from work_data_hub.errors import ConfigError
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from source import (
     Scenario,
     add_ledger,

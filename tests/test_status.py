@@ -7,7 +7,7 @@ import json
 
 import psycopg
 
-from conftest import run_cli
+from helpers import run_cli
 from source import add_row, refresh, sync
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from conftest import run_cli
+from helpers import run_cli
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
 from test_etl_checks import etl, loaded, refused
