@@ -155,6 +155,11 @@ def test_dba_can_force_a_rebuild(conn):
     with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
         conn.execute("SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-03-15')")
     assert "2025-03-31" in err.value.diag.message_hint
+    # Nothing to rebuild after the last applied period: refused with a hint, nothing requested.
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as err:
+        conn.execute("SELECT * FROM customer.request_contract_rebuild(p_from_period => '2025-07-31')")
+    assert "Nothing to rebuild from 202507: contract history is applied through 202506" in str(err.value)
+    assert conn.execute("SELECT dirty_from_month FROM customer.contract_sync_state").fetchone() == (None,)
 
 
 def test_dry_run_counts_equal_the_real_run_and_change_nothing(conn):

@@ -14,8 +14,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from work_data_hub.cli.describe import describe_close, describe_replay
 from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
-from work_data_hub.customer_mdm.close import describe_close, refresh_snapshots, run_monthly_close
+from work_data_hub.customer_mdm import runs
 from work_data_hub.customer_mdm.editions import snapshot_restatements
 from work_data_hub.customer_mdm.explain import (
     CURRENT,
@@ -27,18 +28,10 @@ from work_data_hub.customer_mdm.explain import (
     merged_into,
 )
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
-from work_data_hub.customer_mdm.operations import failures_recorded, mdm_status, recent_runs
+from work_data_hub.customer_mdm.operations import mdm_status, recent_runs
 from work_data_hub.customer_mdm.report import month_export, month_report
 from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
-from work_data_hub.customer_mdm.snapshot import refresh_monthly_snapshot
 from work_data_hub.customer_mdm.summary import snapshot_summary
-from work_data_hub.customer_mdm.sync import (
-    history_change,
-    remember_history,
-    request_contract_rebuild,
-    sync_contract_status,
-    sync_state,
-)
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput, WdhError
 from work_data_hub.periods import format_period, format_span, month_end, parse_moment, parse_period
@@ -72,43 +65,15 @@ def sync_command(
     if not as_json:
         typer.echo("🔄 Starting contract status sync...")
     with connect() as conn:
-        if rebuild_period:
-            state = sync_state(conn)
-            if state.last_applied_period is None or rebuild_period > state.last_applied_period:
-                raise InvalidInput(
-                    f"Nothing to rebuild from {format_period(rebuild_period)}: contract history is "
-                    + (
-                        f"applied through {format_period(state.last_applied_period)}"
-                        if state.last_applied_period
-                        else "not synced yet"
-                    ),
-                    hint="Pick a synced period for --rebuild-from, or run customer-mdm sync to apply new months.",
-                )
-        with failures_recorded(conn, "sync_contract_status", dry_run=dry_run, period_end=period_end):
-            if rebuild_period:
-                request_contract_rebuild(conn, from_period=rebuild_period)
-            before = sync_state(conn)
-            replay_from = before.pending_replay
-            if replay_from and not dry_run:
-                remember_history(conn)
-            rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
-            change = history_change(conn) if replay_from and not dry_run else None
-        if dry_run and rebuild_period:
-            conn.rollback()  # a dry run leaves the rebuild request undone too (and so its run log row)
-        else:
-            conn.commit()
+        outcome = runs.sync(conn, dry_run=dry_run, period_end=period_end, rebuild_from=rebuild_period)
     if as_json:
-        typer.echo(to_json([asdict(r) for r in rows]))
+        typer.echo(to_json([asdict(r) for r in outcome.rows]))
         return
-    applied = [
-        r
-        for r in rows
-        if replay_from or before.last_applied_period is None or r.period_end > before.last_applied_period
-    ]
-    if not applied:
+    rows = outcome.rows
+    if not outcome.applied:
         typer.echo(
             f"✓ Already synced: contract history is applied through "
-            f"{format_period(before.last_applied_period)}, so "
+            f"{format_period(outcome.before.last_applied_period)}, so "
             f"{format_period(rows[-1].period_end)} needs no work; nothing was changed."
         )
         return
@@ -118,13 +83,9 @@ def sync_command(
     typer.echo(f"  Total processed: {sum(r.total for r in rows)}")
     typer.echo(f"  Lapsed: {sum(r.lapsed for r in rows)}")
     typer.echo(f"  Periods: {format_span(rows[0].period_end, rows[-1].period_end)} ({len(rows)})")
-    if replay_from and change is not None:
-        typer.echo(
-            f"  Replayed: history was rewound to before {replay_from:%Y-%m} "
-            f"({'a rebuild was requested' if rebuild_period else 'the source changed'}) and replayed; "
-            f"net change of the history: {change.added} version(s) added, {change.removed} removed, "
-            f"{change.current} current"
-        )
+    if outcome.change is not None:
+        why = "a rebuild was requested" if outcome.rebuilt else "the source changed"
+        typer.echo(f"  {describe_replay(outcome.replay_from, outcome.change, why=why)}")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 
@@ -157,9 +118,7 @@ def snapshot_command(
     if not as_json:
         typer.echo(f"🔄 Starting monthly snapshot refresh for period {format_period(period_end)}...")
     with connect() as conn:
-        with failures_recorded(conn, "refresh_monthly_snapshot", dry_run=dry_run, period_end=period_end):
-            result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
-        conn.commit()
+        result = runs.snapshot(conn, period_end=period_end, dry_run=dry_run)
     if as_json:
         typer.echo(to_json(asdict(result)))
         return
@@ -175,10 +134,8 @@ def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
     if not as_json:
         typer.echo("🔄 Starting snapshot refresh of every month that needs it...")
     with connect() as conn:
-        with failures_recorded(conn, "refresh_snapshots", dry_run=dry_run):
-            rows = refresh_snapshots(conn, dry_run=dry_run)
-            state = sync_state(conn)
-        conn.commit()
+        outcome = runs.snapshots(conn, dry_run=dry_run)
+    rows, state = outcome.rows, outcome.state
     if as_json:
         typer.echo(to_json([asdict(r) for r in rows]))
         return
@@ -213,29 +170,18 @@ def close_command(
     if not as_json:
         typer.echo("🔄 Starting the monthly close...")
     with connect() as conn:
-        with failures_recorded(conn, "run_monthly_close", dry_run=dry_run):
-            before = sync_state(conn)
-            replay_from = before.pending_replay
-            if replay_from and not dry_run:
-                remember_history(conn)
-            steps = run_monthly_close(conn, dry_run=dry_run)
-            change = history_change(conn) if replay_from and not dry_run else None
-        conn.commit()
+        outcome = runs.close(conn, dry_run=dry_run)
     if as_json:
-        typer.echo(to_json([asdict(r) for r in steps]))
+        typer.echo(to_json([asdict(r) for r in outcome.steps]))
         return
-    if not steps:
-        typer.echo(f"✓ Monthly close: {describe_close(steps)[0]}; nothing was changed.")
+    if not outcome.steps:
+        typer.echo(f"✓ Monthly close: {describe_close(outcome.steps)[0]}; nothing was changed.")
         return
     typer.echo("✓ Monthly close completed:")
-    for line in describe_close(steps):
+    for line in describe_close(outcome.steps):
         typer.echo(f"  {line[0].upper()}{line[1:]}")
-    if change is not None:
-        typer.echo(
-            f"  Replayed: the source changed from {replay_from:%Y-%m}, so history was rewound to before it and "
-            f"replayed; net change of the history: {change.added} version(s) added, {change.removed} removed, "
-            f"{change.current} current"
-        )
+    if outcome.change is not None:
+        typer.echo(f"  {describe_replay(outcome.replay_from, outcome.change, why='the source changed')}")
     if dry_run:
         typer.echo("  Dry run: no changes were made.")
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from work_data_hub.cli.describe import describe_close, describe_replay
 from work_data_hub.cli.output import elided, literal_console, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
@@ -23,7 +24,7 @@ from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, 
 from work_data_hub.etl.service import FileLoad, load_file, load_history
 from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
-from work_data_hub.hooks import run_hooks
+from work_data_hub.hooks import HookStatus, run_hooks
 from work_data_hub.periods import format_period, parse_period
 
 DomainName = Enum("DomainName", {name: name for name in DOMAINS}, type=str)  # type: ignore[misc]
@@ -196,12 +197,12 @@ def _when(state: FileState) -> str:
     return f"{state.loaded_at:%Y-%m-%d %H:%M}" if state.loaded_at else ""
 
 
-def _run_hooks(spec: Domain) -> bool:
+def _run_hooks() -> bool:
     """The post-ETL hooks, once for everything this command loaded; False when one failed."""
     typer.echo("Post-ETL hooks:")
     ok = True
     try:
-        outcomes = run_hooks(spec.name)
+        outcomes = run_hooks()
     except KeyboardInterrupt:
         report_interrupt(
             "interrupted during the post-ETL hooks: the loaded files are committed; the monthly close was rolled back",
@@ -210,12 +211,13 @@ def _run_hooks(spec: Domain) -> bool:
         )
         raise typer.Exit(130) from None
     for outcome in outcomes:
-        if outcome.status == "ok":
-            typer.echo(f"  ✓ {outcome.name}: {outcome.lines[0]}")
-            for line in outcome.lines[1:]:
+        if outcome.status is HookStatus.OK:
+            lines = describe_close(outcome.close.steps)
+            if outcome.close.change is not None:
+                lines.append(describe_replay(outcome.close.replay_from, outcome.close.change, why="the source changed"))
+            typer.echo(f"  ✓ {outcome.name}: {lines[0]}")
+            for line in lines[1:]:
                 typer.echo(f"    {line}")
-        elif outcome.status == "skipped":
-            typer.echo(f"  - {outcome.name} {outcome.lines[0]}")
         else:
             ok = False
             typer.echo(f"  ✗ {outcome.name} failed: {outcome.error.message}")
@@ -409,7 +411,7 @@ def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, 
             )
             return
         if close_pending(conn):
-            if not _run_hooks(DOMAINS["annuity_performance"]):
+            if not _run_hooks():
                 raise typer.Exit(1)
         else:
             typer.echo("The contract history and the snapshots are up to date: no hook to run.")
@@ -483,7 +485,7 @@ def _load(
                     "The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
                     "did not finish): running the post-ETL hooks."
                 )
-                if not _run_hooks(spec):
+                if not _run_hooks():
                     raise typer.Exit(1)
             return
     else:
@@ -550,7 +552,7 @@ def _load(
         print(f"{current}: nothing of this file was loaded. {_committed_note(spec, results)}", file=sys.stderr)
         if results and post_hooks:
             typer.echo("Running the post-ETL hooks for what was committed.")
-            _run_hooks(spec)
+            _run_hooks()
         again = "run the same command again" + (
             " (files already loaded are skipped)" if root is not None and not force else ""
         )
@@ -577,7 +579,7 @@ def _load(
             "snapshots up to date."
         )
     elif results:
-        ok = _run_hooks(spec)
+        ok = _run_hooks()
     _report_unreadable(unreadable)
     if not ok or unreadable:
         raise typer.Exit(1)
@@ -737,5 +739,5 @@ def withdraw_command(
             "snapshots up to date."
         )
         return
-    if not _run_hooks(DOMAINS["annuity_performance"]):
+    if not _run_hooks():
         raise typer.Exit(1)

@@ -41,26 +41,3 @@ def refresh_snapshots(conn: psycopg.Connection, *, dry_run: bool) -> list[Snapsh
     """Every applied period's snapshot built and current, none outside the range. The caller commits."""
     with database_errors(), conn.cursor(row_factory=class_row(SnapshotRefreshResult)) as cur:
         return cur.execute(REFRESH_ALL_SQL, {"dry_run": dry_run}).fetchall()
-
-
-def describe_close(steps: list[CloseStep]) -> list[str]:
-    """The close's rows as lines a person reads: one for the sync, one for the snapshots."""
-    from work_data_hub.periods import format_span
-
-    lines = []
-    synced = [s for s in steps if s.step == "sync"]
-    snapshots = [s for s in steps if s.step == "snapshot"]
-    if synced:
-        lines.append(
-            f"sync: {len(synced)} period(s) {format_span(synced[0].period_end, synced[-1].period_end)}: "
-            f"inserted {sum(s.inserted for s in synced)}, updated {sum(s.updated for s in synced)}, "
-            f"lapsed {sum(s.deleted for s in synced)}"
-        )
-    if snapshots:
-        lines.append(
-            f"snapshots: {len(snapshots)} month(s) "
-            f"{format_span(snapshots[0].period_end, snapshots[-1].period_end)}: "
-            f"inserted {sum(s.inserted for s in snapshots)}, updated {sum(s.updated for s in snapshots)}, "
-            f"deleted {sum(s.deleted for s in snapshots)}"
-        )
-    return lines or ["nothing to do: the contract history and every snapshot month are up to date"]
