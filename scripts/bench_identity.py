@@ -25,7 +25,7 @@ import psycopg
 from benchdb import scratch_database
 
 from work_data_hub.etl.domains import ANNUITY_PERFORMANCE
-from work_data_hub.etl.service import load_file
+from work_data_hub.etl.service import LoadOptions, load_file
 from work_data_hub.etl.stage import RESOLVE_IDENTITIES, copy_to_stage
 from work_data_hub.etl.validate import parse_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
@@ -64,7 +64,7 @@ def main() -> None:
         first = Path(tmp) / "first.csv"
         write_csv(first, PERFORMANCE_HEADERS, performance_rows(contracts, START, MONTH, SEED))
         with psycopg.connect(url) as conn:
-            load_file(conn, ANNUITY_PERFORMANCE, first, execute=True)
+            load_file(conn, ANNUITY_PERFORMANCE, first, LoadOptions(execute=True))
             aliases = conn.execute("SELECT count(*) FROM customer.company_alias").fetchone()[0]
         print(f"month {MONTH + 1} loaded with every company_id: {aliases:,} aliases learned")
         for label, rows in variants(contracts).items():

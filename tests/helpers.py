@@ -107,7 +107,7 @@ def sample_database(pg_server, name: str, files: Path, *, reload: str | None = N
     through the ETL (ledgers first), with the month file `reload` (e.g. 规模明细_202603.csv) loaded
     a second time when given, then closed (synced and snapshotted); dropped afterwards."""
     from work_data_hub.etl.domains import DOMAINS
-    from work_data_hub.etl.service import load_file
+    from work_data_hub.etl.service import LoadOptions, load_file
     from work_data_hub.sample_data import generate
 
     with scratch_database(pg_server, name, name=name) as url:
@@ -119,9 +119,9 @@ def sample_database(pg_server, name: str, files: Path, *, reload: str | None = N
                 ("annuity_performance", "规模明细_*.csv"),
             ):
                 for path in sorted(files.glob(pattern)):
-                    load_file(conn, DOMAINS[domain], path, execute=True)
+                    load_file(conn, DOMAINS[domain], path, LoadOptions(execute=True))
             if reload:
-                load_file(conn, DOMAINS["annuity_performance"], files / reload, execute=True, force=True)
+                load_file(conn, DOMAINS["annuity_performance"], files / reload, LoadOptions(execute=True, force=True))
             conn.execute("SELECT * FROM customer.run_monthly_close()")
             conn.commit()
         yield url

@@ -81,6 +81,7 @@ def test_privileges(conn):
         "canonical_key",
         "_key_problem",
         "_lock_source_table",
+        "_lock_class",
         "_stage_wanted_aliases",
         "_known_aliases",
         "_stage_aliases",

@@ -309,7 +309,10 @@ def test_status_names_missing_months_and_the_latest_failure_until_a_run_succeeds
     assert "Warning: the latest run, run_monthly_close" in status and "SQLSTATE 55000" in status
     Scenario(months=4).load(conn, months={"2024-02"})
     replay = cli(db_url, tmp_path, "close")
-    assert replay.returncode == 0 and "Replayed: history was rewound to before 2024-02 (the source changed)" in replay.stdout
+    assert (
+        replay.returncode == 0
+        and "Replayed: history was rewound to before 2024-02 (the source changed)" in replay.stdout
+    )
     assert "net change of the history" in replay.stdout
     assert "Warning" not in cli(db_url, tmp_path, "status").stdout
 

@@ -18,7 +18,7 @@ from helpers import run_cli
 from source import table_fingerprint, versions
 from work_data_hub.errors import InvalidInput, NotReady
 from work_data_hub.etl.domains import DOMAINS
-from work_data_hub.etl.service import load_file
+from work_data_hub.etl.service import LoadOptions, load_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, performance_rows, population, write_csv
 
 START, SEED = date(2024, 1, 1), 2026
@@ -43,12 +43,12 @@ def expected_provisional_id(name: str) -> str:
 
 def load(db_url: str, path: Path, domain: str = "annuity_performance"):
     with psycopg.connect(db_url) as conn:
-        return load_file(conn, DOMAINS[domain], path, execute=True, allow_gap=True, accept_deviations=True)
+        return load_file(conn, DOMAINS[domain], path, LoadOptions(execute=True, allow_gap=True, accept_deviations=True))
 
 
 def preview(db_url: str, path: Path, domain: str = "annuity_performance"):
     with psycopg.connect(db_url) as conn:
-        return load_file(conn, DOMAINS[domain], path, execute=False, allow_gap=True, accept_deviations=True)
+        return load_file(conn, DOMAINS[domain], path, LoadOptions(allow_gap=True, accept_deviations=True))
 
 
 def close(conn) -> None:

@@ -17,3 +17,4 @@ RETURN CASE p_lock WHEN 'mdm' THEN 742 WHEN 'source' THEN 743 END;
 COMMENT ON FUNCTION customer._lock_class(text) IS
     'Private: the classid of the product''s advisory locks: mdm 742 (objid 1), source 743 (objid the table''s oid).';
 REVOKE ALL ON FUNCTION customer._lock_class(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customer._lock_class(text) TO wdh_operator;  -- the loader takes its lock (customer._lock_source_table)

@@ -21,7 +21,7 @@ from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import LoadResult, os_user
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
-from work_data_hub.etl.service import FileLoad, load_file, load_history
+from work_data_hub.etl.service import FileClaim, FileLoad, LoadOptions, load_file, load_history
 from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
 from work_data_hub.hooks import HookStatus, run_hooks
@@ -311,7 +311,7 @@ def etl_command(
                 "or --accept-deviations",
                 hint="Drop them, or load one domain (etl --domain D …).",
             )
-        _load_all(execute=execute, post_hooks=post_hooks, force=force, allow_gap=allow_gap, strict=strict)
+        _load_all(LoadOptions(execute=execute, allow_gap=allow_gap, strict=strict, force=force), post_hooks=post_hooks)
         return
     if domain is None:
         raise InvalidInput(
@@ -348,6 +348,9 @@ def etl_command(
         if not candidates:
             raise _no_delivery(spec, root, period_end, notes)
         jobs = [(c.path, c) for c in candidates]
+    options = LoadOptions(
+        execute=execute, allow_gap=allow_gap, strict=strict, force=force, accept_deviations=accept_deviations
+    )
     with connect() as conn, database_errors():
         _load(
             conn,
@@ -355,13 +358,9 @@ def etl_command(
             root,
             jobs,
             notes if file is None else [],
+            options,
             period_end=period_end,
-            execute=execute,
             post_hooks=post_hooks,
-            force=force,
-            allow_gap=allow_gap,
-            strict=strict,
-            accept_deviations=accept_deviations,
         )
 
 
@@ -378,7 +377,7 @@ def _no_delivery(spec: Domain, root: Path, period_end: date | None, notes: list[
 ALL_DOMAINS = ("annual_award", "annual_loss", "annuity_performance")  # the ledgers first: the close reads them
 
 
-def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, strict: bool) -> None:
+def _load_all(options: LoadOptions, *, post_hooks: bool) -> None:
     """Every domain of the inbox in order, its hooks held back, then the hooks once."""
     root = data_dir()
     with connect() as conn, database_errors():
@@ -394,15 +393,12 @@ def _load_all(*, execute: bool, post_hooks: bool, force: bool, allow_gap: bool, 
                 root,
                 [(c.path, c) for c in candidates],
                 notes,
+                options,
                 period_end=None,
-                execute=execute,
                 post_hooks=False,
-                force=force,
-                allow_gap=allow_gap,
-                strict=strict,
                 hooks_later=True,
             )
-        if not execute:
+        if not options.execute:
             return
         if not post_hooks:
             typer.echo(
@@ -423,14 +419,10 @@ def _load(
     root: Path | None,
     jobs: list[tuple[Path, Candidate | None]],
     notes: list[str],
+    options: LoadOptions,
     *,
     period_end: date | None,
-    execute: bool,
     post_hooks: bool,
-    force: bool,
-    allow_gap: bool,
-    strict: bool,
-    accept_deviations: bool = False,
     hooks_later: bool = False,
 ) -> None:
     """Load the jobs of one domain; `hooks_later`: the caller runs the hooks once for several domains."""
@@ -469,9 +461,9 @@ def _load(
                 "kept": f" (a --file load of {_when(state)} replaced it and is kept: {state.loaded_path}; "
                 "--force reloads this file)",
                 "withdrawn": f" (withdrawn {_when(state)}; --force loads it again)",
-            }.get(state.state, "")
-            typer.echo(f"  {month}  {state.state:<8} {candidate.relative}{extra}")
-            if state.state not in ("loaded", "kept", "withdrawn") or force:
+            }.get(state.state.value, "")
+            typer.echo(f"  {month}  {state.state.value:<8} {candidate.relative}{extra}")
+            if not state.state.done or options.force:
                 to_load.append((path, candidate))
         if not to_load:
             if unreadable:
@@ -480,7 +472,7 @@ def _load(
             typer.echo("Nothing new to load: every file is already loaded, kept or withdrawn (--force reloads).")
             if hooks_later:
                 return
-            if execute and post_hooks and close_pending(conn):
+            if options.execute and post_hooks and close_pending(conn):
                 typer.echo(
                     "The contract history or the snapshots are behind what is loaded (an earlier run's hooks "
                     "did not finish): running the post-ETL hooks."
@@ -507,18 +499,11 @@ def _load(
                     conn,
                     spec,
                     path,
-                    execute=execute,
-                    period=month,
-                    month_source=source,
-                    allow_gap=allow_gap,
-                    strict=strict,
-                    pending_months=frozenset(pending),
-                    candidate=candidate,
-                    force=force,
-                    accept_deviations=accept_deviations,
+                    options,
+                    FileClaim(month, source, candidate, frozenset(pending)),
                 )
             except InvalidInput as exc:
-                if execute:
+                if options.execute:
                     raise
                 failures.append((path, exc))
                 typer.echo(f"📄 {path} ✗ rejected (see below)")
@@ -535,7 +520,7 @@ def _load(
             f"file is in the database. {_committed_note(spec, results)}",
             (
                 "run the same command without --force to load the rest"
-                if force
+                if options.force
                 else "run the same command again to load the rest"
             )
             + (" (files already loaded are skipped)" if root is not None else "")
@@ -554,14 +539,14 @@ def _load(
             typer.echo("Running the post-ETL hooks for what was committed.")
             _run_hooks()
         again = "run the same command again" + (
-            " (files already loaded are skipped)" if root is not None and not force else ""
+            " (files already loaded are skipped)" if root is not None and not options.force else ""
         )
         print(
             ("Fix the file, then " if isinstance(exc, InvalidInput) else "When the cause is fixed, ") + again + ".",
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
-    if not execute:
+    if not options.execute:
         for path, exc in failures:
             print(f"File {path}:", file=sys.stderr)
             report_error(exc)

@@ -13,6 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 
 import psycopg
@@ -39,9 +40,25 @@ class Candidate:
     version: tuple[int, int]  # (n, minor) of the V<n>[.minor] folder, (0, 0) outside one
 
 
+class FileStatus(Enum):
+    """Where an inbox file stands against the load ledger (file_state says how each is judged)."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    MISSING = "missing"
+    LOADED = "loaded"
+    KEPT = "kept"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def done(self) -> bool:
+        """Nothing to load unless forced: loaded as it is, kept behind a --file load, or withdrawn."""
+        return self in (FileStatus.LOADED, FileStatus.KEPT, FileStatus.WITHDRAWN)
+
+
 @dataclass(frozen=True)
 class FileState:
-    state: str  # 'new', 'changed', 'missing', 'loaded', 'kept' or 'withdrawn' (see file_state)
+    state: FileStatus
     sha256: str
     bytes: int
     loaded_at: datetime | None = None  # when the latest load of the same key happened
@@ -158,16 +175,16 @@ def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, s
     month = None if domain.is_ledger else candidate.month
     loads = conn.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
     if not loads:
-        return FileState("new", sha256, size)
+        return FileState(FileStatus.NEW, sha256, size)
     latest_sha, latest_at, latest_path, latest_source, latest_action = loads[0]
     if latest_action == "withdrawal":
-        state = "withdrawn" if latest_sha == sha256 else "changed"
+        state = FileStatus.WITHDRAWN if latest_sha == sha256 else FileStatus.CHANGED
         return FileState(state, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if month is not None and not conn.execute(MONTH_PRESENT, {"month": month}).fetchone()[0]:
         # Loaded once, but its rows were deleted since (by hand): load it again.
-        return FileState("missing", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+        return FileState(FileStatus.MISSING, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_sha == sha256:
-        return FileState("loaded", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+        return FileState(FileStatus.LOADED, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_source == "file" and any(sha == sha256 and action == "load" for sha, _, _, _, action in loads[1:]):
-        return FileState("kept", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
-    return FileState("changed", sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+        return FileState(FileStatus.KEPT, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
+    return FileState(FileStatus.CHANGED, sha256, size, loaded_at=latest_at, loaded_path=latest_path)

@@ -37,6 +37,28 @@ ORDER BY load_id DESC LIMIT %(limit)s
 
 
 @dataclass(frozen=True)
+class LoadOptions:
+    """How a command loads its files: the same for every file of it."""
+
+    execute: bool = False  # apply and commit; else validate, plan and preview only
+    allow_gap: bool = False  # load a 规模明细 month that leaves unloaded months before it
+    strict: bool = False  # refuse rows that cannot form a contract
+    force: bool = False  # load an inbox file that is already loaded with the same content
+    accept_deviations: bool = False  # load although the anomaly gate flags the control figures
+
+
+@dataclass(frozen=True)
+class FileClaim:
+    """What one file claims besides its rows: the month (from its folder or --period), whether it
+    came from the inbox, and the months this command loads before it."""
+
+    month: date | None = None
+    month_source: str = "--period"  # where the month came from, for messages
+    candidate: Candidate | None = None  # an inbox file; None: --file
+    pending_months: frozenset[date] = frozenset()  # for the gap check of a preview
+
+
+@dataclass(frozen=True)
 class FileLoad:
     parsed: ParsedFile
     plan: LoadPlan | None  # None when skipped
@@ -65,53 +87,40 @@ class LoadRecord:
 
 
 def load_file(
-    conn: psycopg.Connection,
-    domain: Domain,
-    path: Path,
-    *,
-    execute: bool,
-    period: date | None = None,
-    month_source: str = "--period",
-    allow_gap: bool = False,
-    strict: bool = False,
-    pending_months: frozenset[date] = frozenset(),
-    candidate: Candidate | None = None,
-    force: bool = False,
-    accept_deviations: bool = False,
+    conn: psycopg.Connection, domain: Domain, path: Path, options: LoadOptions, claim: FileClaim = FileClaim()
 ) -> FileLoad:
-    """Validate `path`, then plan its load (and with `execute` apply and commit it) in one
-    transaction of `conn`. `pending_months` are months this command loads before this file (for
-    the gap check of a preview); `candidate` marks an inbox file, which is skipped when another
-    run loaded the same content while this one waited for the lock (unless `force`). The anomaly
-    gate refuses a file (preview or execute) whose control figures deviate, unless
-    `accept_deviations`."""
-    parsed = parse_file(domain, path, period, month_source=month_source)
+    """Validate `path`, then plan its load (and with `options.execute` apply and commit it) in one
+    transaction of `conn`. An inbox file (`claim.candidate`) is skipped when another run loaded the
+    same content while this one waited for the lock (unless `options.force`). The anomaly gate
+    refuses a file (preview or execute) whose control figures deviate, unless
+    `options.accept_deviations`."""
+    parsed = parse_file(domain, path, claim.month, month_source=claim.month_source)
     with database_errors():
         try:
-            if execute:
+            if options.execute:
                 lock_target(conn, domain)
-                if candidate is not None and not force:
-                    state = file_state(conn, domain, candidate, parsed.sha256, parsed.bytes)
-                    if state.state in ("loaded", "kept", "withdrawn"):
+                if claim.candidate is not None and not options.force:
+                    state = file_state(conn, domain, claim.candidate, parsed.sha256, parsed.bytes)
+                    if state.state.done:
                         conn.rollback()
                         return FileLoad(parsed, None, None, skipped_as=state)
-            if not domain.is_ledger and not allow_gap:
+            if not domain.is_ledger and not options.allow_gap:
                 for month in parsed.months:
-                    check_gap(domain, path, month, loaded_months(conn) | pending_months)
+                    check_gap(domain, path, month, loaded_months(conn) | claim.pending_months)
             staged = stage(conn, parsed)
             plan = plan_load(conn, parsed, staged)
-            if strict:
+            if options.strict:
                 check_strict(path, plan)
-            check_deviations(conn, parsed, plan, accept=accept_deviations)
-            if not execute:
+            check_deviations(conn, parsed, plan, accept=options.accept_deviations)
+            if not options.execute:
                 conn.rollback()
                 return FileLoad(parsed, plan, None)
             result = apply_load(
                 conn,
                 parsed,
                 plan,
-                source="file" if candidate is None else "inbox",
-                accepted=plan.deviations if accept_deviations else None,
+                source="file" if claim.candidate is None else "inbox",
+                accepted=plan.deviations if options.accept_deviations else None,
             )
             conn.commit()
             return FileLoad(parsed, plan, result)
