@@ -377,6 +377,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _track_source_change(); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: branch_figures(date); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: canonical_key(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: contract_branches(date); Type: FUNCTION; Schema: customer; Owner: -
@@ -393,7 +395,11 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: merge_company(text, text, boolean, boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: movement_export(date); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: normalise_name(text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: plan_export(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: fct_customer_plan_monthly; Type: TABLE; Schema: customer; Owner: -
 --
@@ -425,6 +431,8 @@ COMMENT ON TABLE customer.fct_customer_plan_monthly IS 'Monthly snapshot, grain 
 -- Name: plan_snapshot_as_of(date, timestamp with time zone); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: product_line_changes(date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: product_line_export(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: fct_customer_product_line_monthly; Type: TABLE; Schema: customer; Owner: -
 --
@@ -485,6 +493,8 @@ COMMENT ON TABLE customer.fct_customer_product_line_monthly IS 'Monthly snapshot
 -- Name: snapshot_restatements(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: sync_contract_status(boolean, date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: top_customers(date, integer); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: unschedule_mdm_jobs(); Type: FUNCTION; Schema: customer; Owner: -
 --

@@ -76,42 +76,9 @@ ORDER BY v.snapshot_month, v.product_line_code NULLS LAST
 
 MOVEMENTS = "SELECT * FROM customer.contract_movements(p_period_end => %(period_end)s)"
 
-TOP_CUSTOMERS = """
-WITH month AS (
-    SELECT f.company_id, max(f.customer_name) AS customer_name, sum(f.aum_balance) AS aum_balance,
-           bool_or(f.is_strategic) AS is_strategic, sum(f.plan_count) AS plans,
-           string_agg(coalesce(f.product_line_name, f.product_line_code), '、' ORDER BY f.product_line_code)
-               AS product_lines
-    FROM customer.v_product_line_rows AS f
-    WHERE f.snapshot_month = %(period_end)s
-    GROUP BY f.company_id
-)
-SELECT m.company_id, m.customer_name, m.product_lines, m.plans, m.is_strategic,
-       round(m.aum_balance / 100000000, 2) AS aum_yi,
-       round((m.aum_balance - p.aum_balance) / 100000000, 2) AS change_yi
-FROM month AS m
-LEFT JOIN LATERAL (SELECT sum(f.aum_balance) AS aum_balance
-                   FROM customer.v_product_line_rows AS f
-                   WHERE f.snapshot_month = (date_trunc('month', %(period_end)s::date) - interval '1 day')::date
-                     AND f.company_id = m.company_id) AS p ON true
-ORDER BY m.aum_balance DESC, m.company_id
-LIMIT %(limit)s
-"""
+TOP_CUSTOMERS = "SELECT * FROM customer.top_customers(p_period_end => %(period_end)s, p_limit => %(limit)s)"
 
-BRANCHES = """
-SELECT b.branch_code, max(b.branch_name) AS branch_name, count(DISTINCT f.company_id) AS customers,
-       count(*) AS contracts,
-       count(*) FILTER (WHERE f.contract_status = '正常') AS contracts_normal,
-       count(*) FILTER (WHERE f.contract_status = '停缴') AS contracts_stopped,
-       round(sum(f.aum_balance) / 100000000, 2) AS aum_yi,
-       round(100 * sum(f.aum_balance) / nullif(sum(sum(f.aum_balance)) OVER (), 0), 1) AS aum_share_pct
-FROM customer.v_plan_rows AS f
-JOIN customer.contract_branches(p_period_end => %(period_end)s) AS b
-  ON b.company_id = f.company_id AND b.plan_code = f.plan_code AND b.product_line_code = f.product_line_code
-WHERE f.snapshot_month = %(period_end)s
-GROUP BY b.branch_code
-ORDER BY sum(f.aum_balance) DESC, b.branch_code
-"""
+BRANCHES = "SELECT * FROM customer.branch_figures(p_period_end => %(period_end)s)"
 
 
 @dataclass(frozen=True)
@@ -299,25 +266,30 @@ def month_report(
         )
 
 
-EXPORT_PRODUCT_LINES = """
-SELECT v.*, v.aum_balance / nullif(sum(v.aum_balance) OVER (PARTITION BY v.product_line_code), 0) AS aum_share
-FROM customer.v_customer_product_line_status AS v
-WHERE v.snapshot_month = %(period_end)s
-ORDER BY v.product_line_code, v.company_id
-"""
-
-EXPORT_PLANS = """
-SELECT v.*, v.aum_balance / nullif(sum(v.aum_balance) OVER (PARTITION BY v.product_line_code), 0) AS aum_share
-FROM customer.v_plan_status AS v
-WHERE v.snapshot_month = %(period_end)s
-ORDER BY v.company_id, v.plan_code, v.product_line_code
-"""
-
-EXPORT_MOVEMENTS = """
-SELECT m.*, round(m.aum_balance / 100000000, 4) AS aum_balance_yi,
-       round(m.previous_aum_balance / 100000000, 4) AS previous_aum_balance_yi
-FROM customer.contract_movements(p_period_end => %(period_end)s) AS m
-"""
+# The export's sheets: name, the SQL function that gives its rows, and how Excel shows each column
+# that is not plain text or a plain number (yuan, 亿元, a share, a date).
+EXPORT_SHEETS = [
+    (
+        "产品线粒度 product lines",
+        "SELECT * FROM customer.product_line_export(p_period_end => %(period_end)s)",
+        {"snapshot_month": "date", "aum_balance": "yuan", "aum_balance_yi": "yi", "aum_share": "percent"},
+    ),
+    (
+        "计划粒度 plans",
+        "SELECT * FROM customer.plan_export(p_period_end => %(period_end)s)",
+        {"snapshot_month": "date", "aum_balance": "yuan", "aum_balance_yi": "yi", "aum_share": "percent"},
+    ),
+    (
+        "本月变动 movements",
+        "SELECT * FROM customer.movement_export(p_period_end => %(period_end)s)",
+        {
+            "aum_balance": "yuan",
+            "previous_aum_balance": "yuan",
+            "aum_balance_yi": "yi",
+            "previous_aum_balance_yi": "yi",
+        },
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -325,6 +297,7 @@ class Sheet:
     name: str
     columns: list[str]
     rows: list[dict]  # by column name, in the query's column order
+    formats: dict[str, str]  # column → yuan | yi | percent | date; the others plain
 
 
 @dataclass(frozen=True)
@@ -333,10 +306,10 @@ class MonthExport:
     sheets: list[Sheet]
 
 
-def _sheet(conn: psycopg.Connection, name: str, query: str, params: dict) -> Sheet:
+def _sheet(conn: psycopg.Connection, name: str, query: str, formats: dict[str, str], params: dict) -> Sheet:
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, params)
-        return Sheet(name, [c.name for c in cur.description], cur.fetchall())
+        return Sheet(name, [c.name for c in cur.description], cur.fetchall(), formats)
 
 
 def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime | None = None) -> MonthExport:
@@ -353,11 +326,4 @@ def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime 
                 hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
                 "(or `customer-mdm close`).",
             )
-        return MonthExport(
-            standing,
-            [
-                _sheet(conn, "产品线粒度 product lines", EXPORT_PRODUCT_LINES, params),
-                _sheet(conn, "计划粒度 plans", EXPORT_PLANS, params),
-                _sheet(conn, "本月变动 movements", EXPORT_MOVEMENTS, params),
-            ],
-        )
+        return MonthExport(standing, [_sheet(conn, *sheet, params) for sheet in EXPORT_SHEETS])

@@ -1,5 +1,6 @@
 """The month's tables in one Excel workbook: a sheet per table, row for row, with a frozen header
-row, an autofilter, number formats (yuan, 亿元, percentages, dates) and column widths that fit."""
+row, an autofilter, the number formats each sheet declares per column (yuan, 亿元, percentages,
+dates) and column widths that fit."""
 
 from __future__ import annotations
 
@@ -15,18 +16,6 @@ from work_data_hub.customer_mdm.report import MonthExport
 from work_data_hub.reporting.files import write_whole
 
 MAX_WIDTH = 60
-
-
-def _kind(column: str) -> str:
-    if column.endswith("_yi"):
-        return "yi"
-    if column.endswith("_share"):
-        return "percent"
-    if "aum" in column:
-        return "yuan"
-    if column.endswith("_month") or column.endswith("_at"):
-        return "date"
-    return "plain"
 
 
 def _display_width(value) -> int:
@@ -57,7 +46,7 @@ def _write_book(export: MonthExport, path: Path) -> None:
             ws.write_string(0, col, column, formats["header"])
         for r, row in enumerate(sheet.rows, start=1):
             for col, column in enumerate(sheet.columns):
-                value, fmt = row[column], formats[_kind(column)]
+                value, fmt = row[column], formats[sheet.formats.get(column, "plain")]
                 if value is None:
                     ws.write_blank(r, col, None, fmt)
                 elif isinstance(value, bool):
