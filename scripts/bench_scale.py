@@ -24,8 +24,8 @@ from datetime import date
 import psycopg
 from benchdb import scratch_database
 
-from work_data_hub.db import local
 from work_data_hub.sample_data import month_at, performance_rows, population
+from work_data_hub.tooling import local
 
 BASE_CUSTOMERS = 5000
 SEED, START = 2026, date(2024, 1, 1)

@@ -15,8 +15,8 @@ import testing.postgresql
 from psycopg import sql
 
 from helpers import CRON_DATABASE, HAS_PG_CRON, TEMPLATE, missing_extension, scratch_database, server_url
-from work_data_hub.db import local
 from work_data_hub.db.deploy import migrate
+from work_data_hub.tooling import local
 
 
 def _root_safe_binaries(base: Path) -> dict[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from work_data_hub.db import local
+from work_data_hub.tooling import local
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = "wdh_template"

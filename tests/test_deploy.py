@@ -14,8 +14,8 @@ from psycopg import sql
 
 from helpers import run_cli
 from test_etl import HEADERS, perf_row
-from work_data_hub.db import local
 from work_data_hub.sample_data import write_xlsx
+from work_data_hub.tooling import local
 
 
 @pytest.fixture(scope="module")

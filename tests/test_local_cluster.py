@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from helpers import run_cli
-from work_data_hub.db import local
 from work_data_hub.db.settings import read_env_file
+from work_data_hub.tooling import local
 
 
 @pytest.fixture
@@ -100,8 +100,8 @@ def test_init_in_a_folder_the_server_user_cannot_reach():
 
 
 def test_a_server_older_than_its_binaries_is_restarted(project_dir):
-    """An apt upgrade under a running server leaves it unable to load plpgsql.so; db start / status /
-    init notice that the binaries' version differs from the server's and restart it."""
+    """An apt upgrade under a running server leaves it unable to load plpgsql.so; db start and db init
+    notice that the binaries' version differs from the server's and restart it; db status only says so."""
     assert run_cli("db", "init", cwd=project_dir).returncode == 0
     bindir = local.find_bindir()
     upgraded = project_dir / "upgraded-bin"
@@ -118,7 +118,10 @@ def test_a_server_older_than_its_binaries_is_restarted(project_dir):
     upgrade = {"WDH_PG_BINDIR": str(upgraded)}
     cluster = local.cluster_here(project_dir)
     pid_before = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
-    for command in (["db", "start"], ["db", "status"], ["db", "init"]):
+    status = run_cli("db", "status", cwd=project_dir, env=upgrade)
+    assert status.returncode == 0 and "older than the binaries on disk (99.1): `db start` restarts it" in status.stdout
+    assert (cluster.data_dir / "postmaster.pid").read_text().split()[0] == pid_before  # status reads only
+    for command in (["db", "start"], ["db", "init"]):
         result = run_cli(*command, cwd=project_dir, env=upgrade)
         assert result.returncode == 0, result.stderr
         assert f"Local server restarted: it ran PostgreSQL {local.binaries_version()}" in result.stdout, result.stdout

@@ -17,7 +17,7 @@ import subprocess
 import pytest
 
 from helpers import REPO
-from work_data_hub.db import local
+from work_data_hub.tooling import local
 
 SCHEMA = REPO / "db" / "schema.sql"
 

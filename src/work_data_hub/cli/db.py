@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.db import local
 from work_data_hub.db.connect import connect
 from work_data_hub.db.deploy import migrate, pending_migrations
 from work_data_hub.db.settings import ENV_FILE, database_url, mask_url
 from work_data_hub.errors import PermissionDenied, WdhError
+from work_data_hub.tooling import local
 
 db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and procedures.", no_args_is_help=True)
 
@@ -146,13 +146,16 @@ def init_command(
     _print_migrate(url)
 
 
-def _echo_start(outcome: str) -> None:
-    if outcome == "started":
+def _echo_start(outcome: local.StartOutcome) -> None:
+    if outcome.action is local.StartAction.STARTED:
         typer.echo("Started the local server")
-    elif outcome == "running":
+    elif outcome.action is local.StartAction.RUNNING:
         typer.echo("Local server already running")
     else:
-        typer.echo(f"Local server {outcome}")
+        typer.echo(
+            f"Local server restarted: it ran PostgreSQL {outcome.running_version}, the binaries are now "
+            f"{outcome.binaries_version}"
+        )
 
 
 @db_app.command("start")
@@ -180,10 +183,12 @@ def status_command() -> None:
             f"Local cluster: {cluster.data_dir} (port {cluster.config()['port']}, "
             f"{'running' if running else 'stopped'})"
         )
-        if running:
-            outcome = local.start(cluster)  # a server older than its binaries is restarted
-            if outcome.startswith("restarted"):
-                typer.echo(f"Local server {outcome}")
+        versions = local.outdated(cluster) if running else None
+        if versions is not None:  # status only reads: `db start` restarts it
+            typer.echo(
+                f"Local server runs PostgreSQL {versions[0]}, older than the binaries on disk ({versions[1]}): "
+                "`db start` restarts it"
+            )
     else:
         typer.echo("Local cluster: none in this folder (`db init` creates one)")
     url = database_url()

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import psycopg
@@ -304,16 +305,38 @@ def server_version(cluster: LocalCluster) -> str | None:
         return None
 
 
-def start(cluster: LocalCluster) -> str:
-    """Start the server. Returns 'started', 'running', or 'restarted: <why>' when the running
-    server is older than the binaries on disk (an apt upgrade under a running server leaves it
-    unable to load plpgsql.so: only a restart mends that)."""
+class StartAction(Enum):
+    STARTED = "started"
+    RUNNING = "running"  # it was running already, on the binaries on disk
+    RESTARTED = "restarted"  # it ran older binaries than those on disk
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    action: StartAction
+    running_version: str | None = None  # RESTARTED: the version it ran
+    binaries_version: str | None = None  # RESTARTED: the version on disk now
+
+
+def outdated(cluster: LocalCluster) -> tuple[str, str] | None:
+    """(running, on disk) when the running server is older than the binaries on disk (an apt
+    upgrade under a running server leaves it unable to load plpgsql.so); else None. Reads only."""
+    if not is_running(cluster):
+        return None
+    running, on_disk = server_version(cluster), binaries_version()
+    return None if running is None or running == on_disk else (running, on_disk)
+
+
+def start(cluster: LocalCluster) -> StartOutcome:
+    """Start the server; restart it when it runs binaries older than those on disk (only a restart
+    mends a server an apt upgrade left unable to load plpgsql.so)."""
     if not cluster.exists():
         raise LocalClusterError(f"No local cluster in {cluster.root}", hint="Create it with `db init`.")
     if is_running(cluster):
-        running, on_disk = server_version(cluster), binaries_version()
-        if running is None or running == on_disk:
-            return "running"
+        versions = outdated(cluster)
+        if versions is None:
+            return StartOutcome(StartAction.RUNNING)
+        running, on_disk = versions
         _run(
             [
                 str(find_bindir() / "pg_ctl"),
@@ -331,7 +354,7 @@ def start(cluster: LocalCluster) -> str:
             "Restarting the local server",
             cluster.log_file,
         )
-        return f"restarted: it ran PostgreSQL {running}, the binaries are now {on_disk}"
+        return StartOutcome(StartAction.RESTARTED, running, on_disk)
     port = cluster.config()["port"]
     if not port_is_free(port):  # a stopped cluster whose port another server took since (another clone's)
         raise LocalClusterError(
@@ -356,7 +379,7 @@ def start(cluster: LocalCluster) -> str:
         "Starting the local server",
         cluster.log_file,
     )
-    return "started"
+    return StartOutcome(StartAction.STARTED)
 
 
 def stop(cluster: LocalCluster) -> bool:
