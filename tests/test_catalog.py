@@ -1,5 +1,5 @@
 """The procedure catalog: one function per file, one overload, pinned search_path, a comment,
-privileges as SPEC section 7 says, idempotent deployment, and plpgsql_check finds nothing."""
+privileges as docs/DBA.md (Roles) says, idempotent deployment, and plpgsql_check finds nothing."""
 
 from __future__ import annotations
 

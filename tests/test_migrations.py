@@ -1,4 +1,4 @@
-"""The schema of SPEC section 2: tables, seeds, constraints, roles; migrate is idempotent."""
+"""The schema (docs/GUIDE.md, Schema): tables, seeds, constraints, roles; migrate is idempotent."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""customer.sync_contract_status: each business rule of SPEC section 4 on hand-built cases."""
+"""customer.sync_contract_status: each business rule of docs/RULES.md (Contracts) on hand-built cases."""
 
 from __future__ import annotations
 
