@@ -4,6 +4,7 @@ database per test copied from the template (CREATE DATABASE … TEMPLATE)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,7 +15,15 @@ import pytest
 import testing.postgresql
 from psycopg import sql
 
-from helpers import CRON_DATABASE, HAS_PG_CRON, TEMPLATE, missing_extension, scratch_database, server_url
+from helpers import (
+    CRON_DATABASE,
+    HAS_PG_CRON,
+    TEMPLATE,
+    missing_extension,
+    sample_database,
+    scratch_database,
+    server_url,
+)
 from work_data_hub.db.deploy import migrate
 from work_data_hub.tooling import local
 
@@ -143,3 +152,14 @@ def scheduled_close_job(_scheduled_close_job_early):
     """The pg_cron database with three months loaded and the close scheduled every minute (None
     without pg_cron)."""
     return _scheduled_close_job_early
+
+
+@pytest.fixture(scope="session")
+def sample_url(pg_server, template_url, tmp_path_factory):
+    """One database for the session: 14 months of sample deliveries loaded through the ETL
+    (2025-11 … 2026-12), 2026-03 loaded twice, synced and snapshotted. Read only: a test that
+    changes data copies it (scratch_database with it as the template)."""
+    with sample_database(
+        pg_server, f"wdh_sample_{os.getpid()}", tmp_path_factory.mktemp("sample"), reload="规模明细_202603.csv"
+    ) as url:
+        yield url

@@ -6,7 +6,6 @@ and customer page show them to a reader."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -15,7 +14,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from helpers import run_cli, sample_database
+from helpers import run_cli, run_cli_all
 from pages import assert_self_contained, browser_dom
 from source import Scenario, add_customer, add_row, month, sync, table_fingerprint
 
@@ -246,16 +245,6 @@ def test_explain_and_timeline_answer_every_kind_of_id(conn):
     assert table_fingerprint(conn) == before
 
 
-@pytest.fixture(scope="module")
-def loaded_url(pg_server, template_url, tmp_path_factory):
-    """14 months of sample deliveries loaded through the ETL (2025-11 … 2026-12), 2026-03 loaded
-    twice, synced and snapshotted; read only."""
-    with sample_database(
-        pg_server, f"wdh_explain_{os.getpid()}", tmp_path_factory.mktemp("sample"), reload="规模明细_202603.csv"
-    ) as url:
-        yield url
-
-
 def busiest_customer(conn) -> str:
     """The customer with the most contract versions (ties: the lowest id)."""
     return conn.execute(
@@ -263,8 +252,8 @@ def busiest_customer(conn) -> str:
     ).fetchone()[0]
 
 
-def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
-    with psycopg.connect(loaded_url) as conn, conn.cursor(row_factory=dict_row) as cur:
+def test_the_timeline_holds_versions_months_aliases_and_loads(sample_url):
+    with psycopg.connect(sample_url) as conn, conn.cursor(row_factory=dict_row) as cur:
         company = busiest_customer(conn)
         rows = cur.execute("SELECT * FROM customer.customer_timeline(%s)", (company,)).fetchall()
         versions = cur.execute(
@@ -356,8 +345,8 @@ def test_the_timeline_holds_versions_months_aliases_and_loads(loaded_url):
         assert r["reference"] == standing[load_id]["path"]
 
 
-def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_url, tmp_path):
-    with psycopg.connect(loaded_url, autocommit=True) as conn:
+def test_history_explain_and_the_customer_page_for_a_reader(pg_server, sample_url, tmp_path):
+    with psycopg.connect(sample_url, autocommit=True) as conn:
         company = busiest_customer(conn)
         plan, line = conn.execute(
             "SELECT plan_code, product_line_code FROM customer.customer_plan_contract "
@@ -380,7 +369,7 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
             )
         }
         before = table_fingerprint(conn)
-    reader = loaded_url.replace("postgres@", "explain_reader@", 1)
+    reader = sample_url.replace("postgres@", "explain_reader@", 1)
     try:
         explain = run_cli(
             "customer-mdm",
@@ -438,7 +427,7 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
         assert shown.charts == 2  # AUM per product line, and the versions' lanes
 
         # What a reader gets wrong is refused with a hint, exit 1, and nothing written.
-        for args, message in (
+        mistakes = (
             (["history", "--company", "NOBODY"], 'No customer "NOBODY"'),
             (["history", "--company", company, "--plan", " "], "--plan is empty"),
             (
@@ -461,18 +450,19 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, loaded_ur
             (["report", "--company", "NOBODY", "--out", str(tmp_path / "x.html")], 'No customer "NOBODY"'),
             (["report", "--company", company, "--period", "203001", "--out", str(tmp_path / "x.html")], "synced from"),
             (["report", "--out", str(tmp_path / "x.html")], "Give --period YYYYMM"),
-        ):
-            result = run_cli("customer-mdm", *args, database_url=reader)
+        )
+        results = run_cli_all([["customer-mdm", *args] for args, _ in mistakes], database_url=reader)
+        for (args, message), result in zip(mistakes, results):
             assert result.returncode == 1 and message in result.stderr and "Hint:" in result.stderr, (
                 args,
                 result.stderr,
             )
             assert "Traceback" not in result.stderr
         assert not (tmp_path / "x.html").exists()
-        with psycopg.connect(loaded_url) as conn:
+        with psycopg.connect(sample_url) as conn:
             assert table_fingerprint(conn) == before
     finally:
-        with psycopg.connect(loaded_url, autocommit=True) as conn:
+        with psycopg.connect(sample_url, autocommit=True) as conn:
             conn.execute("DROP ROLE explain_reader")
 
 

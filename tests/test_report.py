@@ -4,7 +4,6 @@ the export is the month's tables row for row."""
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from datetime import date, datetime
@@ -18,18 +17,11 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from python_calamine import CalamineWorkbook
 
-from helpers import run_cli, run_cli_all, sample_database, scratch_database
+from helpers import run_cli, run_cli_all, scratch_database
 from pages import assert_self_contained, browser_dom
 from source import table_fingerprint
 
 PERIOD, END, PREVIOUS, DECEMBER = "202612", date(2026, 12, 31), date(2026, 11, 30), date(2025, 12, 31)
-
-
-@pytest.fixture(scope="module")
-def sample_url(pg_server, template_url, tmp_path_factory):
-    """A database with 14 months of sample deliveries (2025-11 … 2026-12), synced and snapshotted; read only."""
-    with sample_database(pg_server, f"wdh_report_{os.getpid()}", tmp_path_factory.mktemp("sample")) as url:
-        yield url
 
 
 @pytest.fixture
