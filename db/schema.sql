@@ -367,6 +367,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _stage_wanted_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _stamp_snapshot_edition(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _status_reason(numeric, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _strategic_reason(boolean, boolean, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
@@ -488,7 +490,7 @@ COMMENT ON TABLE customer.fct_customer_product_line_monthly IS 'Monthly snapshot
 --
 -- Name: set_company_alias(text, text, text); Type: FUNCTION; Schema: customer; Owner: -
 --
--- Name: set_snapshot_as_of(timestamp with time zone); Type: FUNCTION; Schema: customer; Owner: -
+-- Name: set_snapshot_as_of(timestamp with time zone, date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: snapshot_restatements(date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -1655,6 +1657,13 @@ CREATE TRIGGER fct_customer_product_line_monthly_edition_insert AFTER INSERT ON 
 --
 
 CREATE TRIGGER fct_customer_product_line_monthly_edition_update AFTER UPDATE ON customer.fct_customer_product_line_monthly REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer._record_snapshot_edition();
+
+
+--
+-- Name: snapshot_edition snapshot_edition_stamp; Type: TRIGGER; Schema: customer; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER snapshot_edition_stamp AFTER INSERT ON customer.snapshot_edition DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION customer._stamp_snapshot_edition();
 
 
 --

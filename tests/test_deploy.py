@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -118,7 +119,7 @@ MATRIX = [
     (["customer-mdm", "report", "--company", "C1", "--out", "{tmp}/c-{who}.html"], "reader"),
     (["customer-mdm", "restatements", "--period", "202502"], "reader"),
     (
-        ["customer-mdm", "export", "--period", "202502", "--as-of", "2099-01-01", "--out", "{tmp}/a-{who}.xlsx"],
+        ["customer-mdm", "export", "--period", "202502", "--as-of", "{now}", "--out", "{tmp}/a-{who}.xlsx"],
         "reader",
     ),
     (["etl", "--domain", "annuity_performance", "--file", "{tmp}/202503.xlsx"], "operator"),
@@ -187,7 +188,13 @@ def test_every_command_as_the_least_login_that_should_run_it(company_server, tmp
         for index, (argv, least) in enumerate(MATRIX):
             if least == "reader":
                 reads += [
-                    (who, [a.format(tmp=tmp_path, who=who, provisional=provisional) for a in argv])
+                    (
+                        who,
+                        [
+                            a.format(tmp=tmp_path, who=who, provisional=provisional, now=datetime.now(UTC).isoformat())
+                            for a in argv
+                        ],
+                    )
                     for who in ("reader", "operator")
                 ]
                 if index + 1 < len(MATRIX) and MATRIX[index + 1][1] == "reader":
@@ -199,7 +206,10 @@ def test_every_command_as_the_least_login_that_should_run_it(company_server, tmp
                 reads = []
                 continue
             for who in ("reader", "operator"):
-                args = [a.format(tmp=tmp_path, who=who, provisional=provisional) for a in argv]
+                args = [
+                    a.format(tmp=tmp_path, who=who, provisional=provisional, now=datetime.now(UTC).isoformat())
+                    for a in argv
+                ]
                 before = table_fingerprint(watch)
                 result = run_cli(*args, database_url=logins[who])
                 assert "Traceback" not in result.stderr, (who, args, result.stderr)
@@ -321,7 +331,7 @@ def test_readers_on_a_hot_standby(company_server, tmp_path):
                 "--period",
                 "202502",
                 "--as-of",
-                "2099-01-01",
+                datetime.now(UTC).isoformat(),
                 "--out",
                 str(tmp_path / "a.html"),
             ],

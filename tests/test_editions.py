@@ -168,7 +168,7 @@ def test_as_of_errors_and_a_month_not_built_then(conn, twelve_months):
         assert caught.value.sqlstate == state
 
 
-def test_readers_read_editions_and_a_dba_prunes_them_on_record(pg_server, db_url, conn, twelve_months):
+def test_readers_read_editions_and_a_dba_prunes_them_on_record(pg_server, db_url, conn, twelve_months, tmp_path):
     moment, before = twelve_months
     conn.execute(
         'UPDATE business."规模明细" SET "期末资产规模" = 0 WHERE "月度" = %s AND company_id = %s',
@@ -214,6 +214,12 @@ def test_readers_read_editions_and_a_dba_prunes_them_on_record(pg_server, db_url
         conn.execute("SELECT * FROM customer.product_line_snapshot_as_of(%s, %s)", (M10, moment))
     assert caught.value.sqlstate == "55000" and "pruned" in str(caught.value)
     assert {r["change"] for r in rows(conn, "SELECT * FROM customer.snapshot_restatements(%s)", M10)} == {"pruned"}
+    page = run_cli(
+        "customer-mdm", "report", "--period", "202510", "--out", str(tmp_path / "pruned.html"), database_url=db_url
+    )
+    assert page.returncode == 0 and 'id="restatement" data-edition="2"' in (tmp_path / "pruned.html").read_text(
+        encoding="utf-8"
+    )  # still says the month was restated
     assert month_rows(conn, "plan", M10, datetime.now().astimezone()) == month_rows(conn, "plan", M10)
 
 
@@ -252,9 +258,9 @@ def test_report_and_export_as_of_a_moment(db_url, conn, twelve_months, tmp_path)
 
     for args, message in (
         (["report", "--period", "202510", "--as-of", "yesterday"], "Invalid moment"),
-        (["report", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
+        (["report", "--period", "202510", "--as-of", "2000-01-01"], "was not built at"),
         (["report", "--company", "C001", "--as-of", stamp], "--as-of goes with --period"),
-        (["export", "--period", "202510", "--as-of", "2000-01-01"], "was not built yet at"),
+        (["export", "--period", "202510", "--as-of", "2000-01-01"], "was not built at"),
         (["restatements", "--period", "2025-10"], "Invalid period format"),
     ):
         result = (
@@ -267,3 +273,84 @@ def test_report_and_export_as_of_a_moment(db_url, conn, twelve_months, tmp_path)
             result.stderr,
         )
     assert not (tmp_path / "x.html").exists()
+
+
+def test_an_edition_is_stamped_when_it_commits_and_the_future_is_refused(conn, twelve_months):
+    """A reader sees an edition once its transaction commits: so is it dated (a long close must not
+    date its figures from its start)."""
+    with conn.transaction():
+        conn.execute(
+            "UPDATE customer.fct_customer_plan_monthly SET aum_balance = aum_balance + 1 WHERE snapshot_month = %s",
+            (M10,),
+        )
+        started = conn.execute("SELECT now()").fetchone()[0]
+        conn.execute("SELECT pg_sleep(0.2)")  # the transaction runs on
+        mid = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+    built, reason = conn.execute(
+        "SELECT built_at, reason FROM customer.snapshot_edition WHERE snapshot_month = %s AND edition = 2", (M10,)
+    ).fetchone()
+    assert built > mid > started
+    assert reason == "rows changed outside a refresh by postgres"
+    assert month_rows(conn, "plan", M10, mid) != month_rows(conn, "plan", M10)  # the edition before, at mid
+
+    # A refresh that puts the month right again says so.
+    conn.execute("SELECT * FROM customer.refresh_monthly_snapshot(%s)", (M10,))
+    assert conn.execute(
+        "SELECT reason FROM customer.snapshot_edition WHERE snapshot_month = %s AND edition = 3", (M10,)
+    ).fetchone() == ("rebuilt by a snapshot refresh",)
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute("SELECT customer.set_snapshot_as_of(now() + interval '1 hour')")
+    assert caught.value.sqlstate == "22023" and "in the future" in str(caught.value)
+
+
+def test_a_withdrawn_month_is_still_told_as_it_stood(db_url, conn, twelve_months, tmp_path):
+    moment, before = twelve_months
+    conn.execute('DELETE FROM business."规模明细" WHERE "月度" = %s', (month("2025-12"),))
+    close(conn)  # the month leaves the synced range: its snapshot is removed, on record
+    assert conn.execute(
+        "SELECT count(*) FROM customer.fct_customer_plan_monthly WHERE snapshot_month = '2025-12-31'"
+    ).fetchone() == (0,)
+    reason = conn.execute(
+        "SELECT reason FROM customer.snapshot_edition WHERE snapshot_month = '2025-12-31' ORDER BY edition DESC LIMIT 1"
+    ).fetchone()[0]
+    assert reason.startswith("removed: outside the synced range 202501–202511")
+    page = tmp_path / "then.html"
+    result = run_cli(
+        "customer-mdm",
+        "report",
+        "--period",
+        "202512",
+        "--as-of",
+        moment.isoformat(),
+        "--out",
+        str(page),
+        database_url=db_url,
+    )
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "该月现已不在合同历史中" in html and "机构不详" in html
+    book = tmp_path / "then.xlsx"
+    result = run_cli(
+        "customer-mdm",
+        "export",
+        "--period",
+        "202512",
+        "--as-of",
+        moment.isoformat(),
+        "--out",
+        str(book),
+        database_url=db_url,
+    )
+    assert result.returncode == 0, result.stderr
+    now = run_cli(
+        "customer-mdm",
+        "export",
+        "--period",
+        "202512",
+        "--as-of",
+        datetime.now().astimezone().isoformat(),
+        "--out",
+        str(tmp_path / "now.xlsx"),
+        database_url=db_url,
+    )
+    assert now.returncode == 1 and "(it was removed then" in now.stderr, now.stderr

@@ -105,10 +105,13 @@ BEGIN
         DELETE FROM customer.company_alias AS a USING pg_temp.wdh_withdrawn_customers AS w
         WHERE a.company_id = w.company_id;
         GET DIAGNOSTICS v_aliases = ROW_COUNT;
+        PERFORM set_config('wdh.edition_reason',
+                           format('withdrawal of %s: customers only it brought removed', to_char(p_month, 'YYYY-MM')), true);
         DELETE FROM customer.fct_customer_plan_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
         WHERE f.company_id = w.company_id;
         DELETE FROM customer.fct_customer_product_line_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
         WHERE f.company_id = w.company_id;
+        PERFORM set_config('wdh.edition_reason', '', true);
         DELETE FROM customer.customer_plan_contract AS v USING pg_temp.wdh_withdrawn_customers AS w
         WHERE v.company_id = w.company_id;
         DELETE FROM customer."年金客户" AS c USING pg_temp.wdh_withdrawn_customers AS w

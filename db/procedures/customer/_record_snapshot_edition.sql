@@ -10,9 +10,11 @@
 --     tables, and a close may touch a month in several statements: one edition per transaction);
 --     when that edition is 1, nothing is kept either;
 --   * otherwise the month gets its next edition: built_at now() (the transaction's start),
---     built_by, why (the month's stale reason, else the synced range it left, else a change made
---     outside a refresh), the loads and merges since the edition before that can change it (a
---     规模明细 month up to it, its year of a ledger, any merge);
+--     built_by, why (what the writer said in the transaction's setting wdh.edition_reason: the
+--     refresh the month's stale reason, the removal of a month outside the synced range, a
+--     withdrawal; else the month's stale reason, else a change made outside a refresh), the loads
+--     and merges since the edition before that may have changed it (a 规模明细 month up to it, its
+--     year of a ledger, any merge); built_at is stamped at commit (customer._stamp_snapshot_edition);
 -- and the rows the statement replaced go into the edition's delta, the first image of each key in
 -- the transaction winning: an updated or deleted row as it was (jsonb of the table's columns), an
 -- inserted key as NULL (it was not there). A statement that changed no row records nothing.
@@ -44,7 +46,7 @@ BEGIN
     INSERT INTO customer.snapshot_edition AS e (snapshot_month, edition, reason, load_ids, merge_ids)
     SELECT m.snapshot_month, coalesce(l.edition, 0) + 1,
            CASE WHEN l.edition IS NULL THEN 'first build'
-                ELSE coalesce(s.stale_reason,
+                ELSE coalesce(nullif(current_setting('wdh.edition_reason', true), ''), s.stale_reason,
                               CASE WHEN v_state.last_applied_period IS NULL
                                         OR m.snapshot_month NOT BETWEEN v_state.first_applied_period
                                                                     AND v_state.last_applied_period

@@ -41,6 +41,10 @@ DECLARE
     v_updated bigint;
     v_deleted bigint;
 BEGIN
+    -- Why the month is rebuilt, for the edition a change opens (customer._record_snapshot_edition).
+    PERFORM set_config('wdh.edition_reason',
+                       coalesce((SELECT s.stale_reason FROM customer.snapshot_month_state AS s
+                                 WHERE s.snapshot_month = v_end), 'rebuilt by a snapshot refresh'), true);
     WITH plan_rows AS MATERIALIZED (
         SELECT * FROM customer._snapshot_plan_rows(v_end)
     ), line_rows AS MATERIALIZED (
@@ -131,6 +135,8 @@ BEGIN
            (SELECT count(*) FROM plan_updated) + (SELECT count(*) FROM line_updated),
            (SELECT count(*) FROM plan_deleted) + (SELECT count(*) FROM line_deleted)
     INTO v_inserted, v_updated, v_deleted;
+
+    PERFORM set_config('wdh.edition_reason', '', true);
 
     INSERT INTO customer.snapshot_month_state AS s (snapshot_month, refreshed_at)
     VALUES (v_end, now())

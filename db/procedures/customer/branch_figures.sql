@@ -5,8 +5,10 @@
 -- One job: the monthly report's branch table: per branch (机构, customer.contract_branches) the
 -- month's customers, contracts, 正常 and 停缴 contracts, AUM in 亿元 (2 places) and its share of the
 -- month in percent (1 place), largest first. Reads customer.v_plan_rows (the month as it is, or as
--- it stood at the transaction's as-of moment); the branches come from the history and 规模明细 as
--- they are. No row when the month's snapshot is not built.
+-- it stood at the transaction's as-of moment): the figures are the month's as it stood; which
+-- branch a contract belongs to comes from the history and 规模明细 as they are now, and a contract
+-- they no longer hold (merged away, withdrawn) counts under '—' (机构不详), so the totals stay whole.
+-- No row when the month's snapshot is not built.
 -- Errors: 22023 p_period_end NULL or not a month end.
 CREATE OR REPLACE FUNCTION customer.branch_figures(p_period_end date)
 RETURNS TABLE (branch_code text, branch_name text, customers bigint, contracts bigint, contracts_normal bigint,
@@ -25,12 +27,12 @@ BEGIN
         RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
-    SELECT b.branch_code, max(b.branch_name), count(DISTINCT f.company_id), count(*),
+    SELECT coalesce(b.branch_code, '—'), coalesce(max(b.branch_name), '机构不详'), count(DISTINCT f.company_id), count(*),
            count(*) FILTER (WHERE f.contract_status = '正常'), count(*) FILTER (WHERE f.contract_status = '停缴'),
            round(sum(f.aum_balance) / 100000000, 2),
            round(100 * sum(f.aum_balance) / nullif(sum(sum(f.aum_balance)) OVER (), 0), 1)
     FROM customer.v_plan_rows AS f
-    JOIN customer.contract_branches(p_period_end => v_end) AS b
+    LEFT JOIN customer.contract_branches(p_period_end => v_end) AS b
       ON b.company_id = f.company_id AND b.plan_code = f.plan_code AND b.product_line_code = f.product_line_code
     WHERE f.snapshot_month = v_end
     GROUP BY b.branch_code

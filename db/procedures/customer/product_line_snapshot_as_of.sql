@@ -4,8 +4,8 @@
 -- One job: the month's product-line snapshot rows exactly as they stood at p_as_of, with the columns of
 -- customer.fct_customer_product_line_monthly: the edition of the month in effect then (customer.set_snapshot_as_of
 -- reads customer.v_product_line_rows). No row when the month was not built at p_as_of.
--- Errors: 22023 p_period_end NULL or not a month end, p_as_of NULL; 55000 the editions after
--- p_as_of were pruned.
+-- Errors: 22023 p_period_end NULL or not a month end, p_as_of NULL or in the future; 55000 the
+-- month's editions after p_as_of were pruned.
 CREATE OR REPLACE FUNCTION customer.product_line_snapshot_as_of(p_period_end date, p_as_of timestamptz)
 RETURNS SETOF customer.fct_customer_product_line_monthly
 LANGUAGE plpgsql
@@ -22,7 +22,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'e.g. customer.product_line_snapshot_as_of(''2026-03-31'', ''2026-04-08 09:00+08'').';
     END IF;
-    PERFORM customer.set_snapshot_as_of(p_as_of);
+    PERFORM customer.set_snapshot_as_of(p_as_of, v_end);
     RETURN QUERY SELECT f.* FROM customer.v_product_line_rows AS f WHERE f.snapshot_month = v_end;
     PERFORM set_config('wdh.as_of', coalesce(v_before, ''), true);
 END

@@ -8,8 +8,9 @@
 -- p_before on; earlier moments are refused (customer.set_snapshot_as_of: 55000), and
 -- customer.snapshot_restatements lists the pruned editions without their rows. The current fact
 -- tables are not touched. For the table owner (a DBA): neither role may call it.
--- Result: editions pruned now, delta rows deleted. Dry run: the same counts, nothing changed.
--- Errors: 22023 p_before NULL or in the future, p_dry_run NULL.
+-- Result: editions pruned now, delta rows deleted. Dry run: the same counts, nothing changed but
+-- the run log's row (dry_run true).
+-- Errors: 22023 p_before NULL or in the future; 22023 p_dry_run NULL.
 CREATE OR REPLACE FUNCTION customer.prune_snapshot_editions(p_before timestamptz, p_dry_run boolean DEFAULT false)
 RETURNS TABLE (editions bigint, rows_deleted bigint)
 LANGUAGE plpgsql
@@ -22,34 +23,37 @@ DECLARE
     v_editions bigint;
     v_rows bigint;
 BEGIN
-    IF p_before IS NULL OR p_before > now() OR p_dry_run IS NULL THEN
-        RAISE EXCEPTION 'p_before must be a moment in the past and p_dry_run true or false, got % and %', p_before, p_dry_run
+    IF p_before IS NULL OR p_before > now() THEN
+        RAISE EXCEPTION 'p_before must be a moment in the past, got %', coalesce(p_before::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'e.g. SELECT * FROM customer.prune_snapshot_editions(now() - interval ''2 years'');';
     END IF;
-    WITH pruned AS (
-        UPDATE customer.snapshot_edition AS e SET pruned_at = now(), pruned_by = session_user
-        WHERE e.built_at < p_before AND e.edition > 1 AND e.pruned_at IS NULL
-        RETURNING e.snapshot_month, e.edition
-    ), deleted AS (
-        DELETE FROM customer.snapshot_delta AS d USING pruned AS p
-        WHERE d.snapshot_month = p.snapshot_month AND d.edition = p.edition
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM pruned), (SELECT count(*) FROM deleted) INTO v_editions, v_rows;
-    IF NOT p_dry_run THEN
-        INSERT INTO customer.mdm_run_log (function_name, dry_run, counts, started_at)
-        VALUES ('prune_snapshot_editions', false,
-                jsonb_build_object('before', p_before, 'editions', v_editions, 'rows_deleted', v_rows), v_started);
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    BEGIN  -- every write happens in here; a dry run rolls this block back
+        WITH pruned AS (
+            UPDATE customer.snapshot_edition AS e SET pruned_at = now(), pruned_by = session_user
+            WHERE e.built_at < p_before AND e.edition > 1 AND e.pruned_at IS NULL
+            RETURNING e.snapshot_month, e.edition
+        ), deleted AS (
+            DELETE FROM customer.snapshot_delta AS d USING pruned AS p
+            WHERE d.snapshot_month = p.snapshot_month AND d.edition = p.edition
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM pruned), (SELECT count(*) FROM deleted) INTO v_editions, v_rows;
+        IF p_dry_run THEN
+            RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
+        NULL;
+    END;
+    INSERT INTO customer.mdm_run_log (function_name, dry_run, counts, started_at)
+    VALUES ('prune_snapshot_editions', p_dry_run,
+            jsonb_build_object('before', p_before, 'editions', v_editions, 'rows_deleted', v_rows), v_started);
     editions := v_editions;
     rows_deleted := v_rows;
     RETURN NEXT;
-    IF p_dry_run THEN
-        RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
-    END IF;
-EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
-    RETURN;
 END
 $$;
 

@@ -60,6 +60,12 @@ BEGIN
                OR m.month < v_state.first_applied_period OR m.month > v_state.last_applied_period
             ORDER BY 1
         LOOP
+            PERFORM set_config('wdh.edition_reason',
+                               CASE WHEN v_state.last_applied_period IS NULL
+                                    THEN 'removed: no month is synced any more (every month was withdrawn)'
+                                    ELSE format('removed: outside the synced range %s–%s (withdrawn or rewound)',
+                                                to_char(v_state.first_applied_period, 'YYYYMM'),
+                                                to_char(v_state.last_applied_period, 'YYYYMM')) END, true);
             DELETE FROM customer.fct_customer_plan_monthly AS f WHERE f.snapshot_month = v_month;
             GET DIAGNOSTICS v_plan_deleted = ROW_COUNT;
             DELETE FROM customer.fct_customer_product_line_monthly AS f WHERE f.snapshot_month = v_month;
@@ -67,6 +73,7 @@ BEGIN
             DELETE FROM customer.snapshot_month_state AS s WHERE s.snapshot_month = v_month;
             v_touched := v_touched || ROW(v_month, 0, 0, 0, 0, v_plan_deleted + v_line_deleted)::customer.snapshot_refresh_result;
         END LOOP;
+        PERFORM set_config('wdh.edition_reason', '', true);
 
         -- Applied periods without a snapshot, or with a stale one, are rebuilt.
         IF v_state.last_applied_period IS NOT NULL THEN

@@ -571,7 +571,7 @@ def restatements_command(
             typer.echo(f"  Its rows were pruned on {first.after['pruned_at']} by {first.after['pruned_by']}.")
             continue
         totals = Table(title="Totals before → after")
-        for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (亿元)"):
+        for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (yuan)"):
             totals.add_column(header, justify="left" if header == "Product line" else "right")
         for r in (r for r in mine if r.grain == "total"):
             totals.add_row(
@@ -599,22 +599,29 @@ def restatements_command(
                 for k in r.changed_fields()
                 if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed"
             )
+            present = r.after if r.change == "added" else r.before
             changed.add_row(
                 r.grain,
                 r.company_id,
                 r.plan_code or "",
                 r.product_line_code,
                 r.change,
-                fields if r.change == "changed" else "",
+                fields
+                if r.change == "changed"
+                else f"aum_balance {present.get('aum_balance')}"
+                + (f", {present['contract_status']}" if "contract_status" in present else ""),
             )
         console.print(changed)
 
 
 def _before_after(r, key: str) -> str:
-    before, after = (r.before or {}).get(key), (r.after or {}).get(key)
-    if key == "aum_balance":
-        before, after = (None if v is None else f"{v / 10**8:,.2f}" for v in (before, after))
-    return str(after) if before == after else f"{before} → {after}"
+    """A total before → after (one figure when unchanged; AUM in yuan to the cent; — when absent)."""
+    before, after = ((side or {}).get(key) for side in (r.before, r.after))
+
+    def text(value) -> str:
+        return "—" if value is None else f"{value:,.2f}" if key == "aum_balance" else str(value)
+
+    return text(after) if before == after else f"{text(before)} → {text(after)}"
 
 
 @customer_mdm_app.command("status")

@@ -52,6 +52,9 @@ LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x
 
 AS_OF = "SELECT customer.set_snapshot_as_of(p_as_of => %(as_of)s)"
 
+# Whether the month had rows at the as-of moment (an edition that removed it leaves none).
+MONTH_SHOWN = "SELECT EXISTS (SELECT 1 FROM customer.v_plan_rows WHERE snapshot_month = %(period_end)s)"
+
 # What the edition shown changed, per product line, when it is a restatement (edition 2 or later).
 RESTATED = """
 SELECT r.edition, r.built_at, r.reason, r.load_ids, r.product_line_code, r.before, r.after
@@ -207,6 +210,19 @@ def _standing(conn: psycopg.Connection, params: dict) -> Standing:
     if as_of is not None:
         conn.execute(AS_OF, params)
     rows = _rows(conn, Standing, STANDING_AS_OF if as_of is not None else STANDING, params)
+    if as_of is not None:  # the month as it stood then, synced now or not (a withdrawn month too)
+        if rows[0].edition is None or not conn.execute(MONTH_SHOWN, params).fetchone()[0]:
+            built = conn.execute(
+                "SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s", (params["period_end"],)
+            ).fetchone()[0]
+            raise NotReady(
+                f"The snapshot of {period} was not built at {as_of}"
+                + (" (it was removed then: withdrawn, or outside the synced range)" if rows[0].edition else ""),
+                hint=f"It was first built at {built:%Y-%m-%d %H:%M:%S %Z}: ask for a moment when it stood."
+                if built
+                else "It has never been built: run `customer-mdm close`.",
+            )
+        return rows[0]
     if not rows or rows[0].synced_through is None:
         raise NotReady(
             f"Nothing to show for {period}: contracts have not been synced yet",
@@ -223,17 +239,15 @@ def _standing(conn: psycopg.Connection, params: dict) -> Standing:
             f"Nothing to show for {period}: the contract history starts at {first}",
             hint=f"Pick a month from {first} to {last}.",
         )
-    if as_of is not None and rows[0].edition is None:
-        first_built = conn.execute(
-            "SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s", (params["period_end"],)
-        ).fetchone()[0]
-        raise NotReady(
-            f"The snapshot of {period} was not built yet at {as_of}",
-            hint=f"It was first built at {first_built:%Y-%m-%d %H:%M:%S%z}: ask for a moment after that."
-            if first_built
-            else "It has never been built: run `customer-mdm close`.",
-        )
     return rows[0]
+
+
+def _in_history(standing: Standing) -> bool:
+    """Whether the contract history holds the month now (the movements come from it): a month read
+    as of a moment may have been withdrawn since."""
+    return (
+        standing.synced_through is not None and standing.synced_from <= standing.period_end <= standing.synced_through
+    )
 
 
 def _restated(conn: psycopg.Connection, standing: Standing, params: dict) -> list[RestatedTotal]:
@@ -259,13 +273,18 @@ def month_report(
             months=months,
             changes=_rows(conn, Change, CHANGES, params),
             trend=_rows(conn, TrendRow, TREND, params),
-            movements=_rows(conn, Movement, MOVEMENTS, params),
+            movements=_rows(conn, Movement, MOVEMENTS, params) if _in_history(standing) else [],
             top_customers=_rows(conn, TopCustomer, TOP_CUSTOMERS, params),
             branches=_rows(conn, Branch, BRANCHES, params),
             restated=_restated(conn, standing, params),
         )
 
 
+MOVEMENT_SHEET = (
+    "本月变动 movements",
+    "SELECT * FROM customer.movement_export(p_period_end => %(period_end)s)",
+    {"aum_balance": "yuan", "previous_aum_balance": "yuan", "aum_balance_yi": "yi", "previous_aum_balance_yi": "yi"},
+)
 # The export's sheets: name, the SQL function that gives its rows, and how Excel shows each column
 # that is not plain text or a plain number (yuan, 亿元, a share, a date).
 EXPORT_SHEETS = [
@@ -279,16 +298,7 @@ EXPORT_SHEETS = [
         "SELECT * FROM customer.plan_export(p_period_end => %(period_end)s)",
         {"snapshot_month": "date", "aum_balance": "yuan", "aum_balance_yi": "yi", "aum_share": "percent"},
     ),
-    (
-        "本月变动 movements",
-        "SELECT * FROM customer.movement_export(p_period_end => %(period_end)s)",
-        {
-            "aum_balance": "yuan",
-            "previous_aum_balance": "yuan",
-            "aum_balance_yi": "yi",
-            "previous_aum_balance_yi": "yi",
-        },
-    ),
+    MOVEMENT_SHEET,
 ]
 
 
@@ -326,4 +336,11 @@ def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime 
                 hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
                 "(or `customer-mdm close`).",
             )
-        return MonthExport(standing, [_sheet(conn, *sheet, params) for sheet in EXPORT_SHEETS])
+        return MonthExport(
+            standing,
+            [
+                _sheet(conn, *sheet, params)
+                for sheet in EXPORT_SHEETS
+                if _in_history(standing) or sheet is not MOVEMENT_SHEET
+            ],
+        )

@@ -31,6 +31,21 @@ def write_xlsx(export: MonthExport, out: Path) -> Path:
 
 def _write_book(export: MonthExport, path: Path) -> None:
     book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    standing = export.standing
+    # Which edition of the month this is, in the file itself (File > Properties): an auditor holding
+    # the workbook can tell which figures it shows.
+    book.set_properties(
+        {
+            "title": f"年金客户月度导出 {standing.period_end:%Y%m}",
+            "subject": (
+                f"edition {standing.edition} of {standing.period_end:%Y%m}"
+                + (f", built {standing.edition_built_at:%Y-%m-%d %H:%M:%S %Z}" if standing.edition_built_at else "")
+                + (f"; as it stood at {standing.as_of:%Y-%m-%d %H:%M:%S %Z}" if standing.as_of else "")
+            ),
+            "comments": "work_data_hub customer-mdm export"
+            + ("; the movements come from the contract history as it is now" if standing.as_of else ""),
+        }
+    )
     formats = {
         "header": book.add_format({"bold": True, "bg_color": "#F3F4F6", "bottom": 1, "text_wrap": True}),
         "yi": book.add_format({"num_format": "#,##0.0000"}),

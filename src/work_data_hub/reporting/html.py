@@ -69,13 +69,13 @@ def _wan(value) -> str:
 
 def _restated(total, key: str) -> str:
     """One figure of a restated product line: 'after' alone when unchanged, else 'before → after'
-    (AUM in 亿元)."""
+    (AUM in yuan to the cent, so that no change is too small to show)."""
     before, after = (None if side is None else side.get(key) for side in (total.before, total.after))
 
     def text(value) -> str:
         if value is None:
             return "—"
-        return _yi(Decimal(str(value)) / 100000000) if key == "aum_balance" else _count(int(value))
+        return f"{Decimal(str(value)):,.2f}" if key == "aum_balance" else _count(int(value))
 
     return text(after) if before == after else f"{text(before)} → {text(after)}"
 
