@@ -26,7 +26,8 @@ def company_server():
     path.chmod(0o755)
     cluster = local.cluster_here(path)
     try:
-        local.initdb(cluster)
+        # Its own port range: the local-cluster tests (another worker) take theirs from the default one.
+        local.initdb(cluster, local.free_port(55800))
         local.start(cluster)
         yield cluster.url().rsplit("/", 1)[0]
     finally:
