@@ -283,59 +283,49 @@ def test_the_timeline_holds_versions_months_aliases_and_loads(sample_url):
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
     assert rows == sorted(rows, key=lambda r: r["starts"] or date.min)
-    assert {
+    # Each kind of row equals its table, column for column (timeline column, table column).
+    for kind, table, pairs in (
         (
-            r["reference"],
-            r["plan_code"],
-            r["product_line_code"],
-            r["starts"],
-            r["ends"],
-            r["contract_status"],
-            r["is_strategic"],
-            r["is_existing"],
-        )
-        for r in by_kind["version"]
-    } == {
+            "version",
+            [{**v, "contract_id": str(v["contract_id"])} for v in versions],
+            [
+                ("reference", "contract_id"),
+                ("plan_code", "plan_code"),
+                ("product_line_code", "product_line_code"),
+                ("starts", "valid_from"),
+                ("ends", "valid_to"),
+                ("contract_status", "contract_status"),
+                ("is_strategic", "is_strategic"),
+                ("is_existing", "is_existing"),
+            ],
+        ),
         (
-            str(v["contract_id"]),
-            v["plan_code"],
-            v["product_line_code"],
-            v["valid_from"],
-            v["valid_to"],
-            v["contract_status"],
-            v["is_strategic"],
-            v["is_existing"],
-        )
-        for v in versions
-    }
-    assert {
-        (r["starts"], r["product_line_code"], r["is_new"], r["is_won"], r["is_lost"], r["aum_balance"])
-        for r in by_kind["month"]
-    } == {
+            "month",
+            months,
+            [
+                ("starts", "snapshot_month"),
+                ("product_line_code", "product_line_code"),
+                ("is_new", "is_new"),
+                ("is_won", "is_winning_this_year"),
+                ("is_lost", "is_churned_this_year"),
+                ("aum_balance", "aum_balance"),
+            ],
+        ),
         (
-            m["snapshot_month"],
-            m["product_line_code"],
-            m["is_new"],
-            m["is_winning_this_year"],
-            m["is_churned_this_year"],
-            m["aum_balance"],
-        )
-        for m in months
-    }
-    assert {
-        (r["starts"], r["plan_code"], r["product_line_code"], r["contract_status"], r["is_lost"], r["aum_balance"])
-        for r in by_kind["plan_month"]
-    } == {
-        (
-            m["snapshot_month"],
-            m["plan_code"],
-            m["product_line_code"],
-            m["contract_status"],
-            m["is_churned_this_year"],
-            m["aum_balance"],
-        )
-        for m in plan_months
-    }
+            "plan_month",
+            plan_months,
+            [
+                ("starts", "snapshot_month"),
+                ("plan_code", "plan_code"),
+                ("product_line_code", "product_line_code"),
+                ("contract_status", "contract_status"),
+                ("is_lost", "is_churned_this_year"),
+                ("aum_balance", "aum_balance"),
+            ],
+        ),
+    ):
+        shown = {tuple(r[mine] for mine, _ in pairs) for r in by_kind[kind]}
+        assert shown == {tuple(t[theirs] for _, theirs in pairs) for t in table}, kind
     assert {r["reference"] for r in by_kind["alias"]} == {a["alias"] for a in aliases}
     # The loads whose rows stand: the reloaded month names its second load, never the first.
     loads = {int(re.match(r"load #(\d+)", r["detail"]).group(1)): r for r in by_kind["load"]}
