@@ -215,6 +215,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _require_pg_cron(); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _required_period_end(date, text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _rewind_contract_history(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _run_scheduled_close(); Type: FUNCTION; Schema: customer; Owner: -

@@ -21,11 +21,8 @@ SET jit = off  -- one month's rows: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     SELECT coalesce(b.branch_code, '—'), coalesce(max(b.branch_name), '机构不详'), count(DISTINCT f.company_id), count(*),
            count(*) FILTER (WHERE f.contract_status = '正常'), count(*) FILTER (WHERE f.contract_status = '停缴'),

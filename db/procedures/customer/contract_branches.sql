@@ -17,11 +17,8 @@ SET jit = off  -- one index probe per contract: compiling costs more than it sav
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     SELECT s.company_id, s.plan_code, s.product_line_code, b.branch_code, b.branch_name
     FROM customer.contract_month_summary AS s

@@ -39,14 +39,11 @@ SET jit = off  -- a few thousand rows: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
     v_previous date := date_trunc('month', p_period_end)::date - 1;
     v_synced date := (SELECT s.last_applied_period FROM customer.contract_sync_state AS s);
     v_settings customer.mdm_settings%ROWTYPE;
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     IF v_synced IS NULL THEN
         RAISE EXCEPTION 'Contracts have not been synced yet: there are no movements to report'
             USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -18,11 +18,8 @@ SET jit = off  -- one month's rows: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     SELECT m.movement, m.company_id, m.customer_name, m.plan_code, m.plan_name, m.product_line_code,
            m.product_line_name, m.branch_code, m.branch_name, m.aum_balance, m.previous_aum_balance, m.reason,

@@ -22,13 +22,10 @@ SET jit = off  -- three months of one table: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
     v_previous date := date_trunc('month', p_period_end)::date - 1;
     v_december date := make_date(extract(year FROM p_period_end)::integer - 1, 12, 31);
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     WITH months AS (
         SELECT v.snapshot_month, v.product_line_code, v.product_line_name, m.ordinality AS position, m.measure, m.value

@@ -19,11 +19,8 @@ SET jit = off  -- one month's rows: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     SELECT v.snapshot_month, v.period, v.company_id, v.customer_name, v.product_line_code, v.product_line_name,
            v.product_category::text, v.business_category::text, v.is_strategic, v.is_existing, v.is_new,

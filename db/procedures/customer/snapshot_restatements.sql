@@ -29,15 +29,12 @@ SET jit = off  -- a month's rows a few times: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
     v_before text := nullif(current_setting('wdh.as_of', true), '');
     v_edition customer.snapshot_edition%ROWTYPE;
     v_totals_before jsonb;
     v_totals_after jsonb;
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     FOR v_edition IN
         SELECT * FROM customer.snapshot_edition AS e WHERE e.snapshot_month = v_end AND e.edition > 1 ORDER BY e.edition
     LOOP

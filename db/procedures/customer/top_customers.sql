@@ -20,11 +20,8 @@ SET jit = off  -- one month's rows: compiling costs more than it saves
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_end date := customer._period_end(p_period_end, 'p_period_end');
+    v_end date := customer._required_period_end(p_period_end, 'p_period_end');
 BEGIN
-    IF v_end IS NULL THEN
-        RAISE EXCEPTION 'p_period_end must be a month-end date, not NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY
     WITH month AS (
         SELECT f.company_id, max(f.customer_name) AS customer_name, sum(f.aum_balance) AS aum_balance,
