@@ -18,42 +18,38 @@ from psycopg.types.json import set_json_loads
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
-# A source correction of the month or an earlier one (a reload, a withdrawal) that the close has not
-# replayed yet makes the month's snapshot stale too, though its state row does not say so yet.
+# Where the month stands: now, or (with as_of) as it stood at a moment, when its edition then is what
+# it shows (customer.set_snapshot_as_of has made every snapshot view of this transaction read that
+# moment) and whether it was stale then is not kept. A source correction of the month or an earlier
+# one (a reload, a withdrawal) that the close has not replayed yet makes the month's snapshot stale
+# too, though its state row does not say so yet.
 STANDING = """
 SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
-       s.last_applied_period AS synced_through, m.refreshed_at,
-       coalesce(m.stale_since, CASE WHEN s.dirty_from_month <= %(period_end)s::date THEN s.updated_at END) AS stale_since,
-       coalesce(m.stale_reason,
-                CASE WHEN s.dirty_from_month <= %(period_end)s::date
-                     THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
-                                 to_char(s.dirty_from_month, 'YYYY-MM')) END) AS stale_reason,
-       NULL::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at, e.reason AS edition_reason,
-       (SELECT max(x.edition) FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date) AS editions
+       s.last_applied_period AS synced_through,
+       CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.refreshed_at ELSE e.built_at END AS refreshed_at,
+       CASE WHEN %(as_of)s::timestamptz IS NULL
+            THEN coalesce(m.stale_since, CASE WHEN s.dirty_from_month <= %(period_end)s::date THEN s.updated_at END)
+       END AS stale_since,
+       CASE WHEN %(as_of)s::timestamptz IS NULL
+            THEN coalesce(m.stale_reason,
+                          CASE WHEN s.dirty_from_month <= %(period_end)s::date
+                               THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
+                                           to_char(s.dirty_from_month, 'YYYY-MM')) END)
+       END AS stale_reason,
+       %(as_of)s::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at, e.reason AS edition_reason,
+       x.editions, x.first_built_at,
+       EXISTS (SELECT 1 FROM customer.v_plan_rows AS f WHERE f.snapshot_month = %(period_end)s::date) AS shown
 FROM customer.contract_sync_state AS s
 LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
-LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date
-                   ORDER BY x.edition DESC LIMIT 1) AS e ON true
-"""
-
-# As the month stood at a moment: its edition then (customer.set_snapshot_as_of has made every
-# snapshot view of this transaction read that moment); whether it was stale then is not kept.
-STANDING_AS_OF = """
-SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
-       s.last_applied_period AS synced_through, e.built_at AS refreshed_at, NULL::timestamptz AS stale_since,
-       NULL::text AS stale_reason, %(as_of)s::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at,
-       e.reason AS edition_reason,
-       (SELECT max(x.edition) FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date) AS editions
-FROM customer.contract_sync_state AS s
 LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x
-                   WHERE x.snapshot_month = %(period_end)s::date AND x.built_at <= %(as_of)s::timestamptz
+                   WHERE x.snapshot_month = %(period_end)s::date
+                     AND x.built_at <= coalesce(%(as_of)s::timestamptz, 'infinity')
                    ORDER BY x.edition DESC LIMIT 1) AS e ON true
+CROSS JOIN LATERAL (SELECT max(x.edition) AS editions, min(x.built_at) AS first_built_at
+                    FROM customer.snapshot_edition AS x WHERE x.snapshot_month = %(period_end)s::date) AS x
 """
 
 AS_OF = "SELECT customer.set_snapshot_as_of(p_as_of => %(as_of)s)"
-
-# Whether the month had rows at the as-of moment (an edition that removed it leaves none).
-MONTH_SHOWN = "SELECT EXISTS (SELECT 1 FROM customer.v_plan_rows WHERE snapshot_month = %(period_end)s)"
 
 # What the edition shown changed, per product line, when it is a restatement (edition 2 or later).
 RESTATED = """
@@ -97,6 +93,8 @@ class Standing:
     edition_built_at: datetime | None
     edition_reason: str | None
     editions: int | None  # how many the month has now
+    first_built_at: datetime | None
+    shown: bool  # the month has rows (as of the moment): an edition that removed it leaves none
 
 
 @dataclass(frozen=True)
@@ -209,12 +207,10 @@ def _standing(conn: psycopg.Connection, params: dict) -> Standing:
     as_of = params.get("as_of")
     if as_of is not None:
         conn.execute(AS_OF, params)
-    rows = _rows(conn, Standing, STANDING_AS_OF if as_of is not None else STANDING, params)
+    rows = _rows(conn, Standing, STANDING, params)
     if as_of is not None:  # the month as it stood then, synced now or not (a withdrawn month too)
-        if rows[0].edition is None or not conn.execute(MONTH_SHOWN, params).fetchone()[0]:
-            built = conn.execute(
-                "SELECT min(built_at) FROM customer.snapshot_edition WHERE snapshot_month = %s", (params["period_end"],)
-            ).fetchone()[0]
+        if rows[0].edition is None or not rows[0].shown:
+            built = rows[0].first_built_at
             raise NotReady(
                 f"The snapshot of {period} was not built at {as_of}"
                 + (" (it was removed then: withdrawn, or outside the synced range)" if rows[0].edition else ""),
