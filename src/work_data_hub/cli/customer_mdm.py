@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from work_data_hub.cli.describe import describe_close, describe_replay
-from work_data_hub.cli.output import MonitoringExit, elided, literal_console, report_interrupt, to_json
+from work_data_hub.cli.output import MonitoringExit, literal_console, report_interrupt, to_json
 from work_data_hub.customer_mdm import runs
 from work_data_hub.customer_mdm.editions import snapshot_restatements
 from work_data_hub.customer_mdm.explain import (
@@ -36,6 +36,7 @@ from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput, WdhError
 from work_data_hub.periods import format_period, format_span, month_end, parse_moment, parse_period
 from work_data_hub.reporting.files import target
+from work_data_hub.texts import elided
 
 customer_mdm_app = typer.Typer(
     help="Customer master data: contract history and monthly snapshots.", no_args_is_help=True
@@ -906,7 +907,7 @@ def identities_command(
         table.add_row(
             p.company_id,
             p.customer_name,
-            ", ".join(p.plans[:3]) + (", …" if len(p.plans) > 3 else ""),
+            elided(p.plans, head=3),
             months,
             f"{p.source_rows:,}" + (f" + {p.ledger_rows:,} ledger" if p.ledger_rows else ""),
             f"{p.latest_aum:,.2f}",

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from work_data_hub.cli.describe import describe_close, describe_replay
-from work_data_hub.cli.output import elided, literal_console, report_error, report_interrupt, to_json
+from work_data_hub.cli.output import literal_console, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
@@ -26,6 +26,7 @@ from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
 from work_data_hub.hooks import HookStatus, run_hooks
 from work_data_hub.periods import format_period, parse_period
+from work_data_hub.texts import elided
 
 DomainName = Enum("DomainName", {name: name for name in DOMAINS}, type=str)  # type: ignore[misc]
 
@@ -68,9 +69,7 @@ def _print_warnings(plan: LoadPlan) -> None:
         rows = sum(n for _, n in plan.unknown_branches)
         typer.echo(
             f"    Branch names not in mapping.组织架构 (mapped to G00): {len(plan.unknown_branches)}, "
-            f"{rows:,} row(s): "
-            + ", ".join(f"{b} ({n:,})" for b, n in plan.unknown_branches[:10])
-            + (", …" if len(plan.unknown_branches) > 10 else "")
+            f"{rows:,} row(s): " + elided([f"{b} ({n:,})" for b, n in plan.unknown_branches], head=10)
         )
     if plan.unusable:
         rows = sum(n for _, n, _ in plan.unusable)
@@ -140,11 +139,13 @@ def _print_identities(plan: LoadPlan) -> None:
     if plan.ambiguous:
         typer.echo(
             f"      ambiguous aliases, never used: {len(plan.ambiguous)} ("
-            + ", ".join(
-                f"{alias}{f' in plan {plan}' if plan else ''} → {n} companies"
-                for _, plan, alias, n in plan.ambiguous[:5]
+            + elided(
+                [
+                    f"{alias}{f' in plan {plan}' if plan else ''} → {n} companies"
+                    for _, plan, alias, n in plan.ambiguous
+                ],
+                head=5,
             )
-            + (", …" if len(plan.ambiguous) > 5 else "")
             + ")"
         )
 

@@ -63,14 +63,6 @@ def to_json(value) -> str:
     return json.dumps(value, default=_plain, ensure_ascii=False)
 
 
-def elided(texts: list[str], *, head: int, tail: int = 0) -> str:
-    """Every text when there are at most head + tail of them; else the first `head` and the last
-    `tail` around an ellipsis. Callers say the count where it matters."""
-    if len(texts) <= head + tail:
-        return ", ".join(texts)
-    return ", ".join([*texts[:head], "…", *(texts[-tail:] if tail else [])])
-
-
 def literal_console(width: int | None):
     """A console for tables of data: a customer's name or a file's path is printed as it is, never
     read as markup ([bold], [/]) or emoji codes (:smile:). Width None: the terminal's."""

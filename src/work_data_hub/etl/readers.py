@@ -22,6 +22,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from work_data_hub.errors import InvalidInput
+from work_data_hub.texts import elided
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEAD_ROWS = 50  # the rows read ahead for the first data row
@@ -154,8 +155,7 @@ def _check_sheet(path: Path, sheet: str) -> None:
             if merged:
                 raise InvalidInput(
                     f"{path} (sheet {sheet!r}): {len(merged)} merged cell range(s) in the data: "
-                    + ", ".join(merged[:10])
-                    + (", …" if len(merged) > 10 else "")
+                    + elided(merged, head=10)
                     + "; nothing was loaded",
                     detail="A merged range holds its value in its first cell only: the rows under it would load "
                     "with that column empty (a branch would become G00, a 业务类型 nothing).",
@@ -187,7 +187,7 @@ def _check_sheet(path: Path, sheet: str) -> None:
         )
         raise InvalidInput(
             f"{path} (sheet {sheet!r}): {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was loaded",
-            detail="Cells: " + ", ".join(untrusted[:20]) + (", …" if len(untrusted) > 20 else ""),
+            detail="Cells: " + elided(untrusted, head=20),
             hint="Open the file in Excel (or LibreOffice), let it calculate, save it, and load it again; or paste "
             "the values over the formulas.",
         )

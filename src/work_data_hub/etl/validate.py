@@ -29,6 +29,7 @@ from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import NUMBER, RATE, Domain, looks_like, normalise_header
 from work_data_hub.etl.parsing import PARSERS, parse_percent
 from work_data_hub.etl.readers import RawTable, Source, column_letter
+from work_data_hub.texts import elided
 
 MAX_LISTED_ERRORS = 20
 PROGRESS_FROM_ROWS = 5000
@@ -448,8 +449,7 @@ def _check_header_row(domain: Domain, table: RawTable) -> None:
     if len(below) >= 3 and len(above) < len(below) / 2:
         raise InvalidInput(
             f"{where}: the header is not in row 1: a row below it holds the header names ("
-            + ", ".join(below[:6])
-            + (", …" if len(below) > 6 else "")
+            + elided(below, head=6)
             + "); nothing was loaded",
             hint="Delete the title or blank rows above the header, so that the header is row 1, and load the file "
             "again.",
