@@ -243,6 +243,9 @@ def test_xls_and_a_workbook_named_csv_are_read_as_workbooks(db_url, conn, tmp_pa
     text = tmp_path / "text.xlsx"
     text.write_text("月度,业务类型\n", encoding="utf-8")
     assert "it holds text, not a workbook" in refused(db_url, conn, text)
+    pdf = tmp_path / "scan.xlsx"  # a PDF saved under the workbook's name
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    assert "it is a PDF" in refused(db_url, conn, pdf)
 
 
 # --- the ledger workbook --------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def _run_hooks() -> bool:
     except KeyboardInterrupt:
         report_interrupt(
             "interrupted during the post-ETL hooks: the loaded files are committed; the monthly close was rolled back",
-            "run `customer-mdm close` (or the same etl command again) to bring the contract history "
+            "run `customer-mdm close` (or the same etl command again, without --force) to bring the contract history "
             "and snapshots up to date.",
         )
         raise typer.Exit(130) from None

@@ -24,7 +24,8 @@ def connect(url: str | None = None, *, autocommit: bool = False, cwd: Path | Non
         return DatabaseUnavailable(
             f"Cannot connect to the database at {mask_url(url)}: {reason}",
             hint=(
-                "Check that the server is running and DATABASE_URL is right; for the local "
+                "Check that the server is running and DATABASE_URL is right (host, port, user, password, "
+                "database); for the local "
                 "database run `db start` (or `db init` on a new machine)."
             ),
         )

@@ -283,6 +283,11 @@ def _detect(path: Path) -> str:
         return "xlsx"
     if magic == _OLE2:
         return "xls"
+    if suffix in WORKBOOK_SUFFIXES and magic.startswith(b"%PDF"):
+        raise InvalidInput(
+            f"Cannot read {path} as an Excel workbook: it is a PDF",
+            hint="Ask for the workbook itself (.xlsx) and load that; a PDF's tables cannot be loaded.",
+        )
     if suffix in WORKBOOK_SUFFIXES:
         raise InvalidInput(
             f"Cannot read {path} as an Excel workbook: it holds text, not a workbook",
