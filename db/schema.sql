@@ -365,6 +365,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _snapshot_plan_rows(date); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _spell_product_line(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _stage_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _stage_wanted_aliases(boolean); Type: FUNCTION; Schema: customer; Owner: -
@@ -746,16 +748,26 @@ CREATE TABLE customer.mdm_settings (
     gate_min_rows integer DEFAULT 50 NOT NULL,
     gate_min_ledger_rows integer DEFAULT 10 NOT NULL,
     delivery_due_day integer DEFAULT 10 NOT NULL,
+    gate_max_vanished_share numeric(6,4) DEFAULT 0.2 NOT NULL,
+    gate_max_unformed_share numeric(6,4) DEFAULT 0.05 NOT NULL,
+    gate_max_unchanged_share numeric(6,4) DEFAULT 0.8 NOT NULL,
+    gate_min_line_share numeric(6,4) DEFAULT 0.05 NOT NULL,
+    inbox_settle_seconds integer DEFAULT 60 NOT NULL,
     CONSTRAINT mdm_settings_delivery_due_day_check CHECK (((delivery_due_day >= 1) AND (delivery_due_day <= 28))),
     CONSTRAINT mdm_settings_gate_line_aum_max_ratio_check CHECK ((gate_line_aum_max_ratio > (0)::numeric)),
     CONSTRAINT mdm_settings_gate_line_aum_min_ratio_check CHECK ((gate_line_aum_min_ratio >= (0)::numeric)),
+    CONSTRAINT mdm_settings_gate_max_unchanged_share_check CHECK (((gate_max_unchanged_share >= (0)::numeric) AND (gate_max_unchanged_share <= (1)::numeric))),
+    CONSTRAINT mdm_settings_gate_max_unformed_share_check CHECK (((gate_max_unformed_share >= (0)::numeric) AND (gate_max_unformed_share <= (1)::numeric))),
     CONSTRAINT mdm_settings_gate_max_unseen_share_check CHECK (((gate_max_unseen_share >= (0)::numeric) AND (gate_max_unseen_share <= (1)::numeric))),
+    CONSTRAINT mdm_settings_gate_max_vanished_share_check CHECK (((gate_max_vanished_share >= (0)::numeric) AND (gate_max_vanished_share <= (1)::numeric))),
     CONSTRAINT mdm_settings_gate_min_ledger_rows_check CHECK ((gate_min_ledger_rows >= 0)),
+    CONSTRAINT mdm_settings_gate_min_line_share_check CHECK (((gate_min_line_share >= (0)::numeric) AND (gate_min_line_share <= (1)::numeric))),
     CONSTRAINT mdm_settings_gate_min_replacement_ratio_check CHECK (((gate_min_replacement_ratio >= (0)::numeric) AND (gate_min_replacement_ratio <= (1)::numeric))),
     CONSTRAINT mdm_settings_gate_min_rows_check CHECK ((gate_min_rows >= 0)),
     CONSTRAINT mdm_settings_gate_total_aum_max_ratio_check CHECK ((gate_total_aum_max_ratio > (0)::numeric)),
     CONSTRAINT mdm_settings_gate_total_aum_min_ratio_check CHECK ((gate_total_aum_min_ratio >= (0)::numeric)),
     CONSTRAINT mdm_settings_id_check CHECK (id),
+    CONSTRAINT mdm_settings_inbox_settle_seconds_check CHECK ((inbox_settle_seconds >= 0)),
     CONSTRAINT mdm_settings_lock_timeout_seconds_check CHECK ((lock_timeout_seconds >= (0)::numeric)),
     CONSTRAINT mdm_settings_strategic_threshold_check CHECK ((strategic_threshold > (0)::numeric)),
     CONSTRAINT mdm_settings_strategic_top_n_check CHECK ((strategic_top_n >= 0))
@@ -766,7 +778,7 @@ CREATE TABLE customer.mdm_settings (
 -- Name: TABLE mdm_settings; Type: COMMENT; Schema: customer; Owner: -
 --
 
-COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load (a file''s total AUM and each product line''s within [min, max] × the compared month, at most gate_max_unseen_share of its rows under ids the master has never seen, a replacement keeping at least gate_min_replacement_ratio of the rows and AUM it replaces, a ledger replacement of a year''s rows); the gate compares only when the compared month and the file hold at least gate_min_rows rows each (a ledger year: gate_min_ledger_rows loaded rows): ratios of a handful of rows mean nothing.';
+COMMENT ON TABLE customer.mdm_settings IS 'One row of settings. strategic_top_n: rank within (branch, product line) that makes a contract strategic; strategic_threshold: month AUM (inclusive) that makes it strategic whatever its rank; lock_timeout_seconds: how long sync, refresh and loads wait for each other before failing with 55P03; gate_*: the anomaly gate of every load, judged against the compared month (the month a file replaces, else the latest loaded one): at most gate_max_vanished_share of its AUM in contracts absent from the file, at most gate_max_unchanged_share repeated to the cent by a new month, at most gate_max_unformed_share of the file''s AUM in rows that cannot form a contract, at most gate_max_unseen_share of the file''s rows under ids the master has never seen, the total AUM and each product line holding at least gate_min_line_share of either side within [gate_*_aum_min_ratio, gate_*_aum_max_ratio], a replacement keeping gate_min_replacement_ratio of the rows and AUM it replaces; nothing comparative while the compared month holds fewer than gate_min_rows rows (a ledger year: gate_min_ledger_rows). inbox_settle_seconds: the inbox passes over files modified more recently than this (still being copied).';
 
 
 --
@@ -1310,6 +1322,24 @@ ALTER TABLE customer."当年流失" ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 
 
 --
+-- Name: 业务类型别名; Type: TABLE; Schema: mapping; Owner: -
+--
+
+CREATE TABLE mapping."业务类型别名" (
+    spelling text NOT NULL,
+    product_line_code text NOT NULL,
+    CONSTRAINT "业务类型别名_spelling_check" CHECK (((spelling = btrim(spelling)) AND (spelling <> ''::text)))
+);
+
+
+--
+-- Name: TABLE "业务类型别名"; Type: COMMENT; Schema: mapping; Owner: -
+--
+
+COMMENT ON TABLE mapping."业务类型别名" IS 'Every accepted spelling of 业务类型 and the product line it names, for 规模明细 and both ledgers alike (a row''s 业务类型 is stored as the product line''s name). A product line''s own name is always a spelling of it. A DBA adds a spelling with one INSERT.';
+
+
+--
 -- Name: etl_load_log etl_load_log_pkey; Type: CONSTRAINT; Schema: business; Owner: -
 --
 
@@ -1454,6 +1484,14 @@ ALTER TABLE ONLY customer."当年流失"
 
 
 --
+-- Name: 业务类型别名 业务类型别名_pkey; Type: CONSTRAINT; Schema: mapping; Owner: -
+--
+
+ALTER TABLE ONLY mapping."业务类型别名"
+    ADD CONSTRAINT "业务类型别名_pkey" PRIMARY KEY (spelling);
+
+
+--
 -- Name: 产品线 产品线_pkey; Type: CONSTRAINT; Schema: mapping; Owner: -
 --
 
@@ -1592,6 +1630,13 @@ CREATE INDEX "当年流失_company_product_line_idx" ON customer."当年流失" 
 
 
 --
+-- Name: 业务类型别名_product_line_code_idx; Type: INDEX; Schema: mapping; Owner: -
+--
+
+CREATE INDEX "业务类型别名_product_line_code_idx" ON mapping."业务类型别名" USING btree (product_line_code);
+
+
+--
 -- Name: 规模明细 规模明细_track_delete; Type: TRIGGER; Schema: business; Owner: -
 --
 
@@ -1725,6 +1770,13 @@ CREATE TRIGGER "当年流失_track_update" AFTER UPDATE ON customer."当年流�
 
 
 --
+-- Name: 产品线 产品线_spelling; Type: TRIGGER; Schema: mapping; Owner: -
+--
+
+CREATE TRIGGER "产品线_spelling" AFTER INSERT OR UPDATE OF "产品线" ON mapping."产品线" FOR EACH ROW EXECUTE FUNCTION customer._spell_product_line();
+
+
+--
 -- Name: company_alias company_alias_company_id_fkey; Type: FK CONSTRAINT; Schema: customer; Owner: -
 --
 
@@ -1754,6 +1806,14 @@ ALTER TABLE ONLY customer.customer_plan_contract
 
 ALTER TABLE ONLY customer.snapshot_delta
     ADD CONSTRAINT snapshot_delta_snapshot_month_edition_fkey FOREIGN KEY (snapshot_month, edition) REFERENCES customer.snapshot_edition(snapshot_month, edition);
+
+
+--
+-- Name: 业务类型别名 业务类型别名_product_line_code_fkey; Type: FK CONSTRAINT; Schema: mapping; Owner: -
+--
+
+ALTER TABLE ONLY mapping."业务类型别名"
+    ADD CONSTRAINT "业务类型别名_product_line_code_fkey" FOREIGN KEY (product_line_code) REFERENCES mapping."产品线"("产品线代码") ON UPDATE CASCADE;
 
 
 --
@@ -2003,6 +2063,13 @@ GRANT USAGE ON SEQUENCE customer."当年中标_id_seq" TO wdh_operator;
 --
 
 GRANT USAGE ON SEQUENCE customer."当年流失_id_seq" TO wdh_operator;
+
+
+--
+-- Name: TABLE "业务类型别名"; Type: ACL; Schema: mapping; Owner: -
+--
+
+GRANT SELECT ON TABLE mapping."业务类型别名" TO wdh_operator;
 
 
 --

@@ -16,6 +16,7 @@ TRIGGER_FUNCTIONS = {
     "_track_ledger_change": 'customer."当年流失"',
     "_record_snapshot_edition": "customer.fct_customer_plan_monthly",
     "_stamp_snapshot_edition": "customer.snapshot_edition",
+    "_spell_product_line": 'mapping."产品线"',
 }
 
 

@@ -93,7 +93,7 @@ def test_preview_validates_plans_and_writes_nothing(db_url, conn, files):
     assert "Rows that cannot form a contract: 3" in out
     assert (
         "no company_id and no customer name: 1 row(s), AUM 100.00" in out
-        and "业务类型 '未知业务' is not a product line" in out
+        and "业务类型 '未知业务' is no spelling in mapping.业务类型别名" in out
         and "no 业务类型: 1 row(s)" in out
     )
     assert "Preview only: nothing was written and no hook ran" in out

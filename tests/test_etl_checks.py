@@ -400,19 +400,22 @@ def test_ledger_rows_that_match_no_contract_are_reported_and_strict_refuses_them
     )  # no name, no company_id
     out = etl(db_url, book, domain="annual_award").stdout
     assert "Ledger rows that match no contract: 2" in out and "no company_id and no customer name: 1 row(s)" in out
-    assert "业务类型 '受托管理' is not a product line" in out
+    assert "业务类型 '受托管理' is no spelling in mapping.业务类型别名" in out
     assert "--strict rejects them" in refused(db_url, conn, book, "--strict", domain="annual_award")
 
 
-def test_a_file_that_replaces_far_less_is_flagged(db_url, conn, tmp_path):
+def test_a_file_that_replaces_far_less_is_refused_unless_the_month_is_too_small_to_judge(db_url, conn, tmp_path):
     full = tmp_path / "full.xlsx"
     write_xlsx(full, "规模明细", HEADERS, [perf_row(company=f"C{i}") for i in range(10)])
     loaded(db_url, full)
     part = tmp_path / "part.xlsx"
     write_xlsx(part, "规模明细", HEADERS, [perf_row(company="C1", aum=1)])
-    out = etl(db_url, part).stdout
+    out = etl(db_url, part).stdout  # 10 rows are below gate_min_rows: no ratio of them means anything
     assert "AUM (期末资产规模): 0.0000 亿元, replacing 0.0000 亿元" in out
-    assert "⚠ This file replaces 10 rows with 1 (-90%)" in out
+    conn.execute("UPDATE customer.mdm_settings SET gate_min_rows = 10")
+    err = refused(db_url, conn, part)
+    assert "replacement_rows: rows: 1 against 10 in 2025-01 (×0.1)" in err
+    assert "vanished: " in err and "(90.0%); allowed at most 0.2 of the compared month's AUM" in err
 
 
 def test_a_name_that_is_not_utf8_and_a_folder_are_refused_clearly(db_url, conn, tmp_path):

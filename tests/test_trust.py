@@ -22,8 +22,12 @@ from work_data_hub.sample_data import write_csv, write_xlsx
 LINES = ("企年受托", "企年投资")
 
 
-def month_rows(month: str, n: int = 60, *, scale: float = 1.0, ids=None, names=None, plans=None) -> list[list]:
-    """n rows of one month: customers C1…Cn, one plan each, two product lines."""
+def month_rows(month: str, n: int = 60, *, scale: float | None = None, ids=None, names=None, plans=None) -> list[list]:
+    """n rows of one month: customers C1…Cn, one plan each, two product lines. Their AUM grows 1 % a
+    month from January (`scale` sets it): as in any real month, no contract's AUM repeats the month
+    before to the cent (the gate refuses a month whose rows repeat another's)."""
+    if scale is None:
+        scale = 1 + (int(month[-2:]) - 1) / 100
     rows = []
     for i in range(1, n + 1):
         company = ids(i) if ids else f"60000{i:04d}"
@@ -197,16 +201,23 @@ def test_control_figures_and_every_gate(db_url, conn, tmp_path):
     )
     # re-keyed ids: every row under an id the master has never held
     err = refused(db_url, conn, _write(tmp_path / "03.csv", month_rows("202503", ids=lambda i: f"9{i:08d}")))
-    assert "unseen_ids: the file's rows: 60 under never-seen ids; allowed at most 0.2 of the file's 60 rows" in err
+    assert (
+        "unseen_ids: 60 of the file's 60 rows under never-seen ids (100.0%); allowed at most 0.2 of the file's rows "
+        "(gate_max_unseen_share)" in err
+    )
+    assert "vanished: 20.1603 亿元 of 2025-02's 20.1603 亿元 is held by contracts the file does not hold" in err
     # a replacement that keeps a third of the month
     err = refused(db_url, conn, _write(tmp_path / "02b.csv", month_rows("202502", n=20, scale=1.1)))
     assert "replacement_rows: rows: 20 against 62 in 2025-02" in err
     # a product line left out
     rows = [r for r in month_rows("202503", scale=1.05) if r[1] == "企年受托"]
     err = refused(db_url, conn, _write(tmp_path / "03b.csv", rows))
-    assert "line_aum: PL201" in err and "0.0000 亿元 against" in err
+    assert "line_aum: PL201 企年投资: 0.0000 亿元 against" in err and "(gate_min_line_share)" in err
     # a DBA widens the bounds: the same file passes
-    conn.execute("UPDATE customer.mdm_settings SET gate_line_aum_min_ratio = 0, gate_total_aum_min_ratio = 0.4")
+    conn.execute(
+        "UPDATE customer.mdm_settings SET gate_line_aum_min_ratio = 0, gate_total_aum_min_ratio = 0.4, "
+        "gate_max_vanished_share = 0.6"
+    )
     loaded(db_url, _write(tmp_path / "03c.csv", rows))
 
 

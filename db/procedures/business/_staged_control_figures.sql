@@ -3,7 +3,8 @@
 -- One job: the control figures of the file staged in pg_temp.wdh_etl_stage (after its keys were
 -- made canonical and its identities resolved), before anything is written:
 --   annuity_performance: rows, customers, contracts (company × plan × product line), aum
---     (SUM 期末资产规模), contributions (SUM 供款), unseen_rows (rows under a company_id the master
+--     (SUM 期末资产规模), contributions (SUM 供款), unformed_rows and unformed_aum (rows that cannot
+--     form a contract: no company_id, or a 业务类型 no spelling names), unseen_rows (rows under a company_id the master
 --     has never held), provisional_rows (rows given a provisional IN… id), unresolved_rows (rows
 --     left without any company_id), and lines: per 产品线代码 (or '?' when 业务类型 maps to none)
 --     its rows, aum and contributions;
@@ -53,10 +54,15 @@ BEGIN
                                                              AND s."产品线代码" IS NOT NULL) AS k),
                        'aum', coalesce(sum(l.aum), 0),
                        'contributions', coalesce(sum(l.contributions), 0),
+                       'unformed_rows', coalesce(sum(l.unformed_rows), 0),
+                       'unformed_aum', coalesce(sum(l.unformed_aum), 0),
                        'lines', coalesce(jsonb_object_agg(l.line, jsonb_build_object(
                            'rows', l.rows, 'aum', l.aum, 'contributions', l.contributions)), '{}'::jsonb))
             FROM (SELECT coalesce(s."产品线代码", '?') AS line, count(*) AS rows,
-                         coalesce(sum(s."期末资产规模"), 0) AS aum, coalesce(sum(s."供款"), 0) AS contributions
+                         coalesce(sum(s."期末资产规模"), 0) AS aum, coalesce(sum(s."供款"), 0) AS contributions,
+                         count(*) FILTER (WHERE s.company_id IS NULL OR s."产品线代码" IS NULL) AS unformed_rows,
+                         coalesce(sum(s."期末资产规模") FILTER (WHERE s.company_id IS NULL OR s."产品线代码" IS NULL), 0)
+                             AS unformed_aum
                   FROM pg_temp.wdh_etl_stage AS s GROUP BY 1) AS l$q$ INTO v_parts;
         v_figures := v_figures || v_parts;
     ELSE

@@ -82,25 +82,14 @@ def _print_warnings(plan: LoadPlan) -> None:
             )
         for reason, count, amount in plan.unusable:
             typer.echo(f"      {reason}: {count:,} row(s)" + (f", AUM {amount:,.2f}" if amount is not None else ""))
-    if plan.vanishing_lines:
+    for note in plan.gate_notes:
+        typer.echo(f"    Noted by the anomaly gate (below materiality, not refused): {note.describe()}")
+    if plan.vanishing_lines and plan.aum_total is None:
         typer.echo(
             "    ⚠ The months it replaces hold rows of product lines this file has none of: "
             + ", ".join(f"{line} ({n:,} rows)" for line, n in plan.vanishing_lines)
             + " (a missing sheet?)"
         )
-    deleting, inserting = sum(plan.rows_to_delete.values()), sum(plan.rows_per_month.values())
-    if deleting and inserting < deleting / 2:
-        typer.echo(
-            f"    ⚠ This file replaces {deleting:,} rows with {inserting:,} "
-            f"({(inserting - deleting) / deleting:+.0%}): is it the whole delivery?"
-        )
-    if plan.aum_total is not None and plan.aum_replaced:
-        change = (plan.aum_total - plan.aum_replaced) / plan.aum_replaced
-        if abs(change) > 0.5:
-            typer.echo(
-                f"    ⚠ AUM {plan.aum_total / 10**8:,.2f} 亿元 replaces {plan.aum_replaced / 10**8:,.2f} 亿元 "
-                f"({change:+.0%}): units (元 / 万元) and completeness worth a look"
-            )
 
 
 RESOLVED_BY = {

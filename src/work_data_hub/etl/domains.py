@@ -9,15 +9,8 @@ from psycopg import sql
 
 TEXT, ID, MONTH, DATE, NUMBER, RATE, BOOL = "text", "id", "month", "date", "number", "rate", "bool"
 
-# Short forms the business writes in its ledger workbook (台账登记).
-LEDGER_LINE_FORMS = {"受托": "企年受托", "投资": "企年投资", "投管": "企年投资"}
-# Long forms of 业务类型 (the product lines' names in mapping."产品线" are the short ones).
-LINE_LONG_FORMS = {
-    "企业年金受托": "企年受托",
-    "企业年金投资": "企年投资",
-    "职业年金受托": "职年受托",
-    "职业年金投资": "职年投资",
-}
+# 业务类型's spellings (long forms, the ledgers' short forms) are rows of mapping."业务类型别名", one
+# mapping in SQL for 规模明细 and both ledgers alike (etl.stage resolves them).
 PLAN_TYPE_FORMS = {"集合": "集合计划", "单一": "单一计划"}
 
 
@@ -72,7 +65,7 @@ ANNUITY_PERFORMANCE = Domain(
     plan_name_column="计划名称",
     columns=(
         Column("月度", ("月度",), MONTH, required=True, not_null=True),
-        Column("业务类型", ("业务类型",), required=True, forms=LINE_LONG_FORMS),
+        Column("业务类型", ("业务类型",), required=True),
         Column("计划类型", ("计划类型",)),
         Column("计划代码", ("计划代码", "计划号"), ID, required=True, not_null=True, key=True),
         Column("计划名称", ("计划名称",)),
@@ -113,7 +106,7 @@ def _ledger(name: str, table: str, keyword: str, date_column: str) -> Domain:
         columns=(
             Column("上报月份", ("上报月份", "月度"), MONTH, required=True, not_null=True),
             # 业务类型 may instead come from the sheet name (企年受托中标(空白) → 企年受托).
-            Column("业务类型", ("业务类型",), required=True, forms=LEDGER_LINE_FORMS),
+            Column("业务类型", ("业务类型",), required=True),
             Column("上报客户名称", ("上报客户名称", "客户全称")),
             Column("客户名称", ("客户名称",)),
             Column("年金计划号", ("年金计划号", "计划代码", "计划号"), ID, key=True),

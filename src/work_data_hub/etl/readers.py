@@ -22,7 +22,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 from work_data_hub.errors import InvalidInput
-from work_data_hub.texts import elided
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEAD_ROWS = 50  # the rows read ahead for the first data row
@@ -92,105 +91,129 @@ def column_letter(index: int) -> str:
     return letters
 
 
-_NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
+@dataclass(frozen=True)
+class SheetModel:
+    """What a sheet holds besides its values, the same for every format (the one model the checks of
+    etl.validate read): merged ranges, formula cells with whether they hold a saved value, hidden
+    rows, and whether the workbook asks to be recalculated when opened. Rows and columns are 0-based
+    as in RawTable (row 0 is the header)."""
+
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (first row, first column, last row, last column)
+    formulas: tuple[tuple[int, int, bool], ...] = ()  # (row, column, holds a saved value)
+    hidden_rows: tuple[int, ...] = ()
+    recalculate: bool = False
+
+
+def _local(tag: str) -> str:
+    """An XML name without its namespace: transitional and Strict OOXML name the same parts in two
+    namespaces (and any prefix)."""
+    return tag.rsplit("}", 1)[-1]
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> tuple[bytes, str] | None:
-    """The workbook part and the name of the sheet's part in an .xlsx."""
+    """The workbook part and the name of the sheet's part in an .xlsx (transitional or Strict)."""
     try:
         book = z.read("xl/workbook.xml")
         workbook = ElementTree.fromstring(book)
         rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
         rel_id = next(
-            s.get(f"{{{_NS['r']}}}id") for s in workbook.iterfind("m:sheets/m:sheet", _NS) if s.get("name") == sheet
+            next(v for k, v in s.attrib.items() if _local(k) == "id" and k.startswith("{"))
+            for s in workbook.iter()
+            if _local(s.tag) == "sheet" and s.get("name") == sheet
         )
-        target = next(r.get("Target") for r in rels.iterfind("p:Relationship", _NS) if r.get("Id") == rel_id)
+        target = next(r.get("Target") for r in rels.iter() if _local(r.tag) == "Relationship" and r.get("Id") == rel_id)
     except (KeyError, StopIteration, ElementTree.ParseError):
         return None
     return book, (target.lstrip("/") if target.startswith("/") else f"xl/{target}")
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
-
-
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_RECALC = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
-def _scan_sheet(z: zipfile.ZipFile, part: str) -> tuple[bool, list[str]]:
-    """One pass over the sheet's XML in blocks (a sheet of 200,000 rows is 100 MB of it): whether it
-    holds a formula cell, and its merged ranges below the header row."""
-    tail, formula, merged = b"", False, []
-    with z.open(part) as f:
-        while block := f.read(1 << 20):
-            chunk = tail + block
-            formula = formula or _FORMULA.search(chunk) is not None
-            if b"mergeCell" in chunk:  # the merged ranges come after the cells
-                merged += [m for m in _MERGE.finditer(chunk) if m.end() > len(tail)]
-            tail = block[-256:]
-    below = [
-        f"{m.group(1).decode()}{m.group(2).decode()}"
-        + (f":{m.group(3).decode()}{m.group(4).decode()}" if m.group(3) else "")
-        for m in merged
-        if int(m.group(4) or m.group(2)) > 1
-    ]
-    return formula, below
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
 
 
-def _check_sheet(path: Path, sheet: str) -> None:
-    """Merged cells below the header hold their value in their first cell only: refused. A formula
-    cell's saved value is what the reader reads: refuse it where it cannot be trusted,
-    because the cell has none (a tool wrote the formula and never calculated it) or because the
-    workbook asks to be recalculated when opened (its saved values are placeholders, often 0).
-    Costs one pass over the sheet's XML; the cells are parsed only when it holds formulas."""
+def _xlsx_model(path: Path, sheet: str) -> SheetModel:
+    """One pass over the sheet's XML in blocks (a sheet of 200,000 rows is 100 MB of it) for its
+    merged ranges, hidden rows and whether it holds formulas; the cells are parsed only then."""
     try:
         with zipfile.ZipFile(path) as z:
             found = _sheet_part(z, sheet)
             if found is None:
-                return
-            has_formula, merged = _scan_sheet(z, found[1])
-            if merged:
-                raise InvalidInput(
-                    f"{path} (sheet {sheet!r}): {len(merged)} merged cell range(s) in the data: "
-                    + elided(merged, head=10)
-                    + "; nothing was loaded",
-                    detail="A merged range holds its value in its first cell only: the rows under it would load "
-                    "with that column empty (a branch would become G00, a 业务类型 nothing).",
-                    hint="Unmerge the cells and fill the value into every row (Excel: select, Merge & Center off, "
-                    "then fill down), save the file and load it again.",
-                )
-            if not has_formula:
-                return
+                return SheetModel()
             book, part = found
-            recalc = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', book) is not None
-            untrusted = []
+            tail, formula, merged, hidden = b"", False, [], []
             with z.open(part) as f:
-                for _, cell in ElementTree.iterparse(f):
-                    if cell.tag != f"{{{_NS['m']}}}c":
-                        continue
-                    if cell.find("m:f", _NS) is not None:
-                        value = cell.find("m:v", _NS)
-                        if recalc or value is None or value.text is None:
-                            untrusted.append(cell.get("r", "?"))
-                    cell.clear()
+                while block := f.read(1 << 20):
+                    chunk = tail + block
+                    formula = formula or _FORMULA.search(chunk) is not None
+                    if b"mergeCell" in chunk:  # the merged ranges come after the cells
+                        merged += [m for m in _MERGE.finditer(chunk) if m.end() > len(tail)]
+                    if b'hidden="1"' in chunk or b'hidden="true"' in chunk:
+                        for m in _HIDDEN_ROW.finditer(chunk):
+                            number = _ROW_NUMBER.search(m.group(0))
+                            if m.end() > len(tail) and number:
+                                hidden.append(int(number.group(1)) - 1)
+                    tail = block[-256:]
+            formulas = []
+            if formula:
+                with z.open(part) as f:
+                    for _, cell in ElementTree.iterparse(f):
+                        if _local(cell.tag) != "c":
+                            continue
+                        children = {_local(child.tag) for child in cell}
+                        ref = _CELL_REF.match(cell.get("r", ""))
+                        if "f" in children and ref:
+                            # <v></v> is a saved value: an empty string (LibreOffice writes it so)
+                            formulas.append((int(ref.group(2)) - 1, _column_index(ref.group(1)), "v" in children))
+                        cell.clear()
     except (zipfile.BadZipFile, ElementTree.ParseError):
-        return  # the reader says what is wrong with the file
-    if untrusted:
-        why = (
-            "the workbook is marked to be recalculated when opened, so the values saved in it are not the "
-            "formulas' results"
-            if recalc
-            else "they hold no saved value"
-        )
-        raise InvalidInput(
-            f"{path} (sheet {sheet!r}): {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was loaded",
-            detail="Cells: " + elided(untrusted, head=20),
-            hint="Open the file in Excel (or LibreOffice), let it calculate, save it, and load it again; or paste "
-            "the values over the formulas.",
-        )
+        return SheetModel()  # the reader says what is wrong with the file
+    return SheetModel(
+        merged=tuple(
+            (
+                int(m.group(2)) - 1,
+                _column_index(m.group(1).decode()),
+                int(m.group(4) or m.group(2)) - 1,
+                _column_index((m.group(3) or m.group(1)).decode()),
+            )
+            for m in merged
+        ),
+        formulas=tuple(formulas),
+        hidden_rows=tuple(sorted(set(hidden))),
+        recalculate=_RECALC.search(book) is not None,
+    )
+
+
+def _xls_model(path: Path, sheet: str, merged: list | None) -> SheetModel:
+    """An .xls: merged ranges from calamine, hidden rows from the ROW records (xlrd). The format
+    saves every formula's result with it, so its formula cells are not told apart."""
+    hidden: tuple[int, ...] = ()
+    try:
+        import xlrd
+
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        info = book.sheet_by_name(sheet).rowinfo_map
+        hidden = tuple(sorted(r for r, row in info.items() if row.hidden))
+    except Exception:  # xlrd's own errors: calamine read the file, the rows stay unknown
+        pass
+    return SheetModel(merged=tuple((a[0], a[1], b[0], b[1]) for a, b in (merged or ())), hidden_rows=hidden)
+
+
+def range_name(first_row: int, first_column: int, last_row: int, last_column: int) -> str:
+    """A 0-based range as Excel names it (B2:B7)."""
+    start = f"{column_letter(first_column)}{first_row + 1}"
+    end = f"{column_letter(last_column)}{last_row + 1}"
+    return start if start == end else f"{start}:{end}"
 
 
 class Source:
@@ -202,6 +225,7 @@ class Source:
         self.sheet_names: list[str] = []
         self.hidden_sheets: list[str] = []
         self._workbook = None
+        self._xls_merged: dict[str, list | None] = {}
         if self.kind in ("xlsx", "xls"):
             if self.kind == "xlsx":
                 from python_calamine_plus import CalamineWorkbook
@@ -231,9 +255,10 @@ class Source:
         if self._workbook is None:
             return _read_text(self.path)
         if self.kind == "xls":  # at most 65,536 rows: read whole
-            records = self._workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            loaded = self._workbook.get_sheet_by_name(sheet)
+            self._xls_merged[sheet] = loaded.merged_cell_ranges
+            records = loaded.to_python(skip_empty_area=False)
             return _table(self.path, sheet, records[0] if records else None, records[1:], lambda: records[1:])
-        _check_sheet(self.path, sheet)
         header = next(iter(self._stream(sheet, max_row=0)), None)
         return _table(
             self.path,
@@ -242,6 +267,15 @@ class Source:
             self._stream(sheet, min_row=1, max_row=HEAD_ROWS),
             lambda: self._stream(sheet, min_row=1),
         )
+
+    def model(self, sheet: str | None) -> SheetModel:
+        """The sheet's model (merged ranges, formulas, hidden rows, recalculation); a CSV has none of
+        them. Read after `read(sheet)`."""
+        if self.kind == "xlsx":
+            return _xlsx_model(self.path, sheet)
+        if self.kind == "xls":
+            return _xls_model(self.path, sheet, self._xls_merged.get(sheet))
+        return SheetModel()
 
     def _stream(self, sheet: str, **bounds) -> Iterable[list[Any]]:
         try:

@@ -36,25 +36,36 @@ ANALYZED = (
 
 @dataclass(frozen=True)
 class Deviation:
-    """A control figure outside the anomaly gate's bounds (business._staged_load_deviations)."""
+    """A finding of the anomaly gate (business._staged_load_deviations): `refused` findings refuse
+    the file unless accepted; the others (a tiny product line that vanished) are only reported."""
 
-    deviation: str  # total_aum, line_aum, unseen_ids, replacement_rows, replacement_aum, ledger_year_rows
+    deviation: str  # unformed, vanished, unchanged, total_aum, line_aum, unseen_ids, replacement_rows,
+    # replacement_aum, ledger_year_rows
     subject: str
     compared_month: date
     baseline: Decimal
     value: Decimal
     allowed: str
+    refused: bool = True
 
     def describe(self) -> str:
-        money = self.deviation in ("total_aum", "line_aum", "replacement_aum")
+        money = self.deviation in ("total_aum", "line_aum", "replacement_aum", "vanished", "unchanged", "unformed")
         show = (lambda v: f"{v / 10**8:,.4f} 亿元") if money else (lambda v: f"{v:,.0f}")
         ratio = f" (×{float(self.value / self.baseline):.4g})" if self.baseline else ""
+        share = f" ({float(self.value / self.baseline):.1%})" if self.baseline else ""
+        month = f"{self.compared_month:%Y-%m}"
         against = {
-            "unseen_ids": f"the file's rows: {show(self.value)} under never-seen ids",
+            "unseen_ids": f"{show(self.value)} of the file's {show(self.baseline)} rows under never-seen ids{share}",
             "ledger_year_rows": f"{self.subject}: {show(self.value)} rows replace {show(self.baseline)}",
+            "unformed": f"{show(self.value)} of the file's {show(self.baseline)} in rows that cannot form a "
+            f"contract{share}",
+            "vanished": f"{show(self.value)} of {month}'s {show(self.baseline)} is held by contracts the file does "
+            f"not hold{share}",
+            "unchanged": f"{show(self.value)} of {month}'s {show(self.baseline)} is repeated to the cent by the "
+            f"file's contracts{share} (a month's rows under another month?)",
         }
         text = against.get(self.deviation) or (
-            f"{self.subject}: {show(self.value)} against {show(self.baseline)} in {self.compared_month:%Y-%m}{ratio}"
+            f"{self.subject}: {show(self.value)} against {show(self.baseline)} in {month}{ratio}"
         )
         return f"{self.deviation}: {text}; allowed {self.allowed}"
 
@@ -66,6 +77,7 @@ class Deviation:
             "baseline": str(self.baseline),
             "value": str(self.value),
             "allowed": self.allowed,
+            "refused": self.refused,
         }
 
 
@@ -86,7 +98,8 @@ class LoadPlan:
     ambiguous: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, plan, alias, companies
     canonicalised: dict[str, int] = field(default_factory=dict)  # key column → cells made canonical
     renames: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, key, old name, new name
-    deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings
+    deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings that refuse
+    gate_notes: list[Deviation] = field(default_factory=list)  # its findings below materiality: reported
     control_figures: dict = field(default_factory=dict)  # business._staged_control_figures, recorded with the load
 
 
@@ -194,9 +207,15 @@ def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: in
     )
 
 
+# 业务类型 through its one mapping, mapping."业务类型别名" (every spelling, for 规模明细 and the ledgers
+# alike), stored as the product line's name; 机构代码 from the branch name, unknown → G00.
 RESOLVE_CODES = """
 UPDATE pg_temp.wdh_etl_stage AS s
-SET "产品线代码" = (SELECT min(p."产品线代码") FROM mapping."产品线" AS p WHERE p."产品线" = s."业务类型"),
+SET ("产品线代码", "业务类型") = (SELECT a.product_line_code, coalesce(p."产品线", s."业务类型")
+                                FROM (SELECT) AS one
+                                LEFT JOIN (mapping."业务类型别名" AS a
+                                           JOIN mapping."产品线" AS p ON p."产品线代码" = a.product_line_code)
+                                  ON a.spelling = s."业务类型"),
     "机构代码" = coalesce(s."机构代码",
                           (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"),
                           'G00'),
@@ -238,7 +257,7 @@ UNUSABLE = """
 SELECT reason, count(*), sum(aum)
 FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id and no customer name'
                   WHEN s."业务类型" IS NULL THEN 'no 业务类型'
-                  WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is not a product line in mapping.产品线',
+                  WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is no spelling in mapping.业务类型别名',
                                                          s."业务类型")
              END AS reason, {aum} AS aum
       FROM pg_temp.wdh_etl_stage AS s) AS u
@@ -267,6 +286,7 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
             'SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" WHERE "月度" = ANY(%s)', (replaced,)
         ).fetchone()[0]
     figures = conn.execute(CONTROL_FIGURES, (domain.name,)).fetchone()[0]
+    findings = [Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced, Jsonb(figures)))]
     vanishing = conn.execute(
         sql.SQL(VANISHING_LINES).format(table=domain.table, month=month), {"months": replaced}
     ).fetchall()
@@ -284,7 +304,8 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
         ambiguous=conn.execute(AMBIGUOUS).fetchall(),
         canonicalised=dict(staged.canonicalised) if staged else {},
         renames=_renames(conn, domain, replaced),
-        deviations=[Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced, Jsonb(figures)))],
+        deviations=[d for d in findings if d.refused],
+        gate_notes=[d for d in findings if not d.refused],
         control_figures=figures,
     )
 
@@ -303,6 +324,6 @@ def _renames(conn: psycopg.Connection, domain: Domain, months: list[date]) -> li
 
 CONTROL_FIGURES = "SELECT business._staged_control_figures(%s)"
 DEVIATIONS = (
-    "SELECT deviation, subject, compared_month, baseline, value, allowed "
+    "SELECT deviation, subject, compared_month, baseline, value, allowed, refused "
     "FROM business._staged_load_deviations(%s, %s, %s)"
 )

@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import NUMBER, RATE, Domain, looks_like, normalise_header
 from work_data_hub.etl.parsing import PARSERS, parse_percent
-from work_data_hub.etl.readers import RawTable, Source, column_letter
+from work_data_hub.etl.readers import RawTable, SheetModel, Source, column_letter, range_name
 from work_data_hub.texts import elided
 
 MAX_LISTED_ERRORS = 20
@@ -145,8 +145,7 @@ def _sheet_line(domain: Domain, sheet: str | None) -> str | None:
     """A ledger sheet named like 企年受托中标(空白) says its 业务类型."""
     if not domain.is_ledger or not sheet or domain.sheet_keyword not in sheet:
         return None
-    prefix = sheet.split(domain.sheet_keyword, 1)[0].strip()
-    return domain.column("业务类型").forms.get(prefix, prefix) or None
+    return sheet.split(domain.sheet_keyword, 1)[0].strip() or None  # a spelling: mapping.业务类型别名 resolves it
 
 
 def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTable]) -> None:
@@ -248,6 +247,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                 ),
             )
         layouts.append((table, where, positions, sheet_line, percent))
+    models = [_check_model(where, source.model(table.sheet), positions) for table, where, positions, _, _ in layouts]
     structure.raise_if_any(
         str(path),
         "Keep one of each pair of columns (header variants count as the same column) and load the file again.",
@@ -271,7 +271,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     seen: dict[int, int] = {}  # a 128-bit hash of each raw row → its source_row: repeated rows
     ignored: list[str] = []
     any_aum = False
-    count = 0
+    count = hidden_count = 0
     with progress(f"Validating {path.name}", None) as advance:
         for sheet_index, (table, where, positions, sheet_line, percent) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
@@ -293,8 +293,11 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
             width = len(table.headers)
             headless = {i for i, h in enumerate(table.headers) if not h}
             headless_data: set[int] = set()
+            hidden = {r + 1 for r in models[sheet_index].hidden_rows}  # the file's row numbers
             for number, raw in table.records():
                 count += 1
+                if hidden and number in hidden:
+                    hidden_count += 1
                 record: list[Any] = [None] * (len(columns) + 1)
                 record[0] = count
                 problems_before = problems.count
@@ -389,7 +392,12 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
         row_numbers=row_numbers,
         row_sheets=row_sheets,
         several=several,
-        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets],
+        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets]
+        + (
+            [f"{hidden_count:,} hidden row(s) (an AutoFilter or hidden by hand) were read and loaded like the others"]
+            if hidden_count
+            else []
+        ),
     )
     month_list = [date.fromordinal(m) for m in months_of]
     months = Counter(month_list)
@@ -420,6 +428,40 @@ def _copy_text(value: Any) -> str:
     if kind is float:
         return repr(value)
     return str(value)  # int, Decimal, date
+
+
+def _check_model(where: str, model: SheetModel, positions: dict[str, int]) -> SheetModel:
+    """The checks of the workbook model, the same for every format, on the columns the product reads:
+    no merged range below the header (it holds its value in its first cell only), and formula cells
+    only where their saved value can be trusted (the cell has one, an empty string included, and the
+    workbook does not ask to be recalculated when opened: its saved values are then placeholders)."""
+    read = set(positions.values())
+    merged = [m for m in model.merged if m[2] >= 1 and any(m[1] <= c <= m[3] for c in read)]
+    if merged:
+        raise InvalidInput(
+            f"{where}: {len(merged)} merged cell range(s) in the data: "
+            + elided([range_name(*m) for m in merged], head=10)
+            + "; nothing was loaded",
+            detail="A merged range holds its value in its first cell only: the rows under it would load "
+            "with that column empty (a branch would become G00, a 业务类型 nothing).",
+            hint="Unmerge the cells and fill the value into every row (Excel: select, Merge & Center off, "
+            "then fill down), save the file and load it again.",
+        )
+    untrusted = [(r, c) for r, c, saved in model.formulas if c in read and r >= 1 and (model.recalculate or not saved)]
+    if untrusted:
+        why = (
+            "the workbook is marked to be recalculated when opened, so the values saved in it are not the "
+            "formulas' results"
+            if model.recalculate
+            else "they hold no saved value"
+        )
+        raise InvalidInput(
+            f"{where}: {len(untrusted)} formula cell(s) cannot be trusted: {why}; nothing was loaded",
+            detail="Cells: " + elided([range_name(r, c, r, c) for r, c in untrusted], head=20),
+            hint="Open the file in Excel (or LibreOffice), let it calculate, save it, and load it again; or paste "
+            "the values over the formulas.",
+        )
+    return model
 
 
 def _refuse_headless(where: str, table: RawTable, columns: list[int]) -> None:
