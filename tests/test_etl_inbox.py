@@ -13,7 +13,7 @@ import pytest
 from helpers import run_cli
 from source import table_fingerprint
 from test_etl import HEADERS, perf_row
-from work_data_hub.sample_data import generate_inbox, write_xlsx
+from work_data_hub.sample_data import generate_inbox, settled, write_xlsx
 
 SEED = ("etl", "--domain", "annuity_performance", "--execute")
 
@@ -24,6 +24,7 @@ def deliver(inbox: Path, month: str, rows: list[list], *, version: str = "V1", n
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (name or f"{month[:4]}年{int(month[4:])}月规模及收入数据.xlsx")
     write_xlsx(path, "规模明细", HEADERS, rows)
+    settled(path.parent)
     return path
 
 
@@ -234,6 +235,7 @@ def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
     ledger_book(book, {"企年受托中标(空白)": rows[:1]})  # edited in place
     assert cli(project, "etl", "--domain", "annual_award", "--execute").returncode == 0
     book.write_bytes(original)  # and restored
+    settled(book.parent)
     restored = cli(project, "etl", "--domain", "annual_award", "--execute")
     assert "changed" in restored.stdout and "✓ Loaded 2 rows" in restored.stdout
     assert conn.execute('SELECT count(*) FROM customer."当年中标"').fetchone() == (2,)

@@ -17,7 +17,7 @@ from source import table_fingerprint
 from test_etl import HEADERS, perf_row
 from test_etl_checks import etl, loaded, refused
 from work_data_hub.db.deploy import migrate
-from work_data_hub.sample_data import write_csv, write_xlsx
+from work_data_hub.sample_data import settled, write_csv, write_xlsx
 
 LINES = ("企年受托", "企年投资")
 
@@ -439,6 +439,7 @@ def test_an_empty_inbox_file_does_not_block_the_other_months(db_url, conn, tmp_p
     _write(inbox / "202501" / "202501规模明细.csv", month_rows("202501"))
     (inbox / "202502").mkdir(parents=True)
     (inbox / "202502" / "202502规模明细.csv").write_bytes(b"")
+    settled(inbox)  # an empty file left alone for a day: not one still being copied
     result = run_cli(
         "etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks", cwd=tmp_path, database_url=db_url
     )
@@ -499,6 +500,7 @@ def _write(path: Path, rows: list[list], *, xlsx: bool = False) -> Path:
         write_xlsx(path, "规模明细", HEADERS, rows)
     else:
         write_csv(path, HEADERS, rows)
+    settled(path.parent)  # delivered a while ago: the inbox passes over files still being copied
     return path
 
 
@@ -605,7 +607,7 @@ def test_what_a_new_users_trial_dressed_up(db_url, conn, tmp_path):
     assert "the header is not in row 1" in refused(db_url, conn, titled)
     semicolon = tmp_path / "06.csv"
     semicolon.write_text(
-        "\n".join(";".join(str(v) for v in r) for r in [HEADERS, *month_rows("202504")]), encoding="utf-8"
+        "".join(";".join(str(v) for v in r) + "\n" for r in [HEADERS, *month_rows("202504")]), encoding="utf-8"
     )
     loaded(db_url, semicolon)
     rows7 = month_rows("202505")

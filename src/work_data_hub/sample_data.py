@@ -11,7 +11,9 @@ ones join over time; awards are reported when a contract starts, losses when it 
 from __future__ import annotations
 
 import csv
+import os
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -331,7 +333,18 @@ def generate_inbox(out: Path, *, customers: int, months: int, start: date, seed:
             (folder / "V1" / f"~${name}").write_bytes(b"\x00lock")  # Excel's lock file: never a candidate
     book = out / f"{month_at(start, months - 1):%Y%m}" / "收集数据" / "台账登记.xlsx"
     written[book.relative_to(out).as_posix()] = write_ledger_book(book, contracts, start, months)
+    settled(out)
     return written
+
+
+def settled(folder: Path, *, age: float = 86_400) -> None:
+    """Date every file below `folder` `age` seconds back: delivered and complete, as a real inbox's
+    files are by the time they are loaded (the inbox passes over files modified in the last
+    customer.mdm_settings.inbox_settle_seconds: still being copied)."""
+    when = time.time() - age
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (when, when))
 
 
 def generate(out: Path, *, customers: int, months: int, start: date, seed: int, fmt: str) -> dict[str, int]:

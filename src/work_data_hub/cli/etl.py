@@ -20,7 +20,7 @@ from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import LoadResult, os_user
 from work_data_hub.etl.domains import DOMAINS, Domain
-from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month
+from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month, settle_seconds
 from work_data_hub.etl.service import FileClaim, FileLoad, LoadOptions, load_file, load_history
 from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
@@ -93,7 +93,6 @@ def _print_warnings(plan: LoadPlan) -> None:
 
 
 RESOLVED_BY = {
-    "merged": "merged id",
     "override": "override",
     "account": "account",
     "plan_name": "plan + name",
@@ -108,6 +107,10 @@ def _rows_aum(rows: int, aum) -> str:
 def _print_identities(plan: LoadPlan) -> None:
     """Where the rows' company_id comes from, when some rows came without one."""
     found = {kind: (rows, aum) for kind, rows, aum in plan.identities}
+    if "merged" in found:
+        typer.echo(
+            f"    Rows under a merged id (loaded under the id it was merged into): {_rows_aum(*found.pop('merged'))}"
+        )
     if set(found) <= {"file"}:
         return
     resolved = [(RESOLVED_BY[k], *found[k]) for k in RESOLVED_BY if k in found]
@@ -280,6 +283,12 @@ def etl_command(
             "the end (the unattended monthly load).",
         ),
     ] = False,
+    allow_future: Annotated[
+        bool,
+        typer.Option(
+            "--allow-future", help="Load a month after the current calendar month (refused otherwise, as a typo)."
+        ),
+    ] = False,
     accept_deviations: Annotated[
         bool,
         typer.Option(
@@ -301,7 +310,10 @@ def etl_command(
                 "or --accept-deviations",
                 hint="Drop them, or load one domain (etl --domain D …).",
             )
-        _load_all(LoadOptions(execute=execute, allow_gap=allow_gap, strict=strict, force=force), post_hooks=post_hooks)
+        _load_all(
+            LoadOptions(execute=execute, allow_gap=allow_gap, strict=strict, force=force, allow_future=allow_future),
+            post_hooks=post_hooks,
+        )
         return
     if domain is None:
         raise InvalidInput(
@@ -334,12 +346,19 @@ def etl_command(
                 hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
                 f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.",
             )
-        candidates, notes = discover(root, spec, period_end)
-        if not candidates:
-            raise _no_delivery(spec, root, period_end, notes)
-        jobs = [(c.path, c) for c in candidates]
+        with connect() as conn, database_errors():
+            inbox = discover(root, spec, period_end, settle_seconds=settle_seconds(conn))
+        notes = inbox.notes
+        if not inbox.candidates:
+            raise _no_delivery(spec, root, period_end, notes + inbox.unloadable)
+        jobs = [(c.path, c) for c in inbox.candidates]
     options = LoadOptions(
-        execute=execute, allow_gap=allow_gap, strict=strict, force=force, accept_deviations=accept_deviations
+        execute=execute,
+        allow_gap=allow_gap,
+        strict=strict,
+        force=force,
+        accept_deviations=accept_deviations,
+        allow_future=allow_future,
     )
     with connect() as conn, database_errors():
         _load(
@@ -352,6 +371,18 @@ def etl_command(
             period_end=period_end,
             post_hooks=post_hooks,
         )
+    if file is None:
+        _refuse_unloadable(inbox.unloadable)
+
+
+def _refuse_unloadable(unloadable: list[str]) -> None:
+    """Months whose only delivery was passed over: the rest loaded, and the run says what is missing."""
+    if unloadable:
+        print("Months with nothing loadable (their delivery was passed over):", file=sys.stderr)
+        for line in unloadable:
+            print(f"  {line}", file=sys.stderr)
+        print("Hint: do what the note on each says, then run the same command again.", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _no_delivery(spec: Domain, root: Path, period_end: date | None, notes: list[str]) -> WdhError:
@@ -370,27 +401,34 @@ ALL_DOMAINS = ("annual_award", "annual_loss", "annuity_performance")  # the ledg
 def _load_all(options: LoadOptions, *, post_hooks: bool) -> None:
     """Every domain of the inbox in order, its hooks held back, then the hooks once."""
     root = data_dir()
+    unloadable: list[str] = []
     with connect() as conn, database_errors():
+        settle = settle_seconds(conn)
         for name in ALL_DOMAINS:
             spec = DOMAINS[name]
-            candidates, notes = discover(root, spec)
-            if not candidates:
+            inbox = discover(root, spec, settle_seconds=settle)
+            unloadable += [f"{spec.name} {line}" for line in inbox.unloadable]
+            if not inbox.candidates:
                 typer.echo(f"📂 {spec.name}: no delivery in {root} (passed over)")
+                for note in inbox.notes:
+                    typer.echo(f"  (passed over {note})")
                 continue
             _load(
                 conn,
                 spec,
                 root,
-                [(c.path, c) for c in candidates],
-                notes,
+                [(c.path, c) for c in inbox.candidates],
+                inbox.notes,
                 options,
                 period_end=None,
                 post_hooks=False,
                 hooks_later=True,
             )
         if not options.execute:
+            _refuse_unloadable(unloadable)
             return
         if not post_hooks:
+            _refuse_unloadable(unloadable)
             typer.echo(
                 "Post-ETL hooks not run (--no-post-hooks): `customer-mdm close` brings the history and "
                 "snapshots up to date."
@@ -401,6 +439,7 @@ def _load_all(options: LoadOptions, *, post_hooks: bool) -> None:
                 raise typer.Exit(1)
         else:
             typer.echo("The contract history and the snapshots are up to date: no hook to run.")
+        _refuse_unloadable(unloadable)
 
 
 def _load(

@@ -24,6 +24,7 @@ class Column:
     forms: dict[str, str] = field(default_factory=dict)  # value variants → the canonical value
     stage_only: bool = False  # read into the staging table for resolution, not stored in the target
     key: bool = False  # an id: made canonical in SQL (customer.canonical_key) before it is looked up or stored
+    unit: str = "元"  # a money column's stored unit: 元 (规模明细), 亿元 (a ledger's 计划规模 and 年缴规模)
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def _ledger(name: str, table: str, keyword: str, date_column: str) -> Domain:
             Column("机构代码", ("机构代码",), key=True),
             Column("机构名称", ("机构", "机构名称")),
             Column(date_column, (date_column,), DATE),
-            Column("计划规模", ("计划规模",), NUMBER),
-            Column("年缴规模", ("年缴规模",), NUMBER),
+            Column("计划规模", ("计划规模",), NUMBER, unit="亿元"),
+            Column("年缴规模", ("年缴规模",), NUMBER, unit="亿元"),
             Column("计划类型", ("计划类型",), forms=PLAN_TYPE_FORMS),
             Column("考核有效", ("考核有效",), BOOL),
             Column("备注", ("备注",)),

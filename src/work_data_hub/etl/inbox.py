@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -27,9 +28,29 @@ PATTERNS = {
     "annual_loss": ("*当年流失*", "*台账登记*"),
 }
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# What the inbox names and passes over, with what to do: archives and formats it does not read.
+PASSED_OVER = {
+    ".zip": "a .zip archive: unpack it into its month folder",
+    ".rar": "a .rar archive: unpack it into its month folder",
+    ".7z": "a .7z archive: unpack it into its month folder",
+    ".ods": "an OpenDocument spreadsheet: save it as .xlsx (LibreOffice: File ▸ Save As ▸ Excel 2007-365)",
+    ".et": "a WPS spreadsheet: save it as .xlsx (WPS: 另存为 ▸ Excel 工作簿)",
+    ".numbers": "a Numbers spreadsheet: export it as .xlsx",
+}
 _MONTH_FOLDER = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$|^(\d{4})年(0?[1-9]|1[0-2])月$")
 # V2, v2, V2(更正), V2 更正, V2_修正, V1.1: a V, a number, optionally .minor, then anything but a digit.
 _VERSION_FOLDER = re.compile(r"^[Vv]\s*(\d+)(?:\.(\d+))?(?!\d)")
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """What the inbox holds for a domain: the files to load (oldest month first), notes on the files
+    passed over, and the months whose only delivery was passed over (nothing of them is loadable:
+    the command exits 1 after loading the rest)."""
+
+    candidates: list[Candidate]
+    notes: list[str]
+    unloadable: list[str]  # "2026-12: …" for each such month
 
 
 @dataclass(frozen=True)
@@ -91,9 +112,24 @@ def _version_name(version: tuple[int, int]) -> str:
     return "no version folder" if version == (0, 0) else f"V{version[0]}" + (f".{version[1]}" if version[1] else "")
 
 
-def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[list[Candidate], list[str]]:
-    """The files to load for `domain`, oldest month first, and notes on the files passed over.
-    Two files for one month at the same (highest) version are an error naming both."""
+def _matches(name: str, domain: Domain) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS[domain.name])
+
+
+def _stem_matches(name: str, domain: Domain) -> bool:
+    """The name would be a delivery of the domain but for its extension."""
+    stem = name.rsplit(".", 1)[0] + ".xlsx"
+    return _matches(stem.removeprefix("~$"), domain)
+
+
+def discover(
+    root: Path, domain: Domain, period: date | None = None, *, settle_seconds: int = 0, now: float | None = None
+) -> Inbox:
+    """The files to load for `domain`, oldest month first, and notes on the files passed over. Only
+    regular files inside the inbox are read (a symbolic link is passed over); a file modified less
+    than `settle_seconds` ago is still being copied and passed over too. Archives and spreadsheets
+    it does not read (.zip, .ods, .et) and Excel's lock files are named with what to do. Two files
+    for one month at the same (highest) version are an error naming both."""
     if root.exists() and not root.is_dir():
         raise InvalidInput(
             f"The inbox {root} is a file, not a folder",
@@ -105,29 +141,58 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
             hint="Put the deliveries there as <YYYYMM>/…/<file> (or set WDH_DATA_DIR, in the environment or in "
             ".wdh_env), or load one file with --file.",
         )
+    now = time.time() if now is None else now
     found: list[Candidate] = []
     notes: list[str] = []
+    blocked: dict[date | None, str] = {}  # a month → why its delivery was passed over
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if not path.is_file() or any(p.startswith(".") for p in relative.parts):
+        if any(p.startswith(".") for p in relative.parts):
             continue
         try:
             str(relative).encode("utf-8")
         except UnicodeEncodeError:  # a name in GBK bytes, from a Windows archive unpacked here
-            notes.append(
-                f"{str(relative).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: its name "
-                "is not UTF-8 (unpacked from a Windows archive?); rename it (convmv -f gbk -t utf8)"
-            )
+            if path.is_file():
+                notes.append(
+                    f"{str(relative).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: its name "
+                    "is not UTF-8 (unpacked from a Windows archive?); rename it (convmv -f gbk -t utf8)"
+                )
             continue
-        if not _is_candidate_name(path.name, domain):
+        if path.is_symlink():
+            if _matches(path.name, domain):
+                notes.append(f"{relative}: a symbolic link, not a file of the inbox; copy the file itself there")
             continue
+        if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+            continue  # a folder, or a file reached through a linked folder outside the inbox
         month, version = _folders(relative)
+        name, suffix = path.name, path.suffix.lower()
+        if name.startswith("~$"):
+            if _stem_matches(name, domain):
+                notes.append(f"{relative}: an Excel lock file (the workbook is open in Excel); close it there")
+            continue
+        why = PASSED_OVER.get(suffix)
+        if why is not None and (_stem_matches(name, domain) or month is not None):
+            notes.append(f"{relative}: {why}")
+            if _stem_matches(name, domain):
+                blocked.setdefault(month, why.split(":")[0])
+            continue
+        if not _is_candidate_name(name, domain):
+            continue
         if month is None and not domain.is_ledger:
             notes.append(f"{relative}: not in a month folder (YYYYMM); load it with --file")
+            continue
+        age = now - path.stat().st_mtime
+        if age < settle_seconds:
+            notes.append(
+                f"{relative}: modified {max(0, int(age))} s ago, less than inbox_settle_seconds ({settle_seconds} s): "
+                "still being copied? run again when it is complete"
+            )
+            blocked.setdefault(month, "still being copied")
             continue
         found.append(Candidate(path=path, relative=relative.as_posix(), month=month, version=version))
     if period is not None:
         found = [c for c in found if c.month == period.replace(day=1)]
+        blocked = {m: why for m, why in blocked.items() if m == period.replace(day=1)}
     chosen: list[Candidate] = []
     for month in sorted({c.month for c in found}, key=lambda m: (m is not None, m)):
         group = [c for c in found if c.month == month]
@@ -148,7 +213,23 @@ def discover(root: Path, domain: Domain, period: date | None = None) -> tuple[li
         # only be replaced again (and loading them would undo a later correction).
         notes += [f"{c.relative}: superseded by the newer ledger delivery {chosen[-1].relative}" for c in chosen[:-1]]
         chosen = chosen[-1:]
-    return chosen, notes
+    held = {c.month for c in found}
+    unloadable = [
+        f"{m:%Y-%m}: {why}" if m else f"(outside month folders): {why}"
+        for m, why in sorted(blocked.items(), key=lambda item: (item[0] is not None, item[0]))
+        if m not in held and not (domain.is_ledger and chosen)
+    ]
+    return Inbox(chosen, notes, unloadable)
+
+
+SETTLE_SECONDS = "SELECT inbox_settle_seconds FROM customer.mdm_settings"
+
+
+def settle_seconds(conn: psycopg.Connection) -> int:
+    """customer.mdm_settings.inbox_settle_seconds: how long a file must be left alone before the inbox takes it."""
+    row = conn.execute(SETTLE_SECONDS).fetchone()
+    conn.rollback()
+    return row[0] if row else 0
 
 
 # The loads of one inbox key: a 规模明细 month, or a ledger domain (its workbook is cumulative).

@@ -63,6 +63,9 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
 def _text(value: Any, *, visible: bool = True) -> str | None:
     """The cell as text, trimmed; `visible`: without invisible characters (an id keeps them: SQL
     makes it canonical, customer.canonical_key, and counts what it changed)."""
@@ -74,6 +77,8 @@ def _text(value: Any, *, visible: bool = True) -> str | None:
     if visible and not text.isascii():
         text = text.translate(_INVISIBLE)
     text = text.strip()
+    if "\n" in text or "\r" in text:  # a line break typed in the cell (Alt+Enter, a quoted CSV field): a space
+        text = _LINE_BREAKS.sub(" ", text)
     if text in _BLANKS:
         return None
     if text in EXCEL_ERRORS:
@@ -165,7 +170,12 @@ def _decimal(value: Any) -> Decimal | None:
         return None
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")  # full-width digits and ．, a minus sign
-    cleaned = text.replace("，", ",").replace(" ", "")
+    if " " in text:
+        raise ValueError(
+            "a number with a space inside: write it without spaces (a space is no thousands separator "
+            "here: 6455 5573.07 could be 6455 or 64555573.07)"
+        )
+    cleaned = text.replace("，", ",")
     if "_" in cleaned:
         raise ValueError("not a number")
     if _UNIT.match(cleaned) or _CURRENCY.match(cleaned):
@@ -220,7 +230,7 @@ def parse_number(value: Any) -> Decimal | float | None:
 
 def parse_rate(value: Any) -> Decimal | None:
     text = _text(value) if isinstance(value, str) else None
-    if text is not None and text.endswith("%"):
+    if text is not None and text.endswith(("%", "％")):
         number = _decimal(text[:-1])
         number = None if number is None else number / 100
     else:

@@ -348,7 +348,14 @@ def _decode(path: Path, data: bytes) -> str:
         ) from None
 
 
+_SEP_LINE = re.compile(r"^sep=(.)\s*$")
+
+
 def _read_text(path: Path) -> RawTable:
+    """A CSV as Excel and other tools write it: a trailing Ctrl-Z (DOS's end of file) dropped, a
+    first line `sep=;` (Excel's) naming the delimiter, quoted line breaks kept (the text parser
+    folds them to a space). A file whose last line has no line end was cut (still being copied):
+    refused, whatever the cut left."""
     try:
         text = _decode(path, path.read_bytes())
     except UnicodeDecodeError as exc:
@@ -356,16 +363,30 @@ def _read_text(path: Path) -> RawTable:
             f"{path} is not valid text in the encoding its byte-order mark names ({exc.reason})",
             hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8') and load it again.",
         ) from None
+    text = text.rstrip("\x1a")
+    if text and not text.endswith(("\n", "\r")):
+        last = text.rsplit("\n", 1)[-1]
+        raise InvalidInput(
+            f"{path}: its last line has no line end, so the file was cut (still being copied, or the copy broke); "
+            "nothing was loaded",
+            detail=f"The last line ({len(last)} characters) ends {last[-60:]!r}",
+            hint="Wait until the copy is complete and load it again (every tool that writes a CSV ends its last "
+            "line). If the file is whole, add a line end after its last line.",
+        )
     first_line = text.split("\n", 1)[0]
+    delimiter = None
+    if (sep := _SEP_LINE.match(first_line.strip("\ufeff"))) is not None:
+        delimiter, text = sep.group(1), text.split("\n", 1)[1] if "\n" in text else ""
+        first_line = text.split("\n", 1)[0]
     # Excel's 'Unicode Text' is tabbed; a European-locale CSV uses semicolons
-    delimiter = max(("\t", ",", ";"), key=lambda d: (first_line.count(d), d == ","))
+    delimiter = delimiter or max(("\t", ",", ";"), key=lambda d: (first_line.count(d), d == ","))
     csv.field_size_limit(sys.maxsize)  # an unbalanced quote is reported below, not as a size error
 
     def records() -> Iterator[list[str]]:
         return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     try:
-        _check_csv_shape(path, records())  # a first pass that keeps nothing; the rows then stream
+        _check_csv_shape(path, records(), delimiter)  # a first pass that keeps nothing; the rows then stream
     except csv.Error as exc:
         raise InvalidInput(
             f"{path} is not a well-formed CSV file: {exc}",
@@ -376,9 +397,17 @@ def _read_text(path: Path) -> RawTable:
     return _table(path, None, header, itertools.islice(head, HEAD_ROWS), lambda: itertools.islice(records(), 1, None))
 
 
-def _check_csv_shape(path: Path, records: Iterator[list[str]]) -> None:
-    """Every row has the header's number of fields, and no field holds a line break: an unquoted
-    comma shifts a row's columns, an unbalanced quote swallows the rows after it."""
+def _swallowed(value: str, delimiter: str, width: int) -> bool:
+    """A field with line breaks that is not a cell's text typed with Alt+Enter: more than a few
+    lines, very long, or a line of it holding a row's delimiters."""
+    lines = value.splitlines()
+    return len(lines) > 4 or len(value) > 500 or any(line.count(delimiter) >= max(1, width // 2) for line in lines)
+
+
+def _check_csv_shape(path: Path, records: Iterator[list[str]], delimiter: str) -> None:
+    """Every row has the header's number of fields: an unquoted comma shifts a row's columns. A
+    quoted line break is a line break typed in a cell (kept, folded to a space when parsed); a field
+    holding a whole line of delimiters is rows an unbalanced quote swallowed."""
     header = next(records, None)
     if header is None:
         return
@@ -391,10 +420,12 @@ def _check_csv_shape(path: Path, records: Iterator[list[str]]) -> None:
             problems.append(
                 f"row {number}: {len(record)} fields, the header has {width} (an unquoted comma, or a missing one?)"
             )
-        broken = next((i for i, v in enumerate(record) if "\n" in v or "\r" in v), None)
-        if broken is not None:
+        swallowed = next(
+            (i for i, v in enumerate(record) if ("\n" in v or "\r" in v) and _swallowed(v, delimiter, width)), None
+        )
+        if swallowed is not None:
             problems.append(
-                f"row {number}, column {broken + 1}: a line break inside a field (an unbalanced quote "
+                f"row {number}, column {swallowed + 1}: a field holds whole lines of the file (an unbalanced quote "
                 "swallows the rows after it)"
             )
         if len(problems) >= 20:

@@ -45,6 +45,7 @@ class LoadOptions:
     strict: bool = False  # refuse rows that cannot form a contract
     force: bool = False  # load an inbox file that is already loaded with the same content
     accept_deviations: bool = False  # load although the anomaly gate flags the control figures
+    allow_future: bool = False  # load a month after the current calendar month
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def load_file(
     same content while this one waited for the lock (unless `options.force`). The anomaly gate
     refuses a file (preview or execute) whose control figures deviate, unless
     `options.accept_deviations`."""
-    parsed = parse_file(domain, path, claim.month, month_source=claim.month_source)
+    parsed = parse_file(domain, path, claim.month, month_source=claim.month_source, allow_future=options.allow_future)
     with database_errors():
         try:
             if options.execute:

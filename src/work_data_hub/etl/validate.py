@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,13 +28,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import NUMBER, RATE, Domain, looks_like, normalise_header
-from work_data_hub.etl.parsing import PARSERS, parse_percent
+from work_data_hub.etl.parsing import PARSERS, parse_number, parse_percent
 from work_data_hub.etl.readers import RawTable, SheetModel, Source, column_letter, range_name
 from work_data_hub.texts import elided
 
 MAX_LISTED_ERRORS = 20
 PROGRESS_FROM_ROWS = 5000
-TOTAL_MARKERS = {"合计", "总计", "小计", "总合计", "合 计", "总 计", "Total", "TOTAL", "total", "Subtotal", "SUM"}
+TOTAL_MARKERS = {"Total", "TOTAL", "total", "Subtotal", "SUBTOTAL", "subtotal", "SUM", "Sum"}
+# 合计, 小计, 总计, 汇总 standing as a word of a text cell (JH005 小计, 合计：, （总计）), not inside a name
+# (汇总科技有限公司 is a customer).
+_TOTAL_WORD = re.compile(r"(?:^|[\s:：(（\-—_/·])(?:总合计|合\s?计|小\s?计|总\s?计|汇\s?总)(?:$|[\s:：)）\-—_/·])")
+
+
+def is_total_text(value: str) -> bool:
+    """A text cell that says its row is a total or a subtotal."""
+    return value in TOTAL_MARKERS or (("计" in value or "汇" in value) and _TOTAL_WORD.search(value) is not None)
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,36 @@ class _Problems:
             )
 
 
-def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
+def _table_headers(source: Source, sheet: str) -> set[str]:
+    return {normalise_header(h) for h in source.read(sheet).headers if h}
+
+
+def _holds_data(source: Source, sheet: str) -> bool:
+    return source.read(sheet).first_row is not None
+
+
+def _is_ledger_table(headers: set[str]) -> bool:
+    """A ledger's columns: a month (上报月份) and a customer or plan."""
+    month = {"上报月份", "月度"} & headers
+    key = {
+        "客户名称",
+        "上报客户名称",
+        "客户全称",
+        "company_id",
+        "公司代码",
+        "年金计划号",
+        "计划代码",
+        "计划号",
+    } & headers
+    return bool(month and key)
+
+
+def _sheets_to_read(domain: Domain, source: Source, notes: list[str]) -> list[str | None]:
+    """The sheets that hold the domain's data. 规模明细: the sheet named so, else the one visible sheet
+    with its columns (two such sheets are refused, naming both), else the first. A ledger workbook:
+    every sheet whose name says 中标 (流失) and whose columns are a ledger's; a sheet so named without
+    them (a summary) and a sheet that names neither (notes) are passed over with a note, and a sheet
+    with a ledger's columns whose name says neither is refused: it would be dropped unread."""
     names = source.sheet_names
     if not names:
         return [None]
@@ -136,9 +174,58 @@ def _sheets_to_read(domain: Domain, source: Source) -> list[str | None]:
             hint=f"Unhide the sheet {domain.sheet!r} if it holds the delivery (or delete it if it does not), save the "
             "file and load it again.",
         )
-    if domain.is_ledger:
-        return [s for s in names if domain.sheet_keyword in s] or [names[0]]
-    return [domain.sheet if domain.sheet in names else names[0]]
+    if not domain.is_ledger:
+        if domain.sheet in names:
+            return [domain.sheet]
+        if len(names) == 1:
+            return names
+        data = [n for n in names if domain.name in looks_like(_table_headers(source, n), [])]
+        if len(data) > 1:
+            raise InvalidInput(
+                f"{source.path}: {len(data)} sheets hold {domain.name} data: "
+                + ", ".join(map(repr, data))
+                + f", and none is named {domain.sheet!r}; nothing was loaded",
+                detail="Which of them is the delivery cannot be told (an old month left in the workbook?).",
+                hint=f"Delete the sheets that are not the delivery, or name the delivery's sheet {domain.sheet!r}, "
+                "save the file and load it again.",
+            )
+        return data or [names[0]]
+    other = "流失" if domain.sheet_keyword == "中标" else "中标"
+    keyed = [n for n in names if domain.sheet_keyword in n or other in n]
+    if not keyed:
+        return [names[0]]  # a file of one ledger (当年中标.xlsx): its domain is what it was loaded as
+    chosen = []
+    for name in names:
+        if other in name and domain.sheet_keyword not in name:
+            continue  # the other ledger's sheet
+        ledger = _is_ledger_table(_table_headers(source, name))
+        if domain.sheet_keyword in name and ledger:
+            chosen.append(name)
+        elif domain.sheet_keyword in name:
+            notes.append(
+                f"sheet {name!r} passed over: no ledger columns ({domain.month_column} and a customer), "
+                "a summary or notes"
+            )
+        elif ledger and _holds_data(source, name):
+            raise InvalidInput(
+                f"{source.path}: sheet {name!r} holds a ledger's columns, but its name says neither 中标 nor 流失, "
+                "so it would be dropped unread; nothing was loaded",
+                hint="Rename the sheet so that it says which ledger it is (e.g. 企年受托中标(空白) or "
+                "企年受托流失(解约)), or delete it, save the file and load it again.",
+            )
+        else:
+            notes.append(f"sheet {name!r} passed over: neither a 中标 nor a 流失 sheet")
+    if not chosen and not any(domain.sheet_keyword in n for n in names):
+        return [names[0]]  # the other ledger's workbook: the domain check says so
+    if not chosen:
+        raise InvalidInput(
+            f"{source.path}: no {domain.sheet_keyword} sheet with a ledger's columns ({domain.month_column} and a "
+            f"customer); nothing was loaded",
+            detail="Sheets: " + ", ".join(names),
+            hint=f"Name the {domain.name} sheets …{domain.sheet_keyword}… (e.g. 企年受托{domain.sheet_keyword}) with "
+            f"the header in row 1, and load the file again.",
+        )
+    return chosen
 
 
 def _sheet_line(domain: Domain, sheet: str | None) -> str | None:
@@ -169,12 +256,22 @@ def _check_domain(domain: Domain, path: Path, source: Source, tables: list[RawTa
 _HEADER_UNIT = re.compile(r"^(.+?)\((元|万元|亿元|%|％)\)$")
 
 
+_IN_YI = {"亿元": Decimal(1), "万元": Decimal("0.0001"), "元": Decimal("0.00000001")}
+
+
 def _positions(
-    domain: Domain, table: RawTable, where: str, problems: _Problems, percent: set[str] | None = None
+    domain: Domain,
+    table: RawTable,
+    where: str,
+    problems: _Problems,
+    percent: set[str] | None = None,
+    scales: dict[str, Decimal] | None = None,
 ) -> dict[str, int]:
     """target column → the sheet's column index; two headers for one target are a problem. A
-    header may name its unit in brackets: (元) is the product's unit, a rate's (%) says its values
-    are percentages (added to `percent`), and a money column in 万元 or 亿元 is refused."""
+    header may name its unit in brackets: a rate's (%) says its values are percentages (added to
+    `percent`); a money column stored in 元 (规模明细) takes (元) and refuses 万元 or 亿元; one stored
+    in 亿元 (a ledger's 计划规模, 年缴规模) is read in the header's unit and converted (the factor goes
+    to `scales`)."""
     positions: dict[str, int] = {}
     for index, header in enumerate(table.headers):
         if not header:
@@ -186,7 +283,10 @@ def _positions(
             column = next(
                 (c for c in domain.columns if unit.group(1) in {normalise_header(a) for a in c.headers}), None
             )
-            if column is not None and unit.group(2) in ("万元", "亿元") and column.kind == NUMBER:
+            if column is not None and column.kind == NUMBER and column.unit == "亿元" and unit.group(2) in _IN_YI:
+                if scales is not None and unit.group(2) != "亿元":
+                    scales[column.target] = _IN_YI[unit.group(2)]
+            elif column is not None and unit.group(2) in ("万元", "亿元") and column.kind == NUMBER:
                 raise InvalidInput(
                     f"{where}: column {header!r} is in {unit.group(2)}; the product stores 元, so nothing was loaded",
                     hint="Deliver the file in 元 (convert the column, and its header to "
@@ -210,16 +310,27 @@ def _positions(
     return positions
 
 
-def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_source: str = "--period") -> ParsedFile:
+def parse_file(
+    domain: Domain,
+    path: Path,
+    period: date | None = None,
+    *,
+    month_source: str = "--period",
+    allow_future: bool = False,
+    today: date | None = None,
+) -> ParsedFile:
     """Read and validate the whole file, streaming it once: any problem rejects it with every row and
     column named. The validated rows go, in COPY text format, to a temporary file (kept in memory up
     to SPOOL_IN_MEMORY), so that memory stays bounded whatever the file's size.
 
     `period` (any date of the month) is the month the file must hold: --period, or the month
-    folder it was delivered in (`month_source` says which, for the messages)."""
+    folder it was delivered in (`month_source` says which, for the messages). The month in the file's
+    name must agree with both; a month after `today`'s (the calendar's) is refused unless
+    `allow_future`."""
     source = Source(path)
     sha256, size = file_digest(path)
-    tables = [source.read(sheet) for sheet in _sheets_to_read(domain, source)]
+    notes = [f"hidden sheet {s!r} passed over" for s in source.hidden_sheets]
+    tables = [source.read(sheet) for sheet in _sheets_to_read(domain, source, notes)]
     for table in tables:
         _check_header_row(domain, table)
     _check_domain(domain, path, source, tables)
@@ -229,7 +340,8 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     for table in tables:
         where = f"{path}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
         percent: set[str] = set()
-        positions = _positions(domain, table, where, structure, percent)
+        scales: dict[str, Decimal] = {}
+        positions = _positions(domain, table, where, structure, percent, scales)
         sheet_line = _sheet_line(domain, table.sheet)
         missing = [
             c.headers[0]
@@ -246,20 +358,21 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                     + ", else its first sheet; the header must be in row 1."
                 ),
             )
-        layouts.append((table, where, positions, sheet_line, percent))
-    models = [_check_model(where, source.model(table.sheet), positions) for table, where, positions, _, _ in layouts]
+        layouts.append((table, where, positions, sheet_line, percent, scales))
+    models = [_check_model(where, source.model(table.sheet), positions) for table, where, positions, *_ in layouts]
     structure.raise_if_any(
         str(path),
         "Keep one of each pair of columns (header variants count as the same column) and load the file again.",
     )
 
-    targets = {t for _, _, positions, _, _ in layouts for t in positions} | {
-        "业务类型" for _, _, _, line, _ in layouts if line
+    targets = {t for _, _, positions, _, _, _ in layouts for t in positions} | {
+        "业务类型" for _, _, _, line, _, _ in layouts if line
     }
     columns = [c.target for c in domain.columns if c.target in targets]
     slot = {target: i + 1 for i, target in enumerate(columns)}
     month_slot = slot[domain.month_column]
     aum_slot = slot.get("期末资产规模")
+    contribution_slot = slot.get("供款")
 
     def parsed_ref(row: int) -> str:
         sheet = layouts[row_sheets[row - 1]][0].sheet
@@ -273,13 +386,15 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     any_aum = False
     count = hidden_count = 0
     with progress(f"Validating {path.name}", None) as advance:
-        for sheet_index, (table, where, positions, sheet_line, percent) in enumerate(layouts):
+        for sheet_index, (table, where, positions, sheet_line, percent, scales) in enumerate(layouts):
             ignored += [h for i, h in enumerate(table.headers) if h and i not in positions.values()]
             parsers = [
                 (
                     slot[c.target],
                     positions[c.target],
-                    parse_percent if c.target in percent else PARSERS[c.kind],
+                    parse_percent
+                    if c.target in percent
+                    else (_scaled(scales[c.target]) if c.target in scales else PARSERS[c.kind]),
                     c.not_null,
                     c.forms or None,
                     table.headers[positions[c.target]],
@@ -293,6 +408,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
             width = len(table.headers)
             headless = {i for i, h in enumerate(table.headers) if not h}
             headless_data: set[int] = set()
+            sums = _RunningSums() if aum_slot is not None and contribution_slot is not None else None
             hidden = {r + 1 for r in models[sheet_index].hidden_rows}  # the file's row numbers
             for number, raw in table.records():
                 count += 1
@@ -328,7 +444,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                                     header,
                                     None,
                                 )
-                    if value.__class__ is str and value in TOTAL_MARKERS:
+                    if value.__class__ is str and is_total_text(value):
                         problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
                         continue
                     if value is None and not_null:
@@ -341,6 +457,13 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
                     record[target_slot] = value
                 if line_slot is not None:
                     record[line_slot] = sheet_line
+                if sums is not None and problems.count == problems_before:
+                    above = sums.add(record[aum_slot], record[contribution_slot])
+                    if above:
+                        problems.add(
+                            f"{prefix} {number}: its 期末资产规模 and 供款 equal the sums of the {above} rows above it: "
+                            "a total row, not data"
+                        )
                 # Repeated rows compare as loaded (trimmed text, parsed numbers): a row pasted again with a
                 # trailing space or an amount typed as text is still the same row.
                 key = tuple(record[1:])
@@ -392,7 +515,7 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
         row_numbers=row_numbers,
         row_sheets=row_sheets,
         several=several,
-        notes=[f"hidden sheet {s!r} passed over" for s in source.hidden_sheets]
+        notes=notes
         + (
             [f"{hidden_count:,} hidden row(s) (an AutoFilter or hidden by hand) were read and loaded like the others"]
             if hidden_count
@@ -401,10 +524,48 @@ def parse_file(domain: Domain, path: Path, period: date | None = None, *, month_
     )
     month_list = [date.fromordinal(m) for m in months_of]
     months = Counter(month_list)
+    _check_name_month(domain, parsed, months, period, month_source)
     _check_months(domain, parsed, month_list, months, period, month_source)
     if domain.is_ledger:
         _check_ledger_years(domain, parsed, month_list)
+    _check_future(domain, parsed, months, allow_future, today or date.today())
     return dataclasses.replace(parsed, months=dict(sorted(months.items())))
+
+
+class _RunningSums:
+    """The sums of a sheet's rows since its start or its last total row: a row whose 期末资产规模 and
+    供款 (both not zero) equal them, over three rows or more, is a total row."""
+
+    def __init__(self) -> None:
+        self.aum = self.contribution = 0.0
+        self.rows = 0
+
+    def add(self, aum: Any, contribution: Any) -> int:
+        """The rows this row totals (0: it is data, and now counts in the sums)."""
+        a, c = float(aum or 0), float(contribution or 0)
+        if (
+            self.rows >= 3
+            and a
+            and c
+            and abs(a - self.aum) <= 0.005 + 1e-12 * abs(self.aum)
+            and abs(c - self.contribution) <= 0.005 + 1e-12 * abs(self.contribution)
+        ):
+            rows, self.aum, self.contribution, self.rows = self.rows, 0.0, 0.0, 0
+            return rows
+        self.aum += a
+        self.contribution += c
+        self.rows += 1
+        return 0
+
+
+def _scaled(factor: Decimal) -> Callable[[Any], Decimal | None]:
+    """A money cell read in its header's unit and stored in the column's (万元 → 亿元: × 0.0001)."""
+
+    def parse(value: Any) -> Decimal | None:
+        number = parse_number(value)
+        return None if number is None else Decimal(str(number)) * factor
+
+    return parse
 
 
 _UNPARSED = object()
@@ -517,6 +678,59 @@ def _check_header_row(domain: Domain, table: RawTable) -> None:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+_NAME_MONTHS = (
+    re.compile(r"(20\d{2})\s*年\s*(0?[1-9]|1[0-2])\s*月"),  # 2023年07月, 2023年7月
+    re.compile(r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)"),  # 202307, 2023-07, 2023_07
+)
+
+
+def name_month(name: str) -> date | None:
+    """The month a file's name states (2023年07月规模明细.xlsx, 规模明细_202307.csv), if exactly one."""
+    found = {date(int(m.group(1)), int(m.group(2)), 1) for p in _NAME_MONTHS for m in p.finditer(name)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _check_name_month(
+    domain: Domain, parsed: ParsedFile, months: Counter, period: date | None, month_source: str
+) -> None:
+    """What a 规模明细 file claims must agree: the month of its folder (or --period), of its name and
+    of its rows. (A ledger's name states when it was delivered, not the months it holds.)"""
+    named = name_month(parsed.path.stem)
+    if domain.is_ledger or named is None:
+        return
+    claimed = period.replace(day=1) if period else None
+    held = sorted(months)
+    if claimed == named or (claimed is None and set(held) <= {named}):
+        return  # the name agrees with the folder: the rows are checked against both next
+    says = [f"its name says {named:%Y-%m}"]
+    if claimed is not None:
+        says.insert(0, f"{'its folder' if month_source != '--period' else '--period'} says {claimed:%Y-%m}")
+    says.append(f"its rows ({domain.month_column}) hold " + ", ".join(f"{m:%Y-%m}" for m in held))
+    raise InvalidInput(
+        f"{parsed.path}: the month it claims disagrees: " + "; ".join(says) + "; nothing was loaded",
+        detail="A file named for one month and holding another is a mix-up: loading it would replace the month its "
+        "rows hold.",
+        hint="Check which month the file is: rename it, file it in the right month folder, or correct its "
+        f"{domain.month_column}, and load it again.",
+    )
+
+
+def _check_future(domain: Domain, parsed: ParsedFile, months: Counter, allow_future: bool, today: date) -> None:
+    """No month after the current calendar month, unless the operator says so."""
+    current = today.replace(day=1)
+    future = sorted(m for m in months if m > current)
+    if not future or allow_future:
+        return
+    raise InvalidInput(
+        f"{parsed.path}: {sum(months[m] for m in future):,} row(s) are of "
+        + ", ".join(f"{m:%Y-%m}" for m in future)
+        + f", after the current month ({current:%Y-%m}); nothing was loaded",
+        detail=f"Column {domain.month_column}: a typo (202701 for 202601?) or a file dated ahead.",
+        hint=f"Correct the {domain.month_column} and load the file again, or pass --allow-future if the month is "
+        "meant.",
+    )
 
 
 def _check_ledger_years(domain: Domain, parsed: ParsedFile, months: list[date]) -> None:
