@@ -123,3 +123,49 @@ def verdict(
     finally:
         conn.rollback()
         path.unlink(missing_ok=True)
+
+
+def third_generator(months: int = 24, customers: int = 80, seed: int = 11) -> list[tuple[date, list[Row]]]:
+    """A book drawn differently from the project's own generators: 80 customers, most of the AUM in
+    职年投资, a tiny 直投 line (one contract of 10,000 元) that comes and goes, a branch that opens in
+    month 5 (its customers new) and closes in month 15 (its contracts move to another branch),
+    monthly returns of -4 % … +5 %, one customer leaving or joining now and then."""
+    import random
+
+    rnd = random.Random(seed)
+    weights = {"PL203": 0.6, "PL201": 0.25, "PL202": 0.1, "PL204": 0.05}
+    book: dict[tuple[str, str, str], list] = {}  # key → [branch, aum]
+    for c in range(customers):
+        line = rnd.choices(list(weights), list(weights.values()))[0]
+        book[(f"8{c:08d}", f"Q{c:04d}", line)] = [
+            rnd.choice(["华东中心", "华南中心", "华北中心"]),
+            10 ** rnd.uniform(6, 9),
+        ]
+    out = []
+    for index in range(months):
+        month = date(2023 + index // 12, index % 12 + 1, 1)
+        if index == 5:  # a branch opens with new customers
+            for c in range(3):
+                book[(f"81{c:07d}", f"QN{c:03d}", "PL201")] = ["西部中心", 10 ** rnd.uniform(6, 7.5)]
+        if index == 15:  # the branch closes: its contracts move to another
+            for value in book.values():
+                if value[0] == "西部中心":
+                    value[0] = "华南中心"
+        if index and rnd.random() < 0.3:  # a small customer leaves
+            small = min(book, key=lambda k: book[k][1])
+            del book[small]
+        if index and rnd.random() < 0.3:  # one joins
+            book[(f"82{index:07d}", f"QJ{index:03d}", rnd.choice(list(weights)))] = [
+                "华东中心",
+                10 ** rnd.uniform(6, 8),
+            ]
+        for value in book.values():
+            value[1] *= 1 + rnd.uniform(-0.04, 0.05)
+        rows = [
+            Row(k[0], k[1], k[2], v[0], Decimal(str(round(v[1], 2))), Decimal(str(round(v[1] * 0.004, 2))))
+            for k, v in book.items()
+        ]
+        if index % 3 != 1:  # the tiny line, there two months in three
+            rows.append(Row("899999999", "QTINY", "PL206", "华东中心", Decimal("10000.00"), Decimal("0.00")))
+        out.append((month, rows))
+    return out

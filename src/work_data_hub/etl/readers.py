@@ -170,11 +170,14 @@ def _xlsx_model(path: Path, sheet: str) -> SheetModel:
                     for _, cell in ElementTree.iterparse(f):
                         if _local(cell.tag) != "c":
                             continue
-                        children = {_local(child.tag) for child in cell}
+                        children = {_local(child.tag): child for child in cell}
                         ref = _CELL_REF.match(cell.get("r", ""))
                         if "f" in children and ref:
-                            # <v></v> is a saved value: an empty string (LibreOffice writes it so)
-                            formulas.append((int(ref.group(2)) - 1, _column_index(ref.group(1)), "v" in children))
+                            # An empty <v/> of a text result (t="str") is a saved value, the empty string
+                            # (LibreOffice writes =IF(…,"",…) so); of any other type, no value at all.
+                            value = children.get("v")
+                            saved = value is not None and (bool(value.text) or cell.get("t") == "str")
+                            formulas.append((int(ref.group(2)) - 1, _column_index(ref.group(1)), saved))
                         cell.clear()
     except (zipfile.BadZipFile, ElementTree.ParseError):
         return SheetModel()  # the reader says what is wrong with the file
@@ -331,21 +334,38 @@ def _detect(path: Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    """UTF-8 with or without BOM, UTF-16 with BOM, else GB18030. A UTF-8 file that ends inside a
+    character was cut (a copy still under way)."""
     try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8", errors="strict")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason in ("unexpected end of data", "truncated data") and exc.end >= len(exc.object) - 1:
+            _refuse_cut(path, f"it ends inside a character (byte {exc.start} of {len(exc.object)})")
+        if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+            raise
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
+        if exc.end >= len(data) - 1 and exc.start >= len(data) - 3:
+            _refuse_cut(path, f"it ends inside a character (byte {exc.start} of {len(data)})")
         raise InvalidInput(
             f"{path} is neither UTF-8, UTF-16 nor GB18030/GBK text (byte {exc.start} cannot be decoded)",
             hint="Save the CSV as UTF-8 (Excel: 'CSV UTF-8'), or load the .xlsx instead.",
         ) from None
+
+
+def _refuse_cut(path: Path, detail: str) -> None:
+    raise InvalidInput(
+        f"{path}: its last line has no line end, so the file was cut (still being copied, or the copy broke); "
+        "nothing was loaded",
+        detail=detail[0].upper() + detail[1:],
+        hint="Wait until the copy is complete and load it again (every tool that writes a CSV ends its last "
+        "line). If the file is whole, add a line end after its last line.",
+    )
 
 
 _SEP_LINE = re.compile(r"^sep=(.)\s*$")
@@ -366,13 +386,7 @@ def _read_text(path: Path) -> RawTable:
     text = text.rstrip("\x1a")
     if text and not text.endswith(("\n", "\r")):
         last = text.rsplit("\n", 1)[-1]
-        raise InvalidInput(
-            f"{path}: its last line has no line end, so the file was cut (still being copied, or the copy broke); "
-            "nothing was loaded",
-            detail=f"The last line ({len(last)} characters) ends {last[-60:]!r}",
-            hint="Wait until the copy is complete and load it again (every tool that writes a CSV ends its last "
-            "line). If the file is whole, add a line end after its last line.",
-        )
+        _refuse_cut(path, f"the last line ({len(last)} characters) ends {last[-60:]!r}")
     first_line = text.split("\n", 1)[0]
     delimiter = None
     if (sep := _SEP_LINE.match(first_line.strip("\ufeff"))) is not None:
