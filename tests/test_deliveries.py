@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import psycopg
 import pytest
 import xlsxwriter
 import xlwt
@@ -530,3 +531,74 @@ def test_the_etl_reference_names_every_setting_of_the_gate_and_the_inbox():
         "--allow-future",
     ):
         assert name in text, name
+
+
+# --- the issue's damaged files, against the sample's latest month ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_december(tmp_path_factory) -> list[list]:
+    """The sample database's 202612 rows (the same generator and seed as helpers.sample_database)."""
+    import csv
+
+    from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate
+
+    folder = tmp_path_factory.mktemp("sample")
+    generate(folder, customers=60, months=14, start=date(2025, 11, 1), seed=5, fmt="csv")
+    with open(folder / "规模明细_202612.csv", encoding="utf-8-sig", newline="") as f:
+        body = list(csv.reader(f))
+    assert body[0] == PERFORMANCE_HEADERS
+    return body
+
+
+def _damaged(body: list[list], damage: str) -> list[list]:
+    headers, data = body[0], [list(r) for r in body[1:]]
+    column = {h: i for i, h in enumerate(headers)}
+    if damage == "one branch only":
+        branch = data[0][column["机构"]]
+        data = [r for r in data if r[column["机构"]] == branch]
+    elif damage == "业务类型 misspelled":
+        line = data[0][column["业务类型"]]
+        data = [
+            [*r[: column["业务类型"]], "企业年金投资管理", *r[column["业务类型"] + 1 :]]
+            if r[column["业务类型"]] == line
+            else r
+            for r in data
+        ]
+    elif damage == "in 万元":
+        for r in data:
+            r[column["期末资产规模"]] = f"{float(r[column['期末资产规模']]) / 10000:.2f}"
+    return [headers, *data]
+
+
+@pytest.mark.parametrize("damage", ["one branch only", "业务类型 misspelled", "in 万元"])
+def test_the_sample_s_december_damaged_is_refused_by_the_gate(sample_url, sample_december, tmp_path, damage):
+    """Each a file a new user loaded with exit 0 before: against the sample's 202612 (a replacement)."""
+    path = tmp_path / "规模明细_202612.csv"
+    path.write_bytes(_csv(_damaged(sample_december, damage)).encode("utf-8"))
+    with psycopg.connect(sample_url) as conn:
+        before = table_fingerprint(conn)
+    result = etl(sample_url, path)
+    assert result.returncode == 1, result.stdout
+    assert "control figure(s) are far from the month it is compared with" in result.stderr
+    expected = {"one branch only": "vanished: ", "业务类型 misspelled": "unformed: ", "in 万元": "total_aum: "}[damage]
+    assert expected in result.stderr
+    with psycopg.connect(sample_url) as conn:
+        assert table_fingerprint(conn) == before
+
+
+def test_the_sample_s_december_as_delivered_passes(sample_url, sample_december, tmp_path):
+    path = tmp_path / "规模明细_202612.csv"
+    path.write_bytes(_csv(sample_december).encode("utf-8"))
+    result = etl(sample_url, path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_rows_under_a_merged_id_are_told_as_such(db_url, conn, tmp_path):
+    first = _xlsx(tmp_path / "2025年1月规模明细.xlsx", {"规模明细": [HEADERS, *rows("202501")]})
+    assert etl(db_url, first, "--execute", "--no-post-hooks").returncode == 0
+    conn.execute("SELECT * FROM customer.merge_company(p_from => 'C2', p_into => 'C1', p_force => true)")
+    second = _xlsx(tmp_path / "2025年2月规模明细.xlsx", {"规模明细": [HEADERS, *rows("202502")]})
+    out = etl(db_url, second).stdout
+    assert "Rows under a merged id (loaded under the id it was merged into): 1 row(s), AUM 2,000.50" in out
+    assert "Rows without company_id" not in out
