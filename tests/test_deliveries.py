@@ -602,3 +602,56 @@ def test_rows_under_a_merged_id_are_told_as_such(db_url, conn, tmp_path):
     out = etl(db_url, second).stdout
     assert "Rows under a merged id (loaded under the id it was merged into): 1 row(s), AUM 2,000.50" in out
     assert "Rows without company_id" not in out
+
+
+# --- what a new user's trial found --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", ["\r\n", "\n", "middle"])
+def test_blank_lines_in_a_csv_are_passed_over(tmp_path, blank):
+    text = _csv([HEADERS, *rows()])
+    if blank == "middle":
+        lines = text.split("\r\n")
+        text = "\r\n".join(lines[:3] + [""] + lines[3:])
+    else:
+        text += blank
+    path = tmp_path / "m.csv"
+    path.write_bytes(text.encode())
+    assert _parse(path).row_count == 6
+
+
+@pytest.mark.parametrize("name", ["Data", "规模明细 ", "规模明细\u3000"])
+def test_the_data_sheet_is_found_behind_an_empty_first_sheet(tmp_path, name):
+    path = _xlsx(tmp_path / "m.xlsx", {"Sheet1": [], name: [HEADERS, *rows()]})
+    parsed = _parse(path)
+    assert parsed.row_count == 6 and parsed.sheets == [name]
+
+
+def test_a_correction_the_inbox_cannot_read_exits_1(db_url, conn, tmp_path):
+    inbox = tmp_path / "data" / "inbox"
+    v1 = inbox / "202501" / "V1"
+    v1.mkdir(parents=True)
+    _xlsx(v1 / "2025年1月规模明细.xlsx", {"规模明细": [HEADERS, *rows()]})
+    settled(inbox)
+    (tmp_path / ".wdh_env").write_text(f"DATABASE_URL={db_url}\n", encoding="utf-8")
+    assert (
+        run_cli("etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks", cwd=tmp_path).returncode == 0
+    )
+    (inbox / "202501" / "V2").mkdir()
+    (inbox / "202501" / "V2" / "2025年1月规模明细.ods").write_bytes(b"PK\x03\x04")
+    settled(inbox)
+    result = run_cli("etl", "--domain", "annuity_performance", "--execute", "--no-post-hooks", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert "2025-01: an OpenDocument spreadsheet in V2, a later version than the V1 that is loadable" in result.stderr
+
+
+def test_a_replacement_that_repeats_the_month_before_is_refused(db_url, conn, tmp_path):
+    def month(m: str, scale: float) -> list[list]:
+        return [[m, *r[1:6], round(r[6] * scale, 2), r[7], ""] for r in rows(m, n=60)]
+
+    for m, scale in (("202501", 1.0), ("202502", 1.03)):
+        path = _xlsx(tmp_path / f"{m}.xlsx", {"规模明细": [HEADERS, *month(m, scale)]})
+        assert etl(db_url, path, "--execute", "--no-post-hooks", "--period", m).returncode == 0
+    january_as_february = _xlsx(tmp_path / "again.xlsx", {"规模明细": [HEADERS, *month("202502", 1.0)]})
+    err = refused(db_url, conn, january_as_february, "--period", "202502")
+    assert "unchanged: " in err and "(gate_max_unchanged_share)" in err and "2025-01" in err

@@ -14,8 +14,10 @@
 --                  gate_min_rows rows);
 --     vanished     the compared month's AUM in contracts the file does not hold over its AUM, above
 --                  gate_max_vanished_share (a partial, truncated or one-branch file);
---     unchanged    a new month only: the compared month's AUM in contracts whose AUM the file repeats
---                  to the cent, above gate_max_unchanged_share (a month's rows under another month);
+--     unchanged    the AUM of the month before the file's in contracts whose AUM the file repeats to
+--                  the cent, above gate_max_unchanged_share (a month's rows under another month): for
+--                  a new month the compared month, for a replacement the month before the one it
+--                  replaces (which it is expected to repeat);
 --     total_aum    the file's AUM ÷ the compared month's outside [gate_total_aum_min_ratio,
 --                  gate_total_aum_max_ratio] (万元 for 元: ×0.0001);
 --     line_aum     per product line, the same ratio outside [gate_line_aum_min_ratio,
@@ -57,6 +59,8 @@ DECLARE
     v_contract_aum numeric;
     v_vanished numeric;
     v_unchanged numeric;
+    v_before date;
+    v_before_aum numeric := 0;
     v_table regclass;
 BEGIN
     SELECT * INTO v_settings FROM customer.mdm_settings;
@@ -122,10 +126,32 @@ BEGIN
                             format('at most %s of the compared month''s AUM (gate_max_vanished_share)',
                                    v_settings.gate_max_vanished_share::float8), true;
     END IF;
-    IF NOT v_replacing AND v_contract_aum > 0 AND v_unchanged > v_contract_aum * v_settings.gate_max_unchanged_share THEN
-        RETURN QUERY SELECT 'unchanged', 'AUM of contracts repeated to the cent', v_month, v_contract_aum, v_unchanged,
-                            format('at most %s of the compared month''s AUM (gate_max_unchanged_share)',
-                                   v_settings.gate_max_unchanged_share::float8), true;
+    IF v_replacing THEN
+        -- A replacement is expected to repeat the month it replaces; not the month before it.
+        v_before := (SELECT max(d."月度") FROM business."规模明细" AS d WHERE d."月度" < v_month);
+        v_unchanged := 0;
+        IF v_before IS NOT NULL THEN
+            EXECUTE $q$
+                SELECT coalesce(sum(c.aum), 0), coalesce(sum(c.aum) FILTER (WHERE f.aum = c.aum), 0)
+                FROM (SELECT d.company_id, d."计划代码", d."产品线代码", sum(d."期末资产规模") AS aum
+                      FROM business."规模明细" AS d
+                      WHERE d."月度" = $1 AND d.company_id IS NOT NULL AND d."产品线代码" IS NOT NULL
+                      GROUP BY 1, 2, 3 HAVING sum(d."期末资产规模") > 0) AS c
+                JOIN (SELECT s.company_id, s."计划代码", s."产品线代码", coalesce(sum(s."期末资产规模"), 0) AS aum
+                      FROM pg_temp.wdh_etl_stage AS s
+                      WHERE s.company_id IS NOT NULL AND s."产品线代码" IS NOT NULL
+                      GROUP BY 1, 2, 3) AS f
+                  ON f.company_id = c.company_id AND f."计划代码" = c."计划代码" AND f."产品线代码" = c."产品线代码"$q$
+            INTO v_before_aum, v_unchanged USING v_before;
+        END IF;
+    ELSE
+        v_before := v_month;
+        v_before_aum := v_contract_aum;
+    END IF;
+    IF v_before_aum > 0 AND v_unchanged > v_before_aum * v_settings.gate_max_unchanged_share THEN
+        RETURN QUERY SELECT 'unchanged', 'AUM of contracts repeated to the cent', v_before, v_before_aum, v_unchanged,
+                            format('at most %s of the AUM of %s (gate_max_unchanged_share)',
+                                   v_settings.gate_max_unchanged_share::float8, to_char(v_before, 'YYYY-MM')), true;
     END IF;
 
     IF v_aum > 0 AND (v_file_aum < v_aum * v_settings.gate_total_aum_min_ratio

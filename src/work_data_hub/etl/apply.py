@@ -119,7 +119,9 @@ def check_deviations(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPla
             f"{accepted[1]} at {accepted[0]}): if that load was the mistake, this file may be its correction."
         )
     raise AnomalyRefused(
-        f"{parsed.path}: {len(plan.deviations)} control figure(s) are far from the month it is compared with; "
+        f"{parsed.path}: {len(plan.deviations)} control figure(s) are far from "
+        + ("the years it replaces" if parsed.domain.is_ledger else "the month it is compared with")
+        + "; "
         "nothing was loaded",
         detail=detail,
         hint="Check the file (units 元 / 万元, a missing sheet, re-keyed ids, an incomplete ledger). If the figures "

@@ -144,7 +144,7 @@ def discover(
     now = time.time() if now is None else now
     found: list[Candidate] = []
     notes: list[str] = []
-    blocked: dict[date | None, str] = {}  # a month → why its delivery was passed over
+    blocked: dict[date | None, tuple[str, tuple[int, int]]] = {}  # a month → why its delivery was passed over, version
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(p.startswith(".") for p in relative.parts):
@@ -174,7 +174,7 @@ def discover(
         if why is not None and (_stem_matches(name, domain) or month is not None):
             notes.append(f"{relative}: {why}")
             if _stem_matches(name, domain):
-                blocked.setdefault(month, why.split(":")[0])
+                _block(blocked, month, why.split(":")[0], version)
             continue
         if not _is_candidate_name(name, domain):
             continue
@@ -187,7 +187,7 @@ def discover(
                 f"{relative}: modified {max(0, int(age))} s ago, less than inbox_settle_seconds ({settle_seconds} s): "
                 "still being copied? run again when it is complete"
             )
-            blocked.setdefault(month, "still being copied")
+            _block(blocked, month, "still being copied", version)
             continue
         found.append(Candidate(path=path, relative=relative.as_posix(), month=month, version=version))
     if period is not None:
@@ -213,13 +213,26 @@ def discover(
         # only be replaced again (and loading them would undo a later correction).
         notes += [f"{c.relative}: superseded by the newer ledger delivery {chosen[-1].relative}" for c in chosen[:-1]]
         chosen = chosen[-1:]
-    held = {c.month for c in found}
-    unloadable = [
-        f"{m:%Y-%m}: {why}" if m else f"(outside month folders): {why}"
-        for m, why in sorted(blocked.items(), key=lambda item: (item[0] is not None, item[0]))
-        if m not in held and not (domain.is_ledger and chosen)
-    ]
+    top = {c.month: c.version for c in chosen}
+    unloadable = []
+    for m, (why, version) in sorted(blocked.items(), key=lambda item: (item[0] is not None, item[0])):
+        label = f"{m:%Y-%m}" if m else "(outside month folders)"
+        if domain.is_ledger and chosen:
+            continue  # the ledger is cumulative: the newest loadable delivery holds it
+        if m not in top:
+            unloadable.append(f"{label}: {why}")
+        elif version > top[m]:  # a correction (V2) that cannot be read: the month would stay as V1 has it
+            unloadable.append(
+                f"{label}: {why} in {_version_name(version)}, a later version than the {_version_name(top[m])} "
+                "that is loadable: the correction is not loaded"
+            )
     return Inbox(chosen, notes, unloadable)
+
+
+def _block(blocked: dict, month: date | None, why: str, version: tuple[int, int]) -> None:
+    """Note that `month`'s delivery at `version` was passed over (the highest version counts)."""
+    if month not in blocked or version > blocked[month][1]:
+        blocked[month] = (why, version)
 
 
 SETTLE_SECONDS = "SELECT inbox_settle_seconds FROM customer.mdm_settings"

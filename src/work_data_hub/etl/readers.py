@@ -46,7 +46,7 @@ class RawTable:
         without a header is refused by the validator)."""
         width = len(self.headers)
         for number, record in enumerate(self._rows(), start=2):
-            if _is_blank(record[0]) and all(_is_blank(v) for v in record):  # most rows: one test
+            if not record or (_is_blank(record[0]) and all(_is_blank(v) for v in record)):  # most rows: one test
                 continue
             if len(record) < width:
                 record = list(record) + [None] * (width - len(record))

@@ -135,7 +135,11 @@ class _Problems:
 
 
 def _table_headers(source: Source, sheet: str) -> set[str]:
-    return {normalise_header(h) for h in source.read(sheet).headers if h}
+    """A sheet's headers, none for an empty sheet."""
+    try:
+        return {normalise_header(h) for h in source.read(sheet).headers if h}
+    except InvalidInput:
+        return set()
 
 
 def _holds_data(source: Source, sheet: str) -> bool:
@@ -175,8 +179,9 @@ def _sheets_to_read(domain: Domain, source: Source, notes: list[str]) -> list[st
             "file and load it again.",
         )
     if not domain.is_ledger:
-        if domain.sheet in names:
-            return [domain.sheet]
+        named = [n for n in names if n.strip() == domain.sheet]  # '规模明细 ' and '规模明细　' too
+        if len(named) == 1:
+            return named
         if len(names) == 1:
             return names
         data = [n for n in names if domain.name in looks_like(_table_headers(source, n), [])]
@@ -490,9 +495,12 @@ def parse_file(
         raise InvalidInput(f"{path} has a header but no data rows", hint="Load a file that holds data.")
     problems.raise_if_any(
         str(path),
-        "Fix these cells and load the file again (delete total rows and repeated "
-        "rows). A required measure (期末资产规模, 供款) must hold a number in every row; "
-        "write 0 where the value is zero.",
+        "Fix these cells and load the file again (delete total rows and repeated rows)."
+        + (
+            ""
+            if domain.is_ledger
+            else " A required measure (期末资产规模, 供款) must hold a number in every row; write 0 where the value is zero."
+        ),
     )
     if aum_slot is not None and not any_aum and not domain.is_ledger:
         raise InvalidInput(
