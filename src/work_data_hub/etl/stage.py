@@ -164,6 +164,7 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
         )
     )
     conn.execute(RESOLVE_CODES)
+    conn.execute(NAME_SPELLINGS)
     return {column: cells for column, cells, _ in counts if cells}
 
 
@@ -208,19 +209,22 @@ def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: in
 
 
 # 业务类型 through its one mapping, mapping."业务类型别名" (every spelling, for 规模明细 and the ledgers
-# alike), stored as the product line's name; 机构代码 from the branch name, unknown → G00.
+# alike); 机构代码 from the branch name, unknown → G00. A spelling other than the product line's
+# name (企业年金受托, 受托) is then stored as the name: few rows, a second statement.
 RESOLVE_CODES = """
 UPDATE pg_temp.wdh_etl_stage AS s
-SET ("产品线代码", "业务类型") = (SELECT a.product_line_code, coalesce(p."产品线", s."业务类型")
-                                FROM (SELECT) AS one
-                                LEFT JOIN (mapping."业务类型别名" AS a
-                                           JOIN mapping."产品线" AS p ON p."产品线代码" = a.product_line_code)
-                                  ON a.spelling = s."业务类型"),
+SET "产品线代码" = (SELECT a.product_line_code FROM mapping."业务类型别名" AS a WHERE a.spelling = s."业务类型"),
     "机构代码" = coalesce(s."机构代码",
                           (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"),
                           'G00'),
     branch_unknown = s."机构代码" IS NULL AND s."机构名称" IS NOT NULL
                      AND NOT EXISTS (SELECT 1 FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称")
+"""
+NAME_SPELLINGS = """
+UPDATE pg_temp.wdh_etl_stage AS s
+SET "业务类型" = p."产品线"
+FROM mapping."产品线" AS p
+WHERE p."产品线代码" = s."产品线代码" AND s."业务类型" IS DISTINCT FROM p."产品线"
 """
 
 # The months a load replaces: a 规模明细 file its month; a ledger, for each year it covers, January

@@ -42,7 +42,10 @@ _TOTAL_WORD = re.compile(r"(?:^|[\s:：(（\-—_/·])(?:总合计|合\s?计|小
 
 def is_total_text(value: str) -> bool:
     """A text cell that says its row is a total or a subtotal."""
-    return value in TOTAL_MARKERS or (("计" in value or "汇" in value) and _TOTAL_WORD.search(value) is not None)
+    return value in TOTAL_MARKERS or (
+        (("计" in value and ("合" in value or "小" in value or "总" in value)) or ("汇" in value and "总" in value))
+        and _TOTAL_WORD.search(value) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -436,6 +439,9 @@ def parse_file(
                         except ValueError as exc:
                             problems.add(f"{prefix} {number}, column {header}: {cell!r} is {exc}")
                             continue
+                        if value.__class__ is str and is_total_text(value):  # never cached: told for every row
+                            problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
+                            continue
                         if cache is not None:
                             if len(cache) < _CACHED_VALUES:
                                 cache[cell] = value
@@ -449,9 +455,6 @@ def parse_file(
                                     header,
                                     None,
                                 )
-                    if value.__class__ is str and is_total_text(value):
-                        problems.add(f"{prefix} {number}, column {header}: {cell!r}: a total row, not data")
-                        continue
                     if value is None and not_null:
                         problems.add(
                             f"{prefix} {number}, column {header}: "
