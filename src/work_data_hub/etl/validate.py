@@ -42,10 +42,11 @@ _TOTAL_WORD = re.compile(r"(?:^|[\s:：(（\-—_/·])(?:总合计|合\s?计|小
 
 def is_total_text(value: str) -> bool:
     """A text cell that says its row is a total or a subtotal."""
-    return value in TOTAL_MARKERS or (
-        (("计" in value and ("合" in value or "小" in value or "总" in value)) or ("汇" in value and "总" in value))
-        and _TOTAL_WORD.search(value) is not None
-    )
+    if value in TOTAL_MARKERS:
+        return True
+    words = "合计" in value or "小计" in value or "总计" in value or "汇总" in value
+    spaced = not words and ("计" in value or "汇" in value) and (" " in value or "\u3000" in value)  # 合 计
+    return (words or spaced) and _TOTAL_WORD.search(value) is not None
 
 
 @dataclass(frozen=True)
