@@ -81,6 +81,24 @@ def run_cli(
     )
 
 
+def etl_file(db_url: str, path: Path, *args: str, domain: str = "annuity_performance") -> subprocess.CompletedProcess:
+    """`etl --domain D --file PATH ARGS` as a user runs it, from the file's folder."""
+    return run_cli("etl", "--domain", domain, "--file", str(path), *args, cwd=path.parent, database_url=db_url)
+
+
+def refused_load(db_url: str, conn, path: Path, *args: str, domain: str = "annuity_performance") -> str:
+    """An `etl --file … --execute` that must be refused: exit 1, no traceback, and the database
+    fingerprint unchanged; returns stderr."""
+    from source import table_fingerprint
+
+    before = table_fingerprint(conn)
+    result = etl_file(db_url, path, "--execute", *args, domain=domain)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    assert table_fingerprint(conn) == before
+    return result.stderr
+
+
 def run_cli_all(
     argvs: list[list[str]], *, database_url: str, cwd: Path | None = None
 ) -> list[subprocess.CompletedProcess]:

@@ -21,7 +21,7 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from helpers import REPO, run_cli
+from helpers import REPO, etl_file, refused_load, run_cli
 from source import table_fingerprint
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import ANNUAL_AWARD, ANNUITY_PERFORMANCE
@@ -363,17 +363,8 @@ def _xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
-def etl(db_url: str, path: Path, *args: str, domain: str = "annuity_performance"):
-    return run_cli("etl", "--domain", domain, "--file", str(path), *args, cwd=path.parent, database_url=db_url)
-
-
-def refused(db_url: str, conn, path: Path, *args: str, domain: str = "annuity_performance") -> str:
-    before = table_fingerprint(conn)
-    result = etl(db_url, path, "--execute", *args, domain=domain)
-    assert result.returncode == 1, result.stdout
-    assert "Traceback" not in result.stderr
-    assert table_fingerprint(conn) == before
-    return result.stderr
+etl = etl_file
+refused = refused_load
 
 
 def test_a_workbook_named_for_one_month_holding_two_sheets_of_data_is_refused(db_url, conn, tmp_path):

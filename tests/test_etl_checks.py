@@ -12,26 +12,15 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from helpers import run_cli
-from source import table_fingerprint
+from helpers import etl_file, refused_load
 from test_etl import HEADERS, perf_row
 from work_data_hub.sample_data import settled, write_csv, write_xlsx
 
 LEDGER = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
 
 
-def etl(db_url, path: Path, *args: str, domain: str = "annuity_performance"):
-    return run_cli("etl", "--domain", domain, "--file", str(path), *args, cwd=path.parent, database_url=db_url)
-
-
-def refused(db_url, conn, path: Path, *args: str, domain: str = "annuity_performance") -> str:
-    """Run an --execute that must be refused; prove nothing changed; return stderr."""
-    before = table_fingerprint(conn)
-    result = etl(db_url, path, "--execute", *args, domain=domain)
-    assert result.returncode == 1, result.stdout
-    assert "Traceback" not in result.stderr
-    assert table_fingerprint(conn) == before
-    return result.stderr
+etl = etl_file
+refused = refused_load
 
 
 def loaded(db_url, path: Path, *args: str, domain: str = "annuity_performance") -> str:
