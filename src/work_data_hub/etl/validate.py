@@ -150,20 +150,14 @@ def _holds_data(source: Source, sheet: str) -> bool:
     return source.read(sheet).first_row is not None
 
 
-def _is_ledger_table(headers: set[str]) -> bool:
-    """A ledger's columns: a month (上报月份) and a customer or plan."""
-    month = {"上报月份", "月度"} & headers
-    key = {
-        "客户名称",
-        "上报客户名称",
-        "客户全称",
-        "company_id",
-        "公司代码",
-        "年金计划号",
-        "计划代码",
-        "计划号",
-    } & headers
-    return bool(month and key)
+def _is_ledger_table(domain: Domain, headers: set[str]) -> bool:
+    """A ledger's columns: its month (上报月份) and a customer or plan, under any of the header
+    variants the domain's column map accepts."""
+
+    def named(*targets: str) -> bool:
+        return any(normalise_header(h) in headers for t in targets for h in domain.column(t).headers)
+
+    return named(domain.month_column) and named("客户名称", "上报客户名称", "company_id", domain.plan_column)
 
 
 def _sheets_to_read(domain: Domain, source: Source, notes: list[str]) -> list[str | None]:
@@ -207,7 +201,7 @@ def _sheets_to_read(domain: Domain, source: Source, notes: list[str]) -> list[st
     for name in names:
         if other in name and domain.sheet_keyword not in name:
             continue  # the other ledger's sheet
-        ledger = _is_ledger_table(_table_headers(source, name))
+        ledger = _is_ledger_table(domain, _table_headers(source, name))
         if domain.sheet_keyword in name and ledger:
             chosen.append(name)
         elif domain.sheet_keyword in name:
