@@ -118,6 +118,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: withdraw_month(date, boolean, boolean, text); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _analyse_written(regclass[]); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _apply_contract_month(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _check_snapshot_month(date); Type: FUNCTION; Schema: customer; Owner: -
@@ -187,6 +189,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _contract_month_groups(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _deployment_problem(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _derive_contract_month(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _key_problem(text); Type: FUNCTION; Schema: customer; Owner: -
@@ -213,6 +217,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _refresh_snapshot_month(date); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _require_deployed(text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _require_pg_cron(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _required_period_end(date, text); Type: FUNCTION; Schema: customer; Owner: -
@@ -220,6 +226,10 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 -- Name: _rewind_contract_history(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _run_scheduled_close(); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _run_state(bigint, text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _settle_interrupted_runs(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _snapshot_months(); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -383,6 +393,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _track_source_change(); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: begin_run(text, date); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: branch_figures(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: canonical_key(text); Type: FUNCTION; Schema: customer; Owner: -
@@ -392,6 +404,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 -- Name: contract_movements(date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: customer_timeline(text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: end_run(bigint); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: explain_contract(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -587,6 +601,7 @@ CREATE TABLE customer.company_alias (
     last_month date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by text DEFAULT SESSION_USER NOT NULL,
     CONSTRAINT company_alias_alias_check CHECK ((alias <> ''::text)),
     CONSTRAINT company_alias_check CHECK (((kind = 'plan_name'::text) = (plan_code <> ''::text))),
     CONSTRAINT company_alias_kind_check CHECK ((kind = ANY (ARRAY['account'::text, 'plan_name'::text, 'name'::text]))),
@@ -603,13 +618,20 @@ COMMENT ON TABLE customer.company_alias IS 'What identifies a customer in rows w
 
 
 --
+-- Name: COLUMN company_alias.recorded_by; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.company_alias.recorded_by IS 'The login that set the alias or override last (session_user; the owner for rows before 0024).';
+
+
+--
 -- Name: company_merge_log; Type: TABLE; Schema: customer; Owner: -
 --
 
 CREATE TABLE customer.company_merge_log (
     id bigint NOT NULL,
     merged_at timestamp with time zone DEFAULT now() NOT NULL,
-    merged_by text DEFAULT CURRENT_USER NOT NULL,
+    merged_by text DEFAULT SESSION_USER NOT NULL,
     from_id text NOT NULL,
     from_name text,
     from_was_provisional boolean NOT NULL,
@@ -624,6 +646,13 @@ CREATE TABLE customer.company_merge_log (
 --
 
 COMMENT ON TABLE customer.company_merge_log IS 'One row per customer.merge_company: who, when, which customer went into which, rows moved per table.';
+
+
+--
+-- Name: COLUMN company_merge_log.merged_by; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.company_merge_log.merged_by IS 'The login that merged (session_user; before 0024 the owner, current_user inside the merge).';
 
 
 --
@@ -686,6 +715,29 @@ ALTER TABLE customer.customer_plan_contract ALTER COLUMN contract_id ADD GENERAT
 
 
 --
+-- Name: mdm_deployment; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.mdm_deployment (
+    singleton boolean DEFAULT true NOT NULL,
+    procedures_digest text NOT NULL,
+    migration_id text NOT NULL,
+    package_version text NOT NULL,
+    deployed_at timestamp with time zone DEFAULT now() NOT NULL,
+    deployed_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT mdm_deployment_procedures_digest_check CHECK ((procedures_digest ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT mdm_deployment_singleton_check CHECK (singleton)
+);
+
+
+--
+-- Name: TABLE mdm_deployment; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.mdm_deployment IS 'The procedures deployed: sha256 of db/procedures (path and text of every file, in order), the last migration applied at their deploy, the package version; written by db migrate with the deploy.';
+
+
+--
 -- Name: mdm_run_log; Type: TABLE; Schema: customer; Owner: -
 --
 
@@ -703,8 +755,8 @@ CREATE TABLE customer.mdm_run_log (
     status text DEFAULT 'succeeded'::text NOT NULL,
     sqlstate text,
     message text,
-    CONSTRAINT mdm_run_log_failure_described CHECK (((status = 'succeeded'::text) OR ((sqlstate IS NOT NULL) AND (message IS NOT NULL)))),
-    CONSTRAINT mdm_run_log_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text])))
+    CONSTRAINT mdm_run_log_failure_described CHECK (((status = ANY (ARRAY['running'::text, 'succeeded'::text])) OR ((sqlstate IS NOT NULL) AND (message IS NOT NULL)))),
+    CONSTRAINT mdm_run_log_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'refused'::text, 'interrupted'::text])))
 );
 
 
@@ -713,6 +765,13 @@ CREATE TABLE customer.mdm_run_log (
 --
 
 COMMENT ON TABLE customer.mdm_run_log IS 'One row per call of sync_contract_status, refresh_monthly_snapshot, refresh_snapshots, run_monthly_close and request_contract_rebuild: periods, counts, timing, who ran it; failed calls (status failed, sqlstate, message) as recorded by the caller or the scheduled close.';
+
+
+--
+-- Name: COLUMN mdm_run_log.status; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.mdm_run_log.status IS 'running (registered by the CLI before its work; its session holds advisory lock 744/run_id), succeeded, failed, refused (bad input, no failure for monitoring), interrupted (its backend went away).';
 
 
 --
@@ -1420,6 +1479,14 @@ ALTER TABLE ONLY customer.fct_customer_product_line_monthly
 
 
 --
+-- Name: mdm_deployment mdm_deployment_pkey; Type: CONSTRAINT; Schema: customer; Owner: -
+--
+
+ALTER TABLE ONLY customer.mdm_deployment
+    ADD CONSTRAINT mdm_deployment_pkey PRIMARY KEY (singleton);
+
+
+--
 -- Name: mdm_run_log mdm_run_log_pkey; Type: CONSTRAINT; Schema: customer; Owner: -
 --
 
@@ -1592,6 +1659,13 @@ CREATE INDEX fct_customer_plan_monthly_company_idx ON customer.fct_customer_plan
 --
 
 CREATE INDEX fct_customer_product_line_monthly_company_idx ON customer.fct_customer_product_line_monthly USING btree (company_id, snapshot_month);
+
+
+--
+-- Name: mdm_run_log_running_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX mdm_run_log_running_idx ON customer.mdm_run_log USING btree (run_id) WHERE (status = 'running'::text);
 
 
 --
@@ -1934,6 +2008,14 @@ GRANT SELECT ON TABLE customer.company_merge_log TO wdh_reader;
 
 GRANT SELECT ON TABLE customer.contract_sync_state TO wdh_operator;
 GRANT SELECT ON TABLE customer.contract_sync_state TO wdh_reader;
+
+
+--
+-- Name: TABLE mdm_deployment; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.mdm_deployment TO wdh_operator;
+GRANT SELECT ON TABLE customer.mdm_deployment TO wdh_reader;
 
 
 --

@@ -95,6 +95,11 @@ def test_privileges(conn):
         "_staged_new_customers",
         "_staged_plans",
         "withdraw_month",
+        # a CLI run on record before its work, and the checks before a write (release 4)
+        "begin_run",
+        "end_run",
+        "_require_deployed",
+        "_analyse_written",
     }
     report = {
         "product_line_changes",
@@ -116,6 +121,9 @@ def test_privileges(conn):
         "product_line_export",
         "plan_export",
         "movement_export",
+        # the state of a run and of the deployment, for `runs`, `status` and `db status`
+        "_run_state",
+        "_deployment_problem",
     }
     for name, signature, *_ in catalog(conn):
         operator = conn.execute(

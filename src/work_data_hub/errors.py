@@ -58,6 +58,34 @@ class PermissionDenied(WdhError):
     """The login may not do this (42501): it lacks the wdh_operator or wdh_reader role."""
 
 
+class CommitOutcome(WdhError):
+    """The connection was lost while COMMIT was in flight; `state` is what the server said after:
+    committed, aborted (not committed) or unknown (it could not be asked before the deadline)."""
+
+    def __init__(self, xid: str, state: str, reason: str) -> None:
+        if state == "committed":
+            message = (
+                f"The connection was lost during COMMIT ({reason}); the server confirms the run committed "
+                f"(transaction {xid}): what it did is in the database"
+            )
+            hint = "Nothing after that commit ran: run the command again to finish (it finds this part done)."
+        elif state == "aborted":
+            message = (
+                f"The connection was lost during COMMIT ({reason}); the server confirms the run did not commit "
+                f"(transaction {xid}): nothing of it is in the database"
+            )
+            hint = "Run the command again."
+        else:
+            message = (
+                f"The connection was lost during COMMIT ({reason}) and the server could not be asked whether "
+                f"transaction {xid} committed: the outcome is unknown, the server is down"
+            )
+            hint = "Run `customer-mdm runs` (and `etl history`) when the server is back: they show what committed."
+        super().__init__(message, hint=hint, sqlstate="08007")  # transaction_resolution_unknown
+        self.xid = xid
+        self.state = state
+
+
 class LocalClusterError(WdhError):
     """The local PostgreSQL cluster under .wdh/ could not be created, started or stopped."""
 

@@ -49,6 +49,7 @@ DECLARE
     v_load_id bigint;
     v_renames jsonb;
 BEGIN
+    PERFORM customer._require_deployed('apply_staged_load');
     IF p_file IS NULL OR NOT p_file ?& ARRAY['source', 'path', 'sha256', 'bytes'] THEN
         RAISE EXCEPTION 'p_file must name the file: source, path, sha256 and bytes'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('p_file: %s', p_file);
@@ -134,6 +135,7 @@ BEGIN
             CASE WHEN p_accepted IS NOT NULL THEN session_user END, v_customers, v_plans, v_renames)
     RETURNING l.load_id INTO v_load_id;
 
+    PERFORM customer._analyse_written(ARRAY[v_table::regclass]);  -- read by the close that follows
     RETURN QUERY SELECT v_load_id, v_deleted, v_inserted, cardinality(v_customers)::bigint,
                         cardinality(v_plans)::bigint, v_aliases, v_customers_renamed, v_plans_renamed;
 END

@@ -25,7 +25,9 @@
 --         between loaded months and p_allow_gap is false; 55P03 a sync, refresh or load holds its
 --         lock longer than lock_timeout_seconds.
 -- Locking: customer._lock_mdm, then the ETL's lock of 规模明细 (customer._lock_source_table).
--- Dry run: the same code path, rolled back at the end; the counts say what would go.
+-- Dry run: the same code path, rolled back at the end; the counts say what would go. It may
+-- advance the load ledger's sequence and never rewinds it (no setval: a load drawing an id
+-- meanwhile would collide with the next one).
 CREATE OR REPLACE FUNCTION business.withdraw_month(
     p_month date, p_dry_run boolean DEFAULT false, p_allow_gap boolean DEFAULT false, p_os_user text DEFAULT NULL)
 RETURNS TABLE (load_id bigint, rows_deleted bigint, customers_removed bigint, plans_removed bigint,
@@ -49,13 +51,12 @@ DECLARE
     v_plans_removed bigint := 0;
     v_aliases bigint := 0;
     v_learned bigint;
-    v_seq_last bigint;
-    v_seq_called boolean;
 BEGIN
     IF p_month IS NULL OR p_dry_run IS NULL OR p_allow_gap IS NULL THEN
         RAISE EXCEPTION 'withdraw_month needs a month, and p_dry_run and p_allow_gap true or false'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the month to withdraw, e.g. date ''2025-03-01''.';
     END IF;
+    PERFORM customer._require_deployed('withdraw_month');
     PERFORM customer._lock_mdm('withdraw_month');
     PERFORM customer._lock_source_table('business."规模明细"'::regclass, 'withdraw_month');
 
@@ -83,7 +84,6 @@ BEGIN
     INTO v_customers, v_plans
     FROM business.etl_load_log AS l, unnest(l.customers_added) AS c
     WHERE l.domain = 'annuity_performance' AND l.action = 'load' AND v_month = ANY(l.months);
-    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called FROM business.etl_load_log_load_id_seq AS s;
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
         DELETE FROM business."规模明细" AS d WHERE d."月度" = v_month;
@@ -162,9 +162,11 @@ BEGIN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
         END IF;
     EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
-        PERFORM setval('business.etl_load_log_load_id_seq', v_seq_last, v_seq_called);
-        v_load_id := NULL;
+        v_load_id := NULL;  -- its writes are gone; a sequence it drew from stays advanced (never setval)
     END;
+    IF NOT p_dry_run THEN
+        PERFORM customer._analyse_written(ARRAY['business."规模明细"']::regclass[]);
+    END IF;
     RETURN QUERY SELECT v_load_id, v_rows, v_customers_removed, v_plans_removed, v_aliases;
 END
 $$;

@@ -24,7 +24,8 @@ BEGIN
         ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
         SET source = CASE WHEN 'override' IN (a.source, excluded.source) THEN 'override' ELSE 'learned' END,
             first_month = least(a.first_month, excluded.first_month),
-            last_month = greatest(a.last_month, excluded.last_month), updated_at = now()
+            last_month = greatest(a.last_month, excluded.last_month), updated_at = now(),
+            recorded_by = session_user
         RETURNING 1
     )
     SELECT count(*) INTO v_written FROM written;
@@ -36,7 +37,8 @@ BEGIN
             INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
             SELECT 'plan_name', p.plan_code, v_alias, p_into, 'override'
             FROM unnest(p_plans) AS p (plan_code) WHERE p.plan_code IS NOT NULL
-            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now()
+            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
+            SET source = 'override', updated_at = now(), recorded_by = session_user
             RETURNING 1
         )
         SELECT v_written + count(*) INTO v_written FROM written;
@@ -44,7 +46,8 @@ BEGIN
                        WHERE a.kind = 'name' AND a.alias = v_alias AND a.company_id <> p_into) THEN
             INSERT INTO customer.company_alias AS a (kind, alias, company_id, source)
             VALUES ('name', v_alias, p_into, 'override')
-            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
+            ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
+            SET source = 'override', updated_at = now(), recorded_by = session_user;
             v_written := v_written + 1;
         END IF;
     END IF;

@@ -5,7 +5,8 @@
 --                last_run_function text, last_run_status text, last_run_at timestamptz,
 --                last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
 --                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
---                next_delivery_month date, next_delivery_due date, delivery_overdue boolean)
+--                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
+--                deployed_digest text, deployed_migration text, deployment_problem text)
 --
 -- One job: where the product stands, in one row, for every caller that asks (`customer-mdm
 -- status` and `status --check`, the post-ETL hooks' "is there work", the health check):
@@ -15,17 +16,28 @@
 --     outside the applied range: the months customer.refresh_snapshots would refresh or remove
 --     (outside: every month customer._snapshot_months finds, as refresh_snapshots does);
 --   * source holes: months missing between the first and the last loaded month;
---   * the latest real (not dry) run of the sync, a refresh or the close, whoever ran it, with its
---     outcome and application_name (pg_cron for the scheduled close; a failure stays the answer
---     until a later run succeeds);
+--   * the latest real (not dry, not refused) run of the sync, a refresh or the close, whoever ran
+--     it, with its state (customer._run_state: running, with its start, while its session lives;
+--     interrupted once it is gone; succeeded; failed) and who: 'pg_cron' for the scheduled close
+--     (recognised by customer.run_monthly_close, not by a setting a login may set), else the
+--     login (session_user). A failure stays the answer until a later run succeeds; a run refused
+--     for bad input (status refused) is not an answer;
 --   * the scheduled close's latest run where pg_cron is installed in this database
---     (cron.job_run_details of the job wdh_monthly_close): its status ('succeeded' | 'failed', e.g.
---     'connection failed'), start (or end, for a job that never started) and message; NULL without
+--     (cron.job_run_details of the job wdh_monthly_close): its status, start (or end, for a job
+--     that never started) and message. pg_cron says 'succeeded' whenever the job's command
+--     returned, and the command catches a failed close to record it: the status is then the
+--     run log's for that run ('succeeded' | 'failed'), so that one run has one state; pg_cron's
+--     own 'failed' (e.g. 'connection failed', 'server restarted') stays as it says. NULL without
 --     pg_cron or the job; 'unknown' with the fix when the owner may not read schema cron (pg_cron
 --     installed after db bootstrap);
 --   * close_pending: whether customer.run_monthly_close would do anything;
 --   * the next 规模明细 month due, its due date (day delivery_due_day of the month after it,
---     customer.mdm_settings) and whether it is overdue today.
+--     customer.mdm_settings) and whether it is overdue today;
+--   * the deployment stamp (customer.mdm_deployment: the digest of the procedures deployed and the
+--     last migration applied when they were) and deployment_problem: NULL when the stamp names the
+--     last migration applied, else what is wrong and `db migrate` (a deploy killed after the
+--     migrations). Whether the stamp matches the installed package's files the caller compares
+--     (the CLI's `db status`: the database cannot read the package).
 -- SECURITY DEFINER: readers call it (it reads the state tables, the run log and pg_cron's tables
 -- for them). Writes nothing.
 CREATE OR REPLACE FUNCTION customer.mdm_status()
@@ -35,7 +47,8 @@ RETURNS TABLE (first_applied_period date, last_applied_period date, pending_corr
                last_run_function text, last_run_status text, last_run_at timestamptz,
                last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
-               next_delivery_month date, next_delivery_due date, delivery_overdue boolean)
+               next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
+               deployed_digest text, deployed_migration text, deployment_problem text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -46,6 +59,7 @@ DECLARE
     v_state customer.contract_sync_state%ROWTYPE;
     v_first_source date;
     v_due_day integer;
+    v_scheduled record;
 BEGIN
     SELECT * INTO v_state FROM customer.contract_sync_state;
     first_applied_period := v_state.first_applied_period;
@@ -70,12 +84,18 @@ BEGIN
     FROM generate_series(v_first_source, latest_source_month, interval '1 month') AS g
     WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
 
-    SELECT r.function_name, r.status, r.started_at, r.sqlstate, r.message, r.application_name
+    SELECT r.function_name, customer._run_state(r.run_id, r.status), r.started_at,
+           CASE WHEN customer._run_state(r.run_id, r.status) = 'interrupted' THEN coalesce(r.sqlstate, '08006')
+                ELSE r.sqlstate END,
+           CASE WHEN customer._run_state(r.run_id, r.status) = 'interrupted'
+                THEN coalesce(r.message, 'interrupted: its session ended before it finished; nothing of it was '
+                                         'committed') ELSE r.message END,
+           CASE WHEN (r.counts ->> 'scheduled')::boolean THEN 'pg_cron' ELSE r.db_user END
     INTO last_run_function, last_run_status, last_run_at, last_run_sqlstate, last_run_message, last_run_by
     FROM customer.mdm_run_log AS r
     WHERE r.function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots',
                               'run_monthly_close')
-      AND NOT r.dry_run
+      AND NOT r.dry_run AND r.status <> 'refused'
     ORDER BY r.run_id DESC LIMIT 1;
 
     -- pg_cron's tables exist only where it is installed (and readers may not read them): dynamic SQL.
@@ -90,6 +110,16 @@ BEGIN
                        'FROM %1$I.job_run_details AS d JOIN %1$I.job AS j ON j.jobid = d.jobid '
                        'WHERE j.jobname = $1 ORDER BY d.runid DESC LIMIT 1', 'cron')
         INTO scheduled_job_status, scheduled_job_at, scheduled_job_message USING 'wdh_monthly_close';
+        IF scheduled_job_status = 'succeeded' THEN  -- the command returned: the run log holds the outcome
+            SELECT r.status, r.message INTO v_scheduled
+            FROM customer.mdm_run_log AS r
+            WHERE (r.counts ->> 'scheduled')::boolean AND r.started_at >= scheduled_job_at - interval '1 second'
+            ORDER BY r.run_id DESC LIMIT 1;
+            IF FOUND THEN
+                scheduled_job_status := v_scheduled.status;
+                scheduled_job_message := v_scheduled.message;
+            END IF;
+        END IF;
     END IF;
 
     close_pending := pending_correction_from IS NOT NULL
@@ -101,6 +131,10 @@ BEGIN
     next_delivery_month := (latest_source_month + interval '1 month')::date;
     next_delivery_due := (next_delivery_month + interval '1 month' + (v_due_day - 1) * interval '1 day')::date;
     delivery_overdue := current_date > next_delivery_due;
+
+    SELECT d.procedures_digest, d.migration_id INTO deployed_digest, deployed_migration
+    FROM customer.mdm_deployment AS d;
+    deployment_problem := customer._deployment_problem();
     RETURN NEXT;
 END
 $$;

@@ -27,7 +27,8 @@
 --         55P03 a sync, refresh or load holds its lock longer than lock_timeout_seconds.
 -- Locking: customer._lock_mdm, then customer._lock_source_tables (the ETL's locks), so no load
 --          runs meanwhile. Helpers: customer._lock_source_tables, customer._merge_aliases.
--- Dry run: the same code path, rolled back at the end; the result says what would move.
+-- Dry run: the same code path, rolled back at the end; the result says what would move. It may
+-- advance the merge log's sequence and never rewinds it (no setval).
 CREATE OR REPLACE FUNCTION customer.merge_company(
     p_from text, p_into text, p_dry_run boolean DEFAULT false, p_force boolean DEFAULT false)
 RETURNS TABLE (table_name text, rows_moved bigint, action text)
@@ -47,9 +48,8 @@ DECLARE
     v_into_exists boolean;
     v_moves customer.merge_move[] := ARRAY[]::customer.merge_move[];  -- (table_name, rows_moved, action)
     v_rows bigint;
-    v_seq_last bigint;
-    v_seq_called boolean;
 BEGIN
+    PERFORM customer._require_deployed('merge_company');
     IF p_dry_run IS NULL OR p_force IS NULL THEN
         RAISE EXCEPTION 'p_dry_run and p_force must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -97,7 +97,6 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Merge into the real company_id (an existing customer, or a new id that is created).';
     END IF;
-    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called FROM customer.company_merge_log_id_seq AS s;
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
         IF NOT v_into_exists THEN
@@ -140,7 +139,7 @@ BEGIN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
         END IF;
     EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
-        PERFORM setval('customer.company_merge_log_id_seq', v_seq_last, v_seq_called);
+        NULL;  -- its writes are gone; a sequence it drew from stays advanced (a dry run never calls setval)
     END;
 
     RETURN QUERY

@@ -2,9 +2,11 @@
 --                            p_started_at timestamptz, p_dry_run boolean DEFAULT false,
 --                            p_period_end date DEFAULT NULL) RETURNS bigint
 --
--- Records a failed call of the sync, a snapshot refresh or the close in the run log (status
--- 'failed'), for callers outside the database: a failed call rolls back with its own run log
--- row, so the CLI and the post-ETL hooks call this in a new transaction after the failure.
+-- Records a failed call of the sync, a snapshot refresh or the close in the run log, for callers
+-- outside the database: a failed call rolls back with its own run log row, so the CLI and the
+-- post-ETL hooks call this in a new transaction after the failure. The status is 'refused' for
+-- bad input (SQLSTATE class 22, data exception: a malformed period, a bad argument), which
+-- monitoring does not count as a failure, else 'failed'.
 -- Result: the run_id of the row.
 -- Errors: 22023 an unknown function name, or a missing SQLSTATE or message.
 CREATE OR REPLACE FUNCTION customer.record_failed_run(
@@ -37,7 +39,8 @@ BEGIN
     INSERT INTO customer.mdm_run_log (function_name, period_start, period_end, dry_run, started_at,
                                       status, sqlstate, message)
     VALUES (p_function_name, p_period_end, p_period_end, coalesce(p_dry_run, false),
-            coalesce(p_started_at, clock_timestamp()), 'failed', p_sqlstate, p_message)
+            coalesce(p_started_at, clock_timestamp()),
+            CASE WHEN p_sqlstate LIKE '22%' THEN 'refused' ELSE 'failed' END, p_sqlstate, p_message)
     RETURNING run_id INTO v_run_id;
     RETURN v_run_id;
 END
@@ -45,7 +48,7 @@ $$;
 
 COMMENT ON FUNCTION customer.record_failed_run(text, text, text, timestamptz, boolean, date) IS
     'Record a failed call of sync_contract_status, refresh_monthly_snapshot, refresh_snapshots or '
-    'run_monthly_close in the run log (status failed, SQLSTATE, message); returns its run_id.';
+    'run_monthly_close in the run log (status refused for SQLSTATE class 22, else failed); returns its run_id.';
 
 REVOKE ALL ON FUNCTION customer.record_failed_run(text, text, text, timestamptz, boolean, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION customer.record_failed_run(text, text, text, timestamptz, boolean, date) TO wdh_operator;

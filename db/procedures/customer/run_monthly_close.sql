@@ -18,8 +18,9 @@
 --         job goes through _run_scheduled_close, which records it itself).
 -- Locking: customer._lock_mdm for the whole close (the steps take it again: it is re-entrant).
 -- Dry run: both steps run for real inside a block that is rolled back at its end, so the
---          snapshot counts see the history the sync would write; the contract_id sequence is
---          restored. The run log records the close (and its steps when not a dry run).
+--          snapshot counts see the history the sync would write. A dry run may advance the
+--          contract_id sequence; it never rewinds it (setval would hand a concurrent writer's ids
+--          out again). The run log records the close (and its steps when not a dry run).
 CREATE OR REPLACE FUNCTION customer.run_monthly_close(p_dry_run boolean DEFAULT false)
 RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint)
 LANGUAGE plpgsql
@@ -32,15 +33,13 @@ DECLARE
     v_started timestamptz := clock_timestamp();
     v_before customer.contract_sync_state%ROWTYPE;
     v_steps customer.close_step_result[] := '{}'::customer.close_step_result[];
-    v_seq_last bigint;
-    v_seq_called boolean;
 BEGIN
     IF p_dry_run IS NULL THEN
         RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM customer._require_deployed('run_monthly_close');
     PERFORM customer._lock_mdm('run_monthly_close');
-    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called
-    FROM customer.customer_plan_contract_contract_id_seq AS s;
+    PERFORM customer._settle_interrupted_runs();
     SELECT * INTO v_before FROM customer.contract_sync_state;
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
@@ -62,7 +61,7 @@ BEGIN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
         END IF;
     EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
-        PERFORM setval('customer.customer_plan_contract_contract_id_seq', v_seq_last, v_seq_called);
+        NULL;  -- its writes are gone; a sequence it drew from stays advanced (a dry run never calls setval)
     END;
 
     INSERT INTO customer.mdm_run_log (function_name, period_start, period_end, dry_run, counts, started_at)
@@ -76,9 +75,21 @@ BEGIN
                               'facts_inserted', coalesce(sum(t.inserted) FILTER (WHERE t.step = 'snapshot'), 0),
                               'facts_updated', coalesce(sum(t.updated) FILTER (WHERE t.step = 'snapshot'), 0),
                               'facts_deleted', coalesce(sum(t.deleted) FILTER (WHERE t.step = 'snapshot'), 0),
-                              'scheduled', coalesce(current_setting('work_data_hub.scheduled', true), '') = 'on'),
+                              -- The scheduled job: flagged by _run_scheduled_close, which pg_cron runs as the
+                              -- job's user, the owner; a login that sets the flag itself is not the owner.
+                              'scheduled', coalesce(current_setting('work_data_hub.scheduled', true), '') = 'on'
+                                           AND session_user = (SELECT pg_get_userbyid(n.nspowner)
+                                                               FROM pg_namespace AS n WHERE n.nspname = 'customer')),
            v_started
     FROM unnest(v_steps) AS t;
+
+    IF NOT p_dry_run THEN  -- what the close wrote is read right after: plans must know it
+        PERFORM customer._analyse_written(ARRAY['customer.customer_plan_contract', 'customer.contract_month_summary',
+                                                'customer.fct_customer_plan_monthly',
+                                                'customer.fct_customer_product_line_monthly',
+                                                'customer.snapshot_delta', 'customer.snapshot_edition',
+                                                'customer.snapshot_month_state']::regclass[]);
+    END IF;
 
     RETURN QUERY SELECT t.step, t.period_end, t.inserted, t.updated, t.deleted
                  FROM unnest(v_steps) WITH ORDINALITY AS t (step, period_end, inserted, updated, deleted, n)

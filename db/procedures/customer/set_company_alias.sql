@@ -53,7 +53,8 @@ BEGIN
     SELECT array_agg(g.company_id ORDER BY g.company_id) INTO v_replaced FROM gone AS g;
     INSERT INTO customer.company_alias AS a (kind, plan_code, alias, company_id, source)
     VALUES (v_kind, coalesce(v_plan, ''), v_alias, v_company, 'override')
-    ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE SET source = 'override', updated_at = now();
+    ON CONFLICT (kind, plan_code, alias, company_id) DO UPDATE
+    SET source = 'override', updated_at = now(), recorded_by = session_user;
 
     v_provisional := customer.provisional_company_id(p_name);
     IF v_provisional = v_company

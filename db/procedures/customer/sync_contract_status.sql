@@ -23,7 +23,7 @@
 --         23503 the rows reference customers or product lines that do not exist;
 --         55P03 another sync or refresh holds the lock longer than lock_timeout_seconds.
 -- Locking: customer._lock_mdm and the sync state row (see below). Dry run: the same path, its writes
--- rolled back, the contract_id sequence restored. Every call is logged. Helpers, in order:
+-- rolled back; it may advance the contract_id sequence, never rewinds it. Every call is logged. Helpers, in order:
 -- _sync_target, _rewind_contract_history, _check_sync_source, per month _derive_contract_month and
 -- _apply_contract_month, _mark_snapshots_stale, _refresh_contract_names.
 CREATE OR REPLACE FUNCTION customer.sync_contract_status(
@@ -51,15 +51,11 @@ DECLARE
     v_in_force bigint;
     v_periods customer.contract_sync_period[] := ARRAY[]::customer.contract_sync_period[];
     v_dirty_after date;
-    v_seq_last bigint;
-    v_seq_called boolean;
 BEGIN
     IF p_dry_run IS NULL THEN
         RAISE EXCEPTION 'p_dry_run must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM customer._lock_mdm('sync_contract_status');
-    SELECT s.last_value, s.is_called INTO v_seq_last, v_seq_called
-    FROM customer.customer_plan_contract_contract_id_seq AS s;
 
     BEGIN  -- every write happens in here; a dry run rolls this block back
         -- The state row is locked for the whole transaction: the trigger on 规模明细 writes
@@ -136,7 +132,7 @@ BEGIN
             RAISE EXCEPTION 'dry run' USING ERRCODE = 'WD0DR';
         END IF;
     EXCEPTION WHEN SQLSTATE 'WD0DR' THEN
-        PERFORM setval('customer.customer_plan_contract_contract_id_seq', v_seq_last, v_seq_called);
+        NULL;  -- its writes are gone; a sequence it drew from stays advanced (a dry run never calls setval)
     END;
 
     IF cardinality(v_periods) = 0 AND NOT v_withdrawn THEN  -- a no-op: the target with what is in effect

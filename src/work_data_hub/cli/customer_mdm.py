@@ -657,7 +657,8 @@ def status_command(
                 "started_at": s.last_run_at,
                 "sqlstate": s.last_run_sqlstate,
                 "message": s.last_run_message,
-                "application_name": s.last_run_by,
+                "by": s.last_run_by,
+                "application_name": s.last_run_by,  # before release 4's "by"; the same value
             }
         )
         scheduled = (
@@ -681,6 +682,11 @@ def status_command(
                     "last_run": last,
                     "scheduled_job": scheduled,
                     "close_pending": s.close_pending,
+                    "deployment": {
+                        "digest": s.deployed_digest,
+                        "migration": s.deployed_migration,
+                        "problem": s.deployment_problem,
+                    },
                     "next_delivery": None
                     if s.next_delivery_month is None
                     else {
@@ -738,17 +744,31 @@ def status_command(
             f"Months missing from 规模明细 between loaded months: {_month_list(s.source_holes)}: the sync "
             "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)"
         )
-    if s.last_run_status == "failed":
-        who = "the scheduled close (pg_cron)" if s.last_run_by == "pg_cron" else s.last_run_function
+    who = "the scheduled close (pg_cron)" if s.last_run_by == "pg_cron" else s.last_run_function
+    if s.last_run_status == "running":
         typer.echo(
-            f"Warning: the latest run, {who} at {s.last_run_at:%Y-%m-%d %H:%M}, failed: "
-            f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. Fix the cause and run customer-mdm close."
+            f"Running: {who} since {_when(s.last_run_at)}"
+            + ("" if s.last_run_by == "pg_cron" else f", by {s.last_run_by}")
         )
-    if s.scheduled_job_status is not None:
+    elif s.last_run_status in ("failed", "interrupted"):
+        typer.echo(
+            f"Warning: the latest run, {who} at {_when(s.last_run_at)}, {s.last_run_status}: "
+            f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. "
+            + (
+                "Fix the cause and run customer-mdm close."
+                if s.last_run_status == "failed"
+                else "Run customer-mdm close."
+            )
+        )
+    elif s.last_run_status is not None:
+        typer.echo(f"Last run: {who} at {_when(s.last_run_at)}, {s.last_run_status}")
+    if s.scheduled_job_status is not None and not _same_run(s):
         typer.echo(
             f"Scheduled close (pg_cron): last run {_when(s.scheduled_job_at)} {s.scheduled_job_status}"
             + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else "")
         )
+    if s.deployment_problem:
+        typer.echo(f"Warning: {s.deployment_problem}")
     if s.next_delivery_month is not None:
         typer.echo(
             f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
@@ -757,6 +777,11 @@ def status_command(
 
 
 CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+
+
+def _same_run(s) -> bool:
+    """Whether the scheduled job's latest run is the latest run of the log (reported once)."""
+    return s.last_run_by == "pg_cron" and s.scheduled_job_status == s.last_run_status
 
 
 def _when(moment) -> str:
@@ -772,18 +797,24 @@ def _status_check() -> None:
         typer.echo(f"WDH UNKNOWN - {exc.message}")
         raise MonitoringExit(3) from None
     critical, warning = [], []
-    if s.last_run_status == "failed":
+    if s.last_run_status in ("failed", "interrupted"):
         critical.append(
             f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
-            f"failed at {s.last_run_at:%Y-%m-%d %H:%M} (SQLSTATE {s.last_run_sqlstate})"
+            f"{s.last_run_status} at {_when(s.last_run_at)} (SQLSTATE {s.last_run_sqlstate})"
         )
-    if s.scheduled_job_status is not None and s.scheduled_job_status != "succeeded":
+    later = s.last_run_at is None or (s.scheduled_job_at is not None and s.scheduled_job_at >= s.last_run_at)
+    # pg_cron's own states: starting, running, … while the job runs; failed; unknown (it may not be read).
+    if s.scheduled_job_status in ("failed", "interrupted") and later and not _same_run(s):
         critical.append(
             f"the scheduled close's run at {_when(s.scheduled_job_at)} {s.scheduled_job_status}: "
             f"{s.scheduled_job_message}"
         )
     if s.source_holes:
         critical.append(f"months missing from 规模明细: {_month_list(s.source_holes)}")
+    if s.deployment_problem:
+        critical.append(s.deployment_problem)
+    if s.scheduled_job_status == "unknown":
+        warning.append(f"the scheduled close cannot be read: {s.scheduled_job_message}")
     if s.close_pending:
         warning.append("the monthly close has work pending")
     if s.delivery_overdue:

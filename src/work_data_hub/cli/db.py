@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from work_data_hub.db.connect import connect
-from work_data_hub.db.deploy import migrate, pending_migrations
+from work_data_hub.db.deploy import deployment_problem, migrate, pending_migrations
 from work_data_hub.db.settings import ENV_FILE, database_url, mask_url
 from work_data_hub.errors import PermissionDenied, WdhError
 from work_data_hub.tooling import local
@@ -18,6 +18,8 @@ db_app = typer.Typer(help="Database lifecycle: local cluster, migrations and pro
 
 def _print_migrate(url: str) -> None:
     result = migrate(url)
+    if result.broken_lock:
+        typer.echo(f"Broke the stale migration lock a killed db migrate had left ({result.broken_lock}).")
     if result.applied:
         typer.echo(f"Applied {len(result.applied)} migration(s): {', '.join(result.applied)}")
     else:
@@ -200,5 +202,11 @@ def status_command() -> None:
         pending = pending_migrations(url)
     except PermissionDenied as exc:  # yoyo's table: a login without rights to it cannot tell
         typer.echo(f"Pending migrations: unknown ({exc.message}); the login that migrates can tell")
-        return
-    typer.echo(f"Pending migrations: {len(pending)}" + (f" ({', '.join(pending)})" if pending else ""))
+    else:
+        typer.echo(f"Pending migrations: {len(pending)}" + (f" ({', '.join(pending)})" if pending else ""))
+    try:
+        with connect(url) as conn:
+            problem = deployment_problem(conn)
+    except WdhError as exc:
+        problem = exc.message
+    typer.echo(f"Procedures: {problem}" if problem else "Procedures: deployed by this package, up to date")

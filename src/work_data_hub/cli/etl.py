@@ -16,6 +16,7 @@ from work_data_hub.cli.describe import describe_close, describe_replay
 from work_data_hub.cli.output import literal_console, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
+from work_data_hub.db.deploy import require_current_procedures
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import LoadResult, os_user
@@ -686,6 +687,43 @@ def history_command(
     literal_console(230).print(table)
 
 
+WITHDRAWN = """
+SELECT l.load_id, l.loaded_at, l.loaded_by, l.action FROM business.etl_load_log AS l
+WHERE l.domain = 'annuity_performance' AND %(month)s = ANY (l.months)
+ORDER BY l.load_id DESC LIMIT 1
+"""
+
+
+def _withdrawn_before(conn, month: date, *, execute: bool, post_hooks: bool) -> bool:
+    """A month with no rows whose latest ledger entry is its withdrawal: a rerun (after a kill, say).
+    Say so, and finish the job: the close, when it is pending (unless --no-post-hooks)."""
+    conn.rollback()
+    with database_errors():
+        latest = conn.execute(WITHDRAWN, {"month": month}).fetchone()
+        if latest is None or latest[3] != "withdrawal":
+            return False
+        pending = close_pending(conn)
+        conn.rollback()
+    typer.echo(
+        f"{month:%Y-%m} was withdrawn already (load ledger #{latest[0]}, {latest[1]:%Y-%m-%d %H:%M} by {latest[2]}): "
+        "business.规模明细 holds no rows of it."
+    )
+    if not pending:
+        typer.echo("The close is up to date: nothing to do.")
+        return True
+    if not execute or not post_hooks:
+        typer.echo(
+            "The monthly close is pending: "
+            + ("--execute runs it, or " if not execute else "")
+            + "`customer-mdm close` brings the history and snapshots up to date."
+        )
+        return True
+    typer.echo("The monthly close is pending (the withdrawal's close did not run): running it.")
+    if not _run_hooks():
+        raise typer.Exit(1)
+    return True
+
+
 WITHDRAW = """
 SELECT load_id, rows_deleted, customers_removed, plans_removed, aliases_removed
 FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_allow_gap => %(allow_gap)s,
@@ -726,10 +764,17 @@ def withdraw_command(
             hint="Correct a ledger by loading the corrected workbook: it replaces the year's rows.",
         )
     month = parse_period(period).replace(day=1)
-    with connect() as conn, database_errors():
-        row = conn.execute(
-            WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap, "os_user": os_user()}
-        ).fetchone()
+    with connect() as conn:
+        require_current_procedures(conn, f"Withdrawing {month:%Y-%m}")
+        try:
+            with database_errors():
+                row = conn.execute(
+                    WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap, "os_user": os_user()}
+                ).fetchone()
+        except WdhError as exc:
+            if exc.sqlstate != "P0002" or not _withdrawn_before(conn, month, execute=execute, post_hooks=post_hooks):
+                raise
+            return
         if execute:
             conn.commit()
         else:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
+from work_data_hub.db.deploy import require_current_procedures
 from work_data_hub.errors import database_errors
 
 
@@ -80,6 +81,7 @@ def merge_company(
     conn: psycopg.Connection, from_id: str, into_id: str, *, dry_run: bool, force: bool
 ) -> list[MovedRows]:
     """Fold `from_id` into `into_id` (the caller commits)."""
+    require_current_procedures(conn, "The merge")
     with database_errors(), conn.cursor(row_factory=class_row(MovedRows)) as cur:
         return cur.execute(
             "SELECT * FROM customer.merge_company(%s, %s, %s, %s)", (from_id, into_id, dry_run, force)

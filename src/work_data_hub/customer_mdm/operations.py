@@ -13,9 +13,16 @@ from psycopg.rows import class_row
 
 from work_data_hub.errors import DatabaseUnavailable, WdhError, database_errors
 
+# A row still marked running whose session is gone reads as interrupted (customer._run_state).
 RUNS_SQL = """
-SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
-       application_name, status, sqlstate, message
+SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at,
+       CASE WHEN status = 'running' THEN NULL ELSE duration END AS duration, db_user, application_name,
+       customer._run_state(run_id, status) AS status,
+       CASE WHEN customer._run_state(run_id, status) = 'interrupted' THEN coalesce(sqlstate, '08006')
+            ELSE sqlstate END AS sqlstate,
+       CASE WHEN customer._run_state(run_id, status) = 'interrupted'
+            THEN coalesce(message, 'interrupted: its session ended before it finished; nothing of it was committed')
+            ELSE message END AS message
 FROM customer.v_mdm_runs
 ORDER BY run_id DESC
 LIMIT %(limit)s
@@ -32,8 +39,11 @@ ORDER BY snapshot_month
 RECORD_FAILURE_SQL = """
 SELECT customer.record_failed_run(p_function_name => %(function)s, p_sqlstate => %(sqlstate)s,
                                   p_message => %(message)s, p_started_at => %(started_at)s,
-                                  p_dry_run => %(dry_run)s, p_period_end => %(period_end)s)
+                                  p_dry_run => %(dry_run)s, p_period_end => %(period_end)s),
+       customer.end_run(%(run_id)s)
 """
+BEGIN_RUN_SQL = "SELECT customer.begin_run(%s, %s)"
+END_RUN_SQL = "SELECT customer.end_run(%s)"
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class Run:
     dry_run: bool
     counts: dict[str, Any]
     started_at: datetime
-    duration: timedelta
+    duration: timedelta | None  # None while running
     db_user: str
     application_name: str | None
     status: str
@@ -67,18 +77,21 @@ class Standing:
     outside_snapshots: list[date]  # snapshot months outside the applied range
     source_holes: list[date]  # months missing between the first and last loaded month
     last_run_function: str | None  # the latest real run of the sync, a refresh or the close
-    last_run_status: str | None
+    last_run_status: str | None  # running | succeeded | failed | interrupted (refused runs are no answer)
     last_run_at: datetime | None
     last_run_sqlstate: str | None
     last_run_message: str | None
-    last_run_by: str | None  # its application_name: pg_cron for the scheduled close
-    scheduled_job_status: str | None  # the pg_cron job's latest run: succeeded | failed (None: no pg_cron or job)
+    last_run_by: str | None  # pg_cron for the scheduled close, else the login (session_user)
+    scheduled_job_status: str | None  # the pg_cron job's latest run: succeeded | failed | … (None: no pg_cron or job)
     scheduled_job_at: datetime | None
     scheduled_job_message: str | None
     close_pending: bool
     next_delivery_month: date | None
     next_delivery_due: date | None
     delivery_overdue: bool | None
+    deployed_digest: str | None  # customer.mdm_deployment: the procedures deployed
+    deployed_migration: str | None
+    deployment_problem: str | None  # None: the procedures belong to the migrations applied
 
 
 @dataclass(frozen=True)
@@ -127,8 +140,17 @@ def failures_recorded(
 ) -> Iterator[None]:
     """Run a call of the sync, a refresh or the close; when the database refuses it, roll back,
     record the failure in the run log (customer.record_failed_run, a new transaction) and re-raise.
-    The failed call's own run log row rolled back with it: this row is its trace."""
+    The failed call's own run log row rolled back with it: this row is its trace.
+
+    A real (not dry) run is first registered as running (customer.begin_run, committed at once):
+    a kill, a lost connection or a server restart leaves that row, which the next run finds
+    interrupted. The body's transaction ends it (customer.end_run) before the caller commits."""
     started_at = datetime.now(UTC)
+    run_id = None
+    if not dry_run:
+        with database_errors():
+            run_id = conn.execute(BEGIN_RUN_SQL, (function_name, period_end)).fetchone()[0]
+            conn.commit()
 
     def record(sqlstate: str, message: str) -> None:
         params = {
@@ -138,6 +160,7 @@ def failures_recorded(
             "started_at": started_at,
             "dry_run": dry_run,
             "period_end": period_end,
+            "run_id": run_id,
         }
         with contextlib.suppress(psycopg.Error, WdhError):
             if not conn.closed and not conn.broken:
@@ -152,6 +175,9 @@ def failures_recorded(
 
     try:
         yield
+        if run_id is not None:
+            with database_errors():
+                conn.execute(END_RUN_SQL, (run_id,))
     except WdhError as exc:
         if exc.sqlstate or isinstance(exc, DatabaseUnavailable):
             record(exc.sqlstate or "08006", exc.message)

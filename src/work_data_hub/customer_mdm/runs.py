@@ -23,6 +23,7 @@ from work_data_hub.customer_mdm.sync import (
     sync_contract_status,
     sync_state,
 )
+from work_data_hub.db.deploy import require_current_procedures
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def sync(
 ) -> SyncOutcome:
     """Bring the contract history up to date through `period_end` (the latest loaded month), first
     rewinding to `rebuild_from` when given."""
+    require_current_procedures(conn, "The sync")
     with failures_recorded(conn, "sync_contract_status", dry_run=dry_run, period_end=period_end):
         if rebuild_from is not None:
             request_contract_rebuild(conn, from_period=rebuild_from)
@@ -79,6 +81,7 @@ def sync(
 
 def close(conn: psycopg.Connection, *, dry_run: bool) -> CloseOutcome:
     """The monthly close: the sync, then every snapshot month that is missing, stale or outside."""
+    require_current_procedures(conn, "The close")
     with failures_recorded(conn, "run_monthly_close", dry_run=dry_run):
         replay_from = sync_state(conn).pending_replay
         if replay_from and not dry_run:
@@ -91,6 +94,7 @@ def close(conn: psycopg.Connection, *, dry_run: bool) -> CloseOutcome:
 
 def snapshot(conn: psycopg.Connection, *, period_end: date, dry_run: bool) -> SnapshotRefreshResult:
     """Rebuild one month's snapshot."""
+    require_current_procedures(conn, "The snapshot")
     with failures_recorded(conn, "refresh_monthly_snapshot", dry_run=dry_run, period_end=period_end):
         result = refresh_monthly_snapshot(conn, period_end=period_end, dry_run=dry_run)
     conn.commit()
@@ -99,6 +103,7 @@ def snapshot(conn: psycopg.Connection, *, period_end: date, dry_run: bool) -> Sn
 
 def snapshots(conn: psycopg.Connection, *, dry_run: bool) -> SnapshotsOutcome:
     """Every synced month whose snapshot is missing or stale, and remove months outside the range."""
+    require_current_procedures(conn, "The snapshot refresh")
     with failures_recorded(conn, "refresh_snapshots", dry_run=dry_run):
         rows = refresh_snapshots(conn, dry_run=dry_run)
         state = sync_state(conn)

@@ -2,20 +2,32 @@
 
 Migrations own state (tables, seeds, grants, DROP FUNCTION on a signature change); procedure
 files own behaviour and are idempotent, so they are redeployed after every migrate whether or not
-a migration applied.
+a migration applied. The deploy stamps customer.mdm_deployment with the digest of the files and
+the last migration applied, in its own transaction: a migrate killed between the two is seen
+(customer.mdm_status, `db status`) and the writers refuse until `db migrate` runs again.
+
+`db migrate` holds a session advisory lock for its whole run (it dies with the connection), so a
+killed migrate never blocks the next; yoyo's own lock row, which a kill leaves behind, is broken
+by the next migrate (which holds the advisory lock, so no migrate of this package is running).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import time
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from urllib.parse import quote
 
 from psycopg.conninfo import conninfo_to_dict
 
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import PermissionDenied, WdhError, database_errors, translate
+from work_data_hub.errors import NotMigrated, PermissionDenied, WdhError, database_errors, translate
+
+MIGRATE_LOCK = (745, 0)  # customer._lock_class('migrate'): taken before that function exists
+MIGRATE_WAIT_SECONDS = 60
 
 
 def sql_root() -> Path:
@@ -34,6 +46,26 @@ def procedure_files() -> list[Path]:
     """Every procedure file, in sorted order (schema folder, then file name)."""
     root = sql_root() / "procedures"
     return sorted(root.rglob("*.sql"), key=lambda p: p.relative_to(root).as_posix())
+
+
+def procedures_digest(root: Path | None = None) -> str:
+    """sha256 of every procedure file's path and text, in deploy order: what the stamp records."""
+    return _digest(root or sql_root() / "procedures")
+
+
+@functools.lru_cache(maxsize=8)  # the package's files do not change under a running command
+def _digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.sql"), key=lambda p: p.relative_to(root).as_posix()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("work-data-hub")
+    except metadata.PackageNotFoundError:
+        return "source"
 
 
 def yoyo_url(url: str) -> str:
@@ -58,6 +90,7 @@ class MigrateResult:
     applied: list[str]
     procedures: list[str]
     repaired: list[tuple[str, int]] = field(default_factory=list)  # what customer.repair_canonical_keys did
+    broken_lock: str | None = None  # the stale yoyo lock a killed migrate had left, broken
 
 
 def pending_migrations(url: str) -> list[str]:
@@ -101,20 +134,56 @@ def migrate(url: str) -> MigrateResult:
         )
     from yoyo import get_backend, read_migrations  # here: yoyo would slow every command's start
 
-    backend = get_backend(yoyo_url(url))
-    try:
-        migrations = read_migrations(str(migrations_dir()))
-        with backend.lock():
-            to_apply = backend.to_apply(migrations)
-            applied = []
-            for migration in to_apply:  # one at a time, so that a failure names its migration
-                with database_errors(special=_migration_failed(migration.id)):
-                    backend.apply_migrations_only([migration])  # no post-apply hooks: procedures are redeployed below
-                applied.append(migration.id)
-    finally:
-        backend.connection.close()
-    procedures = deploy_procedures(url)
-    return MigrateResult(applied=applied, procedures=procedures, repaired=repair_keys(url))
+    with connect(url, autocommit=True) as guard, database_errors():
+        _take_migrate_lock(guard)
+        broken = _break_stale_yoyo_lock(guard)
+        backend = get_backend(yoyo_url(url))
+        try:
+            migrations = read_migrations(str(migrations_dir()))
+            with backend.lock():
+                to_apply = backend.to_apply(migrations)
+                applied = []
+                for migration in to_apply:  # one at a time, so that a failure names its migration
+                    with database_errors(special=_migration_failed(migration.id)):
+                        backend.apply_migrations_only([migration])  # no post-apply hooks: procedures follow
+                    applied.append(migration.id)
+        finally:
+            backend.connection.close()
+        procedures = deploy_procedures(url)
+        repaired = repair_keys(url)
+    return MigrateResult(applied=applied, procedures=procedures, repaired=repaired, broken_lock=broken)
+
+
+def _take_migrate_lock(guard) -> None:
+    """The session lock of `db migrate`, waiting at most MIGRATE_WAIT_SECONDS for another migrate."""
+    deadline = time.monotonic() + MIGRATE_WAIT_SECONDS
+    while not guard.execute("SELECT pg_try_advisory_lock(%s, %s)", MIGRATE_LOCK).fetchone()[0]:
+        if time.monotonic() > deadline:
+            holder = guard.execute(
+                "SELECT l.pid, a.backend_start FROM pg_locks AS l LEFT JOIN pg_stat_activity AS a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s AND l.granted",
+                MIGRATE_LOCK,
+            ).fetchone()
+            raise WdhError(
+                f"Another db migrate is running (server process {holder[0] if holder else '?'}"
+                + (f", since {holder[1]:%Y-%m-%d %H:%M:%S}" if holder and holder[1] else "")
+                + f"); waited {MIGRATE_WAIT_SECONDS} s. Nothing was migrated",
+                hint="Wait for it to finish and run `db migrate` again (a killed migrate releases its lock with its "
+                "connection: pg_terminate_backend(pid) ends one that hangs).",
+                sqlstate="55P03",
+            )
+        time.sleep(0.5)
+
+
+def _break_stale_yoyo_lock(guard) -> str | None:
+    """yoyo's lock row, left by a killed migrate: stale, since this session holds the migrate lock."""
+    if guard.execute("SELECT to_regclass('public.yoyo_lock')").fetchone()[0] is None:
+        return None
+    rows = guard.execute("DELETE FROM public.yoyo_lock RETURNING pid, ctime").fetchall()
+    if not rows:
+        return None
+    pid, since = rows[0]
+    return f"process {pid} on the migrating machine" + (f", since {since:%Y-%m-%d %H:%M:%S} UTC" if since else "")
 
 
 REPAIR_KEYS = "SELECT what, rows FROM customer.repair_canonical_keys()"
@@ -160,8 +229,17 @@ def _migration_failed(migration: str):
     return special
 
 
+STAMP = """
+INSERT INTO customer.mdm_deployment AS d (procedures_digest, migration_id, package_version)
+SELECT %(digest)s, coalesce(max(m.migration_id), ''), %(version)s FROM public._yoyo_migration AS m
+ON CONFLICT (singleton) DO UPDATE
+SET procedures_digest = EXCLUDED.procedures_digest, migration_id = EXCLUDED.migration_id,
+    package_version = EXCLUDED.package_version, deployed_at = now(), deployed_by = session_user
+"""
+
+
 def deploy_procedures(url: str) -> list[str]:
-    """Execute every procedure file in one transaction; all or nothing."""
+    """Execute every procedure file and stamp the deploy, in one transaction; all or nothing."""
     root = sql_root() / "procedures"
     deployed: list[str] = []
     with connect(url) as conn:
@@ -173,4 +251,37 @@ def deploy_procedures(url: str) -> list[str]:
             ):
                 conn.execute(path.read_text(encoding="utf-8"))
             deployed.append(name)
+        with database_errors(prefix="Stamping the deploy failed: ", hint="No procedure was changed."):
+            if conn.execute("SELECT to_regclass('customer.mdm_deployment')").fetchone()[0] is not None:
+                conn.execute(STAMP, {"digest": procedures_digest(root), "version": package_version()})
     return deployed
+
+
+DEPLOYED = "SELECT procedures_digest, migration_id, package_version, deployed_at FROM customer.mdm_deployment"
+
+
+def deployment_problem(conn) -> str | None:
+    """What is wrong with the procedures deployed, for this package: None when they are its own."""
+    with database_errors():
+        problem = conn.execute("SELECT customer._deployment_problem()").fetchone()[0]
+        stamp = conn.execute(DEPLOYED).fetchone()
+    if problem:
+        return problem
+    if stamp is None or stamp[0] != procedures_digest():
+        return (
+            f"the procedures deployed (package {stamp[2]}, {stamp[3]:%Y-%m-%d %H:%M}) are not this package's "
+            if stamp
+            else f"the procedures deployed are not stamped ({package_version()}): run db migrate with this package"
+        )
+    return None
+
+
+def require_current_procedures(conn, what: str) -> None:
+    """Refuse `what` (a load, a close, a merge) with old procedures: `db migrate` first."""
+    problem = deployment_problem(conn)
+    if problem:
+        raise NotMigrated(
+            f"{what} refused: {problem}",
+            hint="Run `db migrate` (as the owner), then the command again. Nothing was changed.",
+            sqlstate="55000",
+        )

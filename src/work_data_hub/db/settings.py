@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -17,9 +18,39 @@ DEFAULT_DATA_DIR = Path("data") / "inbox"
 _CONNINFO_PASSWORD = re.compile(r"""(\b(?:password|passwd|pwd|pass)\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)""", re.IGNORECASE)
 
 
+_WARNED: set[Path] = set()
+
+
+def check_env_file(path: Path) -> None:
+    """Trust `path` as ssh trusts its config: refused when another user (not root) owns it or when
+    group or others may write it; a warning (once) when others may read it (it holds a password)."""
+    if not hasattr(os, "getuid"):  # Windows: no owner and mode bits to judge
+        return
+    st = path.stat()
+    if st.st_uid not in (os.getuid(), 0):
+        raise ConfigError(
+            f"{path} belongs to another user (uid {st.st_uid}): it is not read",
+            hint="A settings file holds the database password: use one of your own (or root's), e.g. "
+            f"`cp {path} ./{ENV_FILE} && chmod 600 ./{ENV_FILE}`, or set DATABASE_URL in the environment.",
+        )
+    if st.st_mode & 0o022:
+        raise ConfigError(
+            f"{path} may be changed by other users (mode {st.st_mode & 0o777:04o}): it is not read",
+            hint=f"chmod 600 {path}",
+        )
+    if st.st_mode & 0o004 and path not in _WARNED:
+        _WARNED.add(path)
+        print(
+            f"Warning: {path} is readable by every user (mode {st.st_mode & 0o777:04o}) and may hold the database "
+            f"password: chmod 600 {path}",
+            file=sys.stderr,
+        )
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse KEY=VALUE lines (optional `export`, quotes, comments) as `uv run --env-file` does."""
     values: dict[str, str] = {}
+    check_env_file(path)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")  # Windows editors add a BOM

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import class_row
 
+from work_data_hub.db.deploy import require_current_procedures
 from work_data_hub.errors import database_errors
 from work_data_hub.etl.apply import (
     LoadResult,
@@ -99,6 +100,7 @@ def load_file(
     with database_errors():
         try:
             if options.execute:
+                require_current_procedures(conn, f"Loading {path.name}")
                 lock_target(conn, domain)
                 if claim.candidate is not None and not options.force:
                     state = file_state(conn, domain, claim.candidate, parsed.sha256, parsed.bytes)

@@ -4,13 +4,13 @@ dates) and column widths that fit."""
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
-import xlsxwriter.exceptions
 
 from work_data_hub.customer_mdm.report import MonthExport
 from work_data_hub.reporting.files import write_whole
@@ -30,7 +30,10 @@ def write_xlsx(export: MonthExport, out: Path) -> Path:
 
 
 def _write_book(export: MonthExport, path: Path) -> None:
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    # Built in memory, then written in one write: a full disk is one OSError of that write, and no
+    # half-written zip is left for ZipFile.__del__ to fail on again.
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"remove_timezone": True, "in_memory": True})
     standing = export.standing
     # Which edition of the month this is, in the file itself (File > Properties): an auditor holding
     # the workbook can tell which figures it shows.
@@ -77,7 +80,5 @@ def _write_book(export: MonthExport, path: Path) -> None:
             ws.set_column(col, col, min(width + 2, MAX_WIDTH))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.columns) - 1, 0))
-    try:
-        book.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError of creating the file
-        raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
+    book.close()
+    path.write_bytes(buffer.getvalue())

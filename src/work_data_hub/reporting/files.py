@@ -35,10 +35,12 @@ def target(out: str | None, default_name: str) -> Path:
 def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write` on a hidden file beside `path` (this process's own: two runs at once do not
     share it), then rename it to `path`: a reader never sees a half-written file, and a failure or
-    Ctrl-C leaves nothing behind."""
+    Ctrl-C leaves nothing behind. What a killed run left (a hidden file of a process that is gone)
+    is removed first."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path)
         write(partial)
         partial.replace(path)
     except BaseException as exc:
@@ -51,3 +53,31 @@ def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
             ) from None
         raise
     return path
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Remove the hidden .NAME.PID.partial files beside `path` whose process is gone (a killed
+    run's); those of a live process (another run writing now) stay. Returns what was removed."""
+    removed = []
+    for leftover in path.parent.glob(f".{path.name}.*.partial"):
+        pid = leftover.name[len(path.name) + 2 : -len(".partial")]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,33 @@
+-- customer._settle_interrupted_runs() RETURNS integer
+--
+-- Private; one job: record as interrupted every run of the run log still marked running whose
+-- session is gone. A CLI run (customer.begin_run) holds the session advisory lock
+-- (customer._lock_class('run'), run_id) for as long as its connection lives; a kill, a lost
+-- connection or a server restart ends the session and so the lock. The running row of such a run
+-- was committed before its work began and its work rolled back with its session: it becomes
+-- 'interrupted' (SQLSTATE 08006, the message says so). Called by the next customer.begin_run and
+-- the next customer.run_monthly_close; customer._run_state gives the same answer to readers
+-- without writing. Result: the number of rows settled.
+CREATE OR REPLACE FUNCTION customer._settle_interrupted_runs()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_settled integer;
+BEGIN
+    UPDATE customer.mdm_run_log AS r
+    SET status = 'interrupted', finished_at = clock_timestamp(), sqlstate = '08006',
+        message = 'interrupted: its session ended before it finished (killed, the connection lost or the server '
+                  'restarted); nothing of it was committed'
+    WHERE r.status = 'running' AND customer._run_state(r.run_id, r.status) = 'interrupted';
+    GET DIAGNOSTICS v_settled = ROW_COUNT;
+    RETURN v_settled;
+END
+$$;
+
+COMMENT ON FUNCTION customer._settle_interrupted_runs() IS
+    'Private: mark running rows of the run log whose session is gone as interrupted; returns how many.';
+REVOKE ALL ON FUNCTION customer._settle_interrupted_runs() FROM PUBLIC;
