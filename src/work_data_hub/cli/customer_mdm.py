@@ -866,11 +866,11 @@ def runs_command(
                 str(r.run_id),
                 f"{r.started_at:%Y-%m-%d %H:%M:%S}",
                 r.function_name,
-                Text("failed", style="red") if r.status == "failed" else "ok",
+                Text(r.status, style="red" if r.status in ("failed", "interrupted") else ""),
                 periods,
                 "yes" if r.dry_run else "",
                 counts,
-                f"{r.duration.total_seconds():.2f} s",
+                f"{r.duration.total_seconds():.2f} s" if r.duration is not None else "…",
                 f"{r.db_user} / {r.application_name or ''}",
             )
         literal_console(160).print(table)

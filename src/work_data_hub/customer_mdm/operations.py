@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.errors import DatabaseUnavailable, WdhError, database_errors
+from work_data_hub.errors import CommitOutcome, DatabaseUnavailable, WdhError, database_errors
 
 # A row still marked running whose session is gone reads as interrupted (customer._run_state).
 RUNS_SQL = """
@@ -150,7 +150,14 @@ def failures_recorded(
     if not dry_run:
         with database_errors():
             run_id = conn.execute(BEGIN_RUN_SQL, (function_name, period_end)).fetchone()[0]
-            conn.commit()
+            try:
+                conn.commit()
+            except CommitOutcome as exc:  # only the registration was at stake
+                raise DatabaseUnavailable(
+                    f"Lost the connection as {function_name} was about to begin: nothing of it ran",
+                    hint="Check that the server is running (`db status`) and run the command again.",
+                    sqlstate=exc.sqlstate,
+                ) from None
 
     def record(sqlstate: str, message: str) -> None:
         params = {

@@ -354,7 +354,12 @@ def parse_file(
         if missing:
             raise InvalidInput(
                 f"{where} is missing required column(s): {', '.join(missing)}",
-                detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}",
+                # The first row's cells only of a table it recognised: another file's first line (a
+                # password file, a key) is never printed.
+                detail=f"Columns found: {', '.join(h for h in table.headers if h) or '(none)'}"
+                if positions
+                else f"No cell of its first row is a column of an {domain.name} file; its content is not shown "
+                "(it may not be a delivery at all).",
                 hint=(
                     f"Is this an {domain.name} file? An .xlsx is read from sheet "
                     + (f"s named …{domain.sheet_keyword}…" if domain.is_ledger else f"{domain.sheet!r}")
