@@ -62,6 +62,21 @@ def test_a_migrate_waits_for_a_running_one_and_names_it(db_url, conn, monkeypatc
     deploy.migrate(db_url)  # the holder's connection is gone, and so its lock
 
 
+def test_a_migration_and_its_record_commit_together(pg_server, monkeypatch):
+    """yoyo commits a migration and records it in two transactions; a kill between them left it
+    applied and unrecorded, and every later migrate failed on it. Here both are one transaction."""
+    from helpers import scratch_database
+
+    with scratch_database(pg_server, "wdh_atomic", template=None) as url:
+        monkeypatch.setattr(deploy, "MARK", "SELECT 1 / 0")  # the record fails after the migration ran
+        with pytest.raises(WdhError, match="Migration 0001_create_schemas failed"):
+            deploy.migrate(url)
+        with psycopg.connect(url) as c:
+            assert c.execute("SELECT to_regnamespace('customer')").fetchone() == (None,)
+        monkeypatch.undo()
+        assert deploy.migrate(url).applied[0] == "0001_create_schemas"
+
+
 def test_the_migrate_lock_is_the_registry_s(conn):
     assert conn.execute("SELECT customer._lock_class('migrate')").fetchone()[0] == deploy.MIGRATE_LOCK[0]
 

@@ -191,6 +191,11 @@ def _when(state: FileState) -> str:
     return f"{state.loaded_at:%Y-%m-%d %H:%M}" if state.loaded_at else ""
 
 
+def _pending_close() -> bool:
+    with connect() as conn:
+        return close_pending(conn)
+
+
 def _run_hooks() -> bool:
     """The post-ETL hooks, once for everything this command loaded; False when one failed."""
     typer.echo("Post-ETL hooks:")
@@ -595,6 +600,17 @@ def _load(
         )
     elif results:
         ok = _run_hooks()
+    elif _pending_close():  # a rerun after a kill: the files are in, their close did not run
+        if post_hooks:
+            typer.echo(
+                "Nothing new was loaded, but the contract history or the snapshots are behind what is loaded (an "
+                "earlier run's hooks did not finish): running the post-ETL hooks."
+            )
+            ok = _run_hooks()
+        else:
+            typer.echo(
+                "The monthly close is pending: `customer-mdm close` brings the history and snapshots up to date."
+            )
     _report_unreadable(unreadable)
     if not ok or unreadable:
         raise typer.Exit(1)
@@ -612,7 +628,10 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
     sheet = f" (sheet {parsed.sheet})" if parsed.sheet else ""
     typer.echo(f"📄 {spec.name} ← {path}{sheet}: {parsed.row_count:,} rows")
     if outcome.skipped_as is not None:
-        typer.echo(f"  = already loaded {_when(outcome.skipped_as)} by another run with the same content; skipped")
+        typer.echo(
+            f"  = already loaded {_when(outcome.skipped_as)} with the same content (the load ledger); skipped "
+            "(--force loads it again)"
+        )
         return
     if parsed.ignored_headers:
         typer.echo(f"  Ignored columns: {', '.join(parsed.ignored_headers)}")

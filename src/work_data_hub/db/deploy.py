@@ -145,13 +145,38 @@ def migrate(url: str) -> MigrateResult:
                 applied = []
                 for migration in to_apply:  # one at a time, so that a failure names its migration
                     with database_errors(special=_migration_failed(migration.id)):
-                        backend.apply_migrations_only([migration])  # no post-apply hooks: procedures follow
+                        apply_migration(url, migration)
                     applied.append(migration.id)
         finally:
             backend.connection.close()
         procedures = deploy_procedures(url)
         repaired = repair_keys(url)
     return MigrateResult(applied=applied, procedures=procedures, repaired=repaired, broken_lock=broken)
+
+
+MARK = """
+INSERT INTO public._yoyo_migration (migration_hash, migration_id, applied_at_utc)
+VALUES (%(hash)s, %(id)s, now() AT TIME ZONE 'UTC')
+"""
+LOG = """
+INSERT INTO public._yoyo_log (id, migration_hash, migration_id, operation, username, hostname, created_at_utc)
+VALUES (%(log_id)s, %(hash)s, %(id)s, 'apply', %(user)s, %(host)s, now() AT TIME ZONE 'UTC')
+"""
+
+
+def apply_migration(url: str, migration) -> None:
+    """Apply one migration and record it in yoyo's tables in one transaction. (yoyo itself commits
+    the migration on one connection and records it on another: a kill between the two leaves the
+    migration applied and unrecorded, and every later `db migrate` fails on it.)"""
+    import getpass
+    import socket
+    import uuid
+
+    with connect(url) as conn:
+        conn.execute(Path(migration.path).read_text(encoding="utf-8"))
+        params = {"hash": migration.hash, "id": migration.id, "log_id": str(uuid.uuid1())}
+        conn.execute(MARK, params)
+        conn.execute(LOG, {**params, "user": getpass.getuser(), "host": socket.getfqdn()})
 
 
 def _take_migrate_lock(guard) -> None:
@@ -247,7 +272,7 @@ def deploy_procedures(url: str) -> list[str]:
             name = path.relative_to(root).as_posix()
             with database_errors(
                 prefix=f"Deploying {name} failed: ",
-                hint="No procedure was changed; fix the file and run `db migrate` again.",
+                hint="No procedure was changed; run `db migrate` again (fix the file first when the error is in it).",
             ):
                 conn.execute(path.read_text(encoding="utf-8"))
             deployed.append(name)

@@ -24,7 +24,7 @@ from work_data_hub.etl.apply import (
     lock_target,
 )
 from work_data_hub.etl.domains import Domain
-from work_data_hub.etl.inbox import Candidate, FileState, file_state
+from work_data_hub.etl.inbox import Candidate, FileState, FileStatus, file_state
 from work_data_hub.etl.stage import LoadPlan, plan_load, stage
 from work_data_hub.etl.validate import ParsedFile, parse_file
 
@@ -105,6 +105,13 @@ def load_file(
                 if claim.candidate is not None and not options.force:
                     state = file_state(conn, domain, claim.candidate, parsed.sha256, parsed.bytes)
                     if state.state.done:
+                        conn.rollback()
+                        return FileLoad(parsed, None, None, skipped_as=state)
+                if claim.candidate is None and not options.force and (domain.is_ledger or len(parsed.months) == 1):
+                    # The same content as the key's latest load (a rerun after a kill, say): nothing to load.
+                    key = Candidate(path, path.name, None if domain.is_ledger else min(parsed.months), (0, 0))
+                    state = file_state(conn, domain, key, parsed.sha256, parsed.bytes)
+                    if state.state is FileStatus.LOADED:
                         conn.rollback()
                         return FileLoad(parsed, None, None, skipped_as=state)
             if not domain.is_ledger and not options.allow_gap:
