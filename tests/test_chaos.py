@@ -49,3 +49,49 @@ def test_every_writing_command_faulted_at_random_converges_to_a_clean_run(server
     faults = [(o.step, o.fault, round(o.delay, 2), len(o.attempts)) for o in runs["chaos_faulted"][1]]
     differing = {t: (clean[t], faulted.get(t)) for t in clean if clean[t] != faulted.get(t)}
     assert differing == {}, f"seed {SEED}, faults {faults}"
+
+
+def test_a_commit_cut_off_after_it_committed_is_reported_committed(server, tmp_path):
+    """COMMIT waits for a synchronous standby that never answers; the session is terminated: the
+    transaction committed locally, the client lost its answer. The CLI asks and says so."""
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    from source import Scenario
+    from work_data_hub.db.deploy import migrate
+
+    name = "chaos_syncrep"
+    chaos.prepare(server, name, tmp_path / "inbox")
+    url = server.url(name)
+    migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        Scenario(months=2).load(conn)
+        first = conn.execute('SELECT min(company_id) FROM customer."年金客户"').fetchone()[0]
+        conn.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
+        conn.execute("SELECT pg_reload_conf()")
+        try:
+            merge = subprocess.Popen(
+                [sys.executable, "-m", "work_data_hub.cli", "customer-mdm", "merge", "--from", first, "--into",
+                 "600999998", "--force"],
+                cwd=tmp_path, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            for _ in range(400):
+                row = conn.execute("SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'").fetchone()
+                if row:
+                    break
+                time.sleep(0.05)
+            assert row, "the merge's COMMIT never waited for the standby"
+            conn.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+            out, err = merge.communicate(timeout=60)
+        finally:
+            conn.execute("ALTER SYSTEM RESET synchronous_standby_names")
+            conn.execute("SELECT pg_reload_conf()")
+        assert merge.returncode == 1 and "the server confirms the run committed (transaction" in err, out + err
+        assert "Traceback" not in err
+        assert conn.execute("SELECT from_id, into_id FROM customer.company_merge_log").fetchall() == [
+            (first, "600999998")
+        ]

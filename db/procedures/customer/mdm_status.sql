@@ -6,7 +6,8 @@
 --                last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
 --                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
 --                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
---                deployed_digest text, deployed_migration text, deployment_problem text)
+--                deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
+--                scheduled_job_run_id bigint)
 --
 -- One job: where the product stands, in one row, for every caller that asks (`customer-mdm
 -- status` and `status --check`, the post-ETL hooks' "is there work", the health check):
@@ -27,7 +28,9 @@
 --     that never started) and message. pg_cron says 'succeeded' whenever the job's command
 --     returned, and the command catches a failed close to record it: the status is then the
 --     run log's for that run ('succeeded' | 'failed'), so that one run has one state; pg_cron's
---     own 'failed' (e.g. 'connection failed', 'server restarted') stays as it says. NULL without
+--     own 'failed' (e.g. 'connection failed', 'server restarted') stays as it says.
+--     scheduled_job_run_id is then that run-log row, so that a caller reports a run once when it is
+--     also last_run_id. NULL without
 --     pg_cron or the job; 'unknown' with the fix when the owner may not read schema cron (pg_cron
 --     installed after db bootstrap);
 --   * close_pending: whether customer.run_monthly_close would do anything;
@@ -48,7 +51,8 @@ RETURNS TABLE (first_applied_period date, last_applied_period date, pending_corr
                last_run_sqlstate text, last_run_message text, last_run_by text, scheduled_job_status text,
                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
-               deployed_digest text, deployed_migration text, deployment_problem text)
+               deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
+               scheduled_job_run_id bigint)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -90,8 +94,9 @@ BEGIN
            CASE WHEN customer._run_state(r.run_id, r.status) = 'interrupted'
                 THEN coalesce(r.message, 'interrupted: its session ended before it finished; nothing of it was '
                                          'committed') ELSE r.message END,
-           CASE WHEN (r.counts ->> 'scheduled')::boolean THEN 'pg_cron' ELSE r.db_user END
-    INTO last_run_function, last_run_status, last_run_at, last_run_sqlstate, last_run_message, last_run_by
+           CASE WHEN (r.counts ->> 'scheduled')::boolean THEN 'pg_cron' ELSE r.db_user END, r.run_id
+    INTO last_run_function, last_run_status, last_run_at, last_run_sqlstate, last_run_message, last_run_by,
+         last_run_id
     FROM customer.mdm_run_log AS r
     WHERE r.function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots',
                               'run_monthly_close')
@@ -111,13 +116,14 @@ BEGIN
                        'WHERE j.jobname = $1 ORDER BY d.runid DESC LIMIT 1', 'cron')
         INTO scheduled_job_status, scheduled_job_at, scheduled_job_message USING 'wdh_monthly_close';
         IF scheduled_job_status = 'succeeded' THEN  -- the command returned: the run log holds the outcome
-            SELECT r.status, r.message INTO v_scheduled
+            SELECT r.run_id, r.status, r.message INTO v_scheduled
             FROM customer.mdm_run_log AS r
             WHERE (r.counts ->> 'scheduled')::boolean AND r.started_at >= scheduled_job_at - interval '1 second'
             ORDER BY r.run_id DESC LIMIT 1;
             IF FOUND THEN
                 scheduled_job_status := v_scheduled.status;
                 scheduled_job_message := v_scheduled.message;
+                scheduled_job_run_id := v_scheduled.run_id;  -- the same run as last_run when the ids agree
             END IF;
         END IF;
     END IF;

@@ -781,7 +781,7 @@ CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 
 def _same_run(s) -> bool:
     """Whether the scheduled job's latest run is the latest run of the log (reported once)."""
-    return s.last_run_by == "pg_cron" and s.scheduled_job_status == s.last_run_status
+    return s.scheduled_job_run_id is not None and s.scheduled_job_run_id == s.last_run_id
 
 
 def _when(moment) -> str:

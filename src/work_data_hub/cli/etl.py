@@ -629,8 +629,8 @@ def _print_file(spec: Domain, path: Path, outcome: FileLoad) -> None:
     typer.echo(f"📄 {spec.name} ← {path}{sheet}: {parsed.row_count:,} rows")
     if outcome.skipped_as is not None:
         typer.echo(
-            f"  = already loaded {_when(outcome.skipped_as)} with the same content (the load ledger); skipped "
-            "(--force loads it again)"
+            f"  = already loaded {_when(outcome.skipped_as)} by another run with the same content (or by an earlier "
+            "run of this command); skipped (--force loads it again)"
         )
         return
     if parsed.ignored_headers:

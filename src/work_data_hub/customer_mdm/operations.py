@@ -92,6 +92,8 @@ class Standing:
     deployed_digest: str | None  # customer.mdm_deployment: the procedures deployed
     deployed_migration: str | None
     deployment_problem: str | None  # None: the procedures belong to the migrations applied
+    last_run_id: int | None
+    scheduled_job_run_id: int | None  # the run-log row of the job's latest run, when it reached the log
 
 
 @dataclass(frozen=True)
