@@ -354,6 +354,23 @@ def test_a_withdraw_rerun_after_its_close_was_lost_says_so_and_closes(db_url, co
     assert third.returncode == 0 and "The close is up to date: nothing to do." in third.stdout
 
 
+def test_a_file_load_rerun_after_its_close_was_lost_skips_the_file_and_closes(db_url, conn, tmp_path):
+    from test_etl import HEADERS, perf_row
+    from work_data_hub.sample_data import write_xlsx
+
+    path = tmp_path / "202501" / "规模明细_202501.xlsx"
+    path.parent.mkdir()
+    write_xlsx(path, "规模明细", HEADERS, [perf_row("202501"), perf_row("202501", company="C2")])
+    args = ("etl", "--domain", "annuity_performance", "--file", str(path), "--execute")
+    assert run_cli(*args, "--no-post-hooks", cwd=tmp_path, database_url=db_url).returncode == 0  # killed before
+    again = run_cli(*args, cwd=tmp_path, database_url=db_url)
+    assert again.returncode == 0, again.stderr
+    assert "already loaded" in again.stdout and "skipped (--force loads it again)" in again.stdout
+    assert "running the post-ETL hooks" in again.stdout
+    assert conn.execute("SELECT count(*) FROM business.etl_load_log").fetchone() == (1,)
+    assert conn.execute("SELECT close_pending FROM customer.mdm_status()").fetchone() == (False,)
+
+
 # 6. Plans that do not depend on luck -----------------------------------------------------------
 
 
