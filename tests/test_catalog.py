@@ -123,6 +123,7 @@ def test_privileges(conn):
         "movement_export",
         # the state of a run and of the deployment, for `runs`, `status` and `db status`
         "_run_state",
+        "run_log",
         "_deployment_problem",
     }
     for name, signature, *_ in catalog(conn):

@@ -5,9 +5,9 @@
 -- (customer._lock_class('run'), run_id) for as long as its connection lives; a kill, a lost
 -- connection or a server restart ends the session and so the lock. The running row of such a run
 -- was committed before its work began and its work rolled back with its session: it becomes
--- 'interrupted' (SQLSTATE 08006, the message says so). Called by the next customer.begin_run and
--- the next customer.run_monthly_close; customer._run_state gives the same answer to readers
--- without writing. Result: the number of rows settled.
+-- 'interrupted' as customer.run_log reads it (SQLSTATE 08006, its message), so that what readers
+-- saw before and what is recorded after agree. Called by the next customer.begin_run and the next
+-- customer.run_monthly_close. Result: the number of rows settled.
 CREATE OR REPLACE FUNCTION customer._settle_interrupted_runs()
 RETURNS integer
 LANGUAGE plpgsql
@@ -19,10 +19,9 @@ DECLARE
     v_settled integer;
 BEGIN
     UPDATE customer.mdm_run_log AS r
-    SET status = 'interrupted', finished_at = clock_timestamp(), sqlstate = '08006',
-        message = 'interrupted: its session ended before it finished (killed, the connection lost or the server '
-                  'restarted); nothing of it was committed'
-    WHERE r.status = 'running' AND customer._run_state(r.run_id, r.status) = 'interrupted';
+    SET status = l.status, finished_at = clock_timestamp(), sqlstate = l.sqlstate, message = l.message
+    FROM customer.run_log() AS l
+    WHERE l.run_id = r.run_id AND r.status = 'running' AND l.status = 'interrupted';
     GET DIAGNOSTICS v_settled = ROW_COUNT;
     RETURN v_settled;
 END

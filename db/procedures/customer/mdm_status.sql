@@ -18,7 +18,7 @@
 --     (outside: every month customer._snapshot_months finds, as refresh_snapshots does);
 --   * source holes: months missing between the first and the last loaded month;
 --   * the latest real (not dry, not refused) run of the sync, a refresh or the close, whoever ran
---     it, with its state (customer._run_state: running, with its start, while its session lives;
+--     it, with its state (customer.run_log: running, with its start, while its session lives;
 --     interrupted once it is gone; succeeded; failed) and who: 'pg_cron' for the scheduled close
 --     (recognised by customer.run_monthly_close, not by a setting a login may set), else the
 --     login (session_user). A failure stays the answer until a later run succeeds; a run refused
@@ -88,16 +88,11 @@ BEGIN
     FROM generate_series(v_first_source, latest_source_month, interval '1 month') AS g
     WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
 
-    SELECT r.function_name, customer._run_state(r.run_id, r.status), r.started_at,
-           CASE WHEN customer._run_state(r.run_id, r.status) = 'interrupted' THEN coalesce(r.sqlstate, '08006')
-                ELSE r.sqlstate END,
-           CASE WHEN customer._run_state(r.run_id, r.status) = 'interrupted'
-                THEN coalesce(r.message, 'interrupted: its session ended before it finished; nothing of it was '
-                                         'committed') ELSE r.message END,
+    SELECT r.function_name, r.status, r.started_at, r.sqlstate, r.message,
            CASE WHEN (r.counts ->> 'scheduled')::boolean THEN 'pg_cron' ELSE r.db_user END, r.run_id
     INTO last_run_function, last_run_status, last_run_at, last_run_sqlstate, last_run_message, last_run_by,
          last_run_id
-    FROM customer.mdm_run_log AS r
+    FROM customer.run_log() AS r
     WHERE r.function_name IN ('sync_contract_status', 'refresh_monthly_snapshot', 'refresh_snapshots',
                               'run_monthly_close')
       AND NOT r.dry_run AND r.status <> 'refused'

@@ -13,17 +13,12 @@ from psycopg.rows import class_row
 
 from work_data_hub.errors import CommitOutcome, DatabaseUnavailable, WdhError, database_errors
 
-# A row still marked running whose session is gone reads as interrupted (customer._run_state).
+# The run log as it stands now (a running row whose session is gone reads as interrupted): one SQL
+# function answers it for `runs`, customer.mdm_status and the settling of interrupted runs.
 RUNS_SQL = """
-SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at,
-       CASE WHEN status = 'running' THEN NULL ELSE duration END AS duration, db_user, application_name,
-       customer._run_state(run_id, status) AS status,
-       CASE WHEN customer._run_state(run_id, status) = 'interrupted' THEN coalesce(sqlstate, '08006')
-            ELSE sqlstate END AS sqlstate,
-       CASE WHEN customer._run_state(run_id, status) = 'interrupted'
-            THEN coalesce(message, 'interrupted: its session ended before it finished; nothing of it was committed')
-            ELSE message END AS message
-FROM customer.v_mdm_runs
+SELECT run_id, function_name, period_start, period_end, dry_run, counts, started_at, duration, db_user,
+       application_name, status, sqlstate, message
+FROM customer.run_log()
 ORDER BY run_id DESC
 LIMIT %(limit)s
 """
