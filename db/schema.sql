@@ -502,6 +502,74 @@ COMMENT ON TABLE customer.fct_customer_product_line_monthly IS 'Monthly snapshot
 --
 -- Name: resolve_staged_identities(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: mdm_run_log; Type: TABLE; Schema: customer; Owner: -
+--
+
+CREATE TABLE customer.mdm_run_log (
+    run_id bigint NOT NULL,
+    function_name text NOT NULL,
+    period_start date,
+    period_end date,
+    dry_run boolean NOT NULL,
+    counts jsonb DEFAULT '{}'::jsonb NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    db_user text DEFAULT SESSION_USER NOT NULL,
+    application_name text DEFAULT current_setting('application_name'::text, true),
+    status text DEFAULT 'succeeded'::text NOT NULL,
+    sqlstate text,
+    message text,
+    CONSTRAINT mdm_run_log_failure_described CHECK (((status = ANY (ARRAY['running'::text, 'succeeded'::text])) OR ((sqlstate IS NOT NULL) AND (message IS NOT NULL)))),
+    CONSTRAINT mdm_run_log_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'refused'::text, 'interrupted'::text])))
+);
+
+
+--
+-- Name: TABLE mdm_run_log; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON TABLE customer.mdm_run_log IS 'One row per call of sync_contract_status, refresh_monthly_snapshot, refresh_snapshots, run_monthly_close and request_contract_rebuild: periods, counts, timing, who ran it; failed calls (status failed, sqlstate, message) as recorded by the caller or the scheduled close.';
+
+
+--
+-- Name: COLUMN mdm_run_log.status; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON COLUMN customer.mdm_run_log.status IS 'running (registered by the CLI before its work; its session holds advisory lock 744/run_id), succeeded, failed, refused (bad input, no failure for monitoring), interrupted (its backend went away).';
+
+
+--
+-- Name: v_mdm_runs; Type: VIEW; Schema: customer; Owner: -
+--
+
+CREATE VIEW customer.v_mdm_runs AS
+ SELECT r.run_id,
+    r.function_name,
+    r.period_start,
+    r.period_end,
+    r.dry_run,
+    r.counts,
+    r.started_at,
+    r.finished_at,
+    (r.finished_at - r.started_at) AS duration,
+    r.db_user,
+    r.application_name,
+    r.status,
+    r.sqlstate,
+    r.message
+   FROM customer.mdm_run_log r;
+
+
+--
+-- Name: VIEW v_mdm_runs; Type: COMMENT; Schema: customer; Owner: -
+--
+
+COMMENT ON VIEW customer.v_mdm_runs IS 'Every call of the sync, the snapshot refreshes, the monthly close and the rebuild request, succeeded or failed (status, sqlstate, message), dry runs included, with its periods, counts, duration and who ran it (application_name pg_cron for the scheduled close).';
+
+
+--
+-- Name: run_log(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: run_monthly_close(boolean); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: schedule_mdm_jobs(text); Type: FUNCTION; Schema: customer; Owner: -
@@ -735,43 +803,6 @@ CREATE TABLE customer.mdm_deployment (
 --
 
 COMMENT ON TABLE customer.mdm_deployment IS 'The procedures deployed: sha256 of db/procedures (path and text of every file, in order), the last migration applied at their deploy, the package version; written by db migrate with the deploy.';
-
-
---
--- Name: mdm_run_log; Type: TABLE; Schema: customer; Owner: -
---
-
-CREATE TABLE customer.mdm_run_log (
-    run_id bigint NOT NULL,
-    function_name text NOT NULL,
-    period_start date,
-    period_end date,
-    dry_run boolean NOT NULL,
-    counts jsonb DEFAULT '{}'::jsonb NOT NULL,
-    started_at timestamp with time zone NOT NULL,
-    finished_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    db_user text DEFAULT SESSION_USER NOT NULL,
-    application_name text DEFAULT current_setting('application_name'::text, true),
-    status text DEFAULT 'succeeded'::text NOT NULL,
-    sqlstate text,
-    message text,
-    CONSTRAINT mdm_run_log_failure_described CHECK (((status = ANY (ARRAY['running'::text, 'succeeded'::text])) OR ((sqlstate IS NOT NULL) AND (message IS NOT NULL)))),
-    CONSTRAINT mdm_run_log_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'refused'::text, 'interrupted'::text])))
-);
-
-
---
--- Name: TABLE mdm_run_log; Type: COMMENT; Schema: customer; Owner: -
---
-
-COMMENT ON TABLE customer.mdm_run_log IS 'One row per call of sync_contract_status, refresh_monthly_snapshot, refresh_snapshots, run_monthly_close and request_contract_rebuild: periods, counts, timing, who ran it; failed calls (status failed, sqlstate, message) as recorded by the caller or the scheduled close.';
-
-
---
--- Name: COLUMN mdm_run_log.status; Type: COMMENT; Schema: customer; Owner: -
---
-
-COMMENT ON COLUMN customer.mdm_run_log.status IS 'running (registered by the CLI before its work; its session holds advisory lock 744/run_id), succeeded, failed, refused (bad input, no failure for monitoring), interrupted (its backend went away).';
 
 
 --
@@ -1039,35 +1070,6 @@ CREATE VIEW customer.v_customer_product_line_status AS
 --
 
 COMMENT ON VIEW customer.v_customer_product_line_status IS 'Customer status by product line and month (month-end snapshot_month, period YYYYMM), with the product line''s category and AUM in 亿元.';
-
-
---
--- Name: v_mdm_runs; Type: VIEW; Schema: customer; Owner: -
---
-
-CREATE VIEW customer.v_mdm_runs AS
- SELECT r.run_id,
-    r.function_name,
-    r.period_start,
-    r.period_end,
-    r.dry_run,
-    r.counts,
-    r.started_at,
-    r.finished_at,
-    (r.finished_at - r.started_at) AS duration,
-    r.db_user,
-    r.application_name,
-    r.status,
-    r.sqlstate,
-    r.message
-   FROM customer.mdm_run_log r;
-
-
---
--- Name: VIEW v_mdm_runs; Type: COMMENT; Schema: customer; Owner: -
---
-
-COMMENT ON VIEW customer.v_mdm_runs IS 'Every call of the sync, the snapshot refreshes, the monthly close and the rebuild request, succeeded or failed (status, sqlstate, message), dry runs included, with its periods, counts, duration and who ran it (application_name pg_cron for the scheduled close).';
 
 
 --
@@ -1965,6 +1967,21 @@ GRANT SELECT ON TABLE customer.fct_customer_product_line_monthly TO wdh_reader;
 
 
 --
+-- Name: TABLE mdm_run_log; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.mdm_run_log TO wdh_operator;
+
+
+--
+-- Name: TABLE v_mdm_runs; Type: ACL; Schema: customer; Owner: -
+--
+
+GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_operator;
+GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_reader;
+
+
+--
 -- Name: TABLE etl_load_log; Type: ACL; Schema: business; Owner: -
 --
 
@@ -2019,13 +2036,6 @@ GRANT SELECT ON TABLE customer.mdm_deployment TO wdh_reader;
 
 
 --
--- Name: TABLE mdm_run_log; Type: ACL; Schema: customer; Owner: -
---
-
-GRANT SELECT ON TABLE customer.mdm_run_log TO wdh_operator;
-
-
---
 -- Name: TABLE mdm_settings; Type: ACL; Schema: customer; Owner: -
 --
 
@@ -2077,14 +2087,6 @@ GRANT SELECT ON TABLE mapping."产品线" TO wdh_operator;
 
 GRANT SELECT ON TABLE customer.v_customer_product_line_status TO wdh_reader;
 GRANT SELECT ON TABLE customer.v_customer_product_line_status TO wdh_operator;
-
-
---
--- Name: TABLE v_mdm_runs; Type: ACL; Schema: customer; Owner: -
---
-
-GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_operator;
-GRANT SELECT ON TABLE customer.v_mdm_runs TO wdh_reader;
 
 
 --
