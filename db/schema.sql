@@ -104,6 +104,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _canonicalise_staged_keys(text[]); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _month_holes(date, date, date[]); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _staged_control_figures(text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_load_deviations(text, date[], jsonb); Type: FUNCTION; Schema: business; Owner: -
@@ -121,6 +123,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 -- Name: _analyse_written(regclass[]); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _apply_contract_month(date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _branch_code(text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _check_snapshot_month(date); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -209,6 +213,12 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _merge_aliases(text, text, text, text[]); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _merged_into(text); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _month_list(date[]); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _pending_correction(); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _period_end(date, text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _record_snapshot_edition(); Type: FUNCTION; Schema: customer; Owner: -
@@ -230,6 +240,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 -- Name: _run_state(bigint, text); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _settle_interrupted_runs(); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _snapshot_month_states(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _snapshot_months(); Type: FUNCTION; Schema: customer; Owner: -
 --
@@ -414,6 +426,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 -- Name: mdm_status(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: merge_company(text, text, boolean, boolean); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: monitoring_check(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: movement_export(date); Type: FUNCTION; Schema: customer; Owner: -
 --

@@ -107,6 +107,14 @@ def test_privileges(conn):
         "contract_branches",  # the report's figures
         "canonical_key",  # a reader looks an id up in the form it is stored in
         "mdm_status",
+        # one answer per state question, for every caller (release 4)
+        "monitoring_check",
+        "_merged_into",
+        "_pending_correction",
+        "_snapshot_month_states",
+        "_month_holes",
+        "_month_list",
+        "_branch_code",
         "provisional_identities",  # the read commands status and identities
         "explain_contract",
         "customer_timeline",  # explain, history and the customer page

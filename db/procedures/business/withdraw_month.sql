@@ -66,7 +66,7 @@ BEGIN
                   HINT = 'etl history lists what was loaded; customer-mdm status shows the source months.';
     END IF;
     SELECT min(d."月度"), max(d."月度") INTO v_first, v_last FROM business."规模明细" AS d;
-    IF v_month > v_first AND v_month < v_last AND NOT p_allow_gap THEN
+    IF NOT p_allow_gap AND EXISTS (SELECT 1 FROM business._month_holes(p_remove => v_month) AS h WHERE h.made) THEN
         RAISE EXCEPTION 'Withdrawing % would leave a hole between the loaded months % and %',
                 to_char(v_month, 'YYYY-MM'), to_char(v_first, 'YYYY-MM'), to_char(v_last, 'YYYY-MM')
             USING ERRCODE = 'object_not_in_prerequisite_state',

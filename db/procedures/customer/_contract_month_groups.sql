@@ -40,7 +40,7 @@ BEGIN ATOMIC
                    AS position
         FROM (
             SELECT d.company_id, d."计划代码" AS plan_code, d."产品线代码" AS product_line_code,
-                   coalesce(nullif(d."机构代码", ''), 'G00') AS branch,
+                   customer._branch_code(d."机构代码") AS branch,
                    coalesce(sum((d."期末资产规模" * 10000)::bigint), 0)::bigint AS aum_units,
                    coalesce(sum((d."供款" * 10000)::bigint), 0)::bigint AS contribution_units
             FROM business."规模明细" AS d

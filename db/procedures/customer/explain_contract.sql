@@ -78,18 +78,9 @@ BEGIN
     SELECT cu.company_id, cu."客户名称" AS name, cu.is_provisional INTO v_customer
     FROM customer."年金客户" AS cu WHERE cu.company_id = v_company;
     IF NOT FOUND THEN
-        -- Merged away: follow the merges to the customer that holds its rows now.
-        WITH RECURSIVE chain AS (
-            SELECT m.into_id, m.merged_at, m.merged_by, 1 AS hops FROM customer.company_merge_log AS m
-            WHERE m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = v_company)
-            UNION ALL
-            SELECT m.into_id, c.merged_at, c.merged_by, c.hops + 1 FROM chain AS c
-            JOIN customer.company_merge_log AS m
-              ON m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = c.into_id)
-            WHERE c.hops < 20
-        )
-        SELECT c.into_id, c.merged_at, c.merged_by, (SELECT min(f.into_id) FROM chain AS f WHERE f.hops = 1) AS first_into
-        INTO v_merge FROM chain AS c ORDER BY c.hops DESC LIMIT 1;
+        -- Merged away: the customer that holds its rows now (customer._merged_into).
+        SELECT m.first_into, m.holder AS into_id, m.merged_at, m.merged_by INTO v_merge
+        FROM customer._merged_into(v_company) AS m;
         IF FOUND THEN
             RAISE EXCEPTION 'Customer % was merged into %', v_company,
                     v_merge.first_into || CASE WHEN v_merge.first_into <> v_merge.into_id
@@ -241,7 +232,7 @@ BEGIN
         WHERE s.is_strategic;
         -- The ranks are computed from the rows as loaded now: while a correction waits for the close,
         -- they could disagree with the month as applied, so they are not shown then.
-        SELECT array_agg(DISTINCT coalesce(nullif(d."机构代码", ''), 'G00')) INTO v_branches
+        SELECT array_agg(DISTINCT customer._branch_code(d."机构代码")) INTO v_branches
         FROM business."规模明细" AS d
         WHERE d."月度" = coalesce(v_ratchet, v_month) AND d.company_id = v_company AND d."计划代码" = v_plan
           AND d."产品线代码" = v_line;

@@ -7,16 +7,16 @@
 --                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
 --                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
 --                deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
---                scheduled_job_run_id bigint)
+--                scheduled_job_run_id bigint, sync_behind boolean)
 --
 -- One job: where the product stands, in one row, for every caller that asks (`customer-mdm
 -- status` and `status --check`, the post-ETL hooks' "is there work", the health check):
---   * the applied range of the contract history, a pending source correction (the earliest changed
---     month at or before the last applied one), the latest loaded 规模明细 month, the current versions;
---   * snapshot months missing (applied, never built), stale (a later change made them so) and
---     outside the applied range: the months customer.refresh_snapshots would refresh or remove
---     (outside: every month customer._snapshot_months finds, as refresh_snapshots does);
---   * source holes: months missing between the first and the last loaded month;
+--   * the applied range of the contract history, a pending source correction
+--     (customer._pending_correction), the latest loaded 规模明细 month and whether the sync is behind
+--     it (sync_behind), the current versions;
+--   * snapshot months missing, stale and outside the applied range (customer._snapshot_month_states:
+--     the months the close refreshes or removes; a pending correction makes the months from it stale);
+--   * source holes: months missing between the first and the last loaded month (business._month_holes);
 --   * the latest real (not dry, not refused) run of the sync, a refresh or the close, whoever ran
 --     it, with its state (customer.run_log: running, with its start, while its session lives;
 --     interrupted once it is gone; succeeded; failed) and who: 'pg_cron' for the scheduled close
@@ -34,6 +34,7 @@
 --     pg_cron or the job; 'unknown' with the fix when the owner may not read schema cron (pg_cron
 --     installed after db bootstrap);
 --   * close_pending: whether customer.run_monthly_close would do anything;
+--   (customer.monitoring_check turns this row into the monitoring verdict.)
 --   * the next 规模明细 month due, its due date (day delivery_due_day of the month after it,
 --     customer.mdm_settings) and whether it is overdue today;
 --   * the deployment stamp (customer.mdm_deployment: the digest of the procedures deployed and the
@@ -52,7 +53,7 @@ RETURNS TABLE (first_applied_period date, last_applied_period date, pending_corr
                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
                deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
-               scheduled_job_run_id bigint)
+               scheduled_job_run_id bigint, sync_behind boolean)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -61,32 +62,22 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_state customer.contract_sync_state%ROWTYPE;
-    v_first_source date;
     v_due_day integer;
     v_scheduled record;
 BEGIN
     SELECT * INTO v_state FROM customer.contract_sync_state;
     first_applied_period := v_state.first_applied_period;
     last_applied_period := v_state.last_applied_period;
-    pending_correction_from := CASE WHEN v_state.dirty_from_month <= v_state.last_applied_period
-                                    THEN v_state.dirty_from_month END;
-    SELECT min(d."月度"), max(d."月度") INTO v_first_source, latest_source_month FROM business."规模明细" AS d;
+    pending_correction_from := customer._pending_correction();
+    SELECT max(d."月度") INTO latest_source_month FROM business."规模明细" AS d;
+    sync_behind := latest_source_month > coalesce(v_state.last_applied_period, '-infinity');
     SELECT count(*) INTO current_versions FROM customer.customer_plan_contract AS c WHERE c.valid_to = '9999-12-31';
-
-    SELECT coalesce(array_agg(m ORDER BY m), '{}') INTO missing_snapshots
-    FROM (SELECT (g + interval '1 month - 1 day')::date AS m
-          FROM generate_series(date_trunc('month', v_state.first_applied_period), v_state.last_applied_period,
-                               interval '1 month') AS g) AS a
-    WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS s WHERE s.snapshot_month = a.m);
-    SELECT coalesce(array_agg(s.snapshot_month ORDER BY s.snapshot_month), '{}') INTO stale_snapshots
-    FROM customer.snapshot_month_state AS s WHERE s.stale_since IS NOT NULL;
-    SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO outside_snapshots
-    FROM customer._snapshot_months() AS m
-    WHERE v_state.last_applied_period IS NULL
-       OR m.month NOT BETWEEN v_state.first_applied_period AND v_state.last_applied_period;
-    SELECT coalesce(array_agg(g::date ORDER BY g), '{}') INTO source_holes
-    FROM generate_series(v_first_source, latest_source_month, interval '1 month') AS g
-    WHERE NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d."月度" = g::date);
+    SELECT coalesce(array_agg(m.snapshot_month ORDER BY m.snapshot_month) FILTER (WHERE m.state = 'missing'), '{}'),
+           coalesce(array_agg(m.snapshot_month ORDER BY m.snapshot_month) FILTER (WHERE m.state = 'stale'), '{}'),
+           coalesce(array_agg(m.snapshot_month ORDER BY m.snapshot_month) FILTER (WHERE m.state = 'outside'), '{}')
+    INTO missing_snapshots, stale_snapshots, outside_snapshots
+    FROM customer._snapshot_month_states() AS m;
+    SELECT coalesce(array_agg(h.month ORDER BY h.month), '{}') INTO source_holes FROM business._month_holes() AS h;
 
     SELECT r.function_name, r.status, r.started_at, r.sqlstate, r.message,
            CASE WHEN (r.counts ->> 'scheduled')::boolean THEN 'pg_cron' ELSE r.db_user END, r.run_id
@@ -123,8 +114,7 @@ BEGIN
         END IF;
     END IF;
 
-    close_pending := pending_correction_from IS NOT NULL
-        OR latest_source_month > coalesce(v_state.last_applied_period, '-infinity')
+    close_pending := pending_correction_from IS NOT NULL OR sync_behind
         OR cardinality(missing_snapshots) > 0 OR cardinality(stale_snapshots) > 0
         OR cardinality(outside_snapshots) > 0;
 

@@ -44,6 +44,7 @@ DECLARE
     v_into_id text;
     v_moved_plans text[] := '{}'::text[];
     v_merged_into text;
+    v_holder text;
     v_merged_at timestamptz;
     v_into_exists boolean;
     v_moves customer.merge_move[] := ARRAY[]::customer.merge_move[];  -- (table_name, rows_moved, action)
@@ -53,8 +54,11 @@ BEGIN
     IF p_dry_run IS NULL OR p_force IS NULL THEN
         RAISE EXCEPTION 'p_dry_run and p_force must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    v_from_id := btrim(p_from);
-    v_into_id := btrim(p_into);
+    -- Ids in the form they are stored in (customer.canonical_key), except a p_from that a customer
+    -- carries exactly: customer.repair_canonical_keys merges an id stored before keys were canonical.
+    v_from_id := CASE WHEN EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = p_from) THEN p_from
+                      ELSE customer.canonical_key(p_from) END;
+    v_into_id := customer.canonical_key(p_into);
     IF nullif(v_from_id, '') IS NULL OR nullif(v_into_id, '') IS NULL THEN
         RAISE EXCEPTION 'merge_company needs both ids: p_from % and p_into %',
                 coalesce(quote_literal(p_from), 'NULL'), coalesce(quote_literal(p_into), 'NULL')
@@ -72,13 +76,16 @@ BEGIN
 
     SELECT * INTO v_from FROM customer."年金客户" AS c WHERE c.company_id = v_from_id FOR UPDATE;
     IF NOT FOUND THEN
-        SELECT l.into_id, l.merged_at INTO v_merged_into, v_merged_at FROM customer.company_merge_log AS l
-        WHERE l.from_id = v_from_id ORDER BY l.merged_at DESC, l.id DESC LIMIT 1;
+        SELECT m.first_into, m.holder, m.merged_at INTO v_merged_into, v_holder, v_merged_at
+        FROM customer._merged_into(v_from_id) AS m;
         IF FOUND THEN
-            RAISE EXCEPTION 'Customer % was already merged into % at %', v_from_id, v_merged_into,
+            RAISE EXCEPTION 'Customer % was already merged into % at %', v_from_id,
+                    v_merged_into || CASE WHEN v_holder <> v_merged_into
+                                          THEN format(', which is now part of %s', v_holder) ELSE '' END,
                     to_char(v_merged_at, 'YYYY-MM-DD HH24:MI:SS')
                 USING ERRCODE = 'no_data_found',
-                      HINT = 'Nothing to do: its rows carry the new id (customer.company_merge_log has the merge).';
+                      HINT = format('Nothing to do: its rows carry %s now (customer.company_merge_log has the merge).',
+                                    v_holder);
         END IF;
         RAISE EXCEPTION 'Customer % does not exist', v_from_id
             USING ERRCODE = 'no_data_found',

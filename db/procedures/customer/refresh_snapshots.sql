@@ -4,6 +4,7 @@
 --
 -- Brings every snapshot month in line with the contract history, whatever happened before (an
 -- interrupted hook, a correction replayed by the sync, ledger rows changed, months withdrawn):
+--   * which months: customer._snapshot_month_states, as status reports them;
 --   * a snapshot month outside the applied range (before the first or after the last synced
 --     period) is removed: its rows in both fact tables and its snapshot_month_state row
 --     (returned with its deleted count and zero rows);
@@ -43,10 +44,9 @@ BEGIN
     END IF;
     PERFORM customer._lock_mdm('refresh_snapshots');
     SELECT * INTO v_state FROM customer.contract_sync_state FOR SHARE;
-    IF v_state.dirty_from_month IS NOT NULL AND v_state.last_applied_period IS NOT NULL
-       AND v_state.dirty_from_month <= v_state.last_applied_period THEN
+    IF customer._pending_correction() IS NOT NULL THEN
         RAISE EXCEPTION 'A source correction from % is pending: the contract history is out of date',
-                to_char(v_state.dirty_from_month, 'YYYY-MM')
+                to_char(customer._pending_correction(), 'YYYY-MM')
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Run the monthly close, which syncs first: customer-mdm close, in SQL '
                          'SELECT * FROM customer.run_monthly_close().';
@@ -55,10 +55,7 @@ BEGIN
     BEGIN  -- every write happens in here; a dry run rolls this block back
         -- Snapshot months outside the applied range go, with their state.
         FOR v_month IN
-            SELECT m.month FROM customer._snapshot_months() AS m
-            WHERE v_state.last_applied_period IS NULL
-               OR m.month < v_state.first_applied_period OR m.month > v_state.last_applied_period
-            ORDER BY 1
+            SELECT m.snapshot_month FROM customer._snapshot_month_states() AS m WHERE m.state = 'outside' ORDER BY 1
         LOOP
             PERFORM set_config('wdh.edition_reason',
                                CASE WHEN v_state.last_applied_period IS NULL
@@ -78,13 +75,8 @@ BEGIN
         -- Applied periods without a snapshot, or with a stale one, are rebuilt.
         IF v_state.last_applied_period IS NOT NULL THEN
             FOR v_month IN
-                SELECT (g + interval '1 month - 1 day')::date
-                FROM generate_series(date_trunc('month', v_state.first_applied_period),
-                                     v_state.last_applied_period, interval '1 month') AS g
-                WHERE NOT EXISTS (SELECT 1 FROM customer.snapshot_month_state AS s
-                                  WHERE s.snapshot_month = (g + interval '1 month - 1 day')::date
-                                    AND s.stale_since IS NULL)
-                ORDER BY 1
+                SELECT m.snapshot_month FROM customer._snapshot_month_states() AS m
+                WHERE m.state IN ('missing', 'stale') ORDER BY 1
             LOOP
                 SELECT r.* INTO v_row FROM customer._refresh_snapshot_month(v_month) AS r;
                 v_touched := v_touched || v_row;

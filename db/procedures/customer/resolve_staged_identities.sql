@@ -9,7 +9,8 @@
 --   NULL         the file has it (or no name either: see unresolved); rows with a company_id
 --                teach the file's aliases first (account, name, and plan + name), so rows of the
 --                same file resolve by them;
---   merged       the file carries an id that customer.merge_company merged away: the id it went into;
+--   merged       the file carries an id that customer.merge_company merged away: the id of the
+--                customer that holds its rows now (customer._merged_into);
 --   override     an alias a steward told (alias add, merge): by plan + name, then by name;
 --   account      a learned alias by account;
 --   plan_name    a learned alias by (plan, name);
@@ -59,17 +60,15 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- A file that still carries an id that was merged away gets the id it went into (a chain of
-    -- merges is followed), unless a customer of that id exists again.
-    FOR v_hop IN 1..10 LOOP
-        EXIT WHEN NOT EXISTS (SELECT 1 FROM customer.company_merge_log);  -- no merge yet: nothing to map
-        UPDATE pg_temp.wdh_etl_stage AS s SET company_id = m.into_id, id_source = 'merged'
-        FROM (SELECT DISTINCT ON (l.from_id) l.from_id, l.into_id
-              FROM customer.company_merge_log AS l ORDER BY l.from_id, l.merged_at DESC, l.id DESC) AS m
-        WHERE btrim(s.company_id) = m.from_id
-          AND NOT EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = m.from_id);
-        EXIT WHEN NOT FOUND;
-    END LOOP;
+    -- A file that still carries an id that was merged away gets the id of the customer that holds
+    -- its rows now (customer._merged_into: a chain of merges followed), unless a customer of that id
+    -- exists again. The stage's keys are canonical already (business._canonicalise_staged_keys).
+    IF EXISTS (SELECT 1 FROM customer.company_merge_log) THEN
+        UPDATE pg_temp.wdh_etl_stage AS s SET company_id = m.holder, id_source = 'merged'
+        FROM (SELECT DISTINCT l.from_id FROM customer.company_merge_log AS l) AS g
+        CROSS JOIN LATERAL customer._merged_into(g.from_id) AS m
+        WHERE s.company_id = g.from_id;
+    END IF;
 
     PERFORM customer._stage_wanted_aliases(p_ledger);
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_wanted (row_id tid, pos integer, what text, alias text, plan text)';

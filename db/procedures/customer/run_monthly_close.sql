@@ -1,14 +1,14 @@
 -- customer.run_monthly_close(p_dry_run boolean DEFAULT false)
--- RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint)
+-- RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint, lapsed bigint)
 --
 -- The monthly close, one path for the CLI (customer-mdm close), the post-ETL hooks and pg_cron:
 -- under one lock, in one transaction,
 --   1. customer.sync_contract_status(): every unapplied period, replaying corrections first;
 --   2. customer.refresh_snapshots(): every applied period's snapshot built and current, none
 --      outside the applied range.
--- Result: one row per step and period: step 'sync' (inserted / updated versions, deleted =
---         lapsed) for each period the sync applied or replayed, step 'snapshot' (rows inserted /
---         updated / deleted across both fact tables) for each month the refresh touched. An
+-- Result: one row per step and period: step 'sync' (inserted / updated / lapsed versions; deleted
+--         repeats lapsed, the name SPEC §11 gave it) for each period the sync applied or replayed, step 'snapshot' (rows inserted /
+--         updated / deleted across both fact tables; lapsed NULL) for each month the refresh touched. An
 --         up-to-date database returns no rows. With nothing loaded and nothing synced, the sync is
 --         skipped; when every source row was withdrawn, the sync removes the history and the
 --         refresh every snapshot month.
@@ -22,7 +22,7 @@
 --          contract_id sequence; it never rewinds it (setval would hand a concurrent writer's ids
 --          out again). The run log records the close (and its steps when not a dry run).
 CREATE OR REPLACE FUNCTION customer.run_monthly_close(p_dry_run boolean DEFAULT false)
-RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint)
+RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint, lapsed bigint)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -91,7 +91,8 @@ BEGIN
                                                 'customer.snapshot_month_state']::regclass[]);
     END IF;
 
-    RETURN QUERY SELECT t.step, t.period_end, t.inserted, t.updated, t.deleted
+    RETURN QUERY SELECT t.step, t.period_end, t.inserted, t.updated, t.deleted,
+                        CASE WHEN t.step = 'sync' THEN t.deleted END
                  FROM unnest(v_steps) WITH ORDINALITY AS t (step, period_end, inserted, updated, deleted, n)
                  ORDER BY t.n;
 END

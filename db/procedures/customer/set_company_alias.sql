@@ -20,13 +20,13 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_alias text := customer.normalise_name(p_name);
-    v_plan text := nullif(btrim(p_plan_code), '');
-    v_kind text := CASE WHEN nullif(btrim(p_plan_code), '') IS NULL THEN 'name' ELSE 'plan_name' END;
-    v_company text := btrim(p_company_id);
+    v_plan text := customer.canonical_key(p_plan_code);  -- keys in the form they are stored in
+    v_kind text := CASE WHEN customer.canonical_key(p_plan_code) IS NULL THEN 'name' ELSE 'plan_name' END;
+    v_company text := customer.canonical_key(p_company_id);
     v_replaced text[];
     v_provisional text;
 BEGIN
-    IF v_alias IS NULL OR nullif(v_company, '') IS NULL THEN
+    IF v_alias IS NULL OR v_company IS NULL THEN
         RAISE EXCEPTION 'An alias needs a customer name and a company_id (got % and %)',
                 coalesce(quote_literal(p_name), 'NULL'), coalesce(quote_literal(p_company_id), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';

@@ -75,7 +75,7 @@ BEGIN
             v_state.last_applied_period := NULL;
             v_state.first_applied_period := NULL;
             v_withdrawn := true;
-        ELSIF v_state.dirty_from_month <= v_state.last_applied_period
+        ELSIF customer._pending_correction() IS NOT NULL
               AND (p_period_end IS NULL OR v_state.dirty_from_month <= v_source.target) THEN
             -- A source correction: rewind to just before the earliest changed month, then replay. One
             -- after an explicit target waits for a sync that reaches it; without a target (through the

@@ -24,11 +24,10 @@ from work_data_hub.customer_mdm.explain import (
     customer_page,
     customer_timeline,
     explain_contract,
-    holder,
     merged_into,
 )
 from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
-from work_data_hub.customer_mdm.operations import mdm_status, recent_runs
+from work_data_hub.customer_mdm.operations import mdm_status, monitoring_check, recent_runs
 from work_data_hub.customer_mdm.report import month_export, month_report
 from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.summary import snapshot_summary
@@ -136,7 +135,7 @@ def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
         typer.echo("🔄 Starting snapshot refresh of every month that needs it...")
     with connect() as conn:
         outcome = runs.snapshots(conn, dry_run=dry_run)
-    rows, state = outcome.rows, outcome.state
+    rows = outcome.rows
     if as_json:
         typer.echo(to_json([asdict(r) for r in rows]))
         return
@@ -145,11 +144,7 @@ def _snapshot_all(*, dry_run: bool, as_json: bool) -> None:
         return
     typer.echo(f"✓ Snapshot refresh completed: {len(rows)} month(s)")
     for r in rows:
-        synced = (
-            state.last_applied_period is not None
-            and state.first_applied_period <= r.period_end <= state.last_applied_period
-        )
-        if not synced:
+        if r.period_end in outcome.removed:
             typer.echo(f"  {format_period(r.period_end)}: outside the synced range, removed {r.deleted} rows")
         else:
             typer.echo(
@@ -370,8 +365,7 @@ def history_command(
         timeline = customer_timeline(conn, company_id=company)
         company = canonical(conn, company) or company
         plan = canonical(conn, plan) if plan is not None else None
-        gone = merged_into(timeline)
-        now = holder(conn, gone.reference) if gone is not None else None
+        gone = merged_into(conn, company)
     if gone is None and plan is not None and not any(e.plan_code == plan for e in timeline):
         plans = sorted({e.plan_code for e in timeline if e.kind == "version"})
         raise InvalidInput(
@@ -392,9 +386,7 @@ def history_command(
     customer = next((e for e in timeline if e.kind == "customer"), None)
     if gone is not None:
         typer.echo(
-            f"{company} is no longer a customer: it was merged into {gone.reference} on {gone.starts}"
-            + (f", which is now part of {now}" if now and now != gone.reference else "")
-            + f" (customer-mdm history --company {now or gone.reference})."
+            f"{company} is no longer a customer: it {gone.sentence()} (customer-mdm history --company {gone.holder})."
         )
     elif customer is not None:
         typer.echo(f"{company} {customer.reference}" + (f": {customer.detail}" if customer.detail else ""))
@@ -708,11 +700,14 @@ def status_command(
             )
         )
     else:
-        behind = s.latest_source_month is not None and s.latest_source_month > s.last_applied_period
         typer.echo(
             f"Contracts: synced {format_span(s.first_applied_period, s.last_applied_period)}, "
             f"{s.current_versions:,} current versions"
-            + (f"; source has data through {s.latest_source_month:%Y-%m}: run customer-mdm close" if behind else "")
+            + (
+                f"; source has data through {s.latest_source_month:%Y-%m}: run customer-mdm close"
+                if s.sync_behind
+                else ""
+            )
         )
     if s.pending_correction_from:
         typer.echo(
@@ -776,9 +771,6 @@ def status_command(
         )
 
 
-CHECK_LEVELS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
-
-
 def _same_run(s) -> bool:
     """Whether the scheduled job's latest run is the latest run of the log (reported once)."""
     return s.scheduled_job_run_id is not None and s.scheduled_job_run_id == s.last_run_id
@@ -789,44 +781,16 @@ def _when(moment) -> str:
 
 
 def _status_check() -> None:
-    """The monitoring plugin convention: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+    """The monitoring plugin convention: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    (customer.monitoring_check decides; UNKNOWN is when it cannot be asked)."""
     try:
         with connect() as conn:
-            s = mdm_status(conn).standing
+            check = monitoring_check(conn)
     except WdhError as exc:
         typer.echo(f"WDH UNKNOWN - {exc.message}")
         raise MonitoringExit(3) from None
-    critical, warning = [], []
-    if s.last_run_status in ("failed", "interrupted"):
-        critical.append(
-            f"the last {'scheduled close' if s.last_run_by == 'pg_cron' else s.last_run_function} "
-            f"{s.last_run_status} at {_when(s.last_run_at)} (SQLSTATE {s.last_run_sqlstate})"
-        )
-    later = s.last_run_at is None or (s.scheduled_job_at is not None and s.scheduled_job_at >= s.last_run_at)
-    # pg_cron's own states: starting, running, … while the job runs; failed; unknown (it may not be read).
-    if s.scheduled_job_status in ("failed", "interrupted") and later and not _same_run(s):
-        critical.append(
-            f"the scheduled close's run at {_when(s.scheduled_job_at)} {s.scheduled_job_status}: "
-            f"{s.scheduled_job_message}"
-        )
-    if s.source_holes:
-        critical.append(f"months missing from 规模明细: {_month_list(s.source_holes)}")
-    if s.deployment_problem:
-        critical.append(s.deployment_problem)
-    if s.scheduled_job_status == "unknown":
-        warning.append(f"the scheduled close cannot be read: {s.scheduled_job_message}")
-    if s.close_pending:
-        warning.append("the monthly close has work pending")
-    if s.delivery_overdue:
-        warning.append(f"the {s.next_delivery_month:%Y-%m} delivery was due {s.next_delivery_due:%Y-%m-%d}")
-    level = 2 if critical else 1 if warning else 0
-    synced = f"synced through {s.last_applied_period:%Y-%m}" if s.last_applied_period else "not synced"
-    typer.echo(
-        f"WDH {CHECK_LEVELS[level]} - "
-        + ("; ".join(critical + warning) or synced)
-        + (f" | {synced}" if critical or warning else "")
-    )
-    raise MonitoringExit(level)
+    typer.echo(check.line)
+    raise MonitoringExit(check.exit_code)
 
 
 @customer_mdm_app.command("runs")

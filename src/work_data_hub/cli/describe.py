@@ -19,7 +19,7 @@ def describe_close(steps: list[CloseStep]) -> list[str]:
         lines.append(
             f"sync: {len(synced)} period(s) {format_span(synced[0].period_end, synced[-1].period_end)}: "
             f"inserted {sum(s.inserted for s in synced)}, updated {sum(s.updated for s in synced)}, "
-            f"lapsed {sum(s.deleted for s in synced)}"
+            f"lapsed {sum(s.lapsed or 0 for s in synced)}"
         )
     if snapshots:
         lines.append(

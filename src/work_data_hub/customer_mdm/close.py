@@ -13,7 +13,7 @@ from work_data_hub.customer_mdm.snapshot import SnapshotRefreshResult
 from work_data_hub.errors import database_errors
 
 CLOSE_SQL = """
-SELECT step, period_end, inserted, updated, deleted
+SELECT step, period_end, inserted, updated, deleted, lapsed
 FROM customer.run_monthly_close(p_dry_run => %(dry_run)s)
 """
 REFRESH_ALL_SQL = """
@@ -24,11 +24,12 @@ FROM customer.refresh_snapshots(p_dry_run => %(dry_run)s)
 
 @dataclass(frozen=True)
 class CloseStep:
-    step: str  # 'sync' (deleted = lapsed) or 'snapshot'
+    step: str  # 'sync' or 'snapshot'
     period_end: date
-    inserted: int
+    inserted: int  # versions (sync) or fact rows (snapshot)
     updated: int
-    deleted: int
+    deleted: int  # fact rows deleted (snapshot); for a sync step the same as lapsed (SPEC §11's name)
+    lapsed: int | None  # versions lapsed (sync); None for a snapshot step
 
 
 def run_monthly_close(conn: psycopg.Connection, *, dry_run: bool) -> list[CloseStep]:

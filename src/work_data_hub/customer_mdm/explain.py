@@ -5,7 +5,7 @@ merges, aliases, loads); and the customer page's figures, which are those two an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
@@ -29,18 +29,11 @@ SYNCED_SQL = "SELECT first_applied_period, last_applied_period FROM customer.mdm
 # An id as it is stored (customer.canonical_key): what a user typed, full-width or pasted, compared.
 CANONICAL_SQL = "SELECT customer.canonical_key(%(key)s)"
 
-# Where an id merged away went, following merges into merged customers to the one that holds it now.
+# Where an id merged away went: one SQL function answers it (explain_contract, merge_company and the
+# loader ask it too).
 MERGED_INTO_SQL = """
-WITH RECURSIVE chain AS (
-    SELECT m.into_id, 1 AS hops FROM customer.company_merge_log AS m
-    WHERE m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = %(company_id)s)
-    UNION ALL
-    SELECT m.into_id, c.hops + 1 FROM chain AS c
-    JOIN customer.company_merge_log AS m
-      ON m.id = (SELECT max(x.id) FROM customer.company_merge_log AS x WHERE x.from_id = c.into_id)
-    WHERE c.hops < 20
-)
-SELECT into_id FROM chain ORDER BY hops DESC LIMIT 1
+SELECT %(company_id)s::text AS company_id, first_into, holder, merged_at, merged_by
+FROM customer._merged_into(p_company_id => %(company_id)s)
 """
 
 CUSTOMER_SQL = """
@@ -134,18 +127,27 @@ def canonical(conn: psycopg.Connection, key: str) -> str | None:
         return conn.execute(CANONICAL_SQL, {"key": key}).fetchone()[0]
 
 
-def merged_into(timeline: list[TimelineEntry]) -> TimelineEntry | None:
-    """The merge that took this id away (the timeline of an id that is no longer a customer)."""
-    if any(e.kind == "customer" for e in timeline):
-        return None
-    return next((e for e in reversed(timeline) if e.kind == "merge_out"), None)
+@dataclass(frozen=True)
+class MergedInto:
+    """A row of customer._merged_into: where a merged-away id went."""
+
+    company_id: str  # as asked
+    first_into: str  # the id of its latest merge
+    holder: str  # the customer that holds its rows now (merges followed)
+    merged_at: datetime
+    merged_by: str
+
+    def sentence(self) -> str:
+        """The one way every command says it."""
+        return f"was merged into {self.first_into} on {self.merged_at:%Y-%m-%d}" + (
+            f", which is now part of {self.holder}" if self.holder != self.first_into else ""
+        )
 
 
-def holder(conn: psycopg.Connection, company_id: str) -> str | None:
-    """The customer that holds a merged-away id's rows now (merges followed to the end)."""
-    with database_errors():
-        row = conn.execute(MERGED_INTO_SQL, {"company_id": company_id}).fetchone()
-    return row[0] if row else None
+def merged_into(conn: psycopg.Connection, company_id: str) -> MergedInto | None:
+    """Where `company_id` went when it was merged away (None: a customer carries it, or it never merged)."""
+    with database_errors(), conn.cursor(row_factory=class_row(MergedInto)) as cur:
+        return cur.execute(MERGED_INTO_SQL, {"company_id": company_id}).fetchone()
 
 
 def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date | None) -> CustomerPage:
@@ -154,15 +156,11 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
     with database_errors(), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         timeline = customer_timeline(conn, company_id=company_id)
-        gone = merged_into(timeline)
+        gone = merged_into(conn, company_id)
         if gone is not None:
-            now = holder(conn, gone.reference)
             raise NotReady(
-                f"Customer {canonical(conn, company_id)} was merged into {gone.reference} on {gone.starts}"
-                + (f", which is now part of {now}" if now and now != gone.reference else "")
-                + ": it has no page of its own",
-                hint=f"Write the page of {now or gone.reference}: customer-mdm report --company "
-                f"{now or gone.reference}",
+                f"Customer {canonical(conn, company_id)} {gone.sentence()}: it has no page of its own",
+                hint=f"Write the page of {gone.holder}: customer-mdm report --company {gone.holder}",
             )
         first, last = conn.execute(SYNCED_SQL).fetchone()
         if last is None:

@@ -26,11 +26,15 @@ LIMIT %(limit)s
 # Where the product stands: one SQL function answers it for every caller (status, the hooks' "is
 # there work", the health check); nothing here decides it.
 STATUS_SQL = "SELECT * FROM customer.mdm_status()"
+# The snapshot months built, and where each stands (current, stale with since when and why,
+# outside the synced range): the states customer.mdm_status counts and the close acts on.
 SNAPSHOTS_SQL = """
-SELECT snapshot_month, refreshed_at, stale_since, stale_reason
-FROM customer.snapshot_month_state
+SELECT snapshot_month, state, refreshed_at, stale_since, stale_reason
+FROM customer._snapshot_month_states()
+WHERE state <> 'missing'
 ORDER BY snapshot_month
 """
+CHECK_SQL = "SELECT exit_code, severity, findings, line FROM customer.monitoring_check()"
 RECORD_FAILURE_SQL = """
 SELECT customer.record_failed_run(p_function_name => %(function)s, p_sqlstate => %(sqlstate)s,
                                   p_message => %(message)s, p_started_at => %(started_at)s,
@@ -89,12 +93,14 @@ class Standing:
     deployment_problem: str | None  # None: the procedures belong to the migrations applied
     last_run_id: int | None
     scheduled_job_run_id: int | None  # the run-log row of the job's latest run, when it reached the log
+    sync_behind: bool | None  # the latest loaded 规模明细 month is after the last applied period
 
 
 @dataclass(frozen=True)
 class SnapshotMonth:
     snapshot_month: date
-    refreshed_at: datetime
+    state: str  # current | stale | outside (customer._snapshot_month_states)
+    refreshed_at: datetime | None  # None: fact rows without a state row (outside)
     stale_since: datetime | None
     stale_reason: str | None
 
@@ -106,7 +112,7 @@ class Status:
 
     @property
     def stale(self) -> list[SnapshotMonth]:
-        return [s for s in self.snapshots if s.stale_since is not None]
+        return [s for s in self.snapshots if s.state == "stale"]
 
 
 def recent_runs(conn: psycopg.Connection, *, limit: int) -> list[Run]:
@@ -115,14 +121,34 @@ def recent_runs(conn: psycopg.Connection, *, limit: int) -> list[Run]:
             return cur.execute(RUNS_SQL, {"limit": limit}).fetchall()
 
 
+def snapshot_months(conn: psycopg.Connection) -> list[SnapshotMonth]:
+    """The snapshot months built (or left outside the synced range), each with its state."""
+    with database_errors(), conn.cursor(row_factory=class_row(SnapshotMonth)) as cur:
+        return cur.execute(SNAPSHOTS_SQL).fetchall()
+
+
 def mdm_status(conn: psycopg.Connection) -> Status:
-    with database_errors():
-        with conn.cursor(row_factory=class_row(Standing)) as cur:
-            standing = cur.execute(STATUS_SQL).fetchone()
-        with conn.cursor(row_factory=class_row(SnapshotMonth)) as cur:
-            snapshots = cur.execute(SNAPSHOTS_SQL).fetchall()
+    with database_errors(), conn.cursor(row_factory=class_row(Standing)) as cur:
+        standing = cur.execute(STATUS_SQL).fetchone()
     assert standing is not None
-    return Status(standing=standing, snapshots=snapshots)
+    return Status(standing=standing, snapshots=snapshot_months(conn))
+
+
+@dataclass(frozen=True)
+class MonitoringCheck:
+    """customer.monitoring_check(): the monitoring verdict on mdm_status."""
+
+    exit_code: int  # 0 OK, 1 WARNING, 2 CRITICAL
+    severity: str
+    findings: list[str]
+    line: str
+
+
+def monitoring_check(conn: psycopg.Connection) -> MonitoringCheck:
+    with database_errors(), conn.cursor(row_factory=class_row(MonitoringCheck)) as cur:
+        row = cur.execute(CHECK_SQL).fetchone()
+    assert row is not None
+    return row
 
 
 def close_pending(conn: psycopg.Connection) -> bool:

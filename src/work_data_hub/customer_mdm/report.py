@@ -18,29 +18,22 @@ from psycopg.types.json import set_json_loads
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
-# Where the month stands: now, or (with as_of) as it stood at a moment, when its edition then is what
-# it shows (customer.set_snapshot_as_of has made every snapshot view of this transaction read that
-# moment) and whether it was stale then is not kept. A source correction of the month or an earlier
-# one (a reload, a withdrawal) that the close has not replayed yet makes the month's snapshot stale
-# too, though its state row does not say so yet.
+# Where the month stands: now (customer._snapshot_month_states, as status says it: a source
+# correction of the month or an earlier one that the close has not replayed yet makes it stale), or
+# (with as_of) as it stood at a moment, when its edition then is what it shows
+# (customer.set_snapshot_as_of has made every snapshot view of this transaction read that moment)
+# and whether it was stale then is not kept.
 STANDING = """
 SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from,
        s.last_applied_period AS synced_through,
        CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.refreshed_at ELSE e.built_at END AS refreshed_at,
-       CASE WHEN %(as_of)s::timestamptz IS NULL
-            THEN coalesce(m.stale_since, CASE WHEN s.dirty_from_month <= %(period_end)s::date THEN s.updated_at END)
-       END AS stale_since,
-       CASE WHEN %(as_of)s::timestamptz IS NULL
-            THEN coalesce(m.stale_reason,
-                          CASE WHEN s.dirty_from_month <= %(period_end)s::date
-                               THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
-                                           to_char(s.dirty_from_month, 'YYYY-MM')) END)
-       END AS stale_reason,
+       CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.stale_since END AS stale_since,
+       CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.stale_reason END AS stale_reason,
        %(as_of)s::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at, e.reason AS edition_reason,
        x.editions, x.first_built_at,
        EXISTS (SELECT 1 FROM customer.v_plan_rows AS f WHERE f.snapshot_month = %(period_end)s::date) AS shown
 FROM customer.contract_sync_state AS s
-LEFT JOIN customer.snapshot_month_state AS m ON m.snapshot_month = %(period_end)s::date
+LEFT JOIN customer._snapshot_month_states() AS m ON m.snapshot_month = %(period_end)s::date
 LEFT JOIN LATERAL (SELECT x.* FROM customer.snapshot_edition AS x
                    WHERE x.snapshot_month = %(period_end)s::date
                      AND x.built_at <= coalesce(%(as_of)s::timestamptz, 'infinity')

@@ -11,7 +11,7 @@ from datetime import date
 import psycopg
 
 from work_data_hub.customer_mdm.close import CloseStep, refresh_snapshots, run_monthly_close
-from work_data_hub.customer_mdm.operations import failures_recorded
+from work_data_hub.customer_mdm.operations import failures_recorded, snapshot_months
 from work_data_hub.customer_mdm.snapshot import SnapshotRefreshResult, refresh_monthly_snapshot
 from work_data_hub.customer_mdm.sync import (
     ContractSyncResult,
@@ -48,7 +48,7 @@ class CloseOutcome:
 @dataclass(frozen=True)
 class SnapshotsOutcome:
     rows: list[SnapshotRefreshResult]  # one per month touched; empty: nothing to do
-    state: SyncState  # the synced range the months are judged against
+    removed: frozenset[date]  # the months it removed: outside the synced range (customer._snapshot_month_states)
     dry_run: bool
 
 
@@ -105,7 +105,7 @@ def snapshots(conn: psycopg.Connection, *, dry_run: bool) -> SnapshotsOutcome:
     """Every synced month whose snapshot is missing or stale, and remove months outside the range."""
     require_current_procedures(conn, "The snapshot refresh")
     with failures_recorded(conn, "refresh_snapshots", dry_run=dry_run):
+        outside = frozenset(m.snapshot_month for m in snapshot_months(conn) if m.state == "outside")
         rows = refresh_snapshots(conn, dry_run=dry_run)
-        state = sync_state(conn)
     conn.commit()
-    return SnapshotsOutcome(rows, state, dry_run)
+    return SnapshotsOutcome(rows, outside, dry_run)

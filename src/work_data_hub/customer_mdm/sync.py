@@ -31,7 +31,8 @@ class ContractSyncResult:
 
 
 STATE_SQL = """
-SELECT first_applied_period, last_applied_period, dirty_from_month FROM customer.contract_sync_state
+SELECT first_applied_period, last_applied_period, dirty_from_month, customer._pending_correction() AS pending_replay
+FROM customer.contract_sync_state
 """
 # The history before a replay, to report its net change afterwards (temporary, this transaction).
 REMEMBER_SQL = """
@@ -57,13 +58,7 @@ class SyncState:
     first_applied_period: date | None
     last_applied_period: date | None
     dirty_from_month: date | None
-
-    @property
-    def pending_replay(self) -> date | None:
-        """The month the next sync rewinds to, when a correction of an applied month is pending."""
-        if self.last_applied_period and self.dirty_from_month and self.dirty_from_month <= self.last_applied_period:
-            return self.dirty_from_month
-        return None
+    pending_replay: date | None  # the month the next sync rewinds to (customer._pending_correction)
 
 
 @dataclass(frozen=True)

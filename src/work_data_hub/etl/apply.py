@@ -17,7 +17,6 @@ from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
 from work_data_hub.etl.stage import Deviation, LoadPlan
 from work_data_hub.etl.validate import ParsedFile
-from work_data_hub.periods import month_span
 
 
 @dataclass(frozen=True)
@@ -35,43 +34,27 @@ class LoadResult:
     load_id: int | None = None
 
 
-LOADED_MONTHS = """
-WITH RECURSIVE m AS (
-    (SELECT "月度" FROM business."规模明细" ORDER BY 1 LIMIT 1)
-    UNION ALL
-    SELECT (SELECT s."月度" FROM business."规模明细" AS s WHERE s."月度" > m."月度" ORDER BY 1 LIMIT 1)
-    FROM m WHERE m."月度" IS NOT NULL
-)
-SELECT "月度" FROM m WHERE "月度" IS NOT NULL
+# The months a load of one month would leave missing between it and the loaded ones (one SQL
+# function answers it for the loader, withdraw_month and mdm_status).
+HOLES_MADE = """
+SELECT h.month FROM business._month_holes(p_add => %(month)s, p_previewed => %(previewed)s) AS h
+WHERE h.made ORDER BY h.month
 """
+LOADED_SPAN = 'SELECT min("月度") AS first, max("月度") AS last FROM business."规模明细"'
 
 
-def loaded_months(conn: psycopg.Connection) -> set[date]:
-    """The months business.规模明细 holds (one index probe per month)."""
-    return {m for (m,) in conn.execute(LOADED_MONTHS)}
-
-
-def missing_between(loaded: set[date], month: date) -> list[date]:
-    """The months a load of `month` would leave unloaded between it and the loaded ones."""
-    if not loaded or month in loaded:
-        return []
-    if month > max(loaded):
-        return month_span(max(loaded), month)[1:-1]
-    if month < min(loaded):
-        return month_span(month, min(loaded))[1:-1]
-    return []
-
-
-def check_gap(domain: Domain, path: Path, month: date, loaded: set[date]) -> None:
-    missing = missing_between(loaded, month)
+def check_gap(conn: psycopg.Connection, domain: Domain, path: Path, month: date, previewed: frozenset[date]) -> None:
+    """Refuse a month that would leave a hole between it and the loaded (or previewed) months."""
+    missing = [m for (m,) in conn.execute(HOLES_MADE, {"month": month, "previewed": sorted(previewed)})]
     if not missing:
         return
+    first, last = conn.execute(LOADED_SPAN).fetchone()
     span = f"{missing[0]:%Y-%m}" if len(missing) == 1 else f"{missing[0]:%Y-%m} … {missing[-1]:%Y-%m}"
-    side = "after the latest" if month > max(loaded) else "before the earliest"
+    side = "after the latest" if missing[0] < month else "before the earliest"
     raise InvalidInput(
         f"{path}: loading {month:%Y-%m} would leave a hole {side} loaded month: "
         f"{span} ({len(missing)} month(s)) not loaded; nothing was loaded",
-        detail=f"{domain.qualified} holds {min(loaded):%Y-%m} … {max(loaded):%Y-%m}.",
+        detail=f"{domain.qualified} holds {first:%Y-%m} … {last:%Y-%m}." if first else None,
         hint="Check the file's 月度 (a typo?), or load the missing months first; pass --allow-gap if the hole "
         "is intended.",
     )

@@ -20,7 +20,6 @@ from work_data_hub.etl.apply import (
     check_deviations,
     check_gap,
     check_strict,
-    loaded_months,
     lock_target,
 )
 from work_data_hub.etl.domains import Domain
@@ -116,7 +115,7 @@ def load_file(
                         return FileLoad(parsed, None, None, skipped_as=state)
             if not domain.is_ledger and not options.allow_gap:
                 for month in parsed.months:
-                    check_gap(domain, path, month, loaded_months(conn) | claim.pending_months)
+                    check_gap(conn, domain, path, month, claim.pending_months)
             staged = stage(conn, parsed)
             plan = plan_load(conn, parsed, staged)
             if options.strict:

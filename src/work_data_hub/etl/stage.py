@@ -209,14 +209,13 @@ def _refuse_key_problems(conn: psycopg.Connection, parsed: ParsedFile, count: in
 
 
 # 业务类型 through its one mapping, mapping."业务类型别名" (every spelling, for 规模明细 and the ledgers
-# alike); 机构代码 from the branch name, unknown → G00. A spelling other than the product line's
+# alike); 机构代码 from the branch name, unknown → G00 (customer._branch_code). A spelling other than the product line's
 # name (企业年金受托, 受托) is then stored as the name: few rows, a second statement.
 RESOLVE_CODES = """
 UPDATE pg_temp.wdh_etl_stage AS s
 SET "产品线代码" = (SELECT a.product_line_code FROM mapping."业务类型别名" AS a WHERE a.spelling = s."业务类型"),
-    "机构代码" = coalesce(s."机构代码",
-                          (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"),
-                          'G00'),
+    "机构代码" = customer._branch_code(coalesce(
+                     s."机构代码", (SELECT min(o."机构代码") FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称"))),
     branch_unknown = s."机构代码" IS NULL AND s."机构名称" IS NOT NULL
                      AND NOT EXISTS (SELECT 1 FROM mapping."组织架构" AS o WHERE o."机构名称" = s."机构名称")
 """
