@@ -3,11 +3,15 @@ exists and, with #, at a heading it has."""
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 
 from helpers import REPO
+from work_data_hub.tooling.reference import current_block, function_reference, replace_block
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+DBA = REPO / "docs" / "DBA.md"
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
@@ -31,3 +35,16 @@ def test_every_link_stays_in_the_repository_and_resolves():
             elif anchor and path.suffix == ".md" and anchor not in anchors(path):
                 broken.append(f"{doc.name}: {target} (no such heading)")
     assert not broken, "\n".join(broken)
+
+
+def test_the_function_reference_of_dba_md_is_the_catalog(conn):
+    """DBA.md's function table (who runs as whom, who may execute what, the SQL-standard bodies,
+    the errors) is what the catalog of a fresh migrate says: regenerate it with
+    scripts/dba_reference.py (or WDH_UPDATE_DOCS=1 and this test) after a procedure changes."""
+    generated = function_reference(conn)
+    if os.environ.get("WDH_UPDATE_DOCS"):
+        DBA.write_text(replace_block(DBA.read_text(encoding="utf-8"), generated), encoding="utf-8")
+    committed = current_block(DBA)
+    assert committed == generated, "\n".join(
+        difflib.unified_diff(committed.splitlines(), generated.splitlines(), "docs/DBA.md", "the catalog", lineterm="")
+    )
