@@ -106,7 +106,15 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _month_holes(date, date, date[]); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _remove_month_customers(date, text[]); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_continuity(date); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _staged_control_figures(text); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_ledger_deviations(text, date[], jsonb); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_line_deviations(date, numeric, jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_load_deviations(text, date[], jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
@@ -193,9 +201,19 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _contract_month_groups(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _customer_loads(text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _deployment_problem(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _derive_contract_month(date, integer, numeric); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _explain_activity(text, text, text, date, boolean); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _explain_strategic(text, text, text, date, boolean); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _explain_subject(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
+--
+-- Name: _explain_versions(text, text, text, date); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _key_problem(text); Type: FUNCTION; Schema: customer; Owner: -
 --

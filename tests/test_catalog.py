@@ -57,6 +57,12 @@ def test_each_file_is_one_function_with_one_overload_a_pinned_search_path_and_a_
         assert comment, f"{signature} has no COMMENT"
 
 
+def test_each_file_is_at_most_160_lines_with_one_job():
+    """A function that grows past a screen has more than one job: an orchestrator over helpers."""
+    long = {p.name: n for p in procedure_files() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 160}
+    assert long == {}
+
+
 def test_each_file_has_a_header_comment():
     for path in procedure_files():
         first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
@@ -90,6 +96,9 @@ def test_privileges(conn):
         "_canonicalise_staged_keys",
         "_staged_control_figures",
         "_staged_load_deviations",
+        "_staged_continuity",
+        "_staged_ledger_deviations",
+        "_staged_line_deviations",
         "_staged_renames",
         "apply_staged_load",
         "_staged_new_customers",

@@ -17,9 +17,10 @@ from helpers import REPO, run_cli
 from source import add_row, month_end, sync, table_fingerprint
 from work_data_hub.customer_mdm.report import month_report
 from work_data_hub.errors import InvalidInput
-from work_data_hub.etl.domains import DOMAINS
+from work_data_hub.etl.domains import DOMAINS, normalise_header
 from work_data_hub.etl.service import FileClaim, LoadOptions, load_file
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, write_csv
+from work_data_hub.texts import INVISIBLE_CHARACTERS
 
 
 def merge(conn, source: str, into: str) -> None:
@@ -187,3 +188,17 @@ def test_no_python_file_answers_a_state_question_itself():
         if re.search(text, path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_the_invisible_characters_are_one_set_in_python_and_sql(conn):
+    """The reader removes from text cells and headers exactly what customer.canonical_key removes
+    from keys: one list in Python (texts.INVISIBLE_CHARACTERS), held equal to the SQL function's."""
+    removed_by_sql = {
+        cp
+        for (cp,) in conn.execute(
+            "SELECT cp FROM generate_series(1, 65535) AS cp "
+            "WHERE cp NOT BETWEEN 55296 AND 57343 AND customer.canonical_key('A' || chr(cp) || 'B') = 'AB'"
+        )
+    }
+    assert removed_by_sql == set(map(ord, INVISIBLE_CHARACTERS))
+    assert normalise_header("期末\u200b资产\ufe0f规模") == "期末资产规模"

@@ -6,10 +6,9 @@
 -- One job: take back a 规模明细 month loaded by mistake, in one transaction:
 --   * the month's rows go from business."规模明细" (its change trigger marks the month, so the next
 --     close rewinds the contract history to before it and replays, and refreshes the snapshots);
---   * customers that loads of the month added (business.etl_load_log.customers_added) and that no
---     source row, ledger row, plan, merge or steward's override alias names any more go from
---     customer."年金客户", with their contract versions, snapshot rows and aliases; plans that loads of the month added and that no
---     row names any more go from mapping."年金计划";
+--   * customers that loads of the month added and nothing names any more go, with their versions,
+--     snapshot rows and aliases (business._remove_month_customers); plans that loads of the month
+--     added and that no row names any more go from mapping."年金计划";
 --   * learned aliases seen in that month only (first_month = last_month = the month) go, unless a
 --     ledger row of that month (which stays) taught them too; overrides always stay;
 --   * customers and plans the month's loads renamed (etl_load_log.renames) take their name from
@@ -89,35 +88,8 @@ BEGIN
         DELETE FROM business."规模明细" AS d WHERE d."月度" = v_month;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
 
-        -- What only this month brought: added by its loads, named by nothing any more.
-        CREATE TEMP TABLE wdh_withdrawn_customers ON COMMIT DROP AS
-        SELECT c.company_id FROM customer."年金客户" AS c
-        WHERE c.company_id = ANY(v_customers)
-          AND NOT EXISTS (SELECT 1 FROM business."规模明细" AS d WHERE d.company_id = c.company_id)
-          AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w.company_id = c.company_id)
-          AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x.company_id = c.company_id)
-          AND NOT EXISTS (SELECT 1 FROM mapping."年金计划" AS p WHERE p.company_id = c.company_id)
-          AND NOT EXISTS (SELECT 1 FROM customer.company_merge_log AS m WHERE m.into_id = c.company_id)
-          -- a steward's work on it stays, and so does the customer
-          AND NOT EXISTS (SELECT 1 FROM customer.company_alias AS a
-                          WHERE a.company_id = c.company_id AND a.source = 'override');
-        PERFORM 'PRAGMA:TABLE: pg_temp.wdh_withdrawn_customers (company_id text)';
-        DELETE FROM customer.company_alias AS a USING pg_temp.wdh_withdrawn_customers AS w
-        WHERE a.company_id = w.company_id;
-        GET DIAGNOSTICS v_aliases = ROW_COUNT;
-        PERFORM set_config('wdh.edition_reason',
-                           format('withdrawal of %s: customers only it brought removed', to_char(p_month, 'YYYY-MM')), true);
-        DELETE FROM customer.fct_customer_plan_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
-        WHERE f.company_id = w.company_id;
-        DELETE FROM customer.fct_customer_product_line_monthly AS f USING pg_temp.wdh_withdrawn_customers AS w
-        WHERE f.company_id = w.company_id;
-        PERFORM set_config('wdh.edition_reason', '', true);
-        DELETE FROM customer.customer_plan_contract AS v USING pg_temp.wdh_withdrawn_customers AS w
-        WHERE v.company_id = w.company_id;
-        DELETE FROM customer."年金客户" AS c USING pg_temp.wdh_withdrawn_customers AS w
-        WHERE c.company_id = w.company_id;
-        GET DIAGNOSTICS v_customers_removed = ROW_COUNT;
-        DROP TABLE pg_temp.wdh_withdrawn_customers;
+        SELECT r.customers_removed, r.aliases_removed INTO v_customers_removed, v_aliases
+        FROM business._remove_month_customers(v_month, v_customers) AS r;
 
         DELETE FROM mapping."年金计划" AS p
         WHERE p."年金计划号" = ANY(v_plans)

@@ -25,10 +25,9 @@
 --   alias      each alias that identifies the customer in rows without company_id: starts and
 --              ends its first and last month seen, plan_code for a plan_name alias, reference the
 --              normalised alias, detail its kind and source (learned | override);
---   load       each load whose rows of the customer stand now: per month of 规模明细 and per year
---              of a ledger that has rows of the customer, the latest load in the load ledger
---              (business.etl_load_log) that replaced it; starts the day loaded, reference the
---              file's path, detail the load id, domain, months and the customer's rows from it.
+--   load       each load whose rows of the customer stand now (customer._customer_loads): starts
+--              the day loaded, reference the file's path, detail the load id, domain, months and
+--              the customer's rows from it.
 -- The key is compared in its canonical form (customer.canonical_key).
 -- Errors: 22023 p_company_id NULL or blank; P0002 no customer of that id, now or merged away.
 -- Read only; SECURITY DEFINER: readers see one customer's history, not the source tables.
@@ -69,22 +68,6 @@ BEGIN
         FROM customer.customer_plan_contract AS c
         WHERE c.company_id = v_company
         WINDOW w AS (PARTITION BY c.plan_code, c.product_line_code ORDER BY c.valid_from)
-    ), standing AS (
-        -- The months and ledger years the customer has rows in, and the latest load of each.
-        SELECT k.domain, k.month, k.rows, l.load_id, l.action, l.path, l.loaded_at, l.loaded_by, l.months
-        FROM (SELECT 'annuity_performance' AS domain, d."月度" AS month, count(*) AS rows
-              FROM business."规模明细" AS d WHERE d.company_id = v_company GROUP BY d."月度"
-              UNION ALL
-              SELECT 'annual_award', date_trunc('year', w."上报月份")::date, count(*)
-              FROM customer."当年中标" AS w WHERE w.company_id = v_company GROUP BY 2
-              UNION ALL
-              SELECT 'annual_loss', date_trunc('year', o."上报月份")::date, count(*)
-              FROM customer."当年流失" AS o WHERE o.company_id = v_company GROUP BY 2) AS k
-        CROSS JOIN LATERAL (SELECT e.load_id, e.action, e.path, e.loaded_at, e.loaded_by, e.months
-                            FROM business.etl_load_log AS e
-                            WHERE e.domain = k.domain AND e.months @> ARRAY[k.month]
-                            ORDER BY e.load_id DESC LIMIT 1) AS l
-        WHERE l.action = 'load'
     )
     SELECT x.kind, x.starts, x.ends, x.plan_code, x.plan_name, x.product_line_code, x.product_line_name,
            x.contract_status, x.is_strategic, x.is_existing, x.is_new, x.is_won, x.is_lost, x.aum_balance,
@@ -154,14 +137,11 @@ BEGIN
         FROM customer.company_alias AS a
         WHERE a.company_id = v_company
         UNION ALL
-        SELECT 7, 'load', min(s.loaded_at)::date, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               NULL, min(s.path),
-               format('load #%s (%s, by %s): %s row(s) of this customer in %s', s.load_id, min(s.domain),
-                      min(s.loaded_by), sum(s.rows),
-                      string_agg(CASE WHEN s.domain = 'annuity_performance' THEN to_char(s.month, 'YYYY-MM')
-                                      ELSE to_char(s.month, 'YYYY') END, ', ' ORDER BY s.month))
-        FROM standing AS s
-        GROUP BY s.load_id
+        SELECT 7, 'load', l.loaded_at::date, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, l.path,
+               format('load #%s (%s, by %s): %s row(s) of this customer in %s', l.load_id, l.domain, l.loaded_by,
+                      l.rows, l.months)
+        FROM customer._customer_loads(v_company) AS l
     ) AS x
     ORDER BY x.starts NULLS FIRST, x.position, x.plan_code, x.product_line_code, x.reference;
 END

@@ -14,8 +14,8 @@
 --   * aliases of p_from are re-pointed, and p_from's normalised name becomes an override alias of
 --     p_into within each plan of the moved rows (and by the name alone when no other company is
 --     known by it), so later loads resolve the name to p_into and an ambiguous name stays so;
---   * ids are compared trimmed; a file that still carries p_from later is mapped to p_into by the
---     loader (customer.company_merge_log);
+--   * ids in canonical form (customer.canonical_key); a file that still carries p_from later is
+--     mapped to p_into by the loader (customer._merged_into);
 --   * p_from is removed from customer."年金客户"; customer.company_merge_log records who, when and
 --     the rows moved per table.
 -- Result: one row per table touched and what was done there (action): 'moved' (rows re-pointed to
@@ -54,8 +54,7 @@ BEGIN
     IF p_dry_run IS NULL OR p_force IS NULL THEN
         RAISE EXCEPTION 'p_dry_run and p_force must be true or false, not NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Ids in the form they are stored in (customer.canonical_key), except a p_from that a customer
-    -- carries exactly: customer.repair_canonical_keys merges an id stored before keys were canonical.
+    -- Canonical ids, but a p_from stored before keys were canonical (customer.repair_canonical_keys).
     v_from_id := CASE WHEN EXISTS (SELECT 1 FROM customer."年金客户" AS c WHERE c.company_id = p_from) THEN p_from
                       ELSE customer.canonical_key(p_from) END;
     v_into_id := customer.canonical_key(p_into);

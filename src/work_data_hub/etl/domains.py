@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
+from work_data_hub.texts import INVISIBLE
+
 TEXT, ID, MONTH, DATE, NUMBER, RATE, BOOL = "text", "id", "month", "date", "number", "rate", "bool"
 
 # 业务类型's spellings (long forms, the ledgers' short forms) are rows of mapping."业务类型别名", one
@@ -133,10 +135,7 @@ DOMAINS = {d.name: d for d in (ANNUITY_PERFORMANCE, ANNUAL_AWARD, ANNUAL_LOSS)}
 def normalise_header(header: str) -> str:
     """Headers compare without white space of any kind (spaces, line breaks typed with Alt+Enter,
     tabs, no-break and ideographic spaces) and with either kind of parentheses."""
-    return "".join(header.replace("（", "(").replace("）", ")").translate(_INVISIBLE).split())
-
-
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width characters, BOM, soft hyphen
+    return "".join(header.replace("（", "(").replace("）", ")").translate(INVISIBLE).split())
 
 
 def looks_like(headers: set[str], sheet_names: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from work_data_hub.etl.domains import BOOL, DATE, ID, MONTH, NUMBER, RATE, TEXT
+from work_data_hub.texts import INVISIBLE
 
 _BLANKS = {"", "-", "—", "--", "null", "NULL", "Null", "None", "nan", "NaN", "NAN"}
 # What Excel shows for a formula that failed; a cell holding one is never data.
@@ -52,17 +53,6 @@ _RATE_LIMIT = Decimal(10) ** 4  # NUMERIC(10,6)
 _FLOAT_LIMIT = float(10**14)
 
 
-# What a web page or an input method hides in text: zero-width characters, BOM, soft hyphen, bidi
-# marks. Never data; removed from every text cell (keys get more: customer.canonical_key).
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"
-        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u034f\u061c\u180e",
-    )
-)
-
-
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -75,7 +65,7 @@ def _text(value: Any, *, visible: bool = True) -> str | None:
         value = int(value)  # Excel stores codes typed as numbers as floats
     text = str(value)
     if visible and not text.isascii():
-        text = text.translate(_INVISIBLE)
+        text = text.translate(INVISIBLE)
     text = text.strip()
     if "\n" in text or "\r" in text:  # a line break typed in the cell (Alt+Enter, a quoted CSV field): a space
         text = _LINE_BREAKS.sub(" ", text)
