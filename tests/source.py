@@ -297,3 +297,18 @@ def product_line_fact(conn: psycopg.Connection, when: str, company: str, line: s
     )
     row = cur.fetchone()
     return None if row is None else dict(zip([d.name for d in cur.description], row))
+
+
+# Every contract that ever had a version, at every applied month end.
+KEYS_AND_MONTHS = """
+SELECT k.company_id, k.plan_code, k.product_line_code, (g + interval '1 month - 1 day')::date AS period_end
+FROM (SELECT DISTINCT company_id, plan_code, product_line_code FROM customer.customer_plan_contract) AS k,
+     customer.contract_sync_state AS s,
+     generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period, interval '1 month') AS g
+"""
+
+EXPLAIN_ALL = f"""
+SELECT k.*, e.rule, e.outcome, e.detail
+FROM ({KEYS_AND_MONTHS}) AS k
+CROSS JOIN LATERAL customer.explain_contract(k.company_id, k.plan_code, k.product_line_code, k.period_end) AS e
+"""

@@ -320,7 +320,7 @@ def test_status_names_missing_months_and_the_latest_failure_until_a_run_succeeds
 def test_ctrl_c_and_a_killed_connection_during_a_close_are_on_record(db_url, conn, tmp_path):
     import signal
 
-    from test_etl_safety import spawn, wait_until_blocked
+    from files import spawn, wait_until_blocked
 
     Scenario(months=2).load(conn)
     for stop in ("sigint", "terminate"):

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from files import HEADERS, perf_row
 from helpers import run_cli, run_cli_all
-from test_etl import HEADERS, perf_row
 from work_data_hub.sample_data import write_xlsx
 from work_data_hub.tooling import local
 

@@ -9,51 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from files import HEADERS, perf_row
 from helpers import run_cli
 from source import table_fingerprint, versions
 from work_data_hub.sample_data import PERFORMANCE_HEADERS, generate, write_csv, write_xlsx
-
-HEADERS = [
-    "月度",
-    "业务类型",
-    "计划类型",
-    "计划代码",
-    "计划名称",
-    "组合代码",
-    "客户名称",
-    "company_id",
-    "期末资产规模",
-    "供款",
-    "当期收益率",
-    "机构",
-]
-
-
-def perf_row(
-    month="202501",
-    line="企年受托",
-    plan="P1",
-    company="C1",
-    aum=100,
-    contribution=5,
-    branch="北京分公司",
-    portfolio="F1",
-    customer=None,
-):
-    return [
-        month,
-        line,
-        "单一计划",
-        plan,
-        f"{plan}计划",
-        portfolio,
-        customer or f"{company}公司",
-        company,
-        aum,
-        contribution,
-        "1.5%",
-        branch,
-    ]
 
 
 def etl(db_url, cwd, *args):

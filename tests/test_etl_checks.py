@@ -12,21 +12,15 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from files import HEADERS, ledger_book, loaded, perf_row
 from helpers import etl_file, refused_load
-from test_etl import HEADERS, perf_row
-from work_data_hub.sample_data import settled, write_csv, write_xlsx
+from work_data_hub.sample_data import write_csv, write_xlsx
 
 LEDGER = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "中标日期"]
 
 
 etl = etl_file
 refused = refused_load
-
-
-def loaded(db_url, path: Path, *args: str, domain: str = "annuity_performance") -> str:
-    result = etl(db_url, path, "--execute", "--no-post-hooks", *args, domain=domain)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 # --- domain ---------------------------------------------------------------------------------------
@@ -244,22 +238,6 @@ def test_xls_and_a_workbook_named_csv_are_read_as_workbooks(db_url, conn, tmp_pa
 
 
 # --- the ledger workbook --------------------------------------------------------------------------
-
-BOOK = ["上报月份", "业务类型", "客户全称", "年金计划号", "company_id", "机构", "{date}", "计划类型", "考核有效"]
-
-
-def ledger_book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
-    for name, rows in sheets.items():
-        sheet = workbook.add_worksheet(name)
-        date_header = "中标日期" if "中标" in name else "流失日期"
-        sheet.write_row(0, 0, [h.format(date=date_header) for h in BOOK])
-        for i, row in enumerate(rows, start=1):
-            sheet.write_row(i, 0, row)
-    workbook.close()
-    settled(path.parent)  # delivered a while ago (the inbox passes over files still being copied)
-    return path
 
 
 def test_ledger_workbook_feeds_both_ledgers_with_its_variants(db_url, conn, tmp_path):

@@ -10,22 +10,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from files import HEADERS, deliver, perf_row
 from helpers import run_cli
 from source import table_fingerprint
-from test_etl import HEADERS, perf_row
 from work_data_hub.sample_data import generate_inbox, settled, write_xlsx
 
 SEED = ("etl", "--domain", "annuity_performance", "--execute")
-
-
-def deliver(inbox: Path, month: str, rows: list[list], *, version: str = "V1", name: str | None = None) -> Path:
-    """A 规模明细 delivery filed as the business does: YYYYMM/收集数据/数据采集/V<n>/…规模及收入数据.xlsx."""
-    folder = inbox / month / "收集数据" / "数据采集" / version
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / (name or f"{month[:4]}年{int(month[4:])}月规模及收入数据.xlsx")
-    write_xlsx(path, "规模明细", HEADERS, rows)
-    settled(path.parent)
-    return path
 
 
 @pytest.fixture
@@ -222,7 +212,7 @@ def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
     assert again.returncode == 0 and "202501  kept" in again.stdout and "--force reloads this file" in again.stdout
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (1,)  # the correction stays
 
-    from test_etl_checks import ledger_book
+    from files import ledger_book
 
     book = inbox / "202501" / "收集数据" / "台账登记.xlsx"
     rows = [
@@ -242,7 +232,7 @@ def test_a_file_correction_is_kept_and_a_restored_ledger_reloads(project, conn):
 
 
 def test_only_the_newest_ledger_workbook_is_a_candidate_and_odd_folder_names_are_understood(project, conn):
-    from test_etl_checks import ledger_book
+    from files import ledger_book
 
     inbox = project / "data" / "inbox"
     row = ["202501", "受托", "甲", "P1", "C1", "", "2025-01-10", "", "是"]

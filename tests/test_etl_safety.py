@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,33 +12,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-import source
+from files import HEADERS, deliver, perf_row, spawn, wait_until_blocked
 from helpers import REPO, run_cli, scratch_database
 from source import table_fingerprint
-from test_etl import HEADERS, perf_row
-from test_etl_inbox import deliver
 from work_data_hub.sample_data import write_xlsx
 
 LOCK_ETL = (
     "SELECT pg_advisory_xact_lock(customer._lock_class('source'), 'business.\"规模明细\"'::regclass::oid::integer)"
 )
-
-
-def spawn(db_url: str, cwd: Path, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": db_url}
-    return subprocess.Popen(
-        [sys.executable, "-m", "work_data_hub.cli", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_until_blocked(conn, count: int = 1, timeout: float = 30) -> list[int]:
-    """Poll pg_stat_activity until `count` ETL backends wait on a lock; their pids."""
-    return source.wait_until_blocked(conn, count, application_name="work_data_hub", timeout=timeout)
 
 
 def test_three_identical_concurrent_loads_leave_one_copy(db_url, conn, tmp_path):

@@ -16,23 +16,9 @@ from psycopg.rows import dict_row
 
 from helpers import run_cli, run_cli_all
 from pages import assert_self_contained, browser_dom
-from source import Scenario, add_customer, add_row, month, sync, table_fingerprint
+from source import EXPLAIN_ALL, KEYS_AND_MONTHS, Scenario, add_customer, add_row, month, sync, table_fingerprint
 
 JUDGED = ("in_force", "contract_status", "is_strategic", "is_existing")
-
-# Every contract that ever had a version, at every applied month end.
-KEYS_AND_MONTHS = """
-SELECT k.company_id, k.plan_code, k.product_line_code, (g + interval '1 month - 1 day')::date AS period_end
-FROM (SELECT DISTINCT company_id, plan_code, product_line_code FROM customer.customer_plan_contract) AS k,
-     customer.contract_sync_state AS s,
-     generate_series(date_trunc('month', s.first_applied_period), s.last_applied_period, interval '1 month') AS g
-"""
-
-EXPLAIN_ALL = f"""
-SELECT k.*, e.rule, e.outcome, e.detail
-FROM ({KEYS_AND_MONTHS}) AS k
-CROSS JOIN LATERAL customer.explain_contract(k.company_id, k.plan_code, k.product_line_code, k.period_end) AS e
-"""
 
 HISTORY_ALL = f"""
 SELECT k.*, c.contract_status, c.is_strategic, c.is_existing

@@ -355,7 +355,7 @@ def test_a_withdraw_rerun_after_its_close_was_lost_says_so_and_closes(db_url, co
 
 
 def test_a_file_load_rerun_after_its_close_was_lost_skips_the_file_and_closes(db_url, conn, tmp_path):
-    from test_etl import HEADERS, perf_row
+    from files import HEADERS, perf_row
     from work_data_hub.sample_data import write_xlsx
 
     path = tmp_path / "202501" / "规模明细_202501.xlsx"

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from files import HEADERS, loaded, perf_row
+from helpers import etl_file as etl
+from helpers import refused_load as refused
 from helpers import run_cli
 from source import table_fingerprint
-from test_etl import HEADERS, perf_row
-from test_etl_checks import etl, loaded, refused
 from work_data_hub.db.deploy import migrate
 from work_data_hub.sample_data import settled, write_csv, write_xlsx
 

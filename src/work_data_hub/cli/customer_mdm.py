@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Annotated
 
@@ -15,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from work_data_hub.cli.describe import describe_close, describe_replay
+from work_data_hub.cli.options import JsonOutput
 from work_data_hub.cli.output import MonitoringExit, literal_console, report_interrupt, to_json
-from work_data_hub.customer_mdm import runs
+from work_data_hub.customer_mdm import actions, runs
 from work_data_hub.customer_mdm.editions import snapshot_restatements
 from work_data_hub.customer_mdm.explain import (
     CURRENT,
@@ -26,10 +27,9 @@ from work_data_hub.customer_mdm.explain import (
     explain_contract,
     merged_into,
 )
-from work_data_hub.customer_mdm.identity import list_aliases, merge_company, provisional_identities, set_alias
+from work_data_hub.customer_mdm.identity import list_aliases, provisional_identities
 from work_data_hub.customer_mdm.operations import mdm_status, monitoring_check, recent_runs
 from work_data_hub.customer_mdm.report import month_export, month_report
-from work_data_hub.customer_mdm.scheduling import schedule_mdm_jobs, unschedule_mdm_jobs
 from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput, WdhError
@@ -57,7 +57,7 @@ def sync_command(
     rebuild_from: Annotated[
         str | None, typer.Option(help="Rewind history to just before this period (YYYYMM) and replay it.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the per-period rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Bring the SCD2 contract history up to date (customer.sync_contract_status)."""
     period_end = parse_period(period) if period else None
@@ -103,7 +103,7 @@ def snapshot_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Rebuild one month (customer.refresh_monthly_snapshot) or all that need it (customer.refresh_snapshots)."""
     if (period is None) == (not all_months):
@@ -160,7 +160,7 @@ def close_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the step rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """The monthly close: sync, then every snapshot month that needs it (customer.run_monthly_close)."""
     if not as_json:
@@ -185,7 +185,7 @@ def close_command(
 @customer_mdm_app.command("summary")
 def summary_command(
     period: Annotated[str | None, typer.Option(help="Snapshot month (YYYYMM); default: the latest built.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Customers per product line in a snapshot month: strategic, existing, new, won, lost, AUM."""
     period_end = parse_period(period) if period else None
@@ -256,8 +256,6 @@ def report_command(
     ] = None,
 ) -> None:
     """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
-    from work_data_hub.reporting.html import write_customer_html, write_html  # here: Jinja2 slows every start
-
     moment = parse_moment(as_of) if as_of is not None else None
     if company is not None:
         if moment is not None:
@@ -270,26 +268,37 @@ def report_command(
                 "--months goes with --period (the month's report's trend), not with --company",
                 hint="A customer's page charts the customer's whole history: leave --months out.",
             )
-        _required("--company", company)
-        period_end = parse_period(period) if period else None
-        target(out, "customer.html")  # a wrong --out is refused before anything is read
-        with _read_only_interrupt():
-            with connect() as conn:
-                page = customer_page(conn, company_id=company, period_end=period_end)
-            path = target(out, f"customer_{_file_safe(page.company_id)}.html")
-            written = write_customer_html(page, path, generated_at=datetime.now())
-        typer.echo(str(written.resolve()))
+        _write_customer_page(company, period, out)
         return
     if period is None:
         raise InvalidInput(
             "Give --period YYYYMM (the month's report) or --company ID (a customer's page)",
             hint="e.g. customer-mdm report --period 202612, or customer-mdm report --company C001.",
         )
-    period_end = parse_period(period)
+    _write_month_report(parse_period(period), out, months=months or 13, moment=moment)
+
+
+def _write_customer_page(company: str, period: str | None, out: str | None) -> None:
+    from work_data_hub.reporting.html import write_customer_html  # here: Jinja2 slows every start
+
+    _required("--company", company)
+    period_end = parse_period(period) if period else None
+    target(out, "customer.html")  # a wrong --out is refused before anything is read
+    with _read_only_interrupt():
+        with connect() as conn:
+            page = customer_page(conn, company_id=company, period_end=period_end)
+        path = target(out, f"customer_{_file_safe(page.company_id)}.html")
+        written = write_customer_html(page, path, generated_at=datetime.now())
+    typer.echo(str(written.resolve()))
+
+
+def _write_month_report(period_end: date, out: str | None, *, months: int, moment: datetime | None) -> None:
+    from work_data_hub.reporting.html import write_html  # here: Jinja2 slows every start
+
     path = target(out, f"customer_mdm_{format_period(period_end)}.html")
     with _read_only_interrupt():
         with connect() as conn:
-            report = month_report(conn, period_end=period_end, months=months or 13, as_of=moment)
+            report = month_report(conn, period_end=period_end, months=months, as_of=moment)
         written = write_html(report, path, generated_at=datetime.now())
     _warn_standing(report.standing)
     typer.echo(str(written.resolve()))
@@ -329,7 +338,7 @@ def explain_command(
     plan: Annotated[str, typer.Option("--plan", help="The plan code (计划代码).")],
     product_line: Annotated[str, typer.Option("--product-line", help="The product line code (产品线代码).")],
     period: Annotated[str, typer.Option(help="The month (YYYYMM).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the rule rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Why a contract stands as it does in a month: each rule with the figures it used (docs/RULES.md)."""
     for option, value in (("--company", company), ("--plan", plan), ("--product-line", product_line)):
@@ -356,7 +365,7 @@ def history_command(
     plan: Annotated[
         str | None, typer.Option("--plan", help="Only this plan's versions and the months of its product lines.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """A customer's timeline, oldest first: contract versions, snapshot months, merges, aliases, loads."""
     _required("--company", company)
@@ -534,7 +543,7 @@ def _warn_standing(standing) -> None:
 @customer_mdm_app.command("restatements")
 def restatements_command(
     period: Annotated[str, typer.Option(help="The snapshot month (YYYYMM).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """What each rebuild of a snapshot month changed, edition by edition: totals, customers, contracts."""
     period_end = parse_period(period)
@@ -563,48 +572,58 @@ def restatements_command(
         if first.change == "pruned":
             typer.echo(f"  Its rows were pruned on {first.after['pruned_at']} by {first.after['pruned_by']}.")
             continue
-        totals = Table(title="Totals before → after")
-        for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (yuan)"):
-            totals.add_column(header, justify="left" if header == "Product line" else "right")
-        for r in (r for r in mine if r.grain == "total"):
-            totals.add_row(
-                r.product_line_code or "全部",
-                *(
-                    _before_after(r, key)
-                    for key in (
-                        "customers",
-                        "strategic",
-                        "new",
-                        "lost",
-                        "contracts_normal",
-                        "contracts_stopped",
-                        "aum_balance",
-                    )
-                ),
-            )
-        console.print(totals)
-        changed = Table(title="Rows that changed")
-        for header in ("Grain", "company_id", "Plan", "Product line", "Change", "Fields (before → after)"):
-            changed.add_column(header)
-        for r in (r for r in mine if r.grain in ("product_line", "plan")):
-            fields = "; ".join(
-                f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}"
-                for k in r.changed_fields()
-                if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed"
-            )
-            present = r.after if r.change == "added" else r.before
-            changed.add_row(
-                r.grain,
-                r.company_id,
-                r.plan_code or "",
-                r.product_line_code,
-                r.change,
-                fields
-                if r.change == "changed"
-                else f"aum_balance {present.get('aum_balance')}"
-                + (f", {present['contract_status']}" if "contract_status" in present else ""),
-            )
-        console.print(changed)
+        console.print(_restatement_totals(mine))
+        console.print(_restatement_rows(mine))
+
+
+def _restatement_totals(mine) -> Table:
+    """An edition's totals per product line, before → after."""
+    totals = Table(title="Totals before → after")
+    for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (yuan)"):
+        totals.add_column(header, justify="left" if header == "Product line" else "right")
+    for r in (r for r in mine if r.grain == "total"):
+        totals.add_row(
+            r.product_line_code or "全部",
+            *(
+                _before_after(r, key)
+                for key in (
+                    "customers",
+                    "strategic",
+                    "new",
+                    "lost",
+                    "contracts_normal",
+                    "contracts_stopped",
+                    "aum_balance",
+                )
+            ),
+        )
+    return totals
+
+
+def _restatement_rows(mine) -> Table:
+    """An edition's rows that changed, per grain."""
+    changed = Table(title="Rows that changed")
+    for header in ("Grain", "company_id", "Plan", "Product line", "Change", "Fields (before → after)"):
+        changed.add_column(header)
+    for r in (r for r in mine if r.grain in ("product_line", "plan")):
+        fields = "; ".join(
+            f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}"
+            for k in r.changed_fields()
+            if k not in ("customer_name", "plan_name", "product_line_name") or r.change == "changed"
+        )
+        present = r.after if r.change == "added" else r.before
+        changed.add_row(
+            r.grain,
+            r.company_id,
+            r.plan_code or "",
+            r.product_line_code,
+            r.change,
+            fields
+            if r.change == "changed"
+            else f"aum_balance {present.get('aum_balance')}"
+            + (f", {present['contract_status']}" if "contract_status" in present else ""),
+        )
+    return changed
 
 
 def _before_after(r, key: str) -> str:
@@ -619,7 +638,7 @@ def _before_after(r, key: str) -> str:
 
 @customer_mdm_app.command("status")
 def status_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    as_json: JsonOutput = False,
     check: Annotated[
         bool, typer.Option("--check", help="One line for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
     ] = False,
@@ -630,66 +649,75 @@ def status_command(
         return
     with connect() as conn:
         status = mdm_status(conn)
-    s = status.standing
     if as_json:
-        # Months as their month-end dates throughout, as periods are everywhere else.
-        sync = {
-            "first_applied_period": s.first_applied_period,
-            "last_applied_period": s.last_applied_period,
-            "pending_correction_from": month_end(s.pending_correction_from) if s.pending_correction_from else None,
-            "latest_source_month": month_end(s.latest_source_month) if s.latest_source_month else None,
-            "current_versions": s.current_versions,
+        _print_status_json(status)
+    else:
+        _print_status(status)
+
+
+def _print_status_json(status) -> None:
+    s = status.standing
+    # Months as their month-end dates throughout, as periods are everywhere else.
+    sync = {
+        "first_applied_period": s.first_applied_period,
+        "last_applied_period": s.last_applied_period,
+        "pending_correction_from": month_end(s.pending_correction_from) if s.pending_correction_from else None,
+        "latest_source_month": month_end(s.latest_source_month) if s.latest_source_month else None,
+        "current_versions": s.current_versions,
+    }
+    last = (
+        None
+        if s.last_run_function is None
+        else {
+            "function_name": s.last_run_function,
+            "status": s.last_run_status,
+            "started_at": s.last_run_at,
+            "sqlstate": s.last_run_sqlstate,
+            "message": s.last_run_message,
+            "by": s.last_run_by,
+            "application_name": s.last_run_by,  # before release 4's "by"; the same value
         }
-        last = (
-            None
-            if s.last_run_function is None
-            else {
-                "function_name": s.last_run_function,
-                "status": s.last_run_status,
-                "started_at": s.last_run_at,
-                "sqlstate": s.last_run_sqlstate,
-                "message": s.last_run_message,
-                "by": s.last_run_by,
-                "application_name": s.last_run_by,  # before release 4's "by"; the same value
+    )
+    scheduled = (
+        None
+        if s.scheduled_job_status is None
+        else {
+            "status": s.scheduled_job_status,
+            "started_at": s.scheduled_job_at,
+            "message": s.scheduled_job_message,
+        }
+    )
+    typer.echo(
+        to_json(
+            {
+                "sync": sync,
+                "snapshots": [asdict(m) for m in status.snapshots],
+                "missing_snapshots": s.missing_snapshots,
+                "stale_snapshots": s.stale_snapshots,
+                "outside_snapshots": s.outside_snapshots,
+                "source_holes": [month_end(m) for m in s.source_holes],
+                "last_run": last,
+                "scheduled_job": scheduled,
+                "close_pending": s.close_pending,
+                "deployment": {
+                    "digest": s.deployed_digest,
+                    "migration": s.deployed_migration,
+                    "problem": s.deployment_problem,
+                },
+                "next_delivery": None
+                if s.next_delivery_month is None
+                else {
+                    "period": month_end(s.next_delivery_month),
+                    "due": s.next_delivery_due,
+                    "overdue": s.delivery_overdue,
+                },
             }
         )
-        scheduled = (
-            None
-            if s.scheduled_job_status is None
-            else {
-                "status": s.scheduled_job_status,
-                "started_at": s.scheduled_job_at,
-                "message": s.scheduled_job_message,
-            }
-        )
-        typer.echo(
-            to_json(
-                {
-                    "sync": sync,
-                    "snapshots": [asdict(m) for m in status.snapshots],
-                    "missing_snapshots": s.missing_snapshots,
-                    "stale_snapshots": s.stale_snapshots,
-                    "outside_snapshots": s.outside_snapshots,
-                    "source_holes": [month_end(m) for m in s.source_holes],
-                    "last_run": last,
-                    "scheduled_job": scheduled,
-                    "close_pending": s.close_pending,
-                    "deployment": {
-                        "digest": s.deployed_digest,
-                        "migration": s.deployed_migration,
-                        "problem": s.deployment_problem,
-                    },
-                    "next_delivery": None
-                    if s.next_delivery_month is None
-                    else {
-                        "period": month_end(s.next_delivery_month),
-                        "due": s.next_delivery_due,
-                        "overdue": s.delivery_overdue,
-                    },
-                }
-            )
-        )
-        return
+    )
+
+
+def _print_status(status) -> None:
+    s = status.standing
     if s.last_applied_period is None:
         typer.echo(
             "Contracts: not synced yet"
@@ -796,7 +824,7 @@ def _status_check() -> None:
 @customer_mdm_app.command("runs")
 def runs_command(
     limit: Annotated[int, typer.Option(help="How many of the latest runs.", min=1)] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Recent calls of the sync, the refreshes, the close and the rebuild, failed ones too: periods, counts, who."""
     with connect() as conn:
@@ -856,12 +884,10 @@ def schedule_command(
     """Register (or replace) the pg_cron job that runs the monthly close, or remove it."""
     with connect() as conn:
         if remove:
-            for job in unschedule_mdm_jobs(conn):
+            for job in actions.unschedule(conn):
                 typer.echo(f"{'Removed' if job.removed else 'Not registered'}: {job.job_name}")
-            conn.commit()
             return
-        jobs = schedule_mdm_jobs(conn, schedule=cron)
-        conn.commit()
+        jobs = actions.schedule(conn, cron=cron)
     typer.echo("✓ pg_cron job registered:")
     for job in jobs:
         typer.echo(f"  {job.job_name} (job {job.jobid}) '{job.schedule}': {job.command}")
@@ -869,7 +895,7 @@ def schedule_command(
 
 @customer_mdm_app.command("identities")
 def identities_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the provisional ids as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """Provisional customers (IN… ids the loader gave to names it could not resolve) and candidate matches."""
     with connect() as conn:
@@ -921,8 +947,7 @@ def merge_command(
 ) -> None:
     """Fold one customer into another: source, ledger, plan and alias rows move; history replays at the next close."""
     with connect() as conn:
-        moved = merge_company(conn, from_id, into_id, dry_run=dry_run, force=force)
-        conn.commit()
+        moved = actions.merge(conn, from_id=from_id, into_id=into_id, dry_run=dry_run, force=force)
     typer.echo(f"{'Dry run: would merge' if dry_run else '✓ Merged'} {from_id} into {into_id}:")
     for row in moved:
         typer.echo(f"  {row.table_name}{'' if row.action == 'moved' else f' ({row.action})'}: {row.rows_moved:,}")
@@ -948,8 +973,7 @@ def alias_add_command(
 ) -> None:
     """Say which customer a name belongs to; loads then resolve rows without company_id by it first."""
     with connect() as conn:
-        written = set_alias(conn, name, company_id, plan)
-        conn.commit()
+        written = actions.add_alias(conn, name=name, company_id=company_id, plan_code=plan)
     where = f" in plan {written.plan_code}" if written.plan_code else ""
     typer.echo(f"✓ Rows named '{written.alias}'{where} now resolve to {written.company_id} (override alias)")
     if written.replaced:
@@ -964,7 +988,7 @@ def alias_add_command(
 @alias_app.command("list")
 def alias_list_command(
     source: Annotated[str | None, typer.Option(help="Only 'learned' or 'override' aliases.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the aliases as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """The aliases the loader learned and the stewards told, ambiguous ones marked."""
     if source not in (None, "learned", "override"):

@@ -13,18 +13,19 @@ from typing import Annotated
 import typer
 
 from work_data_hub.cli.describe import describe_close, describe_replay
+from work_data_hub.cli.options import JsonOutput
 from work_data_hub.cli.output import literal_console, report_error, report_interrupt, to_json
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
-from work_data_hub.db.deploy import require_current_procedures
 from work_data_hub.db.settings import data_dir, find_env_file, setting
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import LoadResult, os_user
 from work_data_hub.etl.domains import DOMAINS, Domain
-from work_data_hub.etl.inbox import Candidate, FileState, discover, file_state, folder_month, settle_seconds
-from work_data_hub.etl.service import FileClaim, FileLoad, LoadOptions, load_file, load_history
+from work_data_hub.etl.inbox import Candidate, FileState, discover, folder_month, settle_seconds
+from work_data_hub.etl.service import FileClaim, FileLoad, LoadOptions, inbox_file_state, load_file, load_history
 from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.etl.validate import file_digest
+from work_data_hub.etl.withdraw import withdraw_month
 from work_data_hub.hooks import HookStatus, run_hooks
 from work_data_hub.periods import format_period, parse_period
 from work_data_hub.texts import elided
@@ -238,71 +239,95 @@ def _committed_note(spec: Domain, results: list[LoadResult]) -> str:
     )
 
 
+# The etl command's options (declared once, here, as the shared ones are in cli.options).
+DomainOption = Annotated[
+    DomainName | None,
+    typer.Option(
+        help="What the files hold: annuity_performance (规模明细), annual_award (当年中标) or annual_loss (当年流失).",
+        show_default=False,
+    ),
+]
+
+FileOption = Annotated[
+    Path | None, typer.Option(help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)
+]
+
+PeriodOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only this month (YYYYMM): the inbox's month folder, or the month every row of --file must hold.",
+        show_default=False,
+    ),
+]
+
+ExecuteOption = Annotated[
+    bool, typer.Option("--execute", help="Load and run the post-ETL hooks. Without it: validate and preview only.")
+]
+
+PostHooksOption = Annotated[
+    bool, typer.Option("--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")
+]
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Reload inbox files that are already loaded with the same content.")
+]
+
+AllowGapOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-gap",
+        help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.",
+    ),
+]
+
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).",
+    ),
+]
+
+AllDomainsOption = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Every domain from the inbox: the award and loss ledgers, then 规模明细; the hooks run once at "
+        "the end (the unattended monthly load).",
+    ),
+]
+
+AllowFutureOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future", help="Load a month after the current calendar month (refused otherwise, as a typo)."
+    ),
+]
+
+AcceptDeviationsOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-deviations",
+        help="Load a file whose control figures the anomaly gate flags (the deviations it "
+        "names are recorded in the load ledger, with who accepted them).",
+    ),
+]
+
+
 @etl_app.callback(invoke_without_command=True)
 def etl_command(
     ctx: typer.Context,
-    domain: Annotated[
-        DomainName | None,
-        typer.Option(
-            help="What the files hold: annuity_performance (规模明细), annual_award (当年中标) or annual_loss (当年流失).",
-            show_default=False,
-        ),
-    ] = None,
-    file: Annotated[
-        Path | None, typer.Option(help="Load this file instead of the inbox (.xlsx/.xls/.csv).", show_default=False)
-    ] = None,
-    period: Annotated[
-        str | None,
-        typer.Option(
-            help="Only this month (YYYYMM): the inbox's month folder, or the month every row of --file must hold.",
-            show_default=False,
-        ),
-    ] = None,
-    execute: Annotated[
-        bool, typer.Option("--execute", help="Load and run the post-ETL hooks. Without it: validate and preview only.")
-    ] = False,
-    post_hooks: Annotated[
-        bool, typer.Option("--post-hooks/--no-post-hooks", help="Run the post-ETL hooks after loading.")
-    ] = True,
-    force: Annotated[
-        bool, typer.Option("--force", help="Reload inbox files that are already loaded with the same content.")
-    ] = False,
-    allow_gap: Annotated[
-        bool,
-        typer.Option(
-            "--allow-gap",
-            help="Load a 规模明细 month even if it leaves unloaded months between it and the loaded ones.",
-        ),
-    ] = False,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict",
-            help="Reject a 规模明细 file with rows that cannot form a contract (no company_id, unknown 业务类型).",
-        ),
-    ] = False,
-    all_domains: Annotated[
-        bool,
-        typer.Option(
-            "--all",
-            help="Every domain from the inbox: the award and loss ledgers, then 规模明细; the hooks run once at "
-            "the end (the unattended monthly load).",
-        ),
-    ] = False,
-    allow_future: Annotated[
-        bool,
-        typer.Option(
-            "--allow-future", help="Load a month after the current calendar month (refused otherwise, as a typo)."
-        ),
-    ] = False,
-    accept_deviations: Annotated[
-        bool,
-        typer.Option(
-            "--accept-deviations",
-            help="Load a file whose control figures the anomaly gate flags (the deviations it "
-            "names are recorded in the load ledger, with who accepted them).",
-        ),
-    ] = False,
+    domain: DomainOption = None,
+    file: FileOption = None,
+    period: PeriodOption = None,
+    execute: ExecuteOption = False,
+    post_hooks: PostHooksOption = True,
+    force: ForceOption = False,
+    allow_gap: AllowGapOption = False,
+    strict: StrictOption = False,
+    all_domains: AllDomainsOption = False,
+    allow_future: AllowFutureOption = False,
+    accept_deviations: AcceptDeviationsOption = False,
 ) -> None:
     """Load deliveries from the inbox (WDH_DATA_DIR, default data/inbox: <YYYYMM>/…/[V<n>/]<file>), or one --file.
 
@@ -316,48 +341,17 @@ def etl_command(
                 "or --accept-deviations",
                 hint="Drop them, or load one domain (etl --domain D …).",
             )
-        _load_all(
-            LoadOptions(execute=execute, allow_gap=allow_gap, strict=strict, force=force, allow_future=allow_future),
-            post_hooks=post_hooks,
+        options = LoadOptions(
+            execute=execute, allow_gap=allow_gap, strict=strict, force=force, allow_future=allow_future
         )
+        _load_all(options, post_hooks=post_hooks)
         return
-    if domain is None:
-        raise InvalidInput(
-            "etl needs --domain (what the files hold) or --all",
-            hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
-            "annual_loss (当年流失), or --all for every domain of the inbox.",
-        )
-    spec = DOMAINS[domain.value]
-    period_end = parse_period(period) if period else None
-    if accept_deviations and file is None and period_end is None and not spec.is_ledger:
-        raise InvalidInput(
-            "--accept-deviations accepts the deviations of one file: name it",
-            hint="Add --period YYYYMM (the inbox month whose deviations were shown) or --file PATH; "
-            "the other months load without it.",
-        )
+    spec, period_end = _one_domain(domain, period, needs_file=accept_deviations and file is None)
     if file is not None:
         jobs: list[tuple[Path, Candidate | None]] = [(file, None)]
-        root = None
+        root, notes, unloadable = None, [], []
     else:
-        root = data_dir()
-        env_file = find_env_file()
-        if (
-            not root.exists()
-            and setting("WDH_DATA_DIR") is None
-            and env_file
-            and env_file.parent != Path.cwd().resolve()
-        ):
-            raise InvalidInput(
-                f"The inbox {root} does not exist",
-                hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
-                f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.",
-            )
-        with connect() as conn, database_errors():
-            inbox = discover(root, spec, period_end, settle_seconds=settle_seconds(conn))
-        notes = inbox.notes
-        if not inbox.candidates:
-            raise _no_delivery(spec, root, period_end, notes + inbox.unloadable)
-        jobs = [(c.path, c) for c in inbox.candidates]
+        root, jobs, notes, unloadable = _inbox_jobs(spec, period_end)
     options = LoadOptions(
         execute=execute,
         allow_gap=allow_gap,
@@ -367,18 +361,45 @@ def etl_command(
         allow_future=allow_future,
     )
     with connect() as conn, database_errors():
-        _load(
-            conn,
-            spec,
-            root,
-            jobs,
-            notes if file is None else [],
-            options,
-            period_end=period_end,
-            post_hooks=post_hooks,
-        )
+        _load(conn, spec, root, jobs, notes, options, period_end=period_end, post_hooks=post_hooks)
     if file is None:
-        _refuse_unloadable(inbox.unloadable)
+        _refuse_unloadable(unloadable)
+
+
+def _one_domain(domain: DomainName | None, period: str | None, *, needs_file: bool) -> tuple[Domain, date | None]:
+    """The domain and month one `etl --domain` loads; `needs_file`: --accept-deviations without --file."""
+    if domain is None:
+        raise InvalidInput(
+            "etl needs --domain (what the files hold) or --all",
+            hint="Add --domain annuity_performance (规模明细), annual_award (当年中标) or "
+            "annual_loss (当年流失), or --all for every domain of the inbox.",
+        )
+    spec = DOMAINS[domain.value]
+    period_end = parse_period(period) if period else None
+    if needs_file and period_end is None and not spec.is_ledger:
+        raise InvalidInput(
+            "--accept-deviations accepts the deviations of one file: name it",
+            hint="Add --period YYYYMM (the inbox month whose deviations were shown) or --file PATH; "
+            "the other months load without it.",
+        )
+    return spec, period_end
+
+
+def _inbox_jobs(spec: Domain, period_end: date | None) -> tuple[Path, list[tuple[Path, Candidate | None]], list, list]:
+    """The inbox's files of the domain to load (and what it passed over or cannot load)."""
+    root = data_dir()
+    env_file = find_env_file()
+    if not root.exists() and setting("WDH_DATA_DIR") is None and env_file and env_file.parent != Path.cwd().resolve():
+        raise InvalidInput(
+            f"The inbox {root} does not exist",
+            hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
+            f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.",
+        )
+    with connect() as conn, database_errors():
+        inbox = discover(root, spec, period_end, settle_seconds=settle_seconds(conn))
+    if not inbox.candidates:
+        raise _no_delivery(spec, root, period_end, inbox.notes + inbox.unloadable)
+    return root, [(c.path, c) for c in inbox.candidates], inbox.notes, inbox.unloadable
 
 
 def _refuse_unloadable(unloadable: list[str]) -> None:
@@ -486,8 +507,7 @@ def _load(
                     else f"  ------  unreadable {candidate.relative}"
                 )
                 continue
-            state = file_state(conn, spec, candidate, sha256, size)
-            conn.rollback()
+            state = inbox_file_state(conn, spec, candidate, sha256, size)
             month = f"{candidate.month:%Y%m}" if candidate.month else "------"
             extra = {
                 "loaded": f" (loaded {_when(state)})",
@@ -653,7 +673,7 @@ def history_command(
         typer.Option(help="Only this domain: annuity_performance, annual_award or annual_loss.", show_default=False),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many of the latest loads.", min=1)] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the loads as JSON.")] = False,
+    as_json: JsonOutput = False,
 ) -> None:
     """The load ledger (business.etl_load_log): every file loaded, newest first."""
     with connect() as conn:
@@ -706,48 +726,26 @@ def history_command(
     literal_console(230).print(table)
 
 
-WITHDRAWN = """
-SELECT l.load_id, l.loaded_at, l.loaded_by, l.action FROM business.etl_load_log AS l
-WHERE l.domain = 'annuity_performance' AND %(month)s = ANY (l.months)
-ORDER BY l.load_id DESC LIMIT 1
-"""
-
-
-def _withdrawn_before(conn, month: date, *, execute: bool, post_hooks: bool) -> bool:
+def _withdrawn_before(earlier, pending: bool, month: date, *, execute: bool, post_hooks: bool) -> None:
     """A month with no rows whose latest ledger entry is its withdrawal: a rerun (after a kill, say).
     Say so, and finish the job: the close, when it is pending (unless --no-post-hooks)."""
-    conn.rollback()
-    with database_errors():
-        latest = conn.execute(WITHDRAWN, {"month": month}).fetchone()
-        if latest is None or latest[3] != "withdrawal":
-            return False
-        pending = close_pending(conn)
-        conn.rollback()
     typer.echo(
-        f"{month:%Y-%m} was withdrawn already (load ledger #{latest[0]}, {latest[1]:%Y-%m-%d %H:%M} by {latest[2]}): "
-        "business.规模明细 holds no rows of it."
+        f"{month:%Y-%m} was withdrawn already (load ledger #{earlier.load_id}, {earlier.loaded_at:%Y-%m-%d %H:%M} "
+        f"by {earlier.loaded_by}): business.规模明细 holds no rows of it."
     )
     if not pending:
         typer.echo("The close is up to date: nothing to do.")
-        return True
+        return
     if not execute or not post_hooks:
         typer.echo(
             "The monthly close is pending: "
             + ("--execute runs it, or " if not execute else "")
             + "`customer-mdm close` brings the history and snapshots up to date."
         )
-        return True
+        return
     typer.echo("The monthly close is pending (the withdrawal's close did not run): running it.")
     if not _run_hooks():
         raise typer.Exit(1)
-    return True
-
-
-WITHDRAW = """
-SELECT load_id, rows_deleted, customers_removed, plans_removed, aliases_removed
-FROM business.withdraw_month(p_month => %(month)s, p_dry_run => %(dry_run)s, p_allow_gap => %(allow_gap)s,
-                            p_os_user => %(os_user)s)
-"""
 
 
 @etl_app.command("withdraw")
@@ -784,31 +782,21 @@ def withdraw_command(
         )
     month = parse_period(period).replace(day=1)
     with connect() as conn:
-        require_current_procedures(conn, f"Withdrawing {month:%Y-%m}")
-        try:
-            with database_errors():
-                row = conn.execute(
-                    WITHDRAW, {"month": month, "dry_run": not execute, "allow_gap": allow_gap, "os_user": os_user()}
-                ).fetchone()
-        except WdhError as exc:
-            if exc.sqlstate != "P0002" or not _withdrawn_before(conn, month, execute=execute, post_hooks=post_hooks):
-                raise
-            return
-        if execute:
-            conn.commit()
-        else:
-            conn.rollback()
-    load_id, rows, customers, plans, aliases = row
+        outcome = withdraw_month(conn, month=month, execute=execute, allow_gap=allow_gap, os_user=os_user())
+    if outcome.withdrawal is None:
+        _withdrawn_before(outcome.earlier, outcome.close_pending, month, execute=execute, post_hooks=post_hooks)
+        return
+    w = outcome.withdrawal
     verb = "Withdrew" if execute else "Would withdraw"
     typer.echo(
-        f"{verb} {month:%Y-%m} from business.规模明细: {rows:,} row(s); customers only it brought: "
-        f"{customers:,}, plans: {plans:,}, aliases: {aliases:,}"
+        f"{verb} {month:%Y-%m} from business.规模明细: {w.rows_deleted:,} row(s); customers only it brought: "
+        f"{w.customers_removed:,}, plans: {w.plans_removed:,}, aliases: {w.aliases_removed:,}"
     )
     if not execute:
         typer.echo("Preview only: nothing was written. Add --execute to withdraw.")
         return
     typer.echo(
-        f"  Recorded in the load ledger (load #{load_id}): the inbox does not load that file again "
+        f"  Recorded in the load ledger (load #{w.load_id}): the inbox does not load that file again "
         "unless it changes (--force loads it)."
     )
     if not post_hooks:

@@ -142,3 +142,14 @@ def load_file(
 def load_history(conn: psycopg.Connection, *, domain: str | None, limit: int) -> list[LoadRecord]:
     with database_errors(), conn.cursor(row_factory=class_row(LoadRecord)) as cur:
         return cur.execute(LOAD_HISTORY, {"domain": domain, "limit": limit}).fetchall()
+
+
+def inbox_file_state(
+    conn: psycopg.Connection, domain: Domain, candidate: Candidate, sha256: str, size: int
+) -> FileState:
+    """Where an inbox file stands against the load ledger (loaded, changed, new, …), read in a
+    transaction of its own that ends here, so that a long listing holds no snapshot."""
+    try:
+        return file_state(conn, domain, candidate, sha256, size)
+    finally:
+        conn.rollback()
