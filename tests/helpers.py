@@ -64,13 +64,24 @@ def scratch_database(server, prefix: str, *, template: str | None = TEMPLATE, na
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, database_url: str | None = None
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
+    process: bool = False,
 ) -> subprocess.CompletedProcess:
-    """Run `python -m work_data_hub.cli ARGS` as a user would, in `cwd`."""
+    """Run the CLI with ARGS as a user would, in `cwd`, and return its exit code and output.
+
+    In this test process by default (the entry point work_data_hub.cli.app.run, with its argv,
+    environment, working directory, stdout and stderr: the same code path and output, without a
+    Python start-up per command); `process=True` starts `python -m work_data_hub.cli` where the
+    process itself matters (signals, the interpreter's exit, what an unexpected error prints)."""
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     if database_url:
         environ["DATABASE_URL"] = database_url
     environ.update(env or {})
+    if not process:
+        return _run_in_process(list(args), cwd=cwd or REPO, environ=environ)
     return subprocess.run(
         [sys.executable, "-m", "work_data_hub.cli", *args],
         cwd=cwd or REPO,
@@ -79,6 +90,36 @@ def run_cli(
         text=True,
         timeout=300,
     )
+
+
+def _run_in_process(args: list[str], *, cwd: Path, environ: dict[str, str]) -> subprocess.CompletedProcess:
+    import io
+    import traceback
+
+    from work_data_hub.cli.app import run
+
+    saved = (dict(os.environ), list(sys.argv), os.getcwd())
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.clear()
+        os.environ.update(environ)
+        os.chdir(cwd)
+        sys.argv = ["work_data_hub", *args]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                run()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except Exception:  # what the interpreter would print, and its exit code
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved[0])
+        sys.argv = saved[1]
+        os.chdir(saved[2])
+    return subprocess.CompletedProcess(["work_data_hub", *args], code, out.getvalue(), err.getvalue())
 
 
 def etl_file(db_url: str, path: Path, *args: str, domain: str = "annuity_performance") -> subprocess.CompletedProcess:

@@ -312,8 +312,13 @@ def test_report_and_export_remove_what_killed_runs_left(sample_url, tmp_path):
         leftover.write_bytes(b"")
     alive = out / f".月度导出_202612.xlsx.{os.getpid()}.partial"  # a live process's: another run writing now
     alive.write_bytes(b"")
-    export = mdm(sample_url, tmp_path, "export", "--period", "202612", "--out", str(out / "月度导出_202612.xlsx"))
-    report = mdm(sample_url, tmp_path, "report", "--period", "202612", "--out", str(out / "月度报告_202612.html"))
+    # Each command in a process of its own: this test's process is the live writer.
+    export = mdm(
+        sample_url, tmp_path, "export", "--period", "202612", "--out", str(out / "月度导出_202612.xlsx"), process=True
+    )
+    report = mdm(
+        sample_url, tmp_path, "report", "--period", "202612", "--out", str(out / "月度报告_202612.html"), process=True
+    )
     assert export.returncode == 0 and report.returncode == 0, export.stderr + report.stderr
     assert not any(p.exists() for p in leftovers) and alive.exists()
 

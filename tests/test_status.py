@@ -11,8 +11,8 @@ from helpers import run_cli
 from source import add_row, refresh, sync
 
 
-def check(url: str) -> tuple[int, str]:
-    result = run_cli("customer-mdm", "status", "--check", database_url=url)
+def check(url: str, *, process: bool = False) -> tuple[int, str]:
+    result = run_cli("customer-mdm", "status", "--check", database_url=url, process=process)
     assert result.stdout.count("\n") == 1 and "Traceback" not in result.stderr, result
     return result.returncode, result.stdout.strip()
 
@@ -45,7 +45,7 @@ def test_status_check_levels(db_url, conn):
 
 
 def test_status_check_says_unknown_when_it_cannot_connect(db_url):
-    code, line = check(db_url.rsplit(":", 1)[0] + ":1/nowhere")
+    code, line = check(db_url.rsplit(":", 1)[0] + ":1/nowhere", process=True)  # the interpreter's exit code
     assert code == 3 and line.startswith("WDH UNKNOWN - ")
 
 
@@ -68,7 +68,7 @@ def test_a_failed_scheduled_run_is_critical(cron_url):
                 (jobid,),
             )
             code, line = check(cron_url)
-            assert code == 2 and "the scheduled close's run at" in line and "failed: connection failed" in line
+            assert code == 2 and "the scheduled close's run at" in line and "failed: connection failed" in line, line
             status = run_cli("customer-mdm", "status", database_url=cron_url)
             assert "Scheduled close (pg_cron): last run" in status.stdout and "connection failed" in status.stdout
             runs = run_cli("customer-mdm", "runs", database_url=cron_url)
