@@ -128,6 +128,19 @@ def canonical(conn: psycopg.Connection, key: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class SyncedRange:
+    first_applied_period: date | None
+    last_applied_period: date | None
+
+
+@dataclass(frozen=True)
+class Customer:
+    company_id: str
+    customer_name: str | None
+    is_provisional: bool
+
+
+@dataclass(frozen=True)
 class MergedInto:
     """A row of customer._merged_into: where a merged-away id went."""
 
@@ -162,7 +175,9 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
                 f"Customer {canonical(conn, company_id)} {gone.sentence()}: it has no page of its own",
                 hint=f"Write the page of {gone.holder}: customer-mdm report --company {gone.holder}",
             )
-        first, last = conn.execute(SYNCED_SQL).fetchone()
+        with conn.cursor(row_factory=class_row(SyncedRange)) as cur:
+            synced = cur.execute(SYNCED_SQL).fetchone()
+        first, last = synced.first_applied_period, synced.last_applied_period
         if last is None:
             raise NotReady(
                 "Contracts have not been synced yet: there is no customer page to write",
@@ -176,7 +191,8 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
                 hint=f"Pick a month from {format_period(first)} to {format_period(last)}, or load the "
                 "month and run `customer-mdm close`.",
             )
-        company, name, provisional = conn.execute(CUSTOMER_SQL, {"company_id": company_id}).fetchone()
+        with conn.cursor(row_factory=class_row(Customer)) as cur:
+            customer = cur.execute(CUSTOMER_SQL, {"company_id": company_id}).fetchone()
         in_force = [e for e in timeline if e.kind == "version" and e.starts <= period_end < e.ends]
         explanations = [
             ContractExplanation(
@@ -195,9 +211,9 @@ def customer_page(conn: psycopg.Connection, *, company_id: str, period_end: date
             for v in sorted(in_force, key=lambda v: (v.product_line_code, v.plan_code))
         ]
         return CustomerPage(
-            company_id=company,
-            customer_name=name,
-            provisional=provisional,
+            company_id=customer.company_id,
+            customer_name=customer.customer_name,
+            provisional=customer.is_provisional,
             period_end=period_end,
             synced_from=first,
             synced_through=last,

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from work_data_hub.errors import InvalidInput
@@ -48,7 +49,9 @@ def check_gap(conn: psycopg.Connection, domain: Domain, path: Path, month: date,
     missing = [m for (m,) in conn.execute(HOLES_MADE, {"month": month, "previewed": sorted(previewed)})]
     if not missing:
         return
-    first, last = conn.execute(LOADED_SPAN).fetchone()
+    with conn.cursor(row_factory=dict_row) as cur:
+        span = cur.execute(LOADED_SPAN).fetchone()
+    first, last = span["first"], span["last"]
     span = f"{missing[0]:%Y-%m}" if len(missing) == 1 else f"{missing[0]:%Y-%m} … {missing[-1]:%Y-%m}"
     side = "after the latest" if missing[0] < month else "before the earliest"
     raise InvalidInput(
