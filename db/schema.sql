@@ -104,6 +104,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _canonicalise_staged_keys(text[]); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _create_stage(regclass, text[], text[]); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _month_holes(date, date, date[]); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _remove_month_customers(date, text[]); Type: FUNCTION; Schema: business; Owner: -

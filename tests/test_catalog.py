@@ -97,6 +97,7 @@ def test_privileges(conn):
         "_staged_control_figures",
         "_staged_load_deviations",
         "_staged_continuity",
+        "_create_stage",
         "_staged_ledger_deviations",
         "_staged_line_deviations",
         "_staged_renames",

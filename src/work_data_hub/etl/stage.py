@@ -131,16 +131,13 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
     """The first half of `stage`: the rows COPYed, their keys made canonical (returns the cells
     changed per column), 产品线代码 and 机构代码 resolved."""
     domain = parsed.domain
-    stage_only = [sql.SQL("NULL::text AS {}").format(sql.Identifier(c.target)) for c in domain.columns if c.stage_only]
     conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE wdh_etl_stage ON COMMIT DROP AS "
-            "SELECT 0::integer AS source_row, {columns}, false AS branch_unknown "
-            "FROM {table} WITH NO DATA"
-        ).format(
-            columns=sql.SQL(", ").join([sql.Identifier(c) for c in _stage_columns(domain)] + stage_only),
-            table=domain.table,
-        )
+        CREATE_STAGE,
+        {
+            "table": domain.table.as_string(conn),
+            "columns": _stage_columns(domain),
+            "stage_only": [c.target for c in domain.columns if c.stage_only],
+        },
     )
     copy_sql = sql.SQL("COPY pg_temp.wdh_etl_stage (source_row, {columns}) FROM STDIN").format(
         columns=sql.SQL(", ").join(map(sql.Identifier, parsed.columns))
@@ -168,6 +165,8 @@ def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int
     return {column: cells for column, cells, _ in counts if cells}
 
 
+# The staging table's one shape, made in SQL (its readers are SQL): business._create_stage.
+CREATE_STAGE = "SELECT business._create_stage(%(table)s::regclass, %(columns)s, %(stage_only)s)"
 CANONICALISE = "SELECT column_name, cells, problems FROM business._canonicalise_staged_keys(%s)"
 KEY_PROBLEMS = """
 SELECT source_row, key_problem FROM pg_temp.wdh_etl_stage WHERE key_problem IS NOT NULL ORDER BY source_row LIMIT %s
