@@ -120,11 +120,15 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _staged_load_deviations(text, date[], jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _staged_months(text); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _staged_new_customers(text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_plans(text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_renames(text, date[]); Type: FUNCTION; Schema: business; Owner: -
+--
+-- Name: _staged_unformed(text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: apply_staged_load(text, date[], jsonb, jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
 --

@@ -98,6 +98,8 @@ def test_privileges(conn):
         "_staged_load_deviations",
         "_staged_continuity",
         "_create_stage",
+        "_staged_months",
+        "_staged_unformed",
         "_staged_ledger_deviations",
         "_staged_line_deviations",
         "_staged_renames",

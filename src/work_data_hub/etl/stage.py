@@ -225,15 +225,8 @@ FROM mapping."产品线" AS p
 WHERE p."产品线代码" = s."产品线代码" AND s."业务类型" IS DISTINCT FROM p."产品线"
 """
 
-# The months a load replaces: a 规模明细 file its month; a ledger, for each year it covers, January
-# through the latest month it carries (a corrected ledger removes what it no longer lists).
-REPLACED_MONTHS = """
-SELECT m::date
-FROM (SELECT date_trunc('year', {month}) AS first, max({month}) AS last
-      FROM pg_temp.wdh_etl_stage GROUP BY 1) AS y,
-     generate_series(CASE WHEN %(ledger)s THEN y.first ELSE y.last END, y.last, interval '1 month') AS m
-ORDER BY 1
-"""
+# The months a load replaces (a ledger: January through its latest month), in SQL.
+REPLACED_MONTHS = "SELECT month FROM business._staged_months(%(domain)s)"
 COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
 NEW_CUSTOMERS = "SELECT company_id, customer_name, provisional FROM business._staged_new_customers(%s)"
 # Aliases that rows of this file met and that name two companies (never used).
@@ -255,17 +248,8 @@ GROUP BY 1 ORDER BY 1
 UNKNOWN_BRANCHES = """
 SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown GROUP BY 1 ORDER BY 2 DESC, 1
 """
-UNUSABLE = """
-SELECT reason, count(*), sum(aum)
-FROM (SELECT CASE WHEN s.company_id IS NULL THEN 'no company_id and no customer name'
-                  WHEN s."业务类型" IS NULL THEN 'no 业务类型'
-                  WHEN s."产品线代码" IS NULL THEN format('业务类型 %L is no spelling in mapping.业务类型别名',
-                                                         s."业务类型")
-             END AS reason, {aum} AS aum
-      FROM pg_temp.wdh_etl_stage AS s) AS u
-WHERE reason IS NOT NULL
-GROUP BY reason ORDER BY reason
-"""
+# The rows that cannot form a contract, and why: one SQL function (the gate counts the same rows).
+UNUSABLE = "SELECT reason, rows, aum FROM business._staged_unformed(%(domain)s)"
 
 
 def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | None = None) -> LoadPlan:
@@ -273,14 +257,13 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
     returned). Writes nothing."""
     domain = parsed.domain
     month = sql.Identifier(domain.month_column)
-    replaced = [m for (m,) in conn.execute(sql.SQL(REPLACED_MONTHS).format(month=month), {"ledger": domain.is_ledger})]
+    replaced = [m for (m,) in conn.execute(REPLACED_MONTHS, {"domain": domain.name})]
     existing = dict(
         conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table), {"months": replaced}).fetchall()
     )
     new_customers = conn.execute(NEW_CUSTOMERS, (domain.name,)).fetchall()
     file_plans = conn.execute(FILE_PLANS, (domain.name,)).fetchall()
-    aum = sql.SQL("NULL::numeric") if domain.is_ledger else sql.SQL('s."期末资产规模"')
-    unusable = [(reason, rows, total) for reason, rows, total in conn.execute(sql.SQL(UNUSABLE).format(aum=aum))]
+    unusable = [(reason, rows, total) for reason, rows, total in conn.execute(UNUSABLE, {"domain": domain.name})]
     aum_total = aum_replaced = None
     if not domain.is_ledger:
         aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
