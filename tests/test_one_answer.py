@@ -23,6 +23,23 @@ from work_data_hub.sample_data import PERFORMANCE_HEADERS, write_csv
 from work_data_hub.texts import INVISIBLE_CHARACTERS
 
 
+def one_row_file(path: Path, month: str, company: str) -> Path:
+    """A 规模明细 CSV of one row of customer A's plan PA in `month` (YYYYMM), under `company`."""
+    row = dict.fromkeys(PERFORMANCE_HEADERS, "") | {
+        "月度": month,
+        "计划代码": "PA",
+        "company_id": company,
+        "客户名称": "客户A",
+        "业务类型": "企年受托",
+        "机构代码": "G01",
+        "组合代码": "P01",
+        "期末资产规模": "100",
+        "供款": "5",
+    }
+    write_csv(path, PERFORMANCE_HEADERS, [[row[h] for h in PERFORMANCE_HEADERS]])
+    return path
+
+
 def merge(conn, source: str, into: str) -> None:
     conn.execute("SELECT * FROM customer.merge_company(%s, %s, p_force => true)", (source, into)).fetchall()
 
@@ -50,22 +67,7 @@ def test_a_merged_id_goes_to_the_same_customer_on_every_path(db_url, conn, tmp_p
     assert page.returncode == 1 and "which is now part of C" in page.stderr and "--company C" in page.stderr
     with pytest.raises(psycopg.errors.NoDataFound, match="already merged into B, which is now part of C"):
         merge(conn, "A", "C")
-    path = tmp_path / "old_id.csv"
-    row = dict.fromkeys(PERFORMANCE_HEADERS, "")
-    row.update(
-        {
-            "月度": "202502",
-            "计划代码": "PA",
-            "company_id": "Ａ",
-            "客户名称": "客户A",
-            "业务类型": "企年受托",
-            "机构代码": "G01",
-            "组合代码": "P01",
-            "期末资产规模": "100",
-            "供款": "5",
-        }
-    )
-    write_csv(path, PERFORMANCE_HEADERS, [[row[h] for h in PERFORMANCE_HEADERS]])
+    path = one_row_file(tmp_path / "old_id.csv", "202502", "Ａ")
     with psycopg.connect(db_url) as loader:
         load_file(loader, DOMAINS["annuity_performance"], path, LoadOptions(execute=True), FileClaim(date(2025, 2, 1)))
     assert conn.execute("""SELECT company_id FROM business."规模明细" WHERE "月度" = '2025-02-01'""").fetchall() == [
@@ -122,22 +124,7 @@ def test_the_holes_between_loaded_months_are_one_answer_for_status_the_loader_an
     assert conn.execute(holes, (None, date(2025, 3, 1))).fetchall() == []  # the last month: no hole
 
     # The loader refuses the month that would leave 2025-04 and 2025-05 empty; nothing changes.
-    path = tmp_path / "202506.csv"
-    row = dict.fromkeys(PERFORMANCE_HEADERS, "")
-    row.update(
-        {
-            "月度": "202506",
-            "计划代码": "PA",
-            "company_id": "A",
-            "客户名称": "客户A",
-            "业务类型": "企年受托",
-            "机构代码": "G01",
-            "组合代码": "P01",
-            "期末资产规模": "100",
-            "供款": "5",
-        }
-    )
-    write_csv(path, PERFORMANCE_HEADERS, [[row[h] for h in PERFORMANCE_HEADERS]])
+    path = one_row_file(tmp_path / "202506.csv", "202506", "A")
     before = table_fingerprint(conn)
     with psycopg.connect(db_url) as loader, pytest.raises(InvalidInput, match="2025-04 … 2025-05 \\(2 month"):
         load_file(loader, DOMAINS["annuity_performance"], path, LoadOptions(execute=True), FileClaim(date(2025, 6, 1)))
