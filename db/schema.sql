@@ -1681,6 +1681,13 @@ CREATE INDEX company_alias_company_idx ON customer.company_alias USING btree (co
 
 
 --
+-- Name: company_merge_log_from_idx; Type: INDEX; Schema: customer; Owner: -
+--
+
+CREATE INDEX company_merge_log_from_idx ON customer.company_merge_log USING btree (from_id, id);
+
+
+--
 -- Name: customer_plan_contract_current_key; Type: INDEX; Schema: customer; Owner: -
 --
 

@@ -94,9 +94,12 @@ def run_cli(
 
 def _run_in_process(args: list[str], *, cwd: Path, environ: dict[str, str]) -> subprocess.CompletedProcess:
     import io
+    import time
     import traceback
 
+    from work_data_hub.cli import output
     from work_data_hub.cli.app import run
+    from work_data_hub.db import settings
 
     saved = (dict(os.environ), list(sys.argv), os.getcwd())
     out, err = io.StringIO(), io.StringIO()
@@ -104,8 +107,11 @@ def _run_in_process(args: list[str], *, cwd: Path, environ: dict[str, str]) -> s
     try:
         os.environ.clear()
         os.environ.update(environ)
+        time.tzset()  # TZ as a new process would read it
         os.chdir(cwd)
         sys.argv = ["work_data_hub", *args]
+        settings._WARNED.clear()  # what a process says once, each command says again
+        output._interrupt_reported = False
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 run()
@@ -117,6 +123,7 @@ def _run_in_process(args: list[str], *, cwd: Path, environ: dict[str, str]) -> s
     finally:
         os.environ.clear()
         os.environ.update(saved[0])
+        time.tzset()
         sys.argv = saved[1]
         os.chdir(saved[2])
     return subprocess.CompletedProcess(["work_data_hub", *args], code, out.getvalue(), err.getvalue())

@@ -102,7 +102,9 @@ def test_a_pending_correction_makes_the_same_months_stale_for_status_report_hook
         for month, is_stale in ((month_end("2025-01"), False), *((m, True) for m in stale)):
             standing = month_report(reader, period_end=month).standing
             assert (standing.stale_since is not None) is is_stale, month
-            assert (standing.stale_reason or "").startswith("source data changed from 2025-02") is is_stale
+            assert (standing.stale_reason or "").startswith(
+                "2025-02 起的来源数据已更改"
+            ) is is_stale  # the page's words
     check = run_cli("customer-mdm", "status", "--check", database_url=db_url)
     assert check.returncode == 1 and "the monthly close has work pending" in check.stdout
     # The close rebuilds exactly those months (and status is clean afterwards).
@@ -189,3 +191,11 @@ def test_the_invisible_characters_are_one_set_in_python_and_sql(conn):
     }
     assert removed_by_sql == set(map(ord, INVISIBLE_CHARACTERS))
     assert normalise_header("期末\u200b资产\ufe0f规模") == "期末资产规模"
+
+
+def test_a_check_against_procedures_older_than_the_package_is_critical(db_url, conn):
+    """A package upgraded before `db migrate` ran: the verdict's function is missing, and monitoring
+    says CRITICAL with the fix, not UNKNOWN."""
+    conn.execute("DROP FUNCTION customer.monitoring_check()")
+    result = run_cli("customer-mdm", "status", "--check", database_url=db_url)
+    assert result.returncode == 2 and result.stdout.startswith("WDH CRITICAL - ") and "run db migrate" in result.stdout

@@ -1,6 +1,6 @@
 -- customer._snapshot_month_states()
 -- RETURNS TABLE (snapshot_month date, state text, refreshed_at timestamptz, stale_since timestamptz,
---                stale_reason text)
+--                stale_reason text, pending_from date)
 --
 -- One job: where every snapshot month stands, for every caller that asks (customer.mdm_status and
 -- so `status`, the hooks and the health check; refresh_snapshots, which rebuilds or removes exactly
@@ -14,10 +14,12 @@
 --                    the next close; stale_since is when the correction was recorded);
 --         'current'  built and up to date.
 -- refreshed_at: when it was last built (NULL: missing, or fact rows without a state row).
+-- pending_from: the pending correction's month when that is why the month is stale (so that a page
+-- may word the reason in its own language).
 -- STABLE; SECURITY DEFINER because customer._snapshot_months reads both fact tables for readers.
 CREATE OR REPLACE FUNCTION customer._snapshot_month_states()
 RETURNS TABLE (snapshot_month date, state text, refreshed_at timestamptz, stale_since timestamptz,
-               stale_reason text)
+               stale_reason text, pending_from date)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -48,7 +50,9 @@ BEGIN
                     THEN coalesce(t.stale_reason,
                                   CASE WHEN m.month >= y.pending
                                        THEN format('source data changed from %s; the contract history is not replayed yet',
-                                                   to_char(y.pending, 'YYYY-MM')) END) END
+                                                   to_char(y.pending, 'YYYY-MM')) END) END,
+               CASE WHEN m.month BETWEEN y.first AND y.last AND t.snapshot_month IS NOT NULL
+                         AND t.stale_since IS NULL AND m.month >= y.pending THEN y.pending END
         FROM months AS m
         CROSS JOIN sync AS y
         LEFT JOIN customer.snapshot_month_state AS t ON t.snapshot_month = m.month

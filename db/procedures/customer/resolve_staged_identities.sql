@@ -64,10 +64,15 @@ BEGIN
     -- its rows now (customer._merged_into: a chain of merges followed), unless a customer of that id
     -- exists again. The stage's keys are canonical already (business._canonicalise_staged_keys).
     IF EXISTS (SELECT 1 FROM customer.company_merge_log) THEN
-        UPDATE pg_temp.wdh_etl_stage AS s SET company_id = m.holder, id_source = 'merged'
-        FROM (SELECT DISTINCT l.from_id FROM customer.company_merge_log AS l) AS g
-        CROSS JOIN LATERAL customer._merged_into(g.from_id) AS m
-        WHERE s.company_id = g.from_id;
+        WITH carried AS MATERIALIZED (  -- each merged-away id the file carries, asked once
+            SELECT DISTINCT s.company_id FROM pg_temp.wdh_etl_stage AS s
+            WHERE s.company_id IN (SELECT l.from_id FROM customer.company_merge_log AS l)
+        ), gone AS MATERIALIZED (
+            SELECT c.company_id, m.holder FROM carried AS c CROSS JOIN LATERAL customer._merged_into(c.company_id) AS m
+        )
+        UPDATE pg_temp.wdh_etl_stage AS s SET company_id = g.holder, id_source = 'merged'
+        FROM gone AS g
+        WHERE s.company_id = g.company_id;
     END IF;
 
     PERFORM customer._stage_wanted_aliases(p_ledger);

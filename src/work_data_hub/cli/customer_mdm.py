@@ -32,7 +32,7 @@ from work_data_hub.customer_mdm.operations import mdm_status, monitoring_check, 
 from work_data_hub.customer_mdm.report import month_export, month_report
 from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.db.connect import connect
-from work_data_hub.errors import InvalidInput, WdhError
+from work_data_hub.errors import InvalidInput, NotMigrated, WdhError
 from work_data_hub.periods import format_period, format_span, month_end, parse_moment, parse_period
 from work_data_hub.reporting.files import target
 from work_data_hub.texts import elided
@@ -814,6 +814,11 @@ def _status_check() -> None:
     try:
         with connect() as conn:
             check = monitoring_check(conn)
+    except NotMigrated as exc:  # a package newer than the database's procedures: a deployment problem
+        typer.echo(
+            f"WDH CRITICAL - the procedures deployed are older than this package ({exc.message}): run db migrate"
+        )
+        raise MonitoringExit(2) from None
     except WdhError as exc:
         typer.echo(f"WDH UNKNOWN - {exc.message}")
         raise MonitoringExit(3) from None

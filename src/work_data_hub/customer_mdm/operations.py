@@ -93,7 +93,7 @@ class Standing:
     deployment_problem: str | None  # None: the procedures belong to the migrations applied
     last_run_id: int | None
     scheduled_job_run_id: int | None  # the run-log row of the job's latest run, when it reached the log
-    sync_behind: bool | None  # the latest loaded 规模明细 month is after the last applied period
+    sync_behind: bool | None = None  # the latest loaded 规模明细 month is after the last applied period (0025)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ SELECT %(period_end)s::date AS period_end, s.first_applied_period AS synced_from
        s.last_applied_period AS synced_through,
        CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.refreshed_at ELSE e.built_at END AS refreshed_at,
        CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.stale_since END AS stale_since,
-       CASE WHEN %(as_of)s::timestamptz IS NULL THEN m.stale_reason END AS stale_reason,
+       CASE WHEN %(as_of)s::timestamptz IS NULL
+            THEN CASE WHEN m.pending_from IS NOT NULL  -- the pending correction's reason, in the page's words
+                      THEN format('%%s 起的来源数据已更改，合同历史尚未重算：运行 customer-mdm close',
+                                  to_char(m.pending_from, 'YYYY-MM'))
+                      ELSE m.stale_reason END
+       END AS stale_reason,
        %(as_of)s::timestamptz AS as_of, e.edition, e.built_at AS edition_built_at, e.reason AS edition_reason,
        x.editions, x.first_built_at,
        EXISTS (SELECT 1 FROM customer.v_plan_rows AS f WHERE f.snapshot_month = %(period_end)s::date) AS shown
