@@ -815,9 +815,7 @@ def _status_check() -> None:
         with connect() as conn:
             check = monitoring_check(conn)
     except NotMigrated as exc:  # a package newer than the database's procedures: a deployment problem
-        typer.echo(
-            f"WDH CRITICAL - the procedures deployed are older than this package ({exc.message}): run db migrate"
-        )
+        typer.echo(f"WDH CRITICAL - {exc.message} (this package's procedures are not deployed: run db migrate)")
         raise MonitoringExit(2) from None
     except WdhError as exc:
         typer.echo(f"WDH UNKNOWN - {exc.message}")
