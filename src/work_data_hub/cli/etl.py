@@ -574,10 +574,11 @@ def _load(
             f"interrupted while loading {current}: its transaction was rolled back, nothing of that "
             f"file is in the database. {_committed_note(spec, results)}",
             (
-                "run the same command without --force to load the rest"
+                "run the same command without --force to load "
                 if options.force
-                else "run the same command again to load the rest"
+                else "run the same command again to load "
             )
+            + ("the rest" if results else "them" if root is not None else "it")  # nothing committed: all of it
             + (" (files already loaded are skipped)" if root is not None else "")
             + (
                 "; the post-ETL hooks did not run: `customer-mdm close` brings the history and snapshots up to date"
