@@ -769,3 +769,51 @@ def test_a_password_the_url_cannot_hold_is_refused_without_echoing_it(url, tmp_p
     assert "is not a valid" in result.stderr and ("%40" in result.stderr or "password='" in result.stderr)
     for part in ("cret9", "ss word", "secret9"):
         assert part not in result.stderr + result.stdout
+
+
+def test_a_withdrawal_keeps_only_the_aliases_a_ledger_row_of_the_month_teaches(db_url, conn, tmp_path):
+    """An alias learned from the withdrawn month alone goes, although a ledger row of the month
+    names the same customer by another name; the ledger's own alias stays (it was kept for any
+    ledger row of the customer before, so a withdrawn name could still resolve later rows)."""
+    for month, name in (("202501", "甲公司"), ("202502", "甲公司新名")):
+        path = tmp_path / f"{month}.xlsx"
+        write_xlsx(path, "规模明细", HEADERS, [perf_row(month=month, company="C1", customer=name)])
+        result = run_cli(
+            "etl",
+            "--domain",
+            "annuity_performance",
+            "--file",
+            str(path),
+            "--execute",
+            "--no-post-hooks",
+            database_url=db_url,
+        )
+        assert result.returncode == 0, result.stderr
+    ledger = tmp_path / "loss.xlsx"
+    headers = ["上报月份", "业务类型", "客户名称", "年金计划号", "company_id", "流失日期"]
+    write_xlsx(ledger, "当年流失", headers, [["202502", "企年受托", "乙曾用名", "P1", "C1", "2025-02-05"]])
+    assert (
+        run_cli(
+            "etl", "--domain", "annual_loss", "--file", str(ledger), "--execute", "--no-post-hooks", database_url=db_url
+        ).returncode
+        == 0
+    )
+    aliases = (
+        "SELECT count(*) FROM customer.company_alias WHERE company_id = 'C1' AND alias = customer.normalise_name(%s)"
+    )
+    assert conn.execute(aliases, ("甲公司新名",)).fetchone()[0] >= 1
+    withdrawn = run_cli(
+        "etl",
+        "withdraw",
+        "--domain",
+        "annuity_performance",
+        "--period",
+        "202502",
+        "--execute",
+        "--no-post-hooks",
+        database_url=db_url,
+    )
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert conn.execute(aliases, ("甲公司新名",)).fetchone() == (0,)
+    assert conn.execute(aliases, ("乙曾用名",)).fetchone()[0] >= 1
+    assert conn.execute(aliases, ("甲公司",)).fetchone()[0] >= 1

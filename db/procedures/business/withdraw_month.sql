@@ -10,7 +10,7 @@
 --     snapshot rows and aliases (business._remove_month_customers); plans that loads of the month
 --     added and that no row names any more go from mapping."年金计划";
 --   * learned aliases seen in that month only (first_month = last_month = the month) go, unless a
---     ledger row of that month (which stays) taught them too; overrides always stay;
+--     ledger row of that month (which stays) teaches the same alias; overrides always stay;
 --   * customers and plans the month's loads renamed (etl_load_log.renames) take their name from
 --     before the month's first rename back, unless renamed again since;
 --   * business.etl_load_log records the withdrawal (action 'withdrawal', with the sha256 and path
@@ -98,11 +98,20 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x."年金计划号" = p."年金计划号");
         GET DIAGNOSTICS v_plans_removed = ROW_COUNT;
 
-        -- Learned from this month only: not from a ledger row of the month, which stays loaded.
+        -- Learned from this month only, unless a ledger row of the month (which stays loaded) teaches
+        -- the same alias: the customer's, under that name (and plan, for a plan_name alias).
         DELETE FROM customer.company_alias AS a
         WHERE a.source = 'learned' AND a.first_month = v_month AND a.last_month = v_month
-          AND NOT EXISTS (SELECT 1 FROM customer."当年中标" AS w WHERE w.company_id = a.company_id AND w."上报月份" = v_month)
-          AND NOT EXISTS (SELECT 1 FROM customer."当年流失" AS x WHERE x.company_id = a.company_id AND x."上报月份" = v_month);
+          AND NOT EXISTS (
+              SELECT 1
+              FROM (SELECT w.company_id, w."年金计划号", w."客户名称", w."上报客户名称" FROM customer."当年中标" AS w
+                    WHERE w."上报月份" = v_month
+                    UNION ALL
+                    SELECT x.company_id, x."年金计划号", x."客户名称", x."上报客户名称" FROM customer."当年流失" AS x
+                    WHERE x."上报月份" = v_month) AS l
+              WHERE l.company_id = a.company_id AND a.kind IN ('name', 'plan_name')
+                AND a.alias IN (customer.normalise_name(l."客户名称"), customer.normalise_name(l."上报客户名称"))
+                AND (a.kind = 'name' OR l."年金计划号" = a.plan_code));
         GET DIAGNOSTICS v_learned = ROW_COUNT;
         v_aliases := v_aliases + v_learned;
 
