@@ -1,7 +1,8 @@
 -- One answer for every question (release 4): the result shapes that gain a column are dropped
 -- here and recreated by the procedures deployed after this migration.
 --  * customer.mdm_status() gains sync_behind (the latest loaded 规模明细 month is after the last
---    applied period), which the CLI computed itself before.
+--    applied period) and scheduled_job_is_last_run (the scheduled job's latest run is the log's
+--    latest run), which the CLI computed itself before.
 --  * customer.run_monthly_close() gains lapsed: a sync step's lapsed versions, under their own
 --    name; deleted keeps repeating it for a sync step (SPEC §11) and means fact rows deleted for
 --    a snapshot step.

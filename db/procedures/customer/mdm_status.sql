@@ -7,7 +7,7 @@
 --                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
 --                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
 --                deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
---                scheduled_job_run_id bigint, sync_behind boolean)
+--                scheduled_job_run_id bigint, sync_behind boolean, scheduled_job_is_last_run boolean)
 --
 -- One job: where the product stands, in one row, for every caller that asks (`customer-mdm
 -- status` and `status --check`, the post-ETL hooks' "is there work", the health check):
@@ -29,8 +29,8 @@
 --     returned, and the command catches a failed close to record it: the status is then the
 --     run log's for that run ('succeeded' | 'failed'), so that one run has one state; pg_cron's
 --     own 'failed' (e.g. 'connection failed', 'server restarted') stays as it says.
---     scheduled_job_run_id is then that run-log row, so that a caller reports a run once when it is
---     also last_run_id. NULL without
+--     scheduled_job_run_id is then that run-log row, and scheduled_job_is_last_run says it is also
+--     last_run_id (a caller reports that run once). NULL without
 --     pg_cron or the job; 'unknown' with the fix when the owner may not read schema cron (pg_cron
 --     installed after db bootstrap);
 --   * close_pending: whether customer.run_monthly_close would do anything;
@@ -53,7 +53,8 @@ RETURNS TABLE (first_applied_period date, last_applied_period date, pending_corr
                scheduled_job_at timestamptz, scheduled_job_message text, close_pending boolean,
                next_delivery_month date, next_delivery_due date, delivery_overdue boolean,
                deployed_digest text, deployed_migration text, deployment_problem text, last_run_id bigint,
-               scheduled_job_run_id bigint, sync_behind boolean)
+               scheduled_job_run_id bigint, sync_behind boolean,
+               scheduled_job_is_last_run boolean)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -126,6 +127,7 @@ BEGIN
     SELECT d.procedures_digest, d.migration_id INTO deployed_digest, deployed_migration
     FROM customer.mdm_deployment AS d;
     deployment_problem := customer._deployment_problem();
+    scheduled_job_is_last_run := coalesce(scheduled_job_run_id = last_run_id, false);  -- one run, reported once
     RETURN NEXT;
 END
 $$;

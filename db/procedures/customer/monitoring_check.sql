@@ -34,7 +34,7 @@ BEGIN
     END IF;
     IF s.scheduled_job_status IN ('failed', 'interrupted')
        AND (s.last_run_at IS NULL OR s.scheduled_job_at >= s.last_run_at)
-       AND NOT coalesce(s.scheduled_job_run_id = s.last_run_id, false) THEN  -- not the same run, reported once
+       AND NOT s.scheduled_job_is_last_run THEN  -- the same run is reported once
         v_critical := v_critical || format('the scheduled close''s run at %s %s: %s',
             coalesce(to_char(s.scheduled_job_at, 'YYYY-MM-DD HH24:MI'), '(time not recorded)'),
             s.scheduled_job_status, s.scheduled_job_message);

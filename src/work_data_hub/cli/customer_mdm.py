@@ -785,7 +785,7 @@ def _print_status(status) -> None:
         )
     elif s.last_run_status is not None:
         typer.echo(f"Last run: {who} at {_when(s.last_run_at)}, {s.last_run_status}")
-    if s.scheduled_job_status is not None and not _same_run(s):
+    if s.scheduled_job_status is not None and not s.scheduled_job_is_last_run:
         typer.echo(
             f"Scheduled close (pg_cron): last run {_when(s.scheduled_job_at)} {s.scheduled_job_status}"
             + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else "")
@@ -797,11 +797,6 @@ def _print_status(status) -> None:
             f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
             + (" (overdue)" if s.delivery_overdue else "")
         )
-
-
-def _same_run(s) -> bool:
-    """Whether the scheduled job's latest run is the latest run of the log (reported once)."""
-    return s.scheduled_job_run_id is not None and s.scheduled_job_run_id == s.last_run_id
 
 
 def _when(moment) -> str:

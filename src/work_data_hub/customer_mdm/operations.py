@@ -94,6 +94,7 @@ class Standing:
     last_run_id: int | None
     scheduled_job_run_id: int | None  # the run-log row of the job's latest run, when it reached the log
     sync_behind: bool | None = None  # the latest loaded 规模明细 month is after the last applied period (0025)
+    scheduled_job_is_last_run: bool = False  # the job's latest run is last_run_id's: report it once (0025)
 
 
 @dataclass(frozen=True)
