@@ -132,6 +132,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: apply_staged_load(text, date[], jsonb, jsonb, jsonb); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: plan_staged_load(text); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: withdraw_month(date, boolean, boolean, text); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _analyse_written(regclass[]); Type: FUNCTION; Schema: customer; Owner: -

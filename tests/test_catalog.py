@@ -104,6 +104,7 @@ def test_privileges(conn):
         "_staged_line_deviations",
         "_staged_renames",
         "apply_staged_load",
+        "plan_staged_load",
         "_staged_new_customers",
         "_staged_plans",
         "withdraw_month",

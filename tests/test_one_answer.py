@@ -199,3 +199,44 @@ def test_a_check_against_procedures_older_than_the_package_is_critical(db_url, c
     conn.execute("DROP FUNCTION customer.monitoring_check()")
     result = run_cli("customer-mdm", "status", "--check", database_url=db_url)
     assert result.returncode == 2 and result.stdout.startswith("WDH CRITICAL - ") and "run db migrate" in result.stdout
+
+
+def test_the_load_plan_is_one_sql_answer_that_the_preview_shows_and_the_apply_writes(db_url, conn, tmp_path):
+    """business.plan_staged_load is the plan: the preview reads it, and business.apply_staged_load
+    writes what it says (called from SQL too, planning for itself when nobody did), refusing months
+    other than the plan's with the database unchanged."""
+    from work_data_hub.db.connect import connect
+    from work_data_hub.etl.stage import plan_load, stage
+    from work_data_hub.etl.validate import parse_file
+
+    spec = DOMAINS["annuity_performance"]
+    with connect(db_url) as first:
+        load_file(first, spec, one_row_file(tmp_path / "a.csv", "202501", "C0001"), LoadOptions(execute=True))
+    path = one_row_file(tmp_path / "b.csv", "202502", "C0002")
+    parsed = parse_file(spec, path)
+    before = table_fingerprint(conn)
+    with connect(db_url) as other:
+        plan = plan_load(other, parsed, stage(other, parsed))
+        sql_plan = other.execute("SELECT * FROM pg_temp.wdh_etl_plan").fetchone()
+        assert plan.rows_to_delete == {date(2025, 2, 1): 0}
+        assert plan.new_customers == [("C0002", "客户A")]
+        assert sql_plan is not None
+        file = json.dumps({"source": "file", "path": str(path), "sha256": parsed.sha256, "bytes": parsed.bytes})
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="not the months the staged file replaces"):
+            other.execute(
+                "SELECT * FROM business.apply_staged_load('annuity_performance', ARRAY[DATE '2025-01-01'], %s)", (file,)
+            )
+        other.rollback()
+    assert table_fingerprint(conn) == before
+    with connect(db_url) as other:
+        stage(other, parsed)  # staged, never planned: the apply plans it itself
+        counts = other.execute(
+            "SELECT * FROM business.apply_staged_load('annuity_performance', NULL, %s)", (file,)
+        ).fetchone()
+        assert other.execute("SELECT to_regclass('pg_temp.wdh_etl_plan')").fetchone()[0] is None
+        other.commit()
+    assert counts[1:3] == (0, 1)
+    loaded = conn.execute(
+        "SELECT months, customers_added FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1"
+    ).fetchone()
+    assert loaded == ([date(2025, 2, 1)], ["C0002"])

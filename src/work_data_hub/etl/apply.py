@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
@@ -132,7 +131,7 @@ APPLY = """
 SELECT load_id, rows_deleted, rows_inserted, customers_added, plans_added, aliases_learned, customers_renamed,
        plans_renamed
 FROM business.apply_staged_load(p_domain => %(domain)s, p_months => %(months)s, p_file => %(file)s,
-                                p_accepted => %(accepted)s, p_figures => %(figures)s)
+                                p_accepted => %(accepted)s)
 """
 
 
@@ -163,27 +162,14 @@ def apply_load(
         "bytes": parsed.bytes,
         "os_user": os_user(),
     }
-    row = conn.execute(
-        APPLY,
-        {
-            "domain": domain.name,
-            "months": months,
-            "file": json.dumps(file),
-            "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
-            "figures": Jsonb(plan.control_figures) if plan.control_figures else None,
-        },
-    ).fetchone()
-    load_id, deleted, inserted, customers, plans, aliases, customers_renamed, plans_renamed = row
-    return LoadResult(
-        domain=domain.name,
-        path=parsed.path,
-        months=months,
-        rows_inserted=inserted,
-        rows_deleted=deleted,
-        customers_added=customers,
-        plans_added=plans,
-        aliases_learned=aliases,
-        customers_renamed=customers_renamed,
-        plans_renamed=plans_renamed,
-        load_id=load_id,
-    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        counts = cur.execute(
+            APPLY,
+            {
+                "domain": domain.name,
+                "months": months,
+                "file": json.dumps(file),
+                "accepted": json.dumps([d.as_json() for d in accepted]) if accepted else None,
+            },
+        ).fetchone()
+    return LoadResult(domain=domain.name, path=parsed.path, months=months, **counts)

@@ -8,13 +8,16 @@ customers and plans, renames, the control figures' deviations (the anomaly gate)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import set_json_loads
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
@@ -81,23 +84,68 @@ class Deviation:
         }
 
 
+class NewEntry(NamedTuple):
+    """A customer or plan the load adds: its key and name."""
+
+    key: str
+    name: str | None
+
+
+class Counted(NamedTuple):
+    """A branch name or product line, with its rows."""
+
+    name: str
+    rows: int
+
+
+class Unformed(NamedTuple):
+    """Rows that cannot form a contract (business._staged_unformed), with their AUM."""
+
+    reason: str
+    rows: int
+    aum: Decimal | None
+
+
+class Resolved(NamedTuple):
+    """Where rows' company_id comes from (customer.resolve_staged_identities): file, override,
+    account, plan_name, name, provisional or unresolved; its rows and (规模明细) AUM."""
+
+    resolution: str
+    rows: int
+    aum: Decimal | None
+
+
+class Ambiguous(NamedTuple):
+    kind: str
+    plan_code: str
+    alias: str
+    companies: int
+
+
+class Rename(NamedTuple):
+    kind: str  # customer or plan
+    key: str
+    old_name: str
+    new_name: str
+
+
 @dataclass(frozen=True)
 class LoadPlan:
+    """business.plan_staged_load's plan, with the file's rows per month and what staging changed."""
+
     rows_per_month: dict[date, int]
     rows_to_delete: dict[date, int]  # every month the load replaces (a ledger: January … its latest month)
-    new_customers: list[tuple[str, str | None]]
-    new_plans: list[tuple[str, str | None]]
-    unknown_branches: list[tuple[str, int]]  # branch names 组织架构 does not know (mapped to G00), rows
-    unusable: list[tuple[str, int, Decimal | None]] = field(default_factory=list)  # reason, rows, AUM
+    new_customers: list[NewEntry]
+    new_plans: list[NewEntry]
+    unknown_branches: list[Counted]  # branch names 组织架构 does not know (mapped to G00)
+    unusable: list[Unformed] = field(default_factory=list)
     aum_total: Decimal | None = None  # 规模明细: the file's SUM(期末资产规模)
     aum_replaced: Decimal | None = None  # 规模明细: the SUM(期末资产规模) of the rows it replaces
-    vanishing_lines: list[tuple[str, int]] = field(default_factory=list)  # 产品线代码 replaced but absent, rows
-    # where the rows' company_id comes from: file, override, account, plan_name, name, provisional,
-    # unresolved; rows and (规模明细) AUM of each
-    identities: list[tuple[str, int, Decimal | None]] = field(default_factory=list)
-    ambiguous: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, plan, alias, companies
+    vanishing_lines: list[Counted] = field(default_factory=list)  # 产品线代码 replaced but absent
+    identities: list[Resolved] = field(default_factory=list)
+    ambiguous: list[Ambiguous] = field(default_factory=list)
     canonicalised: dict[str, int] = field(default_factory=dict)  # key column → cells made canonical
-    renames: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, key, old name, new name
+    renames: list[Rename] = field(default_factory=list)
     deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings that refuse
     gate_notes: list[Deviation] = field(default_factory=list)  # its findings below materiality: reported
     control_figures: dict = field(default_factory=dict)  # business._staged_control_figures, recorded with the load
@@ -110,7 +158,7 @@ def _stage_columns(domain: Domain) -> list[str]:
 
 @dataclass(frozen=True)
 class Staged:
-    identities: list[tuple[str, int, Decimal | None]]  # rows and AUM per identity resolution
+    identities: list[Resolved]  # rows and AUM per identity resolution
     canonicalised: dict[str, int]  # key column → cells made canonical
 
 
@@ -120,11 +168,12 @@ def stage(conn: psycopg.Connection, parsed: ParsedFile) -> Staged:
     file, its cells named), 产品线代码 from 业务类型, 机构代码 from the branch name (unknown → G00),
     and a company_id for the rows without one (customer.resolve_staged_identities)."""
     canonicalised = copy_to_stage(conn, parsed)
-    identities = conn.execute(RESOLVE_IDENTITIES, (parsed.domain.is_ledger,)).fetchall()
+    with conn.cursor(row_factory=class_row(Resolved)) as cur:
+        identities = cur.execute(RESOLVE_IDENTITIES, (parsed.domain.is_ledger,)).fetchall()
     return Staged(identities=identities, canonicalised=canonicalised)
 
 
-RESOLVE_IDENTITIES = "SELECT * FROM customer.resolve_staged_identities(%s)"
+RESOLVE_IDENTITIES = "SELECT resolution, rows, aum FROM customer.resolve_staged_identities(%s)"
 
 
 def copy_to_stage(conn: psycopg.Connection, parsed: ParsedFile) -> dict[str, int]:
@@ -225,90 +274,51 @@ FROM mapping."产品线" AS p
 WHERE p."产品线代码" = s."产品线代码" AND s."业务类型" IS DISTINCT FROM p."产品线"
 """
 
-# The months a load replaces (a ledger: January through its latest month), in SQL.
-REPLACED_MONTHS = "SELECT month FROM business._staged_months(%(domain)s)"
-COUNT_REPLACED = "SELECT {month}, count(*) FROM {table} WHERE {month} = ANY(%(months)s) GROUP BY 1"
-NEW_CUSTOMERS = "SELECT company_id, customer_name, provisional FROM business._staged_new_customers(%s)"
-# Aliases that rows of this file met and that name two companies (never used).
-AMBIGUOUS = """
-SELECT k.kind, k.plan_code, k.alias, max(k.companies)::int
-FROM pg_temp.wdh_etl_known AS k WHERE k.companies > 1
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-"""
-FILE_PLANS = "SELECT plan_code, plan_name, plan_type, known FROM business._staged_plans(%s)"
-# Product lines that the replaced months hold and the file has none of (a sheet left out).
-VANISHING_LINES = """
-SELECT coalesce(t."产品线代码", t."业务类型", '?'), count(*)
-FROM {table} AS t
-WHERE t.{month} = ANY(%(months)s)
-  AND NOT EXISTS (SELECT 1 FROM pg_temp.wdh_etl_stage AS s
-                  WHERE s."产品线代码" IS NOT DISTINCT FROM t."产品线代码")
-GROUP BY 1 ORDER BY 1
-"""
-UNKNOWN_BRANCHES = """
-SELECT "机构名称", count(*) FROM pg_temp.wdh_etl_stage WHERE branch_unknown GROUP BY 1 ORDER BY 2 DESC, 1
-"""
-# The rows that cannot form a contract, and why: one SQL function (the gate counts the same rows).
-UNUSABLE = "SELECT reason, rows, aum FROM business._staged_unformed(%(domain)s)"
+PLAN = "SELECT * FROM business.plan_staged_load(%s)"
 
 
 def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | None = None) -> LoadPlan:
-    """What an apply would do, read from the staged rows (call `stage` first, and pass what it
-    returned). Writes nothing."""
-    domain = parsed.domain
-    month = sql.Identifier(domain.month_column)
-    replaced = [m for (m,) in conn.execute(REPLACED_MONTHS, {"domain": domain.name})]
-    existing = dict(
-        conn.execute(sql.SQL(COUNT_REPLACED).format(month=month, table=domain.table), {"months": replaced}).fetchall()
-    )
-    new_customers = conn.execute(NEW_CUSTOMERS, (domain.name,)).fetchall()
-    file_plans = conn.execute(FILE_PLANS, (domain.name,)).fetchall()
-    unusable = [(reason, rows, total) for reason, rows, total in conn.execute(UNUSABLE, {"domain": domain.name})]
-    aum_total = aum_replaced = None
-    if not domain.is_ledger:
-        aum_total = conn.execute('SELECT coalesce(sum("期末资产规模"), 0) FROM pg_temp.wdh_etl_stage').fetchone()[0]
-        aum_replaced = conn.execute(
-            'SELECT coalesce(sum("期末资产规模"), 0) FROM business."规模明细" WHERE "月度" = ANY(%s)', (replaced,)
-        ).fetchone()[0]
-    figures = conn.execute(CONTROL_FIGURES, (domain.name,)).fetchone()[0]
-    findings = [Deviation(*row) for row in conn.execute(DEVIATIONS, (domain.name, replaced, Jsonb(figures)))]
-    vanishing = conn.execute(
-        sql.SQL(VANISHING_LINES).format(table=domain.table, month=month), {"months": replaced}
-    ).fetchall()
+    """What an apply would do: business.plan_staged_load over the staged rows (call `stage` first,
+    and pass what it returned). It keeps the plan where business.apply_staged_load reads it, so
+    that the load writes what this plan says; writes nothing else."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        set_json_loads(_exact_json, cur)  # AUM and the gate's figures as exact decimals
+        p = cur.execute(PLAN, (parsed.domain.name,)).fetchone()
+    findings = [
+        Deviation(
+            **{
+                **d,
+                "compared_month": date.fromisoformat(d["compared_month"]) if d["compared_month"] else None,
+                "baseline": _exact(d["baseline"]),
+                "value": _exact(d["value"]),
+            }
+        )
+        for d in p["deviations"]
+    ]
     return LoadPlan(
-        vanishing_lines=[(line, n) for line, n in vanishing],
         rows_per_month=parsed.months,
-        rows_to_delete={m: existing.get(m, 0) for m in replaced},
-        new_customers=[(c, n) for c, n, _ in new_customers],
-        new_plans=[(p, n) for p, n, _, known in file_plans if not known],
-        unknown_branches=[(b, n) for b, n in conn.execute(UNKNOWN_BRANCHES)],
-        unusable=unusable,
-        aum_total=aum_total,
-        aum_replaced=aum_replaced,
+        rows_to_delete={date.fromisoformat(m): n for m, n in p["rows_replaced"].items()},
+        new_customers=[NewEntry(c["company_id"], c["customer_name"]) for c in p["new_customers"]],
+        new_plans=[NewEntry(c["plan_code"], c["plan_name"]) for c in p["new_plans"]],
+        unknown_branches=[Counted(b["branch"], b["rows"]) for b in p["unknown_branches"]],
+        unusable=[Unformed(u["reason"], u["rows"], _exact(u["aum"])) for u in p["unformed"]],
+        aum_total=p["aum_total"],
+        aum_replaced=p["aum_replaced"],
+        vanishing_lines=[Counted(v["product_line"], v["rows"]) for v in p["vanishing_lines"]],
         identities=list(staged.identities) if staged else [],
-        ambiguous=conn.execute(AMBIGUOUS).fetchall(),
+        ambiguous=[Ambiguous(**a) for a in p["ambiguous"]],
         canonicalised=dict(staged.canonicalised) if staged else {},
-        renames=_renames(conn, domain, replaced),
+        renames=[Rename(**r) for r in p["renames"]],
         deviations=[d for d in findings if d.refused],
         gate_notes=[d for d in findings if not d.refused],
-        control_figures=figures,
+        control_figures=p["control_figures"],
     )
 
 
-# Kept in pg_temp.wdh_etl_renames, where business.apply_staged_load finds them.
-RENAMES = (
-    "CREATE TEMP TABLE wdh_etl_renames ON COMMIT DROP AS "
-    "SELECT * FROM business._staged_renames({domain}, {months}::date[])"
-)
+def _exact_json(text: str | bytes):
+    return json.loads(text, parse_float=Decimal)
 
 
-def _renames(conn: psycopg.Connection, domain: Domain, months: list[date]) -> list[tuple[str, str, str, str]]:
-    conn.execute(sql.SQL(RENAMES).format(domain=sql.Literal(domain.name), months=sql.Literal(months)))
-    return conn.execute("SELECT kind, key, old_name, new_name FROM pg_temp.wdh_etl_renames ORDER BY 1, 2").fetchall()
-
-
-CONTROL_FIGURES = "SELECT business._staged_control_figures(%s)"
-DEVIATIONS = (
-    "SELECT deviation, subject, compared_month, baseline, value, allowed, refused "
-    "FROM business._staged_load_deviations(%s, %s, %s)"
-)
+def _exact(value: int | Decimal | None) -> Decimal | None:
+    """A jsonb number as the numeric it was (json gives a whole number as int)."""
+    return None if value is None else Decimal(value)
