@@ -1,6 +1,7 @@
 """The CLI is thin: commands parse, call one importable function and print. No command function
 over 60 lines, no transaction committed or rolled back in a command module (the service layer
-owns transactions), and shared options (--json) declared once (work_data_hub.cli.options)."""
+owns transactions), shared options (--json) declared once (work_data_hub.cli.options), and every
+table built in one module (work_data_hub.cli.tables)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_no_command_function_is_longer_than_60_lines():
 def test_no_command_module_commits_or_rolls_back():
     found = [
         f"{path.name}:{number}"
-        for path in sorted(CLI.glob("*.py"))
+        for path in sorted(CLI.rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if ".commit()" in line or ".rollback()" in line
     ]
@@ -41,8 +42,20 @@ def test_no_command_module_commits_or_rolls_back():
 
 
 def test_the_json_option_is_declared_once():
-    declared = {path.name: path.read_text(encoding="utf-8").count('"--json"') for path in CLI.glob("*.py")}
+    declared = {path.name: path.read_text(encoding="utf-8").count('"--json"') for path in CLI.rglob("*.py")}
     assert {name: n for name, n in declared.items() if n} == {"options.py": 1}
+
+
+def test_every_table_is_built_in_the_tables_module():
+    """Headers, widths and units of every table printed are decided in cli/tables.py."""
+    found = [
+        f"{path.relative_to(CLI)}:{number}"
+        for path in sorted(CLI.rglob("*.py"))
+        if path.name != "tables.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "Table(" in line or "add_column(" in line
+    ]
+    assert found == []
 
 
 def test_no_test_file_imports_another():

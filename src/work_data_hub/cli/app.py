@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 import typer.core
 
-from work_data_hub.cli.customer_mdm import customer_mdm_app
 from work_data_hub.cli.db import db_app
 from work_data_hub.cli.etl import etl_app
+from work_data_hub.cli.mdm import customer_mdm_app
 from work_data_hub.cli.output import MonitoringExit, report_error, report_interrupt
 from work_data_hub.errors import WdhError, database_errors
 

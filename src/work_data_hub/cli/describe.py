@@ -7,7 +7,8 @@ from datetime import date
 
 from work_data_hub.customer_mdm.close import CloseStep
 from work_data_hub.customer_mdm.sync import HistoryChange
-from work_data_hub.periods import format_span
+from work_data_hub.periods import format_period, format_span
+from work_data_hub.texts import elided
 
 
 def describe_close(steps: list[CloseStep]) -> list[str]:
@@ -37,3 +38,15 @@ def describe_replay(replay_from: date, change: HistoryChange, *, why: str) -> st
         f"Replayed: history was rewound to before {replay_from:%Y-%m} ({why}) and replayed; net change of "
         f"the history: {change.added} version(s) added, {change.removed} removed, {change.current} current"
     )
+
+
+def month_list(months: list) -> str:
+    """Every month when few; else the first and last six around an ellipsis, with the count."""
+    return elided([format_period(m) for m in months], head=6, tail=6) + (
+        f" ({len(months)} in all)" if len(months) > 12 else ""
+    )
+
+
+def moment_text(moment) -> str:
+    """A logged moment to the minute (a run whose start was never recorded says so)."""
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else "(time not recorded)"

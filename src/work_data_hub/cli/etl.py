@@ -15,6 +15,7 @@ import typer
 from work_data_hub.cli.describe import describe_close, describe_replay
 from work_data_hub.cli.options import JsonOutput
 from work_data_hub.cli.output import literal_console, report_error, report_interrupt, to_json
+from work_data_hub.cli.tables import loads_table
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir, find_env_file, setting
@@ -685,46 +686,7 @@ def history_command(
     if not loads:
         typer.echo("No loads recorded yet.")
         return
-    from rich.table import Table
-
-    table = Table(title="Loads (business.etl_load_log), newest first")
-    for header in (
-        "#",
-        "Loaded at",
-        "Domain",
-        "Action",
-        "Months",
-        "Rows",
-        "Replaced",
-        "By",
-        "Accepted",
-        "File",
-        "sha256",
-    ):
-        table.add_column(header, justify="right" if header in ("#", "Rows", "Replaced") else "left")
-    for r in loads:
-        months = (
-            format_period(r.months[0])
-            if len(r.months) == 1
-            else f"{format_period(r.months[0])}–{format_period(r.months[-1])}"
-            if r.months
-            else ""
-        )
-        accepted = f"{len(r.deviations_accepted)} deviation(s) by {r.accepted_by}" if r.deviations_accepted else ""
-        table.add_row(
-            str(r.load_id),
-            f"{r.loaded_at:%Y-%m-%d %H:%M:%S}",
-            r.domain,
-            r.action,
-            months,
-            f"{r.rows_loaded:,}",
-            f"{r.rows_replaced:,}",
-            r.loaded_by + (f" ({r.os_user})" if r.os_user else ""),
-            accepted,
-            r.path,
-            r.sha256[:12],
-        )
-    literal_console(230).print(table)
+    literal_console(230).print(loads_table(loads))
 
 
 def _withdrawn_before(earlier, pending: bool, month: date, *, execute: bool, post_hooks: bool) -> None:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
+from work_data_hub.errors import InvalidInput
+
 # Machine-readable output: the rows the command would print, as JSON (dates ISO, decimals exact).
 JsonOutput = Annotated[
     bool, typer.Option("--json", help="Print the command's rows as JSON (for scripts) instead of text.")
 ]
+
+
+def require_named(option: str, value: str | None) -> None:
+    """An option a user left blank is refused here, in the CLI's words, not the SQL's."""
+    if value is not None and not value.strip():
+        example = {"--company": "--company C001", "--plan": "--plan P0001", "--product-line": "--product-line PL202"}
+        raise InvalidInput(f"{option} is empty", hint=f"Name it, e.g. {example[option]}.")
