@@ -33,7 +33,7 @@ def test_no_command_function_is_longer_than_60_lines():
 
 def test_no_command_module_commits_or_rolls_back():
     found = [
-        f"{path.name}:{number}"
+        f"{path.relative_to(CLI)}:{number}"
         for path in sorted(CLI.rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if ".commit()" in line or ".rollback()" in line
@@ -42,7 +42,9 @@ def test_no_command_module_commits_or_rolls_back():
 
 
 def test_the_json_option_is_declared_once():
-    declared = {path.name: path.read_text(encoding="utf-8").count('"--json"') for path in CLI.rglob("*.py")}
+    declared = {
+        str(path.relative_to(CLI)): path.read_text(encoding="utf-8").count('"--json"') for path in CLI.rglob("*.py")
+    }
     assert {name: n for name, n in declared.items() if n} == {"options.py": 1}
 
 

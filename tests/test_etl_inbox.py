@@ -273,3 +273,52 @@ def test_a_month_deleted_by_hand_is_loaded_again_from_the_inbox(project, conn):
     assert "202502  missing" in result.stdout and "its rows were deleted since" in result.stdout
     assert conn.execute('SELECT count(*) FROM business."规模明细"').fetchone() == (3,)
     assert "✓ monthly_close: sync" in result.stdout
+
+
+class _Heard:
+    """The events a run reports, as (kind, file name) pairs."""
+
+    def __init__(self):
+        self.heard = []
+
+    def listed(self, job, state):
+        self.heard.append((f"listed {state.state.value}", job.path.name))
+
+    def unreadable(self, job, error):
+        self.heard.append(("unreadable", job.path.name))
+
+    def loaded(self, job, outcome):
+        self.heard.append(("loaded" if outcome.result else "planned", job.path.name))
+
+    def rejected(self, job, error):
+        self.heard.append(("rejected", job.path.name))
+
+
+def test_a_run_over_the_inbox_is_one_service_call_that_reports_and_stops_where_the_cli_says(db_url, conn, tmp_path):
+    """etl.service.load_inbox: a preview goes past a refused file and names it; an execute stops at
+    it (LoadStopped) with the loads committed before it, which are in the database and the rest not."""
+    from work_data_hub.db.connect import connect
+    from work_data_hub.etl.domains import DOMAINS
+    from work_data_hub.etl.inbox import discover
+    from work_data_hub.etl.service import Job, LoadOptions, LoadStopped, load_inbox
+
+    spec = DOMAINS["annuity_performance"]
+    deliver(tmp_path, "202501", [perf_row("202501", company=f"C{i}") for i in range(3)])
+    bad = deliver(tmp_path, "202502", [perf_row("202501", company="C1")])  # rows of another month
+    jobs = [Job(c.path, c) for c in discover(tmp_path, spec).candidates]
+    before = table_fingerprint(conn)
+    with connect(db_url) as c:
+        events = _Heard()
+        run = load_inbox(c, spec, jobs, LoadOptions(), events)
+    assert [kind for kind, _ in events.heard] == ["listed new", "listed new", "planned", "rejected"]
+    assert run.results == [] and [p for p, _ in run.rejected] == [bad]
+    assert table_fingerprint(conn) == before
+    with connect(db_url) as c, pytest.raises(LoadStopped) as stopped:
+        load_inbox(c, spec, jobs, LoadOptions(execute=True), _Heard())
+    assert stopped.value.path == bad and not stopped.value.interrupted
+    assert [r.months for r in stopped.value.run.results] == [[date(2025, 1, 1)]]
+    assert conn.execute('SELECT count(*), min("月度"), max("月度") FROM business."规模明细"').fetchone() == (
+        3,
+        date(2025, 1, 1),
+        date(2025, 1, 1),
+    )

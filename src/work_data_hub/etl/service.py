@@ -1,19 +1,22 @@
-"""One file's load, start to end: validate it, then in one transaction lock the target, check the
-month against what is loaded, stage, plan and (with execute) apply and commit. Used by the CLI,
-the benchmarks and the tests; it prints nothing."""
+"""Loads, start to end: one file's (`load_file`: validate it, then in one transaction lock the
+target, check the month against what is loaded, stage, plan and with execute apply and commit) and
+a run's over the files of one domain (`load_inbox`: which inbox files need loading, then each in
+its own transaction). Used by the CLI, the benchmarks and the tests; it prints nothing (a run
+tells its `LoadEvents` what happens, file by file)."""
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 import psycopg
 from psycopg.rows import class_row
 
 from work_data_hub.db.deploy import require_current_procedures
-from work_data_hub.errors import database_errors
+from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import (
     LoadResult,
     apply_load,
@@ -23,9 +26,9 @@ from work_data_hub.etl.apply import (
     lock_target,
 )
 from work_data_hub.etl.domains import Domain
-from work_data_hub.etl.inbox import Candidate, FileState, FileStatus, file_state
+from work_data_hub.etl.inbox import Candidate, FileState, FileStatus, file_state, folder_month
 from work_data_hub.etl.stage import LoadPlan, plan_load, stage
-from work_data_hub.etl.validate import ParsedFile, parse_file
+from work_data_hub.etl.validate import ParsedFile, file_digest, parse_file
 
 LOAD_HISTORY = """
 SELECT load_id, domain, source, path, sha256, bytes, months, rows_loaded, rows_replaced, loaded_at, loaded_by, os_user,
@@ -153,3 +156,123 @@ def inbox_file_state(
         return file_state(conn, domain, candidate, sha256, size)
     finally:
         conn.rollback()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A file a run loads: from the inbox (`candidate`), or named with --file (None)."""
+
+    path: Path
+    candidate: Candidate | None = None
+
+
+class LoadEvents(Protocol):
+    """What a run tells its caller as it goes (the CLI prints it)."""
+
+    def listed(self, job: Job, state: FileState) -> None: ...  # an inbox file and where it stands
+    def unreadable(self, job: Job, error: InvalidInput) -> None: ...  # an inbox file passed over
+    def loaded(self, job: Job, outcome: FileLoad) -> None: ...  # planned (a preview), loaded or skipped
+    def rejected(self, job: Job, error: InvalidInput) -> None: ...  # a preview's file refused
+
+
+@dataclass
+class InboxRun:
+    """What a run over one domain's files did."""
+
+    jobs: list[Job]  # the files to load: the new and changed ones (every one with --force)
+    results: list[LoadResult] = field(default_factory=list)  # loads committed, in order
+    rejected: list[tuple[Path, InvalidInput]] = field(default_factory=list)  # a preview's refused files
+    unreadable: list[tuple[Path, InvalidInput]] = field(default_factory=list)  # inbox files passed over
+
+
+class LoadStopped(Exception):
+    """An executing run stopped at `path`: its transaction rolled back; `run.results` were committed
+    before it. `cause` is the error, or the KeyboardInterrupt (`interrupted`)."""
+
+    def __init__(self, run: InboxRun, path: Path, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.run, self.path, self.cause = run, path, cause
+        self.interrupted = isinstance(cause, KeyboardInterrupt)
+
+
+def load_inbox(
+    conn: psycopg.Connection,
+    domain: Domain,
+    jobs: list[Job],
+    options: LoadOptions,
+    events: LoadEvents,
+    *,
+    period_end: date | None = None,
+) -> InboxRun:
+    """Load the files of one domain, each in a transaction of its own (`load_file`). Inbox files
+    already loaded, kept or withdrawn are passed over unless `options.force`; an unreadable one is
+    passed over and named. A preview goes on past a refused file; an execute stops at the first
+    (LoadStopped, with what was committed before it)."""
+    run = InboxRun(jobs=[])
+    run.jobs = _to_load(conn, domain, jobs, options, events, run.unreadable)
+    pending: set[date] = set()
+    current: Path | None = None
+    try:
+        for job in run.jobs:
+            current = job.path
+            try:
+                outcome = load_file(conn, domain, job.path, options, _claim(domain, job, period_end, pending))
+            except InvalidInput as exc:
+                if options.execute:
+                    raise
+                run.rejected.append((job.path, exc))
+                events.rejected(job, exc)
+                continue
+            events.loaded(job, outcome)
+            pending |= set(outcome.parsed.months)
+            if outcome.result is not None:
+                run.results.append(outcome.result)
+    except (WdhError, KeyboardInterrupt) as exc:
+        raise LoadStopped(run, current, exc) from exc
+    return run
+
+
+def _to_load(
+    conn: psycopg.Connection,
+    domain: Domain,
+    jobs: list[Job],
+    options: LoadOptions,
+    events: LoadEvents,
+    unreadable: list[tuple[Path, InvalidInput]],
+) -> list[Job]:
+    """The jobs to load: a --file always; an inbox file when new or changed (or `options.force`).
+    The inbox files that cannot be read go to `unreadable`."""
+    chosen = []
+    for job in jobs:
+        if job.candidate is None:
+            chosen.append(job)
+            continue
+        try:
+            sha256, size = file_digest(job.path)
+            if size == 0:
+                raise InvalidInput(
+                    f"{job.path} is empty (0 bytes)",
+                    hint="The file was not saved or not copied whole: deliver it again.",
+                )
+        except InvalidInput as exc:
+            unreadable.append((job.path, exc))
+            events.unreadable(job, exc)
+            continue
+        state = inbox_file_state(conn, domain, job.candidate, sha256, size)
+        events.listed(job, state)
+        if not state.state.done or options.force:
+            chosen.append(job)
+    return chosen
+
+
+def _claim(domain: Domain, job: Job, period_end: date | None, pending: set[date]) -> FileClaim:
+    """The month a file claims: a 规模明细 file its month folder's, from the inbox or with --file (a
+    file filed under the wrong month is refused, not loaded as whatever month its rows hold);
+    --period says it for a --file outside month folders, or overrides its folder. A ledger's folder
+    is when it was delivered: only --period of a --file claims a month."""
+    candidate = job.candidate
+    folder = candidate.month if candidate else (None if period_end else folder_month(job.path))
+    month = folder or period_end
+    if domain.is_ledger:
+        month = period_end if candidate is None else None
+    return FileClaim(month, "its month folder" if folder else "--period", candidate, frozenset(pending))
