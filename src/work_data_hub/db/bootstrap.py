@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from psycopg import sql
+from psycopg.rows import namedtuple_row
 
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import PermissionDenied, WdhError, database_errors
@@ -23,7 +24,7 @@ from work_data_hub.errors import PermissionDenied, WdhError, database_errors
 ROLES = ("wdh_operator", "wdh_reader")
 
 SERVER = """
-SELECT current_user, current_database(), r.rolsuper OR r.rolcreaterole AS may,
+SELECT current_user AS login, current_database() AS database, r.rolsuper OR r.rolcreaterole AS may,
        EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS o WHERE o.rolname = %(owner)s) AS owner_exists,
        CASE WHEN r.rolsuper OR pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')  -- else it is refused
             THEN coalesce(current_setting('shared_preload_libraries', true), '') ~ '(^|[ ,])pg_cron($|[ ,])'
@@ -70,9 +71,10 @@ def bootstrap_statements(owner: str, database: str, *, pg_cron: bool) -> list[st
 def plan_bootstrap(url: str, owner: str) -> Bootstrap:
     """Read the server (as the connecting login) and say what the bootstrap runs; writes nothing."""
     with connect(url) as conn, database_errors():
-        user, database, may, owner_exists, cron_loaded, cron_here, cron_available, can_read = conn.execute(
-            SERVER, {"owner": owner}
-        ).fetchone()
+        server = conn.cursor(row_factory=namedtuple_row).execute(SERVER, {"owner": owner}).fetchone()
+    user, database, may, owner_exists = server.login, server.database, server.may, server.owner_exists
+    cron_loaded, cron_here, cron_available = server.cron_loaded, server.cron_here, server.cron_available
+    can_read = server.can_read_settings
     if not owner_exists:
         raise WdhError(
             f"The owner role {owner} does not exist on this server",
@@ -93,7 +95,8 @@ def plan_bootstrap(url: str, owner: str) -> Bootstrap:
 def run_bootstrap(url: str, owner: str) -> Bootstrap:
     """Run the bootstrap as the connecting login, a superuser, in one transaction."""
     with connect(url) as conn, database_errors():
-        user, _, may, *_ = conn.execute(SERVER, {"owner": owner}).fetchone()
+        server = conn.cursor(row_factory=namedtuple_row).execute(SERVER, {"owner": owner}).fetchone()
+    user, may = server.login, server.may
     if not may:
         raise PermissionDenied(
             f"db bootstrap creates roles and extensions: the login {user} is neither a superuser nor may it "

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import namedtuple_row
 
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import NotMigrated, PermissionDenied, WdhError, database_errors, translate
@@ -106,17 +107,19 @@ def pending_migrations(url: str) -> list[str]:
 
 
 CAN_MIGRATE = """
-SELECT current_user, current_database(),
-       to_regclass('public.yoyo_lock') IS NULL OR has_table_privilege('public.yoyo_lock', 'INSERT'),
+SELECT current_user AS login, current_database() AS database,
+       to_regclass('public.yoyo_lock') IS NULL OR has_table_privilege('public.yoyo_lock', 'INSERT') AS may,
        to_regclass('public.yoyo_lock') IS NOT NULL
        OR (has_schema_privilege('public', 'CREATE') AND has_database_privilege(current_database(), 'CREATE'))
+       AS may_start
 """
 
 
 def migrate(url: str) -> MigrateResult:
     """Apply pending migrations, then redeploy all procedures. Safe to run any number of times."""
     with connect(url) as conn, database_errors():  # a clear error when the database is unreachable
-        user, database, may, may_start = conn.execute(CAN_MIGRATE).fetchone()
+        can = conn.cursor(row_factory=namedtuple_row).execute(CAN_MIGRATE).fetchone()
+    user, database, may, may_start = can.login, can.database, can.may, can.may_start
     if not may_start:
         raise PermissionDenied(
             f"The login {user} may not create the schemas of database {database} (no CREATE on the database or "
@@ -184,14 +187,18 @@ def _take_migrate_lock(guard) -> None:
     deadline = time.monotonic() + MIGRATE_WAIT_SECONDS
     while not guard.execute("SELECT pg_try_advisory_lock(%s, %s)", MIGRATE_LOCK).fetchone()[0]:
         if time.monotonic() > deadline:
-            holder = guard.execute(
-                "SELECT l.pid, a.backend_start FROM pg_locks AS l LEFT JOIN pg_stat_activity AS a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s AND l.granted",
-                MIGRATE_LOCK,
-            ).fetchone()
+            holder = (
+                guard.cursor(row_factory=namedtuple_row)
+                .execute(
+                    "SELECT l.pid, a.backend_start AS since FROM pg_locks AS l LEFT JOIN pg_stat_activity AS a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s AND l.granted",
+                    MIGRATE_LOCK,
+                )
+                .fetchone()
+            )
             raise WdhError(
-                f"Another db migrate is running (server process {holder[0] if holder else '?'}"
-                + (f", since {holder[1]:%Y-%m-%d %H:%M:%S}" if holder and holder[1] else "")
+                f"Another db migrate is running (server process {holder.pid if holder else '?'}"
+                + (f", since {holder.since:%Y-%m-%d %H:%M:%S}" if holder and holder.since else "")
                 + f"); waited {MIGRATE_WAIT_SECONDS} s. Nothing was migrated",
                 hint="Wait for it to finish and run `db migrate` again (a killed migrate releases its lock with its "
                 "connection: pg_terminate_backend(pid) ends one that hangs).",
@@ -289,12 +296,13 @@ def deployment_problem(conn) -> str | None:
     """What is wrong with the procedures deployed, for this package: None when they are its own."""
     with database_errors():
         problem = conn.execute("SELECT customer._deployment_problem()").fetchone()[0]
-        stamp = conn.execute(DEPLOYED).fetchone()
+        stamp = conn.cursor(row_factory=namedtuple_row).execute(DEPLOYED).fetchone()
     if problem:
         return problem
-    if stamp is None or stamp[0] != procedures_digest():
+    if stamp is None or stamp.procedures_digest != procedures_digest():
         return (
-            f"the procedures deployed (package {stamp[2]}, {stamp[3]:%Y-%m-%d %H:%M}) are not this package's "
+            f"the procedures deployed (package {stamp.package_version}, {stamp.deployed_at:%Y-%m-%d %H:%M}) are not "
+            "this package's "
             if stamp
             else f"the procedures deployed are not stamped ({package_version()}): run db migrate with this package"
         )

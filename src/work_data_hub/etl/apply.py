@@ -84,7 +84,8 @@ class AnomalyRefused(InvalidInput):
 # When the month a file is compared with was itself loaded with deviations accepted, the file may be
 # the correction: say so.
 COMPARED_ACCEPTED = """
-SELECT to_char(l.loaded_at, 'YYYY-MM-DD HH24:MI'), l.accepted_by, jsonb_array_length(l.deviations_accepted)
+SELECT to_char(l.loaded_at, 'YYYY-MM-DD HH24:MI') AS loaded_at, l.accepted_by,
+       jsonb_array_length(l.deviations_accepted) AS deviations
 FROM business.etl_load_log AS l
 WHERE l.domain = %(domain)s AND l.action = 'load' AND %(month)s::date = ANY(l.months)
 ORDER BY l.load_id DESC LIMIT 1
@@ -97,11 +98,13 @@ def check_deviations(conn: psycopg.Connection, parsed: ParsedFile, plan: LoadPla
         return
     detail = "\n".join(d.describe() for d in plan.deviations)
     compared = plan.deviations[0].compared_month
-    accepted = conn.execute(COMPARED_ACCEPTED, {"domain": parsed.domain.name, "month": compared}).fetchone()
-    if accepted and accepted[2]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        accepted = cur.execute(COMPARED_ACCEPTED, {"domain": parsed.domain.name, "month": compared}).fetchone()
+    if accepted and accepted["deviations"]:
         detail += (
-            f"\nNote: {compared:%Y-%m} itself was loaded with {accepted[2]} deviation(s) accepted (by "
-            f"{accepted[1]} at {accepted[0]}): if that load was the mistake, this file may be its correction."
+            f"\nNote: {compared:%Y-%m} itself was loaded with {accepted['deviations']} deviation(s) accepted (by "
+            f"{accepted['accepted_by']} at {accepted['loaded_at']}): if that load was the mistake, this file may be "
+            "its correction."
         )
     raise AnomalyRefused(
         f"{parsed.path}: {len(plan.deviations)} control figure(s) are far from "

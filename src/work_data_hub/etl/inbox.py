@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 import psycopg
+from psycopg.rows import dict_row
 
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
@@ -267,10 +268,13 @@ def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, s
              the content changes (or --force);
     new      never loaded."""
     month = None if domain.is_ledger else candidate.month
-    loads = conn.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
+    with conn.cursor(row_factory=dict_row) as cur:
+        loads = cur.execute(LOADS_OF_KEY, {"domain": domain.name, "month": month}).fetchall()
     if not loads:
         return FileState(FileStatus.NEW, sha256, size)
-    latest_sha, latest_at, latest_path, latest_source, latest_action = loads[0]
+    latest = loads[0]
+    latest_sha, latest_at, latest_path = latest["sha256"], latest["loaded_at"], latest["path"]
+    latest_source, latest_action = latest["source"], latest["action"]
     if latest_action == "withdrawal":
         state = FileStatus.WITHDRAWN if latest_sha == sha256 else FileStatus.CHANGED
         return FileState(state, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
@@ -279,6 +283,6 @@ def file_state(conn: psycopg.Connection, domain: Domain, candidate: Candidate, s
         return FileState(FileStatus.MISSING, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     if latest_sha == sha256:
         return FileState(FileStatus.LOADED, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
-    if latest_source == "file" and any(sha == sha256 and action == "load" for sha, _, _, _, action in loads[1:]):
+    if latest_source == "file" and any(r["sha256"] == sha256 and r["action"] == "load" for r in loads[1:]):
         return FileState(FileStatus.KEPT, sha256, size, loaded_at=latest_at, loaded_path=latest_path)
     return FileState(FileStatus.CHANGED, sha256, size, loaded_at=latest_at, loaded_path=latest_path)

@@ -225,7 +225,7 @@ SELECT source_row, key_problem FROM pg_temp.wdh_etl_stage WHERE key_problem IS N
 # Rows the reader saw as different that are the same once their keys are canonical (a row pasted
 # again with full-width ids).
 CANONICAL_REPEATS = """
-SELECT min(r.source_row), max(r.source_row), count(*) OVER ()
+SELECT min(r.source_row) AS first, max(r.source_row) AS last, count(*) OVER () AS repeats
 FROM (SELECT s.source_row, to_jsonb(s) - 'source_row' - 'key_problem' AS row_values FROM pg_temp.wdh_etl_stage AS s) AS r
 GROUP BY r.row_values HAVING count(*) > 1
 ORDER BY 2 LIMIT %s
@@ -233,14 +233,15 @@ ORDER BY 2 LIMIT %s
 
 
 def _refuse_canonical_repeats(conn: psycopg.Connection, parsed: ParsedFile) -> None:
-    repeats = conn.execute(CANONICAL_REPEATS, (MAX_LISTED_ERRORS,)).fetchall()
+    with conn.cursor(row_factory=dict_row) as cur:
+        repeats = cur.execute(CANONICAL_REPEATS, (MAX_LISTED_ERRORS,)).fetchall()
     if not repeats:
         return
-    count = repeats[0][2]
+    count = repeats[0]["repeats"]
     raise InvalidInput(
         f"{parsed.path}: {count} row(s) repeat another row once their ids are made canonical (pasted again with "
         "full-width or invisible characters in the ids?); nothing was loaded",
-        detail="\n".join(f"{parsed.ref(last)} repeats {parsed.ref(first)}" for first, last, _ in repeats),
+        detail="\n".join(f"{parsed.ref(r['last'])} repeats {parsed.ref(r['first'])}" for r in repeats),
         hint="Delete the repeated rows and load the file again.",
     )
 
