@@ -63,10 +63,16 @@ def test_each_file_is_at_most_160_lines_with_one_job():
     assert long == {}
 
 
-def test_each_file_has_a_header_comment():
+def test_each_file_has_a_header_comment_that_names_its_one_job():
+    """The header names the function, then its one job ("One job: …", once); a file whose header
+    needs two has two functions in it."""
     for path in procedure_files():
-        first = path.read_text(encoding="utf-8").lstrip().splitlines()[0]
+        text = path.read_text(encoding="utf-8").lstrip()
+        first = text.splitlines()[0]
         assert first.startswith(f"-- {path.parent.name}.{path.stem}("), f"{path.name}: header should name the function"
+        header = text.split("\nCREATE ", 1)[0]
+        jobs = re.findall(r"\bone job\b[^:]*:", header, flags=re.IGNORECASE)
+        assert len(jobs) == 1, f"{path.name}: the header names {len(jobs)} jobs (say 'One job: …' once)"
 
 
 def test_privileges(conn):

@@ -1,6 +1,6 @@
 -- customer._lock_mdm(p_caller text) RETURNS void
 --
--- Serialises contract sync and snapshot refresh: takes the transaction-level advisory lock
+-- One job: serialise contract sync and snapshot refresh: take the transaction-level advisory lock
 -- (classid customer._lock_class('mdm'), 742; objid 1) that both share, waiting at most customer.mdm_settings.lock_timeout_seconds.
 -- Released at the end of the caller's transaction, never by hand.
 --

@@ -1,6 +1,6 @@
 -- customer._period_end(p_date date, p_argument text) RETURNS date
 --
--- Validates that p_date is a month-end date (a period) and returns it.
+-- One job: validate that p_date is a month-end date (a period), and return it.
 -- Errors: 22023 (invalid_parameter_value) naming the argument, with the expected form.
 CREATE OR REPLACE FUNCTION customer._period_end(p_date date, p_argument text)
 RETURNS date

@@ -1,7 +1,7 @@
 -- customer._record_snapshot_edition() RETURNS trigger, and its statement-level triggers on
 -- customer.fct_customer_product_line_monthly and customer.fct_customer_plan_monthly.
 --
--- Keeps the editions of every snapshot month (customer.snapshot_edition, customer.snapshot_delta),
+-- One job: keep the editions of every snapshot month (customer.snapshot_edition, customer.snapshot_delta),
 -- whoever changes the fact tables (the refresh, a withdrawal, a DBA by hand). Per month a statement
 -- touched:
 --   * a month without an edition gets edition 1 (its first build): nothing to keep, the month was

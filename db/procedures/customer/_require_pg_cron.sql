@@ -1,6 +1,6 @@
 -- customer._require_pg_cron() RETURNS void
 --
--- Raises 55000 (object_not_in_prerequisite_state) with what to do when the pg_cron extension is
+-- One job: raise 55000 (object_not_in_prerequisite_state) with what to do when the pg_cron extension is
 -- not installed in the current database.
 CREATE OR REPLACE FUNCTION customer._require_pg_cron()
 RETURNS void

@@ -1,6 +1,6 @@
 -- customer._required_period_end(p_date date, p_argument text) RETURNS date
 --
--- Validates that p_date is given and is a month-end date (a period), and returns it: the check of
+-- One job: validate that p_date is given and is a month-end date (a period), and return it: the check of
 -- every function that reads one month (the report's, the export's, the editions'). NULL means
 -- nothing there, unlike customer._period_end, which lets the sync read NULL as "the latest".
 -- Errors: 22023 (invalid_parameter_value) naming the argument: NULL, or not a month end.

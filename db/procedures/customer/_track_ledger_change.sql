@@ -1,7 +1,7 @@
 -- customer._track_ledger_change() RETURNS trigger, and its statement-level triggers on the
 -- ledgers customer."当年中标" and customer."当年流失".
 --
--- A ledger row reported in month X feeds the snapshots of X … December of X's year. Marks those
+-- One job: mark stale the snapshots a ledger change feeds. A ledger row reported in month X feeds the snapshots of X … December of X's year. Marks those
 -- already built as stale in customer.snapshot_month_state (TRUNCATE: every built month).
 CREATE OR REPLACE FUNCTION customer._track_ledger_change()
 RETURNS trigger

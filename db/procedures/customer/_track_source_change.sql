@@ -1,7 +1,7 @@
 -- customer._track_source_change() RETURNS trigger, and its statement-level triggers on
 -- business."规模明细".
 --
--- Records the earliest source month changed by a statement when that month's contract history is
+-- One job: record the earliest source month changed by a statement when that month's contract history is
 -- already applied (customer.contract_sync_state.dirty_from_month); the next sync rewinds history
 -- to just before that month and replays. Only rows that can form a contract (company_id, 计划代码
 -- and 产品线代码 present) count. TRUNCATE marks everything applied as changed.

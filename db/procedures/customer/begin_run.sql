@@ -1,6 +1,6 @@
 -- customer.begin_run(p_function_name text, p_period_end date DEFAULT NULL) RETURNS bigint
 --
--- Registers a CLI run of the sync, a refresh or the close in the run log before its work begins,
+-- One job: register a CLI run of the sync, a refresh or the close in the run log before its work begins,
 -- so that a kill, a lost connection or a server restart leaves a trace: the row (status running)
 -- is committed by the caller at once, and the calling session takes the session advisory lock
 -- (customer._lock_class('run'), run_id) that it holds until its connection ends. The work's own

@@ -4,7 +4,7 @@
 --                is_new boolean, is_won boolean, is_lost boolean, aum_balance numeric, reference text,
 --                detail text)
 --
--- Everything known of one customer, in the order a person reads it: by starts, then kind as listed:
+-- One job: everything known of one customer, in the order a person reads it: by starts, then kind as listed:
 --   customer   one row (absent for an id merged into another): reference its name; detail, for a
 --              provisional customer only, says what that means;
 --   version    every version of every contract: starts valid_from, ends valid_to (9999-12-31 for

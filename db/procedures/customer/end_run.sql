@@ -1,6 +1,6 @@
 -- customer.end_run(p_run_id bigint) RETURNS void
 --
--- Ends a run registered by customer.begin_run, inside the transaction that holds the run's
+-- One job: end a run registered by customer.begin_run, inside the transaction that holds the run's
 -- outcome (its work and its own run-log row, or the failure record): the running row is removed
 -- with that transaction's commit and stays, to be found interrupted, when the commit is lost.
 -- Releases the run's session advisory lock. A run_id that is not running is ignored (its row was

@@ -1,7 +1,7 @@
 -- customer.explain_contract(p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
 -- RETURNS TABLE (rule text, outcome text, detail text)
 --
--- Why one contract (customer × plan × product line) stands as it does at period p_period_end (a
+-- One job (an orchestrator over one helper per rule): why one contract (customer × plan × product line) stands as it does at period p_period_end (a
 -- month end): every rule of docs/RULES.md with the figures it used, in this order:
 --   contract            company / plan / product line; detail: the names, and whether the customer
 --                       is provisional;

@@ -2,7 +2,7 @@
 --                            p_started_at timestamptz, p_dry_run boolean DEFAULT false,
 --                            p_period_end date DEFAULT NULL) RETURNS bigint
 --
--- Records a failed call of the sync, a snapshot refresh or the close in the run log, for callers
+-- One job: record a failed call of the sync, a snapshot refresh or the close in the run log, for callers
 -- outside the database: a failed call rolls back with its own run log row, so the CLI and the
 -- post-ETL hooks call this in a new transaction after the failure. The status is 'refused' for
 -- bad input (SQLSTATE class 22, data exception: a malformed period, a bad argument), which

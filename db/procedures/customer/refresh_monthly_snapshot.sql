@@ -2,7 +2,7 @@
 -- RETURNS TABLE (period_end date, product_line_rows bigint, plan_rows bigint,
 --                inserted bigint, updated bigint, deleted bigint)
 --
--- Rebuilds one month of both snapshot fact tables (customer._refresh_snapshot_month does the
+-- One job: rebuild one month of both snapshot fact tables (customer._refresh_snapshot_month does the
 -- writes) from the contract versions in effect at the month end E (valid_from <= E < valid_to),
 -- never from the current state:
 --   customer.fct_customer_plan_monthly, one row per version in effect: names and contract_status

@@ -2,7 +2,7 @@
 -- RETURNS TABLE (period_end date, product_line_rows bigint, plan_rows bigint,
 --                inserted bigint, updated bigint, deleted bigint)
 --
--- Brings every snapshot month in line with the contract history, whatever happened before (an
+-- One job: bring every snapshot month in line with the contract history, whatever happened before (an
 -- interrupted hook, a correction replayed by the sync, ledger rows changed, months withdrawn):
 --   * which months: customer._snapshot_month_states, as status reports them;
 --   * a snapshot month outside the applied range (before the first or after the last synced

@@ -1,7 +1,7 @@
 -- customer.request_contract_rebuild(p_from_period date)
 -- RETURNS TABLE (dirty_from_month date, last_applied_period date)
 --
--- Forces the next customer.sync_contract_status to rewind contract history to just before the
+-- One job: force the next customer.sync_contract_status to rewind contract history to just before the
 -- month of p_from_period (a month-end date) and replay, as a source correction in that month
 -- would. Returns the resulting state.
 --

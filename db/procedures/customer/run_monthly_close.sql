@@ -1,7 +1,7 @@
 -- customer.run_monthly_close(p_dry_run boolean DEFAULT false)
 -- RETURNS TABLE (step text, period_end date, inserted bigint, updated bigint, deleted bigint, lapsed bigint)
 --
--- The monthly close, one path for the CLI (customer-mdm close), the post-ETL hooks and pg_cron:
+-- One job: the monthly close, one path for the CLI (customer-mdm close), the post-ETL hooks and pg_cron:
 -- under one lock, in one transaction,
 --   1. customer.sync_contract_status(): every unapplied period, replaying corrections first;
 --   2. customer.refresh_snapshots(): every applied period's snapshot built and current, none

@@ -1,7 +1,7 @@
 -- customer.schedule_mdm_jobs(p_schedule text DEFAULT '0 3 6 * *')
 -- RETURNS TABLE (job_name text, jobid bigint, schedule text, command text)
 --
--- Registers (or, run again, replaces) the product's pg_cron job in this database:
+-- One job: register (or, run again, replace) the product's pg_cron job in this database:
 --   wdh_monthly_close  SELECT customer._run_scheduled_close()
 -- which runs customer.run_monthly_close() (the sync, then refresh_snapshots: the same path as
 -- the CLI's `customer-mdm close` and the post-ETL hooks) and records a failure in the run log.

@@ -3,7 +3,7 @@
 --                merge_ids bigint[], grain text, company_id text, plan_code text, product_line_code text,
 --                change text, before jsonb, after jsonb)
 --
--- What each rebuild of a snapshot month changed, edition by edition (2 and later; edition 1 is the
+-- One job: what each rebuild of a snapshot month changed, edition by edition (2 and later; edition 1 is the
 -- first build), oldest first. Per edition, who built it, when, why and the loads and merges since
 -- the edition before (customer.snapshot_edition), then:
 --   grain 'total'         per product line (product_line_code NULL: all, a customer counted once)

@@ -1,7 +1,7 @@
 -- customer.sync_contract_status(p_dry_run boolean DEFAULT false, p_period_end date DEFAULT NULL)
 -- RETURNS TABLE (period_end date, inserted bigint, updated bigint, lapsed bigint, total bigint)
 --
--- Brings the SCD2 contract history (customer.customer_plan_contract) up to date through
+-- One job: bring the SCD2 contract history (customer.customer_plan_contract) up to date through
 -- p_period_end (a month end; NULL: the latest month loaded in business."规模明细"), applying every
 -- period not yet applied, oldest first; a target already applied is a no-op. When source rows of an
 -- applied month changed since (customer._track_source_change, customer.request_contract_rebuild),

@@ -1,6 +1,6 @@
 -- customer.unschedule_mdm_jobs() RETURNS TABLE (job_name text, removed boolean)
 --
--- Removes the pg_cron job that customer.schedule_mdm_jobs registers (wdh_monthly_close), and the
+-- One job: remove the pg_cron job that customer.schedule_mdm_jobs registers (wdh_monthly_close), and the
 -- first release's two jobs if they are still there; the close job is reported with removed =
 -- false when it was not registered, an old job only when it was removed.
 -- Errors: 55000 pg_cron is not installed in this database.
