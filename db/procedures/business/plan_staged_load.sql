@@ -1,6 +1,6 @@
 -- business.plan_staged_load(p_domain text)
 -- RETURNS TABLE (replaced_months date[], rows_replaced jsonb, aum_total numeric, aum_replaced numeric,
---                new_customers jsonb, new_plans jsonb, renames jsonb, unformed jsonb,
+--                new_customer_count bigint, new_customers jsonb, new_plans jsonb, renames jsonb, unformed jsonb,
 --                unknown_branches jsonb, vanishing_lines jsonb, ambiguous jsonb, control_figures jsonb,
 --                deviations jsonb)
 --
@@ -10,7 +10,10 @@
 --   rows_replaced     {"YYYY-MM-DD": rows} the target holds in each of them (0 when none);
 --   aum_total, aum_replaced
 --                     规模明细: SUM(期末资产规模) of the file and of the rows it replaces (NULL for a ledger);
---   new_customers     [{company_id, customer_name, provisional}] (business._staged_new_customers);
+--   new_customer_count, new_customers
+--                     how many customers the load adds (business._staged_new_customers), and the
+--                     first 20 by company_id [{company_id, customer_name, provisional}] (a first
+--                     month adds every customer: the whole list stays in pg_temp.wdh_etl_plan);
 --   new_plans         [{plan_code, plan_name}] mapping."年金计划" lacks (business._staged_plans);
 --   renames           [{kind, key, old_name, new_name}] (business._staged_renames);
 --   unformed          [{reason, rows, aum}]: rows that cannot form a contract (business._staged_unformed);
@@ -20,11 +23,12 @@
 --   control_figures   business._staged_control_figures, recorded with the load;
 --   deviations        the anomaly gate's findings (business._staged_load_deviations), refused or not.
 -- The preview shows the plan and business.apply_staged_load writes it: the plan is kept in
--- pg_temp.wdh_etl_plan (one row, dropped at the end of the transaction; a second call replaces it).
+-- pg_temp.wdh_etl_plan (one row, with every new customer; dropped at the end of the transaction; a
+-- second call replaces it).
 -- Errors: 22023 an unknown domain; 42P01 nothing staged.
 CREATE OR REPLACE FUNCTION business.plan_staged_load(p_domain text)
 RETURNS TABLE (replaced_months date[], rows_replaced jsonb, aum_total numeric, aum_replaced numeric,
-               new_customers jsonb, new_plans jsonb, renames jsonb, unformed jsonb, unknown_branches jsonb,
+               new_customer_count bigint, new_customers jsonb, new_plans jsonb, renames jsonb, unformed jsonb, unknown_branches jsonb,
                vanishing_lines jsonb, ambiguous jsonb, control_figures jsonb, deviations jsonb)
 LANGUAGE plpgsql
 VOLATILE
@@ -36,6 +40,7 @@ DECLARE
     v_month text;
     v_months date[];
     v_figures jsonb;
+    v_customers jsonb;
 BEGIN
     IF p_domain IS NULL OR p_domain NOT IN ('annuity_performance', 'annual_award', 'annual_loss') THEN
         RAISE EXCEPTION 'Unknown domain %', coalesce(quote_literal(p_domain), 'NULL')
@@ -69,8 +74,11 @@ BEGIN
         SELECT coalesce(sum(t."期末资产规模"), 0) INTO aum_replaced
         FROM business."规模明细" AS t WHERE t."月度" = ANY(v_months);
     END IF;
-    SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.company_id), '[]') INTO new_customers
+    SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.company_id), '[]') INTO v_customers
     FROM business._staged_new_customers(p_domain) AS n;
+    new_customer_count := jsonb_array_length(v_customers);
+    SELECT coalesce(jsonb_agg(c ORDER BY o), '[]') INTO new_customers
+    FROM jsonb_array_elements(v_customers) WITH ORDINALITY AS e(c, o) WHERE o <= 20;
     SELECT coalesce(jsonb_agg(jsonb_build_object('plan_code', f.plan_code, 'plan_name', f.plan_name)
                               ORDER BY f.plan_code), '[]') INTO new_plans
     FROM business._staged_plans(p_domain) AS f WHERE NOT f.known;
@@ -109,7 +117,8 @@ BEGIN
 
     DROP TABLE IF EXISTS pg_temp.wdh_etl_plan;
     CREATE TEMP TABLE wdh_etl_plan ON COMMIT DROP AS
-    SELECT p_domain AS domain, replaced_months, rows_replaced, aum_total, aum_replaced, new_customers, new_plans,
+    SELECT p_domain AS domain, replaced_months, rows_replaced, aum_total, aum_replaced, v_customers AS new_customers,
+           new_plans,
            renames, unformed, unknown_branches, vanishing_lines, ambiguous, control_figures, deviations;
     RETURN NEXT;
 END

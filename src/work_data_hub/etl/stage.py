@@ -135,7 +135,7 @@ class LoadPlan:
 
     rows_per_month: dict[date, int]
     rows_to_delete: dict[date, int]  # every month the load replaces (a ledger: January … its latest month)
-    new_customers: list[NewEntry]
+    new_customers: list[NewEntry]  # the first 20 by company_id (of new_customer_count)
     new_plans: list[NewEntry]
     unknown_branches: list[Counted]  # branch names 组织架构 does not know (mapped to G00)
     unusable: list[Unformed] = field(default_factory=list)
@@ -146,6 +146,7 @@ class LoadPlan:
     ambiguous: list[Ambiguous] = field(default_factory=list)
     canonicalised: dict[str, int] = field(default_factory=dict)  # key column → cells made canonical
     renames: list[Rename] = field(default_factory=list)
+    new_customer_count: int = 0
     deviations: list[Deviation] = field(default_factory=list)  # the anomaly gate's findings that refuse
     gate_notes: list[Deviation] = field(default_factory=list)  # its findings below materiality: reported
     control_figures: dict = field(default_factory=dict)  # business._staged_control_figures, recorded with the load
@@ -300,6 +301,7 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
         rows_per_month=parsed.months,
         rows_to_delete={date.fromisoformat(m): n for m, n in p["rows_replaced"].items()},
         new_customers=[NewEntry(c["company_id"], c["customer_name"]) for c in p["new_customers"]],
+        new_customer_count=p["new_customer_count"],
         new_plans=[NewEntry(c["plan_code"], c["plan_name"]) for c in p["new_plans"]],
         unknown_branches=[Counted(b["branch"], b["rows"]) for b in p["unknown_branches"]],
         unusable=[Unformed(u["reason"], u["rows"], _exact(u["aum"])) for u in p["unformed"]],

@@ -19,10 +19,12 @@ from work_data_hub.etl.stage import LoadPlan
 from work_data_hub.texts import elided
 
 
-def _preview(items: list[tuple], limit: int = 5) -> str:
-    """The count, and the first few items (their non-empty fields) in brackets."""
-    shown = elided([" ".join(str(v) for v in item if v) for item in items], head=limit)
-    return f"{len(items)}" + (f" ({shown})" if items else "")
+def _preview(items: list[tuple], limit: int = 5, *, count: int | None = None) -> str:
+    """The count (of `items`, or `count` when they are its first few), and the first few items
+    (their non-empty fields) in brackets."""
+    count = len(items) if count is None else count
+    shown = [" ".join(str(v) for v in item if v) for item in items[:limit]]
+    return f"{count}" + (f" ({', '.join(shown)}{', …' if count > len(shown) else ''})" if items else "")
 
 
 def _print_renames(plan: LoadPlan) -> None:
@@ -146,7 +148,7 @@ def _print_plan(plan: LoadPlan) -> None:
             f"    AUM (期末资产规模): {plan.aum_total / 10**8:,.4f} 亿元"
             + (f", replacing {plan.aum_replaced / 10**8:,.4f} 亿元" if plan.aum_replaced else "")
         )
-    typer.echo(f"    New customers: {_preview(plan.new_customers)}")
+    typer.echo(f"    New customers: {_preview(plan.new_customers, count=plan.new_customer_count)}")
     typer.echo(f"    New plans: {_preview(plan.new_plans)}")
     _print_identities(plan)
     _print_renames(plan)
