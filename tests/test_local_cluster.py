@@ -39,12 +39,20 @@ def test_init_creates_migrates_and_is_repeatable(project_dir):
     assert password not in first.stdout + first.stderr
     with psycopg.connect(url) as conn:
         assert conn.execute('SELECT count(*) FROM mapping."产品线"').fetchone() == (12,)
+    # Only the server's folder goes to the server's OS user: .wdh/ and the password stay the caller's.
+    state = project_dir / ".wdh"
+    (state / "uv").mkdir()  # where the quickstart installs the uv the caller then runs
+    server_owned = {p.relative_to(state).parts[0] for p in state.rglob("*") if p.stat().st_uid != os.geteuid()}
+    assert server_owned <= {"server"}
+    assert state.stat().st_uid == (state / "cluster.json").stat().st_uid == os.geteuid()
+    assert local.cluster_here(project_dir).data_dir == state / "server" / "pgdata"
 
     again = run_cli("db", "init", cwd=project_dir)
     assert again.returncode == 0, again.stderr
     assert "already exists" in again.stdout
     assert "already running" in again.stdout
     assert "No migrations to apply" in again.stdout
+    assert (state / "uv").stat().st_uid == os.geteuid()
 
     migrate = run_cli("db", "migrate", cwd=project_dir)
     assert "No migrations to apply" in migrate.stdout

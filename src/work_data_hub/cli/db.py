@@ -123,7 +123,7 @@ def init_command(
         typer.echo(
             f"Created a PostgreSQL cluster in {cluster.data_dir} (port {cluster.config()['port']}, binaries {bindir})"
         )
-        if cluster.data_dir.parent != cluster.root:
+        if cluster.root not in cluster.data_dir.parents:
             typer.echo(
                 f"  (the '{local.SERVER_USER}' OS user cannot traverse this folder, so the data "
                 f"directory lives in its home; {cluster.config_file} points to it)"
@@ -192,7 +192,7 @@ def status_command() -> None:
                 "`db start` restarts it"
             )
     else:
-        typer.echo("Local cluster: none in this folder (`db init` creates one)")
+        typer.echo(f"Local cluster: none in {cluster.root.parent} (`db init` creates one in {cluster.root})")
     url = database_url()
     typer.echo(f"Database: {mask_url(url)}")
     with connect(url) as conn:

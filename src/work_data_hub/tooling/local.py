@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from work_data_hub.db.settings import ENV_FILE, read_env_file
+from work_data_hub.db.settings import ENV_FILE, project_root, read_env_file
 from work_data_hub.errors import LocalClusterError, WdhError, database_errors
 
 STATE_DIR = ".wdh"
@@ -39,10 +39,10 @@ class LocalCluster:
 
     @property
     def data_dir(self) -> Path:
-        """.wdh/pgdata, or where initdb had to put it (see server_home)."""
+        """Where initdb put it (see server_home; a cluster made before release 5 has .wdh/pgdata)."""
         if self.config_file.is_file():
             return Path(self.config().get("data_dir", self.root / "pgdata"))
-        return self.root / "pgdata"
+        return self.root / "server" / "pgdata"
 
     @property
     def log_file(self) -> Path:
@@ -65,12 +65,13 @@ class LocalCluster:
 
 def cluster_here(cwd: Path | None = None) -> LocalCluster:
     """The project's local cluster: .wdh/ in the working directory or the nearest parent that has
-    one (so commands run from a subfolder find it), else .wdh/ here (where `db init` creates it)."""
+    one (so commands run from a subfolder find it), else .wdh/ in the project's folder
+    (settings.project_root), where `db init` creates it."""
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / STATE_DIR / "cluster.json").is_file():
             return LocalCluster(folder / STATE_DIR)
-    return LocalCluster(start / STATE_DIR)
+    return LocalCluster(project_root(start) / STATE_DIR)
 
 
 # --- binaries and privileges -------------------------------------------------------------------
@@ -158,12 +159,15 @@ def server_user_can_write(path: Path) -> bool:
 
 
 def server_home(cluster: LocalCluster) -> Path:
-    """The folder for the data directory and server log: .wdh/ itself, or, when running as root
-    in a folder the postgres OS user cannot traverse (under /root, say), a folder of the project's
-    own in that user's home directory."""
-    give_to_server_user(cluster.root)
-    if server_user_can_write(cluster.root):
-        return cluster.root
+    """The folder for the data directory and server log: .wdh/server/, the one part of .wdh/ that
+    goes to the postgres OS user when running as root (.wdh/uv, the uv the caller runs, and
+    cluster.json with the password stay the caller's); or, when that user cannot traverse the
+    project folder (under /root, say), a folder of the project's own in that user's home."""
+    home = cluster.root / "server"
+    home.mkdir(parents=True, exist_ok=True)
+    give_to_server_user(home)
+    if server_user_can_write(home):
+        return home
     entry = pwd.getpwnam(SERVER_USER)
     home = Path(entry.pw_dir) / "wdh" / hashlib.sha1(str(cluster.root).encode()).hexdigest()[:12]
     home.mkdir(parents=True, exist_ok=True)
