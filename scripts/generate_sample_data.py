@@ -7,6 +7,12 @@
 --layout inbox (the default) files them as the business delivers them (YYYYMM/收集数据/数据采集/V1/…, a V2
 correction of one month, the 台账登记 ledger workbook); --layout flat writes 规模明细_YYYYMM.<fmt>,
 当年中标.<fmt> and 当年流失.<fmt> side by side.
+
+    uv run --env-file .wdh_env python scripts/generate_sample_data.py --register-branches
+
+puts the sample's branches (G01 北京分公司 …) into mapping."组织架构" of DATABASE_URL's database, as a
+DBA enters a company's own, so that the ledgers' branch names (the 台账登记 book has no 机构代码)
+resolve. Run again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from work_data_hub.sample_data import SCALES, generate, generate_inbox
+from work_data_hub.sample_data import SCALES, generate, generate_inbox, register_branches
 
 
 def _month(text: str) -> date:
@@ -51,7 +57,23 @@ def main() -> None:
     parser.add_argument("--start", type=_month, default=date(2024, 1, 1), help="first month, YYYY-MM (default 2024-01)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="--layout flat only")
+    parser.add_argument(
+        "--register-branches",
+        action="store_true",
+        help='only put the sample\'s branches into mapping."组织架构" of DATABASE_URL (writes no file)',
+    )
     args = parser.parse_args()
+    if args.register_branches:
+        from work_data_hub.db.connect import connect
+
+        with connect() as conn:
+            added = register_branches(conn)
+        print(
+            f'mapping."组织架构": {added} sample branch(es) added'
+            if added
+            else 'mapping."组织架构" holds the sample\'s branches'
+        )
+        return
     customers = args.customers or SCALES[args.scale]
     if args.layout == "inbox":
         if args.format != "xlsx":

@@ -4,6 +4,9 @@ business files them, loads only new or changed files, and records every load."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import psycopg
 import pytest
 
 from files import HEADERS, deliver, perf_row
-from helpers import run_cli
+from helpers import REPO, run_cli
 from source import table_fingerprint
 from work_data_hub.sample_data import generate_inbox, settled, write_xlsx
 
@@ -168,9 +171,20 @@ def test_sample_inbox_loads_like_the_quickstart(project, conn):
     inbox = project / "data" / "inbox"
     written = generate_inbox(inbox, customers=15, months=3, start=date(2025, 11, 1), seed=3)
     assert any("/V2/" in name for name in written) and any("台账登记" in name for name in written)
+    registered = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate_sample_data.py"), "--register-branches"],
+        cwd=project,  # DATABASE_URL from its .wdh_env
+        env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        capture_output=True,
+        text=True,
+    )
+    assert registered.returncode == 0, registered.stderr
     for domain in ("annual_award", "annual_loss", "annuity_performance"):
         result = cli(project, "etl", "--domain", domain, "--execute")
         assert result.returncode == 0, result.stderr
+        # The happy path warns of nothing: the sample's branches are in its mapping.
+        assert "not in mapping.组织架构" not in result.stdout, result.stdout
+        assert "⚠" not in result.stdout, result.stdout
     v2 = next(n for name, n in written.items() if "/V2/" in name)
     corrected = conn.execute('SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2025-12-01\'').fetchone()[0]
     assert corrected == v2
@@ -322,3 +336,24 @@ def test_a_run_over_the_inbox_is_one_service_call_that_reports_and_stops_where_t
         date(2025, 1, 1),
         date(2025, 1, 1),
     )
+
+
+def test_the_readme_commands_find_the_inbox_reports_and_cluster_from_a_subfolder(db_url, tmp_path):
+    """Run from src/ of a clone (no .wdh_env yet: DATABASE_URL in the environment), the inbox,
+    reports/ and .wdh/ are the clone's, as .wdh_env is found from there."""
+    from work_data_hub.tooling import local
+
+    clone = tmp_path / "clone"
+    (clone / "src").mkdir(parents=True)
+    (clone / "pyproject.toml").write_text('[project]\nname = "work-data-hub"\n', encoding="utf-8")
+    deliver(clone / "data" / "inbox", "202501", [perf_row("202501")])
+    src = clone / "src"
+    loaded = run_cli(*SEED, cwd=src, database_url=db_url)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"deliveries in {clone / 'data' / 'inbox'}: 1 file(s)" in loaded.stdout
+    report = run_cli("customer-mdm", "report", "--period", "202501", cwd=src, database_url=db_url)
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.strip() == str(clone / "reports" / "customer_mdm_202501.html")
+    assert local.cluster_here(src).root == clone / ".wdh"
+    status = run_cli("db", "status", cwd=src, database_url=db_url)
+    assert status.returncode == 0 and str(clone / ".wdh") in status.stdout + status.stderr

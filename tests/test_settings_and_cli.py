@@ -79,7 +79,7 @@ def test_cli_migrate_reports_nothing_to_do(db_url, tmp_path):
 def test_cli_status(db_url, tmp_path):
     result = run_cli("db", "status", cwd=tmp_path, database_url=db_url)
     assert result.returncode == 0, result.stderr
-    assert "Local cluster: none in this folder" in result.stdout
+    assert f"Local cluster: none in {tmp_path} (`db init` creates one in {tmp_path / '.wdh'})" in result.stdout
     assert "Pending migrations: 0" in result.stdout
 
 

@@ -7,6 +7,7 @@ SQLSTATEs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -113,9 +114,11 @@ def translate(exc: psycopg.Error) -> WdhError:
             sqlstate=sqlstate,
         )
     if sqlstate == "42501":
+        private = re.match(r"permission denied for function (_\w+)", message)
         return PermissionDenied(
-            message,
-            detail=diag.message_detail,
+            # A private helper's name says nothing to the user: name what the login lacks.
+            "This login is not granted the role this needs (writing needs wdh_operator)" if private else message,
+            detail=f"The database said: {message}." if private else diag.message_detail,
             hint=diag.message_hint
             or "Loading, syncing, snapshots, closes, merges, aliases and "
             "scheduling need a login granted wdh_operator; reading needs wdh_reader (or "

@@ -73,6 +73,22 @@ BRANCHES = [
     ("G10", "河南分公司"),
     ("G00", "总部"),
 ]
+
+
+def register_branches(conn) -> int:
+    """Put the sample's branches into mapping."组织架构" (as a DBA enters a company's own) and
+    commit; returns how many were new."""
+    with conn.cursor() as cur:
+        cur.execute(
+            'INSERT INTO mapping."组织架构" ("机构代码", "机构名称") SELECT * FROM unnest(%s::text[], %s::text[]) '
+            "ON CONFLICT DO NOTHING",
+            ([code for code, _ in BRANCHES], [name for _, name in BRANCHES]),
+        )
+        added = cur.rowcount
+    conn.commit()
+    return added
+
+
 LINES = [("企年受托", 0.40), ("企年投资", 0.35), ("职年受托", 0.12), ("职年投资", 0.10), ("其他", 0.03)]
 _PREFIX = ["华", "中", "东方", "新", "远", "恒", "永", "盛", "国", "金", "安", "汇", "长江", "泰", "鑫", "海"]
 _MIDDLE = ["科技", "能源", "制造", "物流", "电力", "建设", "化工", "医药", "通信", "交通", "矿业", "食品"]

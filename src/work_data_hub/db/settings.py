@@ -87,6 +87,25 @@ def find_env_file(cwd: Path | None = None) -> Path | None:
     return None
 
 
+def project_root(cwd: Path | None = None) -> Path:
+    """The project's folder, where every path the product derives starts (the inbox, reports/, the
+    local cluster .wdh/, .wdh_env): the nearest folder, from the working directory up, holding
+    .wdh_env, .wdh/ or this project's pyproject.toml (a clone run from src/, say); else the working
+    directory."""
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ENV_FILE).is_file() or (folder / ".wdh").is_dir() or _is_this_project(folder / "pyproject.toml"):
+            return folder
+    return start
+
+
+def _is_this_project(pyproject: Path) -> bool:
+    try:
+        return pyproject.is_file() and 'name = "work-data-hub"' in pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 def setting(name: str, cwd: Path | None = None) -> tuple[str, Path | None] | None:
     """A setting's value and the .wdh_env it came from (None: the environment), or None when unset."""
     value = os.environ.get(name, "").strip()
@@ -153,11 +172,11 @@ def database_url(cwd: Path | None = None) -> str:
 
 def data_dir(cwd: Path | None = None) -> Path:
     """The inbox: $WDH_DATA_DIR, else WDH_DATA_DIR in the nearest .wdh_env (relative to that file's
-    folder), else data/inbox under the working directory."""
+    folder), else data/inbox in the project's folder (project_root)."""
     here = (cwd or Path.cwd()).resolve()
     found = setting("WDH_DATA_DIR", cwd)
     if not found:
-        return here / DEFAULT_DATA_DIR
+        return project_root(cwd) / DEFAULT_DATA_DIR
     value, env_file = found
     path = Path(value).expanduser()
     if path.is_absolute():

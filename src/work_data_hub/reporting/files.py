@@ -7,18 +7,17 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from work_data_hub.db.settings import find_env_file
+from work_data_hub.db.settings import project_root
 from work_data_hub.errors import InvalidInput
 
 
 def target(out: str | None, default_name: str) -> Path:
     """The file to write: `out`, or `default_name` inside it when `out` is a folder (or ends in /),
-    or without `out` reports/`default_name` in the project's folder (the one holding .wdh_env, as
-    from a subfolder; else the working directory). The suffix must be the default's."""
+    or without `out` reports/`default_name` in the project's folder (settings.project_root: as from
+    a subfolder). The suffix must be the default's."""
     suffix = Path(default_name).suffix
     if out is None:
-        env_file = find_env_file()
-        return (env_file.parent if env_file else Path.cwd()) / "reports" / default_name
+        return project_root() / "reports" / default_name
     if not out.strip():
         raise InvalidInput("--out is empty", hint=f"Name a {suffix} file or a folder, or leave --out out.")
     path = Path(out).expanduser()

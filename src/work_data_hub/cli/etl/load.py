@@ -29,7 +29,7 @@ from work_data_hub.cli.etl.printing import LoadPrinter, committed_note, report_u
 from work_data_hub.cli.output import report_error, report_interrupt
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
-from work_data_hub.db.settings import data_dir, find_env_file, setting
+from work_data_hub.db.settings import data_dir
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.domains import DOMAINS, Domain
 from work_data_hub.etl.inbox import discover, settle_seconds
@@ -108,14 +108,7 @@ def _one_domain(domain: DomainName | None, period: str | None, *, needs_file: bo
 
 def _inbox_jobs(spec: Domain, period_end: date | None) -> tuple[Path, list[Job], list[str], list[str]]:
     """The inbox's files of the domain to load (and what it passed over or cannot load)."""
-    root = data_dir()
-    env_file = find_env_file()
-    if not root.exists() and setting("WDH_DATA_DIR") is None and env_file and env_file.parent != Path.cwd().resolve():
-        raise InvalidInput(
-            f"The inbox {root} does not exist",
-            hint=f"The inbox defaults to data/inbox under the working directory, and this project's {env_file.name} "
-            f"is in {env_file.parent}: run the command there, or set WDH_DATA_DIR.",
-        )
+    root = data_dir()  # data/inbox in the project's folder, from any subfolder of it (or WDH_DATA_DIR)
     with connect() as conn, database_errors():
         inbox = discover(root, spec, period_end, settle_seconds=settle_seconds(conn))
     if not inbox.candidates:

@@ -198,7 +198,10 @@ def _status_check() -> None:
 
 def schedule_command(
     cron: Annotated[
-        str, typer.Option(help="Cron expression for the monthly close (pg_cron, server time).")
+        str,
+        typer.Option(
+            help="Cron expression for the monthly close: GMT on pg_cron 1.4, cron.timezone on 1.5+ (docs/DBA.md)."
+        ),
     ] = "0 3 6 * *",
     remove: Annotated[bool, typer.Option("--remove", help="Remove the job instead.")] = False,
 ) -> None:
