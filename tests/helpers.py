@@ -76,7 +76,8 @@ def run_cli(
     environment, working directory, stdout and stderr: the same code path and output, without a
     Python start-up per command); `process=True` starts `python -m work_data_hub.cli` where the
     process itself matters (signals, the interpreter's exit, what an unexpected error prints)."""
-    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # Output to a pipe, as a script reads it: the width of a terminal only where a test sets COLUMNS.
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COLUMNS", "LINES")}
     if database_url:
         environ["DATABASE_URL"] = database_url
     environ.update(env or {})

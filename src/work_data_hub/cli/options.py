@@ -20,3 +20,7 @@ def require_named(option: str, value: str | None) -> None:
     if value is not None and not value.strip():
         example = {"--company": "--company C001", "--plan": "--plan P0001", "--product-line": "--product-line PL202"}
         raise InvalidInput(f"{option} is empty", hint=f"Name it, e.g. {example[option]}.")
+
+
+# Tables fit the terminal ($COLUMNS), leaving out their least important columns: --wide shows all.
+WideOutput = Annotated[bool, typer.Option("--wide", help="Show every column of the table, however wide.")]

@@ -1,23 +1,110 @@
 """Every table the commands print, built here from the rows the services return (one module, so
-that widths, headers and units are decided in one place)."""
+that widths, headers and units are decided in one place), and printed to fit the terminal: a
+column that does not fit is dropped, least important first, and said so (--wide shows all)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
+import typer
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from work_data_hub.cli.output import literal_console
 from work_data_hub.customer_mdm.explain import CURRENT
 from work_data_hub.periods import format_period
 from work_data_hub.texts import elided
 
 
-def summary_table(rows) -> Table:
+@dataclass
+class _Column:
+    header: str
+    keep: int  # 0: always shown; the highest is dropped first when the table does not fit
+    options: dict
+
+
+@dataclass
+class Listing:
+    """A table before it knows its width: the columns, each with how much it matters, and rows."""
+
+    title: str
+    columns: list[_Column] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+
+    def add_column(self, header: str, *, keep: int = 0, **options) -> None:
+        self.columns.append(_Column(header, keep, options))
+
+    def add_row(self, *cells) -> None:
+        self.rows.append(cells)
+
+    def table(self, shown: list[int] | None = None) -> Listing:
+        shown = list(range(len(self.columns))) if shown is None else shown
+        table = Table(title=self.title)
+        for i in shown:
+            column = self.columns[i]
+            table.add_column(column.header, **({"overflow": "fold"} | column.options))
+        for row in self.rows:
+            table.add_row(*(row[i] for i in shown))
+        return table
+
+
+def terminal_width(piped: int | None) -> int | None:
+    """The width to fit: $COLUMNS, else the terminal's; `piped` when output goes to a file or a pipe
+    (None: the table's own width)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return piped
+
+
+def echo_fitted(text: str) -> None:
+    """A line of text, wrapped at words to the terminal's width when there is one (`terminal_width`);
+    as it is into a file or a pipe."""
+    width = terminal_width(None)
+    if width is None:
+        typer.echo(text)
+    else:
+        literal_console(width).print(text, overflow="fold")
+
+
+def show(listing: Listing, *, piped: int | None, wide: bool = False) -> None:
+    """Print `listing` to fit the terminal (`terminal_width`): while the table's narrowest form is
+    wider, drop the least important column (the rightmost of those) and name the dropped ones.
+    `wide`: every column, as wide as it needs."""
+    width = terminal_width(piped)
+    shown = list(range(len(listing.columns)))
+    console = literal_console(width)
+    table = listing.table(shown)
+    if wide:
+        natural = Measurement.get(console, console.options, table).maximum
+        literal_console(max(width or 0, natural)).print(table)
+        return
+    while width is not None and Measurement.get(console, console.options, table).minimum > width:
+        droppable = [i for i in shown if listing.columns[i].keep > 0]
+        if not droppable:
+            break
+        drop = max(droppable, key=lambda i: (listing.columns[i].keep, i))
+        shown.remove(drop)
+        table = listing.table(shown)
+    console.print(table)
+    hidden = [c.header for i, c in enumerate(listing.columns) if i not in shown]
+    if hidden:
+        typer.echo(f"({len(hidden)} column(s) left out to fit {width} columns: {', '.join(hidden)}; --wide shows them)")
+
+
+def summary_table(rows) -> Listing:
     """`customer-mdm summary`: customers per product line of a snapshot month."""
-    table = Table(title=f"Snapshot {format_period(rows[0].snapshot_month)}: customers by product line")
+    table = Listing(title=f"Snapshot {format_period(rows[0].snapshot_month)}: customers by product line")
     for header in ("Product line", "Customers", "Strategic", "Existing", "New", "Won", "Lost", "AUM (亿元)"):
-        table.add_column(header, justify="left" if header == "Product line" else "right")
+        keep = {"Strategic": 1, "Existing": 1, "New": 2, "Won": 2, "Lost": 2}.get(header, 0)
+        table.add_column(header, keep=keep, justify="left" if header == "Product line" else "right")
     for r in rows:
         table.add_row(
             f"{r.product_line_code} {r.product_line_name or ''}",
@@ -32,12 +119,15 @@ def summary_table(rows) -> Table:
     return table
 
 
-def timeline_table(events, title: str) -> Table:
+def timeline_table(events, title: str) -> Listing:
     """`customer-mdm history`: a customer's timeline, one row per event."""
-    table = Table(title=title)
+    table = Listing(title=title)
     for header in ("When", "What", "Plan", "Product line", "Status", "Strategic", "Existing", "AUM", "Note"):
         table.add_column(
-            header, justify="right" if header == "AUM" else "left", overflow="fold", no_wrap=header in ("When", "AUM")
+            header,
+            keep={"Plan": 1, "Product line": 1, "Strategic": 2, "Existing": 2, "Note": 1}.get(header, 0),
+            justify="right" if header == "AUM" else "left",
+            no_wrap=header in ("When", "AUM"),
         )
     for e in events:
         table.add_row(*_timeline_cells(e))
@@ -107,11 +197,12 @@ def _timeline_cells(e) -> list[str]:
     return [str(e.starts), e.kind.replace("_", " "), e.plan_code or "", line, "", "", "", "", e.detail or ""]
 
 
-def restatement_totals(mine) -> Table:
+def restatement_totals(mine) -> Listing:
     """An edition's totals per product line, before → after."""
-    totals = Table(title="Totals before → after")
+    totals = Listing(title="Totals before → after")
     for header in ("Product line", "Customers", "Strategic", "New", "Lost", "正常", "停缴", "AUM (yuan)"):
-        totals.add_column(header, justify="left" if header == "Product line" else "right")
+        keep = {"Strategic": 1, "New": 2, "Lost": 2, "正常": 1, "停缴": 1}.get(header, 0)
+        totals.add_column(header, keep=keep, justify="left" if header == "Product line" else "right")
     for r in (r for r in mine if r.grain == "total"):
         totals.add_row(
             r.product_line_code or "全部",
@@ -131,11 +222,11 @@ def restatement_totals(mine) -> Table:
     return totals
 
 
-def restatement_rows(mine) -> Table:
+def restatement_rows(mine) -> Listing:
     """An edition's rows that changed, per grain."""
-    changed = Table(title="Rows that changed")
+    changed = Listing(title="Rows that changed")
     for header in ("Grain", "company_id", "Plan", "Product line", "Change", "Fields (before → after)"):
-        changed.add_column(header)
+        changed.add_column(header, keep={"Grain": 2, "Plan": 1, "Product line": 1}.get(header, 0))
     for r in (r for r in mine if r.grain in ("product_line", "plan")):
         fields = "; ".join(
             f"{k} {(r.before or {}).get(k)} → {(r.after or {}).get(k)}"
@@ -167,9 +258,9 @@ def _before_after(r, key: str) -> str:
     return text(after) if before == after else f"{text(before)} → {text(after)}"
 
 
-def runs_table(runs) -> Table:
+def runs_table(runs) -> Listing:
     """`customer-mdm runs`: the latest runs of the run log."""
-    table = Table(title="Recent runs (customer.v_mdm_runs)")
+    table = Listing(title="Recent runs (customer.v_mdm_runs)")
     for header in (
         "#",
         "Started",
@@ -181,7 +272,8 @@ def runs_table(runs) -> Table:
         "Duration",
         "User / application",
     ):
-        table.add_column(header)
+        keep = {"Periods": 1, "Dry": 3, "Duration": 2, "User / application": 3}.get(header, 0)
+        table.add_column(header, keep=keep)
     for r in runs:
         periods = " – ".join(dict.fromkeys(format_period(p) for p in (r.period_start, r.period_end) if p))
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v is not None and k != "scheduled")
@@ -201,10 +293,10 @@ def runs_table(runs) -> Table:
     return table
 
 
-def identities_table(found) -> Table:
+def identities_table(found) -> Listing:
     """`customer-mdm identities`: provisional customers, largest AUM first, with candidates."""
     latest = found[0].latest_month
-    table = Table(title=f"Provisional customers ({len(found)}), largest AUM first")
+    table = Listing(title=f"Provisional customers ({len(found)}), largest AUM first")
     for header in (
         "company_id",
         "Name",
@@ -214,7 +306,9 @@ def identities_table(found) -> Table:
         f"AUM {format_period(latest) if latest else ''}",
         "Candidates (reason, similarity)",
     ):
-        table.add_column(header, justify="right" if header in ("Rows",) or header.startswith("AUM") else "left")
+        keep = {"Plans": 2, "Months": 2, "Rows": 1, "Candidates (reason, similarity)": 1}.get(header, 0)
+        justify = "right" if header in ("Rows",) or header.startswith("AUM") else "left"
+        table.add_column(header, keep=keep, justify=justify)
     for p in found:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (p.first_month, p.last_month) if m))
         candidates = "\n".join(
@@ -234,11 +328,11 @@ def identities_table(found) -> Table:
     return table
 
 
-def aliases_table(aliases) -> Table:
+def aliases_table(aliases) -> Listing:
     """`customer-mdm alias list`: learned and override aliases, ambiguous ones marked."""
-    table = Table(title=f"Aliases ({len(aliases)})")
+    table = Listing(title=f"Aliases ({len(aliases)})")
     for header in ("Source", "Kind", "Plan", "Alias", "company_id", "Customer", "Months", "Note"):
-        table.add_column(header)
+        table.add_column(header, keep={"Source": 2, "Kind": 1, "Customer": 1, "Months": 2}.get(header, 0))
     for a in aliases:
         months = " – ".join(dict.fromkeys(f"{m:%Y%m}" for m in (a.first_month, a.last_month) if m))
         table.add_row(
@@ -254,9 +348,9 @@ def aliases_table(aliases) -> Table:
     return table
 
 
-def loads_table(loads) -> Table:
+def loads_table(loads) -> Listing:
     """`etl history`: the load ledger, newest first."""
-    table = Table(title="Loads (business.etl_load_log), newest first")
+    table = Listing(title="Loads (business.etl_load_log), newest first")
     for header in (
         "#",
         "Loaded at",
@@ -270,7 +364,8 @@ def loads_table(loads) -> Table:
         "File",
         "sha256",
     ):
-        table.add_column(header, justify="right" if header in ("#", "Rows", "Replaced") else "left")
+        keep = {"Action": 2, "Replaced": 2, "By": 3, "Accepted": 2, "File": 1, "sha256": 3}.get(header, 0)
+        table.add_column(header, keep=keep, justify="right" if header in ("#", "Rows", "Replaced") else "left")
     for r in loads:
         months = (
             format_period(r.months[0])

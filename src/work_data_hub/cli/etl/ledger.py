@@ -10,9 +10,9 @@ import typer
 
 from work_data_hub.cli.etl.hooks import run_post_hooks
 from work_data_hub.cli.etl.options import DomainName
-from work_data_hub.cli.options import JsonOutput
-from work_data_hub.cli.output import literal_console, to_json
-from work_data_hub.cli.tables import loads_table
+from work_data_hub.cli.options import JsonOutput, WideOutput
+from work_data_hub.cli.output import to_json
+from work_data_hub.cli.tables import loads_table, show
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.apply import os_user
@@ -28,6 +28,7 @@ def history_command(
     ] = None,
     limit: Annotated[int, typer.Option(help="How many of the latest loads.", min=1)] = 20,
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """The load ledger (business.etl_load_log): every file loaded, newest first."""
     with connect() as conn:
@@ -38,7 +39,7 @@ def history_command(
     if not loads:
         typer.echo("No loads recorded yet.")
         return
-    literal_console(230).print(loads_table(loads))
+    show(loads_table(loads), piped=230, wide=wide)
 
 
 def _withdrawn_before(earlier, pending: bool, month: date, *, execute: bool, post_hooks: bool) -> None:

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput
-from work_data_hub.cli.output import literal_console, to_json
+from work_data_hub.cli.options import JsonOutput, WideOutput
+from work_data_hub.cli.output import to_json
 from work_data_hub.cli.tables import (
     aliases_table,
     identities_table,
+    show,
 )
 from work_data_hub.customer_mdm import actions
 from work_data_hub.customer_mdm.identity import list_aliases, provisional_identities
@@ -21,6 +22,7 @@ from work_data_hub.errors import InvalidInput
 
 def identities_command(
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """Provisional customers (IN… ids the loader gave to names it could not resolve) and candidate matches."""
     with connect() as conn:
@@ -31,7 +33,7 @@ def identities_command(
     if not found:
         typer.echo("No provisional customers: every loaded row's customer is known.")
         return
-    literal_console(180).print(identities_table(found))
+    show(identities_table(found), piped=180, wide=wide)
     typer.echo("Fold one into the real customer: customer-mdm merge --from IN… --into COMPANY_ID [--dry-run]")
 
 
@@ -83,6 +85,7 @@ def alias_add_command(
 def alias_list_command(
     source: Annotated[str | None, typer.Option(help="Only 'learned' or 'override' aliases.")] = None,
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """The aliases the loader learned and the stewards told, ambiguous ones marked."""
     if source not in (None, "learned", "override"):
@@ -97,4 +100,4 @@ def alias_list_command(
             f"No {source} aliases." if source else "No aliases yet: loads learn them from rows that carry a company_id."
         )
         return
-    literal_console(160).print(aliases_table(aliases))
+    show(aliases_table(aliases), piped=160, wide=wide)

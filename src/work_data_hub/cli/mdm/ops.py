@@ -11,6 +11,7 @@ import typer
 from work_data_hub.cli.describe import moment_text, month_list
 from work_data_hub.cli.options import JsonOutput
 from work_data_hub.cli.output import MonitoringExit, to_json
+from work_data_hub.cli.tables import echo_fitted
 from work_data_hub.customer_mdm import actions
 from work_data_hub.customer_mdm.operations import mdm_status, monitoring_check
 from work_data_hub.db.connect import connect
@@ -100,7 +101,7 @@ def _print_status_json(status) -> None:
 def _print_status(status) -> None:
     s = status.standing
     if s.last_applied_period is None:
-        typer.echo(
+        echo_fitted(
             "Contracts: not synced yet"
             + (
                 f" (source data through {s.latest_source_month:%Y-%m}; run customer-mdm close)"
@@ -109,7 +110,7 @@ def _print_status(status) -> None:
             )
         )
     else:
-        typer.echo(
+        echo_fitted(
             f"Contracts: synced {format_span(s.first_applied_period, s.last_applied_period)}, "
             f"{s.current_versions:,} current versions"
             + (
@@ -119,43 +120,43 @@ def _print_status(status) -> None:
             )
         )
     if s.pending_correction_from:
-        typer.echo(
+        echo_fitted(
             f"Pending source correction from {s.pending_correction_from:%Y-%m}: the next sync replays "
             "history from there (customer-mdm close)"
         )
     else:
-        typer.echo("Pending source corrections: none")
+        echo_fitted("Pending source corrections: none")
     months = [m.snapshot_month for m in status.snapshots]
-    typer.echo(f"Snapshots: {len(months)} month(s) built: {month_list(months)}" if months else "Snapshots: none built")
+    echo_fitted(f"Snapshots: {len(months)} month(s) built: {month_list(months)}" if months else "Snapshots: none built")
     if status.stale:
-        typer.echo(f"Stale snapshots: {month_list([m.snapshot_month for m in status.stale])}")
+        echo_fitted(f"Stale snapshots: {month_list([m.snapshot_month for m in status.stale])}")
         for reason in sorted({m.stale_reason for m in status.stale}):
-            typer.echo(f"  {reason}: fix with customer-mdm snapshot --all (or customer-mdm close)")
+            echo_fitted(f"  {reason}: fix with customer-mdm snapshot --all (or customer-mdm close)")
     else:
-        typer.echo("Stale snapshots: none")
+        echo_fitted("Stale snapshots: none")
     if s.missing_snapshots:
-        typer.echo(
+        echo_fitted(
             f"Synced months without a snapshot: {month_list(s.missing_snapshots)}: "
             "fix with customer-mdm snapshot --all (or customer-mdm close)"
         )
     if s.outside_snapshots:
-        typer.echo(
+        echo_fitted(
             f"Snapshot months outside the synced range: {month_list(s.outside_snapshots)}: "
             "remove with customer-mdm snapshot --all (or customer-mdm close)"
         )
     if s.source_holes:
-        typer.echo(
+        echo_fitted(
             f"Months missing from 规模明细 between loaded months: {month_list(s.source_holes)}: the sync "
             "refuses to pass them; load them (etl --domain annuity_performance --period YYYYMM --execute)"
         )
     who = "the scheduled close (pg_cron)" if s.last_run_by == "pg_cron" else s.last_run_function
     if s.last_run_status == "running":
-        typer.echo(
+        echo_fitted(
             f"Running: {who} since {moment_text(s.last_run_at)}"
             + ("" if s.last_run_by == "pg_cron" else f", by {s.last_run_by}")
         )
     elif s.last_run_status in ("failed", "interrupted"):
-        typer.echo(
+        echo_fitted(
             f"Warning: the latest run, {who} at {moment_text(s.last_run_at)}, {s.last_run_status}: "
             f"SQLSTATE {s.last_run_sqlstate}: {s.last_run_message}. "
             + (
@@ -165,16 +166,16 @@ def _print_status(status) -> None:
             )
         )
     elif s.last_run_status is not None:
-        typer.echo(f"Last run: {who} at {moment_text(s.last_run_at)}, {s.last_run_status}")
+        echo_fitted(f"Last run: {who} at {moment_text(s.last_run_at)}, {s.last_run_status}")
     if s.scheduled_job_status is not None and not s.scheduled_job_is_last_run:
-        typer.echo(
+        echo_fitted(
             f"Scheduled close (pg_cron): last run {moment_text(s.scheduled_job_at)} {s.scheduled_job_status}"
             + (f": {s.scheduled_job_message}" if s.scheduled_job_status != "succeeded" else "")
         )
     if s.deployment_problem:
-        typer.echo(f"Warning: {s.deployment_problem}")
+        echo_fitted(f"Warning: {s.deployment_problem}")
     if s.next_delivery_month is not None:
-        typer.echo(
+        echo_fitted(
             f"Next delivery: {s.next_delivery_month:%Y-%m}, due {s.next_delivery_due:%Y-%m-%d}"
             + (" (overdue)" if s.delivery_overdue else "")
         )

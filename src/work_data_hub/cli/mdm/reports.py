@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput, require_named
-from work_data_hub.cli.output import literal_console, report_interrupt, to_json
+from work_data_hub.cli.options import JsonOutput, WideOutput, require_named
+from work_data_hub.cli.output import report_interrupt, to_json
 from work_data_hub.cli.tables import (
     restatement_rows,
     restatement_totals,
+    show,
     summary_table,
 )
 from work_data_hub.customer_mdm.editions import snapshot_restatements
@@ -33,6 +34,7 @@ from work_data_hub.reporting.files import target
 def summary_command(
     period: Annotated[str | None, typer.Option(help="Snapshot month (YYYYMM); default: the latest built.")] = None,
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """Customers per product line in a snapshot month: strategic, existing, new, won, lost, AUM."""
     period_end = parse_period(period) if period else None
@@ -41,7 +43,7 @@ def summary_command(
     if as_json:
         typer.echo(to_json([asdict(r) for r in rows]))
         return
-    literal_console(100).print(summary_table(rows))
+    show(summary_table(rows), piped=100, wide=wide)
 
 
 def report_command(
@@ -200,6 +202,7 @@ def _warn_standing(standing) -> None:
 def restatements_command(
     period: Annotated[str, typer.Option(help="The snapshot month (YYYYMM).")],
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """What each rebuild of a snapshot month changed, edition by edition: totals, customers, contracts."""
     period_end = parse_period(period)
@@ -211,7 +214,6 @@ def restatements_command(
     if not rows:
         typer.echo(f"{format_period(period_end)} has not been restated: its snapshot is as first built (or not built).")
         return
-    console = literal_console(160)
     for edition in dict.fromkeys(r.edition for r in rows):
         mine = [r for r in rows if r.edition == edition]
         first = mine[0]
@@ -228,5 +230,5 @@ def restatements_command(
         if first.change == "pruned":
             typer.echo(f"  Its rows were pruned on {first.after['pruned_at']} by {first.after['pruned_by']}.")
             continue
-        console.print(restatement_totals(mine))
-        console.print(restatement_rows(mine))
+        show(restatement_totals(mine), piped=160, wide=wide)
+        show(restatement_rows(mine), piped=160, wide=wide)

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from work_data_hub.cli.describe import describe_close, describe_replay, moment_text
-from work_data_hub.cli.options import JsonOutput
-from work_data_hub.cli.output import literal_console, to_json
+from work_data_hub.cli.options import JsonOutput, WideOutput
+from work_data_hub.cli.output import to_json
 from work_data_hub.cli.tables import (
     runs_table,
+    show,
 )
 from work_data_hub.customer_mdm import runs
 from work_data_hub.customer_mdm.operations import mdm_status, recent_runs
@@ -157,6 +158,7 @@ def close_command(
 def runs_command(
     limit: Annotated[int, typer.Option(help="How many of the latest runs.", min=1)] = 20,
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """Recent calls of the sync, the refreshes, the close and the rebuild, failed ones too: periods, counts, who."""
     with connect() as conn:
@@ -168,7 +170,7 @@ def runs_command(
     if not runs:
         typer.echo("No runs recorded yet.")
     else:
-        literal_console(160).print(runs_table(runs))
+        show(runs_table(runs), piped=160, wide=wide)
     if standing.scheduled_job_status not in (None, "succeeded"):
         typer.echo(
             f"The scheduled close (pg_cron) at {moment_text(standing.scheduled_job_at)} "

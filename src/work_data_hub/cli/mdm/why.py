@@ -3,15 +3,15 @@ customer's timeline (`history`)."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput, require_named
-from work_data_hub.cli.output import literal_console, to_json
+from work_data_hub.cli.options import JsonOutput, WideOutput, require_named
+from work_data_hub.cli.output import to_json
 from work_data_hub.cli.tables import (
+    show,
     timeline_table,
 )
 from work_data_hub.customer_mdm.explain import (
@@ -74,6 +74,7 @@ def history_command(
         str | None, typer.Option("--plan", help="Only this plan's versions and the months of its product lines.")
     ] = None,
     as_json: JsonOutput = False,
+    wide: WideOutput = False,
 ) -> None:
     """A customer's timeline, oldest first: contract versions, snapshot months, merges, aliases, loads."""
     require_named("--company", company)
@@ -112,4 +113,4 @@ def history_command(
         typer.echo("Nothing else is known of it: no contract, snapshot month, merge, alias or load.")
         return
     title = f"Timeline of {company}" + (f", plan {plan} (its own AUM)" if plan else "")
-    literal_console(None if sys.stdout.isatty() else 200).print(timeline_table(shown, title))
+    show(timeline_table(shown, title), piped=200, wide=wide)
