@@ -247,6 +247,8 @@ COMMENT ON TABLE mapping."组织架构" IS 'Branches. Branch names map to codes 
 --
 -- Name: _period_end(date, text); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _progress(text, date, date[]); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _record_snapshot_edition(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _refresh_contract_names(); Type: FUNCTION; Schema: customer; Owner: -

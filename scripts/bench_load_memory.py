@@ -98,10 +98,15 @@ def main() -> None:
     for label, customers in SIZES.items():
         november, december = generate(args.data, customers, 34), generate(args.data, customers, 35)
         first, routine = [], []
-        for _ in range(args.runs):
+        for run in range(1, args.runs + 1):
             with scratch_database(args.database, keep=False) as url:
                 first.append(load_once(url, november))
                 routine.append(load_once(url, december))
+                print(
+                    f"… {label}: run {run}/{args.runs}: first month {first[-1][0]:.2f} s, routine {routine[-1][0]:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 with psycopg.connect(url) as conn:
                     rows = conn.execute(
                         'SELECT count(*) FROM business."规模明细" WHERE "月度" = \'2026-12-01\''

@@ -12,6 +12,7 @@ and an ordinary February), a dry run and a no-op re-run; then the snapshot refre
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 import psycopg
@@ -91,6 +92,9 @@ def add_month(conn: psycopg.Connection, month_index: int, start: str) -> int:
     )
     conn.commit()
     return cur.rowcount
+
+
+print = functools.partial(print, flush=True)  # noqa: A001 - each result line as it is measured
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ DECLARE
     v_started timestamptz := clock_timestamp();
     v_state customer.contract_sync_state%ROWTYPE;
     v_month date;
+    v_months date[];  -- the months to rebuild, for the progress reports
     v_plan_deleted bigint;
     v_line_deleted bigint;
     v_touched customer.snapshot_refresh_result[] := '{}'::customer.snapshot_refresh_result[];
@@ -74,12 +75,12 @@ BEGIN
 
         -- Applied periods without a snapshot, or with a stale one, are rebuilt.
         IF v_state.last_applied_period IS NOT NULL THEN
-            FOR v_month IN
-                SELECT m.snapshot_month FROM customer._snapshot_month_states() AS m
-                WHERE m.state IN ('missing', 'stale') ORDER BY 1
-            LOOP
+            v_months := ARRAY(SELECT m.snapshot_month FROM customer._snapshot_month_states() AS m
+                              WHERE m.state IN ('missing', 'stale') ORDER BY 1);
+            FOREACH v_month IN ARRAY v_months LOOP
                 SELECT r.* INTO v_row FROM customer._refresh_snapshot_month(v_month) AS r;
                 v_touched := v_touched || v_row;
+                PERFORM customer._progress('snapshot', v_month, v_months);
             END LOOP;
         END IF;
 

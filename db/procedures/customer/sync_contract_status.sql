@@ -100,6 +100,7 @@ BEGIN
                 v_periods := v_periods || (SELECT ROW((v_month + interval '1 month - 1 day')::date, a.inserted,
                                                       a.updated, a.lapsed, v_in_force)::customer.contract_sync_period
                                            FROM customer._apply_contract_month(v_month) AS a);
+                PERFORM customer._progress('sync', v_month, ARRAY(SELECT g::date FROM generate_series(v_start, v_source.target, interval '1 month') AS g));
             END LOOP;
             -- After bulk work (a catch-up, a replay) the planner must see the new sizes at once: a
             -- crash restart or a lagging autovacuum would leave the next month's plans on stale counts.

@@ -104,6 +104,8 @@ def run() -> None:
     # psycopg logs an 'error ignored' warning when a COPY dies with its connection; the error
     # itself is reported below.
     logging.getLogger("psycopg").setLevel(logging.CRITICAL)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # each line as it is said, into a pipe too
     _degrade_unencodable_output()
     try:
         with database_errors():  # the last resort: a query the commands ran outside it

@@ -24,3 +24,7 @@ def require_named(option: str, value: str | None) -> None:
 
 # Tables fit the terminal ($COLUMNS), leaving out their least important columns: --wide shows all.
 WideOutput = Annotated[bool, typer.Option("--wide", help="Show every column of the table, however wide.")]
+
+
+# Long work shows its progress on stderr (a bar on a terminal, a line a step otherwise): --quiet hides it.
+QuietOutput = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress of long work.")]

@@ -15,6 +15,7 @@ import psycopg
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import set_json_loads
 
+from work_data_hub import progress
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
@@ -262,16 +263,32 @@ def month_report(
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         conn.execute(SETTINGS)
         standing = _standing(conn, params)
-        return MonthReport(
-            standing=standing,
-            months=months,
-            changes=_rows(conn, Change, CHANGES, params),
-            trend=_rows(conn, TrendRow, TREND, params),
-            movements=_rows(conn, Movement, MOVEMENTS, params) if _in_history(standing) else [],
-            top_customers=_rows(conn, TopCustomer, TOP_CUSTOMERS, params),
-            branches=_rows(conn, Branch, BRANCHES, params),
-            restated=_restated(conn, standing, params),
-        )
+        step = _progress_of(conn, "report", period_end, 6)
+        changes = step("changes", _rows(conn, Change, CHANGES, params))
+        trend = step("trend", _rows(conn, TrendRow, TREND, params))
+        movements = step("movements", _rows(conn, Movement, MOVEMENTS, params) if _in_history(standing) else [])
+        top_customers = step("top customers", _rows(conn, TopCustomer, TOP_CUSTOMERS, params))
+        branches = step("branches", _rows(conn, Branch, BRANCHES, params))
+        restated = step("restatements", _restated(conn, standing, params))
+        return MonthReport(standing, months, changes, trend, movements, top_customers, branches, restated)
+
+
+# A month of at least this many contracts shows the progress of its report and its export.
+LARGE_MONTH = 5_000
+MONTH_SIZE = "SELECT count(*) FROM customer.fct_customer_plan_monthly WHERE snapshot_month = %(period_end)s"
+
+
+def _progress_of(conn: psycopg.Connection, what: str, period_end: date, total: int):
+    """A function that reports each of `total` steps of a large month's `what` and passes its value on."""
+    large = conn.execute(MONTH_SIZE, {"period_end": period_end}).fetchone()[0] >= LARGE_MONTH
+    done = iter(range(1, total + 1))
+
+    def step(label: str, value):
+        if large:
+            progress.report(what, next(done), total, label)
+        return value
+
+    return step
 
 
 MOVEMENT_SHEET = (
@@ -330,11 +347,6 @@ def month_export(conn: psycopg.Connection, *, period_end: date, as_of: datetime 
                 hint=f"Build it with `customer-mdm snapshot --period {format_period(period_end)}` "
                 "(or `customer-mdm close`).",
             )
-        return MonthExport(
-            standing,
-            [
-                _sheet(conn, *sheet, params)
-                for sheet in EXPORT_SHEETS
-                if _in_history(standing) or sheet is not MOVEMENT_SHEET
-            ],
-        )
+        wanted = [sheet for sheet in EXPORT_SHEETS if _in_history(standing) or sheet is not MOVEMENT_SHEET]
+        step = _progress_of(conn, "export", period_end, len(wanted))
+        return MonthExport(standing, [step(sheet[0], _sheet(conn, *sheet, params)) for sheet in wanted])

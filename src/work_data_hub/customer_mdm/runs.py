@@ -10,6 +10,7 @@ from datetime import date
 
 import psycopg
 
+from work_data_hub import progress
 from work_data_hub.customer_mdm.close import CloseStep, refresh_snapshots, run_monthly_close
 from work_data_hub.customer_mdm.operations import failures_recorded, snapshot_months
 from work_data_hub.customer_mdm.snapshot import SnapshotRefreshResult, refresh_monthly_snapshot
@@ -65,7 +66,8 @@ def sync(
         replay_from = before.pending_replay
         if replay_from and not dry_run:
             remember_history(conn)
-        rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
+        with progress.from_database(conn):
+            rows = sync_contract_status(conn, dry_run=dry_run, period_end=period_end)
         change = history_change(conn) if replay_from and not dry_run else None
     if dry_run and rebuild_from is not None:
         conn.rollback()  # a dry run leaves the rebuild request undone too (and so its run log row)
@@ -86,7 +88,8 @@ def close(conn: psycopg.Connection, *, dry_run: bool) -> CloseOutcome:
         replay_from = sync_state(conn).pending_replay
         if replay_from and not dry_run:
             remember_history(conn)
-        steps = run_monthly_close(conn, dry_run=dry_run)
+        with progress.from_database(conn):
+            steps = run_monthly_close(conn, dry_run=dry_run)
         change = history_change(conn) if replay_from and not dry_run else None
     conn.commit()
     return CloseOutcome(steps, replay_from, change, dry_run)
@@ -106,6 +109,7 @@ def snapshots(conn: psycopg.Connection, *, dry_run: bool) -> SnapshotsOutcome:
     require_current_procedures(conn, "The snapshot refresh")
     with failures_recorded(conn, "refresh_snapshots", dry_run=dry_run):
         outside = frozenset(m.snapshot_month for m in snapshot_months(conn) if m.state == "outside")
-        rows = refresh_snapshots(conn, dry_run=dry_run)
+        with progress.from_database(conn):
+            rows = refresh_snapshots(conn, dry_run=dry_run)
     conn.commit()
     return SnapshotsOutcome(rows, outside, dry_run)

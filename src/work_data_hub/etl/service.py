@@ -15,6 +15,7 @@ from typing import Protocol
 import psycopg
 from psycopg.rows import class_row
 
+from work_data_hub import progress
 from work_data_hub.db.deploy import require_current_procedures
 from work_data_hub.errors import InvalidInput, WdhError, database_errors
 from work_data_hub.etl.apply import (
@@ -213,8 +214,9 @@ def load_inbox(
     pending: set[date] = set()
     current: Path | None = None
     try:
-        for job in run.jobs:
+        for done, job in enumerate(run.jobs, 1):
             current = job.path
+            progress.report("file", done, len(run.jobs), job.path.name)
             try:
                 outcome = load_file(conn, domain, job.path, options, _claim(domain, job, period_end, pending))
             except InvalidInput as exc:

@@ -26,7 +26,9 @@ from work_data_hub.cli.etl.options import (
     StrictOption,
 )
 from work_data_hub.cli.etl.printing import LoadPrinter, committed_note, report_unreadable
+from work_data_hub.cli.options import QuietOutput
 from work_data_hub.cli.output import report_error, report_interrupt
+from work_data_hub.cli.progress import shown
 from work_data_hub.customer_mdm.operations import close_pending
 from work_data_hub.db.connect import connect
 from work_data_hub.db.settings import data_dir
@@ -50,6 +52,7 @@ def etl_command(
     all_domains: AllDomainsOption = False,
     allow_future: AllowFutureOption = False,
     accept_deviations: AcceptDeviationsOption = False,
+    quiet: QuietOutput = False,
 ) -> None:
     """Load deliveries from the inbox (WDH_DATA_DIR, default data/inbox: <YYYYMM>/…/[V<n>/]<file>), or one --file.
 
@@ -66,7 +69,8 @@ def etl_command(
         options = LoadOptions(
             execute=execute, allow_gap=allow_gap, strict=strict, force=force, allow_future=allow_future
         )
-        _load_all(options, post_hooks=post_hooks)
+        with shown(quiet=quiet):
+            _load_all(options, post_hooks=post_hooks)
         return
     spec, period_end = _one_domain(domain, period, needs_file=accept_deviations and file is None)
     if file is not None:
@@ -81,7 +85,7 @@ def etl_command(
         accept_deviations=accept_deviations,
         allow_future=allow_future,
     )
-    with connect() as conn, database_errors():
+    with connect() as conn, database_errors(), shown(quiet=quiet):
         _load(conn, spec, root, jobs, notes, options, period_end=period_end, post_hooks=post_hooks)
     if file is None:
         _refuse_unloadable(unloadable)

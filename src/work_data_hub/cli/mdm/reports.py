@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput, WideOutput, require_named
+from work_data_hub.cli.options import JsonOutput, QuietOutput, WideOutput, require_named
 from work_data_hub.cli.output import report_interrupt, to_json
+from work_data_hub.cli.progress import shown
 from work_data_hub.cli.tables import (
     restatement_rows,
     restatement_totals,
@@ -81,6 +82,7 @@ def report_command(
             "(reports/customer_ID.html with --company).",
         ),
     ] = None,
+    quiet: QuietOutput = False,
 ) -> None:
     """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
     moment = parse_moment(as_of) if as_of is not None else None
@@ -102,7 +104,8 @@ def report_command(
             "Give --period YYYYMM (the month's report) or --company ID (a customer's page)",
             hint="e.g. customer-mdm report --period 202612, or customer-mdm report --company C001.",
         )
-    _write_month_report(parse_period(period), out, months=months or 13, moment=moment)
+    with shown(quiet=quiet):
+        _write_month_report(parse_period(period), out, months=months or 13, moment=moment)
 
 
 def _write_customer_page(company: str, period: str | None, out: str | None) -> None:
@@ -153,6 +156,7 @@ def export_command(
             metavar="FILE.xlsx", help="The file (or folder) to write; default: reports/customer_mdm_YYYYMM.xlsx."
         ),
     ] = None,
+    quiet: QuietOutput = False,
 ) -> None:
     """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
     from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
@@ -162,7 +166,8 @@ def export_command(
     path = target(out, f"customer_mdm_{format_period(period_end)}.xlsx")
     with _read_only_interrupt():
         with connect() as conn:
-            export = month_export(conn, period_end=period_end, as_of=moment)
+            with shown(quiet=quiet):
+                export = month_export(conn, period_end=period_end, as_of=moment)
         written = write_xlsx(export, path)
     _warn_standing(export.standing)
     typer.echo(str(written.resolve()))

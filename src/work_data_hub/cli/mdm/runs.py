@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from work_data_hub.cli.describe import describe_close, describe_replay, moment_text
-from work_data_hub.cli.options import JsonOutput, WideOutput
+from work_data_hub.cli.options import JsonOutput, QuietOutput, WideOutput
 from work_data_hub.cli.output import to_json
+from work_data_hub.cli.progress import shown
 from work_data_hub.cli.tables import (
     runs_table,
     show,
@@ -33,6 +34,7 @@ def sync_command(
         str | None, typer.Option(help="Rewind history to just before this period (YYYYMM) and replay it.")
     ] = None,
     as_json: JsonOutput = False,
+    quiet: QuietOutput = False,
 ) -> None:
     """Bring the SCD2 contract history up to date (customer.sync_contract_status)."""
     period_end = parse_period(period) if period else None
@@ -40,7 +42,8 @@ def sync_command(
     if not as_json:
         typer.echo("🔄 Starting contract status sync...")
     with connect() as conn:
-        outcome = runs.sync(conn, dry_run=dry_run, period_end=period_end, rebuild_from=rebuild_period)
+        with shown(quiet=quiet):
+            outcome = runs.sync(conn, dry_run=dry_run, period_end=period_end, rebuild_from=rebuild_period)
     if as_json:
         typer.echo(to_json([asdict(r) for r in outcome.rows]))
         return
@@ -78,6 +81,7 @@ def snapshot_command(
         bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
     ] = False,
     as_json: JsonOutput = False,
+    quiet: QuietOutput = False,
 ) -> None:
     """Rebuild one month (customer.refresh_monthly_snapshot) or all that need it (customer.refresh_snapshots)."""
     if (period is None) == (not all_months):
@@ -86,7 +90,8 @@ def snapshot_command(
             hint="--period 202601 rebuilds that month; --all rebuilds every month that needs it.",
         )
     if all_months:
-        _snapshot_all(dry_run=dry_run, as_json=as_json)
+        with shown(quiet=quiet):
+            _snapshot_all(dry_run=dry_run, as_json=as_json)
         return
     period_end = parse_period(period)
     if not as_json:
@@ -134,12 +139,14 @@ def close_command(
         bool, typer.Option("--dry-run", help="Run the real code path, report exact counts, change nothing.")
     ] = False,
     as_json: JsonOutput = False,
+    quiet: QuietOutput = False,
 ) -> None:
     """The monthly close: sync, then every snapshot month that needs it (customer.run_monthly_close)."""
     if not as_json:
         typer.echo("🔄 Starting the monthly close...")
     with connect() as conn:
-        outcome = runs.close(conn, dry_run=dry_run)
+        with shown(quiet=quiet):
+            outcome = runs.close(conn, dry_run=dry_run)
     if as_json:
         typer.echo(to_json([asdict(r) for r in outcome.steps]))
         return
