@@ -110,6 +110,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _remove_month_customers(date, text[]); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _stage_state(); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _staged_continuity(date); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _staged_control_figures(text); Type: FUNCTION; Schema: business; Owner: -

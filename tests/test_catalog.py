@@ -111,6 +111,7 @@ def test_privileges(conn):
         "_staged_renames",
         "apply_staged_load",
         "plan_staged_load",
+        "_stage_state",
         "_staged_new_customers",
         "_staged_plans",
         "withdraw_month",

@@ -240,3 +240,27 @@ def test_the_load_plan_is_one_sql_answer_that_the_preview_shows_and_the_apply_wr
         "SELECT months, customers_added FROM business.etl_load_log ORDER BY load_id DESC LIMIT 1"
     ).fetchone()
     assert loaded == ([date(2025, 2, 1)], ["C0002"])
+
+
+def test_a_plan_is_for_the_stage_it_was_made_from(db_url, conn, tmp_path):
+    """A stage written to or replaced after its plan (a DBA's hand, in one transaction) is planned
+    again by the apply: the load records the figures and adds the customers of the rows it loads."""
+    from work_data_hub.db.connect import connect
+    from work_data_hub.etl.stage import plan_load, stage
+    from work_data_hub.etl.validate import parse_file
+
+    spec = DOMAINS["annuity_performance"]
+    a = parse_file(spec, one_row_file(tmp_path / "a.csv", "202501", "C0001"))
+    b = parse_file(spec, one_row_file(tmp_path / "b.csv", "202501", "C0002"))
+    file = json.dumps({"source": "file", "path": str(b.path), "sha256": b.sha256, "bytes": b.bytes})
+    with connect(db_url) as dba:
+        plan_load(dba, a, stage(dba, a))  # planned for A's rows …
+        dba.execute("DROP TABLE pg_temp.wdh_etl_stage")
+        stage(dba, b)  # … then B staged in its place
+        dba.execute('UPDATE pg_temp.wdh_etl_stage SET "期末资产规模" = 250')
+        dba.execute("SELECT * FROM business.apply_staged_load('annuity_performance', NULL, %s)", (file,)).fetchall()
+        dba.commit()
+    assert conn.execute('SELECT company_id, "期末资产规模" FROM business."规模明细"').fetchall() == [("C0002", 250)]
+    assert conn.execute('SELECT company_id FROM customer."年金客户"').fetchall() == [("C0002",)]
+    logged = conn.execute("SELECT customers_added, control_figures ->> 'aum' FROM business.etl_load_log").fetchone()
+    assert logged == (["C0002"], "250.0000")

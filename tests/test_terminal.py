@@ -38,13 +38,17 @@ def test_every_listing_fits_80_columns_and_wide_shows_every_column(sample_url):
         assert narrow.returncode == 0, (args, narrow.stderr)
         too_wide = [line for line in narrow.stdout.splitlines() if cell_len(line) > 80]
         assert too_wide == [], (args, too_wide)
+        if args in (["customer-mdm", "runs"], ["etl", "history"]):  # too wide for 80: columns go, words stay whole
+            assert "left out to fit 80 columns" in " ".join(narrow.stdout.split()), narrow.stdout
+            assert ("Function" if args[-1] == "runs" else "Domain") in narrow.stdout, narrow.stdout
         if args[-1] == "status":  # lines of text, wrapped: no columns to leave out
             continue
         wide = run_cli(*args, "--wide", database_url=sample_url, env={"COLUMNS": "80"})
         assert wide.returncode == 0, (args, wide.stderr)
         assert "left out to fit" not in wide.stdout
-        if "left out to fit" in narrow.stdout:  # what was left out is named, and --wide shows it
-            named = narrow.stdout.split("left out to fit 80 columns: ")[1].split(";")[0].split(", ")
+        said = " ".join(narrow.stdout.split())
+        if "left out to fit" in said:  # what was left out is named, and --wide shows it
+            named = said.split("left out to fit 80 columns: ")[1].split(";")[0].split(", ")
             assert all(header in wide.stdout for header in named), (args, named)
 
 
@@ -59,3 +63,36 @@ def test_a_locale_without_utf8_degrades_without_a_traceback(sample_url, args):
     assert b"Traceback" not in result.stderr and b"UnicodeEncodeError" not in result.stderr
     assert all(byte < 128 for byte in result.stdout), "the output is ASCII"
     assert result.stdout.strip()
+
+
+def _c_locale(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8", "PYTHONIOENC"))}
+    return env | {"LANG": "C", "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0", "DATABASE_URL": url}
+
+
+def test_under_lang_c_json_loses_nothing_and_the_inbox_reads_chinese_names(sample_url, db_url, tmp_path):
+    import json
+
+    from files import deliver, perf_row
+
+    cli = [sys.executable, "-m", "work_data_hub.cli"]
+    summary = subprocess.run(
+        [*cli, "customer-mdm", "summary", "--json"],
+        cwd=REPO,
+        env=_c_locale(sample_url),
+        capture_output=True,
+        timeout=120,
+    )
+    assert summary.returncode == 0 and all(byte < 128 for byte in summary.stdout)
+    names = {r["product_line_name"] for r in json.loads(summary.stdout)}
+    assert "企年受托" in names  # escaped as \uXXXX, not replaced by '?'
+    deliver(tmp_path / "inbox", "202501", [perf_row("202501")])
+    preview = subprocess.run(
+        [*cli, "etl", "--domain", "annuity_performance"],
+        cwd=tmp_path,
+        env=_c_locale(db_url) | {"WDH_DATA_DIR": str(tmp_path / "inbox")},
+        capture_output=True,
+        timeout=120,
+    )
+    assert preview.returncode == 0, preview.stderr.decode("ascii", "replace")
+    assert b"new      202501/" in preview.stdout and b"not UTF-8" not in preview.stdout + preview.stderr

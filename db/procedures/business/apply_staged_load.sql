@@ -6,7 +6,7 @@
 -- One job: everything a load writes, from the file the ETL staged in pg_temp.wdh_etl_stage (keys
 -- canonical, 产品线代码 / 机构代码 and company_id resolved), as its plan says
 -- (business.plan_staged_load: the one the preview showed, kept in pg_temp.wdh_etl_plan; planned
--- here when the caller did not), in the caller's transaction:
+-- here when the caller did not, or when the stage changed since), in the caller's transaction:
 --   1. the file's control figures: p_figures when given, else the plan's;
 --   2. the plan's replaced months are deleted (规模明细: the file's month; a ledger: January through
 --      its latest month of every year it covers; p_months, when not NULL, must name the same) and
@@ -23,8 +23,7 @@
 --      added, the renames made, and p_accepted (the anomaly-gate deviations the operator accepted,
 --      signed with session_user) when not NULL.
 -- The caller has taken the target's lock (customer._lock_source_table) before staging, checked the
--- file and the gate (business._staged_load_deviations), and commits.
--- Result: the ledger row's id and the counts.
+-- file and the gate (business._staged_load_deviations), and commits. Result: the ledger row's id and the counts.
 -- Errors: 22023 an unknown domain, a p_file without its keys, or p_months other than the months the
 -- plan replaces; 42P01 nothing staged.
 CREATE OR REPLACE FUNCTION business.apply_staged_load(
@@ -63,11 +62,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass annuity_performance, annual_award or annual_loss.';
     END IF;
-    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_plan (domain text, replaced_months date[], control_figures jsonb, '
-            'new_customers jsonb, new_plans jsonb, renames jsonb)';
-    IF to_regclass('pg_temp.wdh_etl_plan') IS NULL THEN  -- (a query naming it fails while it does not exist)
+    PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_plan (domain text, stage_state bigint[], replaced_months date[], '
+            'control_figures jsonb, new_customers jsonb, new_plans jsonb, renames jsonb)';
+    IF to_regclass('pg_temp.wdh_etl_plan') IS NULL THEN  -- (naming it in a query fails while it is missing)
         PERFORM business.plan_staged_load(p_domain);
-    ELSIF NOT EXISTS (SELECT FROM pg_temp.wdh_etl_plan AS p WHERE p.domain = p_domain) THEN
+    ELSIF NOT EXISTS (SELECT FROM pg_temp.wdh_etl_plan AS p
+                      WHERE p.domain = p_domain AND p.stage_state = business._stage_state()) THEN
         PERFORM business.plan_staged_load(p_domain);
     END IF;
     SELECT * INTO STRICT v_plan FROM pg_temp.wdh_etl_plan;

@@ -24,7 +24,8 @@
 --   deviations        the anomaly gate's findings (business._staged_load_deviations), refused or not.
 -- The preview shows the plan and business.apply_staged_load writes it: the plan is kept in
 -- pg_temp.wdh_etl_plan (one row, with every new customer; dropped at the end of the transaction; a
--- second call replaces it).
+-- second call replaces it), with the state of the stage it was made from (business._stage_state:
+-- a stage replaced or written to since makes the apply plan again).
 -- Errors: 22023 an unknown domain; 42P01 nothing staged.
 CREATE OR REPLACE FUNCTION business.plan_staged_load(p_domain text)
 RETURNS TABLE (replaced_months date[], rows_replaced jsonb, aum_total numeric, aum_replaced numeric,
@@ -117,7 +118,7 @@ BEGIN
 
     DROP TABLE IF EXISTS pg_temp.wdh_etl_plan;
     CREATE TEMP TABLE wdh_etl_plan ON COMMIT DROP AS
-    SELECT p_domain AS domain, replaced_months, rows_replaced, aum_total, aum_replaced, v_customers AS new_customers,
+    SELECT p_domain AS domain, business._stage_state() AS stage_state, replaced_months, rows_replaced, aum_total, aum_replaced, v_customers AS new_customers,
            new_plans,
            renames, unformed, unknown_branches, vanishing_lines, ambiguous, control_figures, deviations;
     RETURN NEXT;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import sys
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 import typer.core
 
+from work_data_hub.cli import terminal
 from work_data_hub.cli.db import db_app
 from work_data_hub.cli.etl import etl_app
 from work_data_hub.cli.mdm import customer_mdm_app
@@ -56,47 +56,6 @@ app.add_typer(customer_mdm_app, name="customer-mdm")
 app.add_typer(etl_app, name="etl")
 
 
-class _Replacing(io.TextIOBase):
-    """A text stream that writes what its encoding can and '?' for the rest. It has no binary
-    buffer to reach, so Click (typer.echo) writes through it too instead of re-encoding to UTF-8."""
-
-    def __init__(self, stream) -> None:
-        stream.reconfigure(errors="replace")
-        self._stream = stream
-
-    @property
-    def encoding(self) -> str:
-        return self._stream.encoding
-
-    def write(self, text: str) -> int:
-        return self._stream.write(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def isatty(self) -> bool:
-        return self._stream.isatty()
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-    def writable(self) -> bool:
-        return True
-
-
-def _degrade_unencodable_output() -> None:
-    """Under a locale that cannot encode the product's words (LANG=C without Python's UTF-8 mode:
-    ASCII), print ASCII, '?' for what it cannot encode, never a UnicodeEncodeError traceback; rich
-    draws its tables with ASCII lines there."""
-    for name in ("stdout", "stderr"):
-        stream = getattr(sys, name)
-        try:
-            "规模明细 ✓ — │".encode(stream.encoding or "ascii")
-        except (UnicodeEncodeError, LookupError):
-            if hasattr(stream, "reconfigure"):
-                setattr(sys, name, _Replacing(stream))
-
-
 def run() -> None:
     """Run the CLI. Expected failures print their message and a hint to stderr and exit 1; so do
     usage errors (a missing or malformed option), which Typer itself would end with exit code 2.
@@ -104,9 +63,7 @@ def run() -> None:
     # psycopg logs an 'error ignored' warning when a COPY dies with its connection; the error
     # itself is reported below.
     logging.getLogger("psycopg").setLevel(logging.CRITICAL)
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(line_buffering=True)  # each line as it is said, into a pipe too
-    _degrade_unencodable_output()
+    terminal.prepare()
     try:
         with database_errors():  # the last resort: a query the commands ran outside it
             app()

@@ -60,7 +60,10 @@ def _plain(value):
 
 def to_json(value) -> str:
     """The --json output of every command."""
-    return json.dumps(value, default=_plain, ensure_ascii=False)
+    from work_data_hub.cli.terminal import can_encode
+
+    # Under a locale that cannot write Chinese, escaped (\uXXXX): JSON that loses nothing.
+    return json.dumps(value, default=_plain, ensure_ascii=not can_encode(sys.stdout))
 
 
 def literal_console(width: int | None):

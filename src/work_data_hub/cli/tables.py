@@ -64,6 +64,13 @@ def terminal_width(piped: int | None) -> int | None:
     return piped
 
 
+def _measure(table: Table) -> Measurement:
+    """The table's narrowest and natural widths, whatever the terminal (a console measures at most
+    its own width)."""
+    unbounded = literal_console(100_000)
+    return Measurement.get(unbounded, unbounded.options, table)
+
+
 def echo_fitted(text: str) -> None:
     """A line of text, wrapped at words to the terminal's width when there is one (`terminal_width`);
     as it is into a file or a pipe."""
@@ -80,23 +87,23 @@ def show(listing: Listing, *, piped: int | None, wide: bool = False) -> None:
     `wide`: every column, as wide as it needs."""
     width = terminal_width(piped)
     shown = list(range(len(listing.columns)))
-    console = literal_console(width)
     table = listing.table(shown)
     if wide:
-        natural = Measurement.get(console, console.options, table).maximum
-        literal_console(max(width or 0, natural)).print(table)
+        literal_console(max(width or 0, _measure(table).maximum)).print(table)
         return
-    while width is not None and Measurement.get(console, console.options, table).minimum > width:
+    while width is not None and _measure(table).minimum > width:
         droppable = [i for i in shown if listing.columns[i].keep > 0]
         if not droppable:
             break
         drop = max(droppable, key=lambda i: (listing.columns[i].keep, i))
         shown.remove(drop)
         table = listing.table(shown)
-    console.print(table)
+    literal_console(width).print(table)
     hidden = [c.header for i, c in enumerate(listing.columns) if i not in shown]
     if hidden:
-        typer.echo(f"({len(hidden)} column(s) left out to fit {width} columns: {', '.join(hidden)}; --wide shows them)")
+        echo_fitted(
+            f"({len(hidden)} column(s) left out to fit {width} columns: {', '.join(hidden)}; --wide shows them)"
+        )
 
 
 def summary_table(rows) -> Listing:

@@ -225,10 +225,10 @@ def load_inbox(
                 run.rejected.append((job.path, exc))
                 events.rejected(job, exc)
                 continue
+            if outcome.result is not None:  # committed: on record before anything else can interrupt
+                run.results.append(outcome.result)
             events.loaded(job, outcome)
             pending |= set(outcome.parsed.months)
-            if outcome.result is not None:
-                run.results.append(outcome.result)
     except (WdhError, KeyboardInterrupt) as exc:
         raise LoadStopped(run, current, exc) from exc
     return run

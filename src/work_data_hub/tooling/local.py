@@ -7,6 +7,7 @@ command runs as the `postgres` OS user (setpriv) and the cluster folder is owned
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -168,6 +169,8 @@ def server_home(cluster: LocalCluster) -> Path:
     give_to_server_user(home)
     if server_user_can_write(home):
         return home
+    with contextlib.suppress(OSError):
+        home.rmdir()  # not used: no empty folder of the postgres user's stays in the project
     entry = pwd.getpwnam(SERVER_USER)
     home = Path(entry.pw_dir) / "wdh" / hashlib.sha1(str(cluster.root).encode()).hexdigest()[:12]
     home.mkdir(parents=True, exist_ok=True)
