@@ -377,7 +377,9 @@ def test_history_explain_and_the_customer_page_for_a_reader(pg_server, sample_ur
             "--json",
             database_url=reader,
         )
-        assert [tuple(r.values()) for r in json.loads(as_json.stdout)] == expected
+        rows = json.loads(as_json.stdout)
+        assert [(r["rule"], r["outcome"], r["detail"]) for r in rows] == expected
+        assert all(r["facts"]["case"] for r in rows)  # the facts the pages word in their language
 
         wide = company.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})  # typed full-width
         listed = run_cli("customer-mdm", "history", "--company", wide, "--plan", plan.lower(), database_url=reader)

@@ -1,6 +1,6 @@
 -- customer._explain_activity(p_company_id text, p_plan_code text, p_product_line_code text, p_month date,
 --                            p_pending boolean)
--- RETURNS TABLE (rule text, outcome text, detail text)
+-- RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 --
 -- Private to customer.explain_contract; one job: the rules of a contract's activity in month
 -- p_month (its first day), from the month's row of customer.contract_month_summary (what the sync
@@ -11,7 +11,7 @@
 -- waits for the close (the figures are as last applied).
 CREATE OR REPLACE FUNCTION customer._explain_activity(
     p_company_id text, p_plan_code text, p_product_line_code text, p_month date, p_pending boolean)
-RETURNS TABLE (rule text, outcome text, detail text)
+RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -25,6 +25,7 @@ DECLARE
     v_previous customer.customer_plan_contract%ROWTYPE;
     v_rows bigint;
     v_text text;
+    v_months jsonb;
 BEGIN
     SELECT * INTO v_s FROM customer.contract_month_summary AS s
     WHERE s.month = p_month AND s.company_id = p_company_id AND s.plan_code = p_plan_code
@@ -46,12 +47,21 @@ BEGIN
                           ELSE format('It lapsed at %s, twelve months after its last row (%s).',
                                       v_previous.valid_to,
                                       to_char(v_previous.valid_to - interval '12 months', 'YYYY-MM')) END;
+        facts := jsonb_build_object(
+            'case', CASE WHEN v_previous.contract_id IS NULL THEN 'not_yet' ELSE 'lapsed' END,
+            'window_from', to_char(v_window_from, 'YYYY-MM'), 'month', to_char(p_month, 'YYYY-MM'),
+            'first_version', (SELECT min(c.valid_from) FROM customer.customer_plan_contract AS c
+                              WHERE c.company_id = p_company_id AND c.plan_code = p_plan_code
+                                AND c.product_line_code = p_product_line_code),
+            'lapsed_at', v_previous.valid_to, 'last_row', to_char(v_previous.valid_to - interval '12 months', 'YYYY-MM'));
         RETURN NEXT;
         RETURN;
     END IF;
     outcome := 'true';
     detail := format('Latest 规模明细 row in %s, within the twelve months %s … %s.', to_char(v_s.last_seen, 'YYYY-MM'),
                      to_char(v_window_from, 'YYYY-MM'), to_char(p_month, 'YYYY-MM'));
+    facts := jsonb_build_object('case', 'in_force', 'last_seen', to_char(v_s.last_seen, 'YYYY-MM'),
+                                'window_from', to_char(v_window_from, 'YYYY-MM'), 'month', to_char(p_month, 'YYYY-MM'));
     RETURN NEXT;
 
     SELECT count(*) INTO v_rows FROM business."规模明细" AS d
@@ -66,10 +76,14 @@ BEGIN
                    THEN format('No 规模明细 row in %s: AUM 0.', to_char(p_month, 'YYYY-MM'))
                    ELSE format('SUM(期末资产规模) of the contract''s %s row(s) of %s (every portfolio and branch).',
                                v_rows, to_char(p_month, 'YYYY-MM')) END;
+    facts := jsonb_build_object('case', CASE WHEN p_pending THEN 'pending' WHEN v_rows = 0 THEN 'no_rows' ELSE 'rows' END,
+                                'month', to_char(p_month, 'YYYY-MM'), 'rows', v_rows, 'aum', v_s.aum);
     RETURN NEXT;
 
     SELECT string_agg(format('%s %s', to_char(s.month, 'YYYY-MM'), to_char(s.contribution, c_money)), ', '
-                      ORDER BY s.month) INTO v_text
+                      ORDER BY s.month),
+           jsonb_agg(jsonb_build_object('month', to_char(s.month, 'YYYY-MM'), 'amount', s.contribution) ORDER BY s.month)
+           INTO v_text, v_months
     FROM generate_series(v_window_from, p_month, interval '1 month') AS g (month)
     JOIN customer.contract_month_summary AS s
       ON s.month = g.month::date AND s.company_id = p_company_id AND s.plan_code = p_plan_code
@@ -80,6 +94,9 @@ BEGIN
     detail := format('SUM(供款) over the twelve months %s … %s: ', to_char(v_window_from, 'YYYY-MM'),
                      to_char(p_month, 'YYYY-MM'))
               || coalesce('months with 供款: ' || v_text || '.', 'no month had any.');
+    facts := jsonb_build_object('case', CASE WHEN v_months IS NULL THEN 'none' ELSE 'months' END,
+                                'window_from', to_char(v_window_from, 'YYYY-MM'), 'month', to_char(p_month, 'YYYY-MM'),
+                                'total', v_s.contribution_12m, 'months', coalesce(v_months, '[]'));
     RETURN NEXT;
 
     rule := 'contract_status';
@@ -87,6 +104,9 @@ BEGIN
     detail := customer._status_reason(v_s.aum, v_s.contribution_12m) || ': '
               || format('AUM of %s is %s and 供款 over the twelve months sum to %s; 正常 needs both above zero.',
                         to_char(p_month, 'YYYY-MM'), to_char(v_s.aum, c_money), to_char(v_s.contribution_12m, c_money));
+    facts := jsonb_build_object('case', 'status', 'status', v_s.contract_status, 'month', to_char(p_month, 'YYYY-MM'),
+                                'clause', customer._status_reason(v_s.aum, v_s.contribution_12m),
+                                'aum', v_s.aum, 'contribution_12m', v_s.contribution_12m);
     RETURN NEXT;
 END
 $$;

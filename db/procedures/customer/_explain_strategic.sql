@@ -1,6 +1,6 @@
 -- customer._explain_strategic(p_company_id text, p_plan_code text, p_product_line_code text, p_month date,
 --                             p_pending boolean)
--- RETURNS text
+-- RETURNS TABLE (detail text, facts jsonb)
 --
 -- Private to customer.explain_contract; one job: why a contract in force in month p_month (its first
 -- day) is strategic or not: the first month from the prior December it was strategic in (the
@@ -12,7 +12,7 @@
 -- the ranks, computed from the rows as loaded now, are then not shown.
 CREATE OR REPLACE FUNCTION customer._explain_strategic(
     p_company_id text, p_plan_code text, p_product_line_code text, p_month date, p_pending boolean)
-RETURNS text
+RETURNS TABLE (detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -33,12 +33,17 @@ BEGIN
      AND s.product_line_code = p_product_line_code
     WHERE s.is_strategic;
     IF p_pending THEN
-        RETURN CASE WHEN v_ratchet IS NOT NULL
+        facts := jsonb_build_object('case', CASE WHEN v_ratchet IS NOT NULL THEN 'pending_strategic' ELSE 'pending_not' END,
+                                    'since', to_char(v_ratchet, 'YYYY-MM'), 'december', to_char(v_december, 'YYYY-MM'),
+                                    'month', to_char(p_month, 'YYYY-MM'));
+        detail := CASE WHEN v_ratchet IS NOT NULL
                     THEN format('Strategic since %s, as last applied (once strategic, it stays so to December)',
                                 to_char(v_ratchet, 'YYYY-MM'))
                     ELSE format('Not strategic in any month from %s to %s, as last applied',
                                 to_char(v_december, 'YYYY-MM'), to_char(p_month, 'YYYY-MM')) END
                || '; the ranks are shown again once the next close has replayed the changed rows.';
+        RETURN NEXT;
+        RETURN;
     END IF;
     SELECT array_agg(DISTINCT customer._branch_code(d."机构代码")) INTO v_branches
     FROM business."规模明细" AS d
@@ -51,8 +56,17 @@ BEGIN
       AND g.company_id = p_company_id AND g.plan_code = p_plan_code
     ORDER BY (g.by_rank OR g.by_threshold) DESC, g.rank NULLS LAST, g.branch
     LIMIT 1;
+    facts := jsonb_build_object(
+        'case', CASE WHEN v_ratchet IS NULL AND v_group.rank IS NULL THEN 'not_no_group'
+                     WHEN v_ratchet IS NULL THEN 'not_ranked'
+                     WHEN v_group.by_rank OR v_group.by_threshold THEN 'ratchet' ELSE 'ratchet_settings' END,
+        'since', to_char(v_ratchet, 'YYYY-MM'), 'december', to_char(v_december, 'YYYY-MM'),
+        'month', to_char(coalesce(v_ratchet, p_month), 'YYYY-MM'), 'branch', v_group.branch, 'rank', v_group.rank,
+        'by_rank', v_group.by_rank, 'by_threshold', v_group.by_threshold, 'product_line', p_product_line_code,
+        'top_n', v_settings.strategic_top_n, 'threshold', v_settings.strategic_threshold,
+        'aum', v_group.aum_units * 0.0001);
     IF v_ratchet IS NOT NULL THEN
-        RETURN format('Strategic since %s (once strategic, it stays so to December; each January starts '
+        detail := format('Strategic since %s (once strategic, it stays so to December; each January starts '
                       'from the December before): ', to_char(v_ratchet, 'YYYY-MM'))
                || CASE WHEN v_group.by_rank OR v_group.by_threshold
                        THEN format('%s — in %s its %s group ranked %s in %s × %s (top %s) with AUM %s; threshold %s.',
@@ -71,8 +85,10 @@ BEGIN
                                    to_char(coalesce(v_group.aum_units, 0) * 0.0001, c_money),
                                    v_settings.strategic_top_n, to_char(v_settings.strategic_threshold, c_money))
                   END;
+        RETURN NEXT;
+        RETURN;
     END IF;
-    RETURN format('Not strategic in any month from %s to %s: ', to_char(v_december, 'YYYY-MM'),
+    detail := format('Not strategic in any month from %s to %s: ', to_char(v_december, 'YYYY-MM'),
                   to_char(p_month, 'YYYY-MM'))
            || CASE WHEN v_group.rank IS NULL
                    THEN format('in %s it has no group with AUM above zero (top %s of its branch and '
@@ -85,6 +101,7 @@ BEGIN
                                to_char(v_group.aum_units * 0.0001, c_money),
                                to_char(v_settings.strategic_threshold, c_money))
               END;
+    RETURN NEXT;
 END
 $$;
 

@@ -1,5 +1,5 @@
 -- customer._explain_subject(p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
--- RETURNS TABLE (rule text, outcome text, detail text)
+-- RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 --
 -- Private to customer.explain_contract; one job: refuse what cannot be explained, else say which
 -- contract is explained. Arguments in canonical form (explain_contract made them so), p_period_end
@@ -10,7 +10,7 @@
 --         55000 the month is not synced (after the last applied period or before the first).
 CREATE OR REPLACE FUNCTION customer._explain_subject(
     p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
-RETURNS TABLE (rule text, outcome text, detail text)
+RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -83,6 +83,10 @@ BEGIN
 
     rule := 'contract';
     outcome := format('%s / %s / %s', p_company_id, p_plan_code, p_product_line_code);
+    facts := jsonb_build_object(
+        'case', 'contract', 'customer_name', v_customer.name, 'provisional', v_customer.is_provisional,
+        'plan_name', (SELECT p."计划全称" FROM mapping."年金计划" AS p WHERE p."年金计划号" = p_plan_code),
+        'product_line_name', (SELECT l."产品线" FROM mapping."产品线" AS l WHERE l."产品线代码" = p_product_line_code));
     detail := format('%s; plan %s; product line %s', v_customer.name,
                      coalesce((SELECT p."计划全称" FROM mapping."年金计划" AS p WHERE p."年金计划号" = p_plan_code),
                               p_plan_code),

@@ -1,12 +1,12 @@
 -- customer._explain_versions(p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
--- RETURNS TABLE (rule text, outcome text, detail text)
+-- RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 --
 -- Private to customer.explain_contract; one job: the contract's versions around month end
 -- p_period_end: version (the one in effect then, 'none' when not in force) and, when there is one,
 -- previous_version (the one before it and which fields changed, 'none' for the first).
 CREATE OR REPLACE FUNCTION customer._explain_versions(
     p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
-RETURNS TABLE (rule text, outcome text, detail text)
+RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -24,6 +24,7 @@ BEGIN
     IF v_version.contract_id IS NULL THEN
         outcome := 'none';
         detail := format('No version of the contract is in effect at %s.', p_period_end);
+        facts := jsonb_build_object('case', 'none', 'period_end', p_period_end);
         RETURN NEXT;
         RETURN;
     END IF;
@@ -34,6 +35,11 @@ BEGIN
                      CASE WHEN v_version.is_strategic THEN 'strategic' ELSE 'not strategic' END,
                      CASE WHEN v_version.is_existing THEN 'existing' ELSE 'not existing' END,
                      v_version.status_year, v_version.valid_from, v_version.valid_to);
+    facts := jsonb_build_object('case', 'version', 'contract_id', v_version.contract_id,
+                                'status', v_version.contract_status, 'strategic', v_version.is_strategic,
+                                'existing', v_version.is_existing, 'status_year', v_version.status_year,
+                                'valid_from', v_version.valid_from,
+                                'valid_to', nullif(v_version.valid_to, date '9999-12-31'));
     RETURN NEXT;
 
     SELECT * INTO v_previous FROM customer.customer_plan_contract AS c
@@ -44,9 +50,12 @@ BEGIN
     IF v_previous.contract_id IS NULL THEN
         outcome := 'none';
         detail := format('This is the contract''s first version: it came into force at %s.', v_version.valid_from);
+        facts := jsonb_build_object('case', 'first', 'valid_from', v_version.valid_from);
     ELSE
         outcome := format('%s … %s', v_previous.valid_from, v_previous.valid_to);
-        SELECT string_agg(format('%s %s → %s', x.field, x.was, x.now), ', ') INTO v_changes
+        SELECT string_agg(format('%s %s → %s', x.field, x.was, x.now), ', '),
+               coalesce(jsonb_agg(jsonb_build_object('field', x.field, 'was', x.was, 'now', x.now)), '[]')
+               INTO v_changes, facts
         FROM (VALUES (1, 'contract_status', v_previous.contract_status, v_version.contract_status),
                      (2, 'is_strategic', v_previous.is_strategic::text, v_version.is_strategic::text),
                      (3, 'is_existing', v_previous.is_existing::text, v_version.is_existing::text),
@@ -63,6 +72,12 @@ BEGIN
                                       v_previous.valid_to, v_version.valid_from)
                           ELSE format('Changed at %s: %s.', v_version.valid_from, coalesce(v_changes, 'no field'))
                      END;
+        facts := jsonb_build_object(
+            'case', CASE WHEN v_previous.valid_to < v_version.valid_from THEN 'lapsed' ELSE 'changed' END,
+            'contract_id', v_previous.contract_id, 'status', v_previous.contract_status,
+            'strategic', v_previous.is_strategic, 'existing', v_previous.is_existing,
+            'status_year', v_previous.status_year, 'lapsed_at', v_previous.valid_to,
+            'changed_at', v_version.valid_from, 'changes', facts);
     END IF;
     RETURN NEXT;
 END

@@ -1,5 +1,5 @@
 -- customer.explain_contract(p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
--- RETURNS TABLE (rule text, outcome text, detail text)
+-- RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 --
 -- One job (an orchestrator over one helper per rule): why one contract (customer × plan × product line) stands as it does at period p_period_end (a
 -- month end): every rule of docs/RULES.md with the figures it used, in this order:
@@ -35,10 +35,12 @@
 --         P0002 no such customer (or one merged into another: the hint names it), or the customer
 --               has no such contract (the detail lists its contracts);
 --         55000 the month is not synced (after the last applied period or before the first).
+-- facts: each row's figures and months as jsonb, {"case": …, …} (the case names the wording: the
+-- pages render it in their language, reporting/messages.py); detail says the same in English.
 -- Read only; SECURITY DEFINER: readers see why, not the source tables.
 CREATE OR REPLACE FUNCTION customer.explain_contract(
     p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
-RETURNS TABLE (rule text, outcome text, detail text)
+RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -76,6 +78,7 @@ BEGIN
                          'those last applied, as the history still has them. The next close (customer-mdm close) '
                          'replays the history from %s.', to_char(v_correction, 'YYYY-MM'),
                          to_char(v_correction, 'YYYY-MM'));
+        facts := jsonb_build_object('case', 'pending', 'from', to_char(v_correction, 'YYYY-MM'));
         RETURN NEXT;
     END IF;
 
@@ -85,7 +88,8 @@ BEGIN
     IF v_s.month IS NOT NULL THEN  -- in force
         rule := 'is_strategic';
         outcome := v_s.strategic_ytd::text;
-        detail := customer._explain_strategic(v_company, v_plan, v_line, v_month, v_correction IS NOT NULL);
+        SELECT e.detail, e.facts INTO detail, facts
+        FROM customer._explain_strategic(v_company, v_plan, v_line, v_month, v_correction IS NOT NULL) AS e;
         RETURN NEXT;
 
         SELECT * INTO v_dec FROM customer.contract_month_summary AS s
@@ -99,11 +103,15 @@ BEGIN
                                    to_char(v_dec.aum, c_money),
                                    CASE WHEN v_dec.aum > 0 THEN ' (above zero).' ELSE ' (existing needs it above zero).' END)
                   END;
+        facts := jsonb_build_object('case', CASE WHEN v_dec.month IS NULL OR v_dec.last_seen <> v_december
+                                                 THEN 'no_december' ELSE 'december' END,
+                                    'december', to_char(v_december, 'YYYY-MM'), 'aum', v_dec.aum);
         RETURN NEXT;
 
         rule := 'status_year';
         outcome := extract(year FROM v_month)::text;
         detail := 'The month''s year: every January re-versions each contract (the annual cutover).';
+        facts := jsonb_build_object('case', 'year', 'year', extract(year FROM v_month)::int);
         RETURN NEXT;
     END IF;
     RETURN QUERY SELECT * FROM customer._explain_versions(v_company, v_plan, v_line, v_end);
@@ -112,6 +120,6 @@ $$;
 
 COMMENT ON FUNCTION customer.explain_contract(text, text, text, date) IS
     'Why a contract stands as it does at a month end: each rule (in force, AUM, 12-month contributions, status, '
-    'strategic, existing, version) with the figures it used.';
+    'strategic, existing, version) with the figures it used, in words (detail) and as data (facts).';
 REVOKE ALL ON FUNCTION customer.explain_contract(text, text, text, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION customer.explain_contract(text, text, text, date) TO wdh_reader, wdh_operator;

@@ -28,3 +28,10 @@ WideOutput = Annotated[bool, typer.Option("--wide", help="Show every column of t
 
 # Long work shows its progress on stderr (a bar on a terminal, a line a step otherwise): --quiet hides it.
 QuietOutput = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress of long work.")]
+
+
+# The language of pages and of the sentences people read (zh, en); else WDH_LANG; pages default to
+# zh, the CLI's own lines stay English.
+LangOption = Annotated[
+    str | None, typer.Option("--lang", metavar="zh|en", help="Language of the words: zh or en (default: WDH_LANG).")
+]

@@ -4,18 +4,20 @@ merges, aliases, loads); and the customer page's figures, which are those two an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 from psycopg.rows import class_row
+from psycopg.types.json import set_json_loads
 
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
 EXPLAIN_SQL = """
-SELECT rule, outcome, detail
+SELECT rule, outcome, detail, facts
 FROM customer.explain_contract(p_company_id => %(company_id)s, p_plan_code => %(plan_code)s,
                                p_product_line_code => %(product_line_code)s, p_period_end => %(period_end)s)
 """
@@ -47,11 +49,13 @@ CURRENT = date(9999, 12, 31)  # valid_to of a current version
 
 @dataclass(frozen=True)
 class Explanation:
-    """A row of customer.explain_contract: the rule, what it decided, the figures it used."""
+    """A row of customer.explain_contract: the rule, what it decided, the figures it used (in
+    words, English, and as facts that the pages word in their language: reporting.messages)."""
 
     rule: str
     outcome: str
     detail: str
+    facts: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def explain_contract(
 ) -> list[Explanation]:
     """Why the contract stands as it does at `period_end` (customer.explain_contract)."""
     with database_errors(), conn.cursor(row_factory=class_row(Explanation)) as cur:
+        set_json_loads(lambda text: json.loads(text, parse_float=Decimal), cur)  # amounts exact
         cur.execute(
             EXPLAIN_SQL,
             {

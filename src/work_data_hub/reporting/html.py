@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from work_data_hub.customer_mdm.explain import CURRENT, CustomerPage
 from work_data_hub.customer_mdm.report import MonthReport
 from work_data_hub.periods import format_period, month_end, month_span
+from work_data_hub.reporting import messages
 from work_data_hub.reporting.charts import Series, Span, bar_chart, lanes_chart, line_chart
 from work_data_hub.reporting.files import write_whole
 
@@ -197,21 +198,6 @@ def write_html(report: MonthReport, out: Path, *, generated_at: datetime) -> Pat
     return write_whole(out, lambda path: path.write_text(page, encoding="utf-8"))
 
 
-RULE_LABELS = {
-    "pending_correction": "待重算",
-    "in_force": "存续",
-    "aum": "月末规模",
-    "contribution_12m": "12 个月供款",
-    "contract_status": "状态",
-    "is_strategic": "战略",
-    "is_existing": "存量",
-    "status_year": "状态年度",
-    "version": "生效版本",
-    "previous_version": "上一版本",
-}
-OUTCOME_LABELS = {"true": "是", "false": "否", "none": "无"}
-
-
 def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
     """The AUM per product line (万元) and the versions' lanes, over the customer's own months: from
     its first version or snapshot month to the last synced month (five years at most, the latest)."""
@@ -263,8 +249,8 @@ def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
     return aum, chart
 
 
-def render_customer_html(page: CustomerPage, *, generated_at: datetime) -> str:
-    """The customer page of `page`."""
+def render_customer_html(page: CustomerPage, *, generated_at: datetime, lang: str = "zh") -> str:
+    """The customer page of `page`, its explanations worded in `lang` (reporting.messages)."""
     aum_chart, lanes = _customer_charts(page)
     versions = [e for e in page.timeline if e.kind == "version"]
     month = [e for e in page.timeline if e.kind == "month" and e.starts == page.period_end]
@@ -281,8 +267,9 @@ def render_customer_html(page: CustomerPage, *, generated_at: datetime) -> str:
             versions=versions,
             aum_chart=aum_chart,
             lanes_chart=lanes,
-            rule_labels=RULE_LABELS,
-            outcome_labels=OUTCOME_LABELS,
+            rule_label=lambda rule: messages.rule_label(rule, lang),
+            outcome_label=lambda r: messages.outcome_label(r.outcome, lang, rule=r.rule, facts=r.facts),
+            worded=lambda r: messages.explain(r.rule, r.facts, lang) or r.detail,
             pending=pending,
             total_aum=sum((e.aum_balance for e in month), Decimal(0)) if month else None,
             normal=sum(o.get("contract_status") == "正常" for o in outcomes),
@@ -295,7 +282,7 @@ def render_customer_html(page: CustomerPage, *, generated_at: datetime) -> str:
     )
 
 
-def write_customer_html(page: CustomerPage, out: Path, *, generated_at: datetime) -> Path:
+def write_customer_html(page: CustomerPage, out: Path, *, generated_at: datetime, lang: str = "zh") -> Path:
     """Render the customer page into `out` (its folder created), written whole or not at all."""
-    html = render_customer_html(page, generated_at=generated_at)
+    html = render_customer_html(page, generated_at=generated_at, lang=lang)
     return write_whole(out, lambda path: path.write_text(html, encoding="utf-8"))

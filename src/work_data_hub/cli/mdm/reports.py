@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput, QuietOutput, WideOutput, require_named
+from work_data_hub.cli.options import JsonOutput, LangOption, QuietOutput, WideOutput, require_named
 from work_data_hub.cli.output import report_interrupt, to_json
 from work_data_hub.cli.progress import shown
 from work_data_hub.cli.tables import (
@@ -29,6 +29,7 @@ from work_data_hub.customer_mdm.summary import snapshot_summary
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput
 from work_data_hub.periods import format_period, parse_moment, parse_period
+from work_data_hub.reporting import messages
 from work_data_hub.reporting.files import target
 
 
@@ -83,6 +84,7 @@ def report_command(
         ),
     ] = None,
     quiet: QuietOutput = False,
+    lang: LangOption = None,
 ) -> None:
     """Write the month's report, or with --company a customer's page: one self-contained HTML page."""
     moment = parse_moment(as_of) if as_of is not None else None
@@ -97,7 +99,7 @@ def report_command(
                 "--months goes with --period (the month's report's trend), not with --company",
                 hint="A customer's page charts the customer's whole history: leave --months out.",
             )
-        _write_customer_page(company, period, out)
+        _write_customer_page(company, period, out, lang=messages.language(lang))
         return
     if period is None:
         raise InvalidInput(
@@ -108,7 +110,7 @@ def report_command(
         _write_month_report(parse_period(period), out, months=months or 13, moment=moment)
 
 
-def _write_customer_page(company: str, period: str | None, out: str | None) -> None:
+def _write_customer_page(company: str, period: str | None, out: str | None, *, lang: str) -> None:
     from work_data_hub.reporting.html import write_customer_html  # here: Jinja2 slows every start
 
     require_named("--company", company)
@@ -118,7 +120,7 @@ def _write_customer_page(company: str, period: str | None, out: str | None) -> N
         with connect() as conn:
             page = customer_page(conn, company_id=company, period_end=period_end)
         path = target(out, f"customer_{_file_safe(page.company_id)}.html")
-        written = write_customer_html(page, path, generated_at=datetime.now())
+        written = write_customer_html(page, path, generated_at=datetime.now(), lang=lang)
     typer.echo(str(written.resolve()))
 
 

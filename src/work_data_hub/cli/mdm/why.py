@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from work_data_hub.cli.options import JsonOutput, WideOutput, require_named
+from work_data_hub.cli.options import JsonOutput, LangOption, WideOutput, require_named
 from work_data_hub.cli.output import to_json
 from work_data_hub.cli.tables import (
     show,
@@ -23,23 +23,7 @@ from work_data_hub.customer_mdm.explain import (
 from work_data_hub.db.connect import connect
 from work_data_hub.errors import InvalidInput
 from work_data_hub.periods import format_period, parse_period
-
-RULE_LABELS = {
-    "contract": "Contract",
-    "pending_correction": "Pending correction",
-    "in_force": "In force",
-    "aum": "AUM",
-    "contribution_12m": "供款, 12 months",
-    "contract_status": "Status",
-    "is_strategic": "Strategic",
-    "is_existing": "Existing",
-    "status_year": "Status year",
-    "version": "Version in effect",
-    "previous_version": "Version before",
-}
-
-
-YES_NO = {"true": "yes", "false": "no"}
+from work_data_hub.reporting import messages
 
 
 def explain_command(
@@ -48,6 +32,7 @@ def explain_command(
     product_line: Annotated[str, typer.Option("--product-line", help="The product line code (产品线代码).")],
     period: Annotated[str, typer.Option(help="The month (YYYYMM).")],
     as_json: JsonOutput = False,
+    lang: LangOption = None,
 ) -> None:
     """Why a contract stands as it does in a month: each rule with the figures it used (docs/RULES.md)."""
     for option, value in (("--company", company), ("--plan", plan), ("--product-line", product_line)):
@@ -60,12 +45,18 @@ def explain_command(
     if as_json:
         typer.echo(to_json([asdict(r) for r in rules]))
         return
+    lang = messages.language(lang, default="en")
     for r in rules:
+        words = messages.explain(r.rule, r.facts, lang) or r.detail
         if r.rule == "contract":
-            typer.echo(f"Contract {r.outcome} at {format_period(period_end)}: {r.detail}")
+            typer.echo(
+                messages.say("explain.heading", lang, contract=r.outcome, period=format_period(period_end), words=words)
+            )
             continue
-        outcome = YES_NO.get(r.outcome, r.outcome)
-        typer.echo(f"  {RULE_LABELS.get(r.rule, r.rule)}: {outcome}. {r.detail}")
+        outcome = messages.outcome_label(r.outcome, lang, rule=r.rule, facts=r.facts)
+        typer.echo(
+            messages.say("explain.line", lang, label=messages.rule_label(r.rule, lang), outcome=outcome, words=words)
+        )
 
 
 def history_command(
