@@ -25,9 +25,11 @@ def test_every_message_has_every_language_with_the_same_fields():
 
 def test_every_key_is_used_and_every_used_key_exists():
     code = "\n".join(path.read_text(encoding="utf-8") for path in SOURCES if path.name != "messages.py")
-    code += (REPO / "src" / "work_data_hub" / "reporting" / "messages.py").read_text(encoding="utf-8").split(
-        "MESSAGES: dict", 1
-    )[0]
+    code += (
+        (REPO / "src" / "work_data_hub" / "reporting" / "messages.py")
+        .read_text(encoding="utf-8")
+        .split("MESSAGES: dict", 1)[0]
+    )
     body = (REPO / "src" / "work_data_hub" / "reporting" / "messages.py").read_text(encoding="utf-8")
     logic = body.split("\nMONEY = ", 1)[1]
     used = set(re.findall(r'"((?:explain|word|field|unit|list|rule|outcome)\.[a-z_.]+)"', code + logic))
@@ -57,8 +59,18 @@ def test_every_rule_of_every_contract_is_worded_from_its_facts_in_both_languages
                         assert words, (rule, facts)
                     assert not re.search(r"\b(the|of|in|is|and)\b", messages.explain(rule, facts, "zh")), (rule, facts)
     rules = {rule for rule, _ in seen}
-    assert rules >= {"contract", "in_force", "aum", "contribution_12m", "contract_status", "is_strategic",
-                     "is_existing", "status_year", "version", "previous_version"}
+    assert rules >= {
+        "contract",
+        "in_force",
+        "aum",
+        "contribution_12m",
+        "contract_status",
+        "is_strategic",
+        "is_existing",
+        "status_year",
+        "version",
+        "previous_version",
+    }
 
 
 def test_explain_speaks_the_language_asked_for(sample_url):
@@ -67,7 +79,18 @@ def test_explain_speaks_the_language_asked_for(sample_url):
             "SELECT company_id, plan_code, product_line_code FROM customer.customer_plan_contract "
             "WHERE valid_to = '9999-12-31' ORDER BY 1 LIMIT 1"
         ).fetchone()
-    args = ["customer-mdm", "explain", "--company", company, "--plan", plan, "--product-line", line, "--period", "202612"]
+    args = [
+        "customer-mdm",
+        "explain",
+        "--company",
+        company,
+        "--plan",
+        plan,
+        "--product-line",
+        line,
+        "--period",
+        "202612",
+    ]
     english = run_cli(*args, database_url=sample_url)
     chinese = run_cli(*args, "--lang", "zh", database_url=sample_url)
     by_env = run_cli(*args, database_url=sample_url, env={"WDH_LANG": "zh"})
