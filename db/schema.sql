@@ -106,6 +106,8 @@ CREATE TYPE customer.snapshot_refresh_result AS (
 --
 -- Name: _create_stage(regclass, text[], text[]); Type: FUNCTION; Schema: business; Owner: -
 --
+-- Name: _domain_target(text); Type: FUNCTION; Schema: business; Owner: -
+--
 -- Name: _month_holes(date, date, date[]); Type: FUNCTION; Schema: business; Owner: -
 --
 -- Name: _remove_month_customers(date, text[]); Type: FUNCTION; Schema: business; Owner: -

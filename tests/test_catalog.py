@@ -112,6 +112,7 @@ def test_privileges(conn):
         "apply_staged_load",
         "plan_staged_load",
         "_stage_state",
+        "_domain_target",
         "_staged_new_customers",
         "_staged_plans",
         "withdraw_month",

@@ -22,11 +22,7 @@ DECLARE
     v_figures jsonb;
     v_parts jsonb;
 BEGIN
-    IF p_domain IS NULL OR p_domain NOT IN ('annuity_performance', 'annual_award', 'annual_loss') THEN
-        RAISE EXCEPTION 'Unknown domain %', coalesce(quote_literal(p_domain), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass annuity_performance, annual_award or annual_loss.';
-    END IF;
+    PERFORM business._domain_target(p_domain);  -- 22023 for an unknown domain
     -- The stage is the caller's temporary table (it does not exist when this function is created):
     -- the columns read here, for plpgsql_check.
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (source_row integer, company_id text, id_source text, '

@@ -57,11 +57,7 @@ BEGIN
         RAISE EXCEPTION 'p_file must name the file: source, path, sha256 and bytes'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('p_file: %s', p_file);
     END IF;
-    IF p_domain IS NULL OR p_domain NOT IN ('annuity_performance', 'annual_award', 'annual_loss') THEN
-        RAISE EXCEPTION 'Unknown domain %', coalesce(quote_literal(p_domain), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass annuity_performance, annual_award or annual_loss.';
-    END IF;
+    SELECT t.target, t.month_column INTO v_table, v_month FROM business._domain_target(p_domain) AS t;
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_plan (domain text, stage_state bigint[], replaced_months date[], '
             'control_figures jsonb, new_customers jsonb, new_plans jsonb, renames jsonb)';
     IF to_regclass('pg_temp.wdh_etl_plan') IS NULL THEN  -- (naming it in a query fails while it is missing)
@@ -79,13 +75,6 @@ BEGIN
                   HINT = 'Pass NULL (the plan''s months), or the plan''s replaced_months.';
     END IF;
     v_figures := coalesce(p_figures, v_plan.control_figures);
-    IF v_ledger THEN
-        v_table := format('customer.%I', CASE p_domain WHEN 'annual_award' THEN '当年中标' ELSE '当年流失' END);
-        v_month := '上报月份';
-    ELSE
-        v_table := 'business."规模明细"';
-        v_month := '月度';
-    END IF;
     -- The stage holds the target's columns (those the file lacks are NULL) and its own: insert the shared ones.
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO v_columns
     FROM pg_catalog.pg_attribute AS a

@@ -43,11 +43,7 @@ DECLARE
     v_figures jsonb;
     v_customers jsonb;
 BEGIN
-    IF p_domain IS NULL OR p_domain NOT IN ('annuity_performance', 'annual_award', 'annual_loss') THEN
-        RAISE EXCEPTION 'Unknown domain %', coalesce(quote_literal(p_domain), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass annuity_performance, annual_award or annual_loss.';
-    END IF;
+    SELECT t.target, t.month_column INTO v_table, v_month FROM business._domain_target(p_domain) AS t;
     IF to_regclass('pg_temp.wdh_etl_stage') IS NULL THEN
         RAISE EXCEPTION 'Nothing is staged in this transaction'
             USING ERRCODE = 'undefined_table', HINT = 'Stage the file first (business._create_stage, then COPY).';
@@ -55,13 +51,6 @@ BEGIN
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_stage (source_row integer, "产品线代码" text, "机构名称" text, '
             'branch_unknown boolean, "期末资产规模" numeric)';
     PERFORM 'PRAGMA:TABLE: pg_temp.wdh_etl_known (kind text, plan_code text, alias text, companies bigint)';
-    IF p_domain = 'annuity_performance' THEN
-        v_table := 'business."规模明细"';
-        v_month := '月度';
-    ELSE
-        v_table := format('customer.%I', CASE p_domain WHEN 'annual_award' THEN '当年中标' ELSE '当年流失' END);
-        v_month := '上报月份';
-    END IF;
     SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_months FROM business._staged_months(p_domain) AS m;
     replaced_months := v_months;
     EXECUTE format($q$
