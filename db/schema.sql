@@ -433,6 +433,8 @@ COMMENT ON COLUMN customer."当年流失"."年缴规模" IS 'Annual contribution
 --
 -- Name: _sync_target(date); Type: FUNCTION; Schema: customer; Owner: -
 --
+-- Name: _timeline_versions(text); Type: FUNCTION; Schema: customer; Owner: -
+--
 -- Name: _track_ledger_change(); Type: FUNCTION; Schema: customer; Owner: -
 --
 -- Name: _track_source_change(); Type: FUNCTION; Schema: customer; Owner: -

@@ -32,8 +32,15 @@ def test_every_key_is_used_and_every_used_key_exists():
     )
     body = (REPO / "src" / "work_data_hub" / "reporting" / "messages.py").read_text(encoding="utf-8")
     logic = body.split("\nMONEY = ", 1)[1]
-    used = set(re.findall(r'"((?:explain|word|field|unit|list|rule|outcome)\.[a-z_.]+)"', code + logic))
-    dynamic = {k for k in messages.MESSAGES if k.startswith(("explain.", "rule.", "outcome.", "field."))}
+    prefixes = "explain|word|field|unit|list|rule|outcome|timeline|alias_kind|alias_source|domain"
+    used = set(re.findall(rf'"((?:{prefixes})\.[a-z_.]+)"', code + logic))
+    dynamic = {
+        k
+        for k in messages.MESSAGES
+        if k.startswith(
+            ("explain.", "rule.", "outcome.", "field.", "timeline.", "alias_kind.", "alias_source.", "domain.")
+        )
+    }
     unused = set(messages.MESSAGES) - used - dynamic
     assert unused == set(), f"keys no code says: {sorted(unused)}"
     assert used - set(messages.MESSAGES) == set(), "keys the code says that the catalogue lacks"
@@ -99,3 +106,23 @@ def test_explain_speaks_the_language_asked_for(sample_url):
     assert chinese.stdout == by_env.stdout and "存续" in chinese.stdout and "In force" not in chinese.stdout
     wrong = run_cli(*args, "--lang", "fr", database_url=sample_url)
     assert wrong.returncode == 1 and "Unknown language 'fr'" in wrong.stderr
+
+
+def test_the_customer_page_is_wholly_chinese(sample_url):
+    """The page of the busiest customer, rendered as the CLI writes it: no English sentence outside
+    the commands and names it quotes (code, ids, SQL names)."""
+    from datetime import datetime
+
+    from work_data_hub.customer_mdm.explain import customer_page
+    from work_data_hub.reporting.html import render_customer_html
+
+    with psycopg.connect(sample_url, autocommit=True) as conn:
+        company = conn.execute(
+            "SELECT company_id FROM customer.customer_plan_contract GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
+        page = customer_page(conn, company_id=company, period_end=None)
+    html = render_customer_html(page, generated_at=datetime(2026, 12, 8))
+    text = re.sub(r"<(style|script|svg|code)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", "\n", text)
+    english = [line.strip() for line in text.splitlines() if re.search(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}", line)]
+    assert english == []

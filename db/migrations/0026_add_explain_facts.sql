@@ -1,7 +1,8 @@
 -- Explanations as facts (release 5): customer.explain_contract keeps rule, outcome and detail and
 -- gains facts jsonb, the figures and months that decided each rule, for pages to word in their
 -- language (SPEC §13). Its helpers gain the column too; _explain_strategic returns detail and
--- facts instead of a sentence. The result shapes change: dropped here, recreated by the
+-- facts instead of a sentence. customer.customer_timeline gains facts likewise (each row's detail
+-- as data: what changed between versions, a merge, an alias's kind, a load). The result shapes change: dropped here, recreated by the
 -- procedures deployed after this migration.
 -- depends: 0025_one_answer
 
@@ -10,3 +11,4 @@ DROP FUNCTION IF EXISTS customer._explain_subject(text, text, text, date);
 DROP FUNCTION IF EXISTS customer._explain_activity(text, text, text, date, boolean);
 DROP FUNCTION IF EXISTS customer._explain_strategic(text, text, text, date, boolean);
 DROP FUNCTION IF EXISTS customer._explain_versions(text, text, text, date);
+DROP FUNCTION IF EXISTS customer.customer_timeline(text);

@@ -2,7 +2,7 @@
 -- RETURNS TABLE (kind text, starts date, ends date, plan_code text, plan_name text, product_line_code text,
 --                product_line_name text, contract_status text, is_strategic boolean, is_existing boolean,
 --                is_new boolean, is_won boolean, is_lost boolean, aum_balance numeric, reference text,
---                detail text)
+--                detail text, facts jsonb)
 --
 -- One job: everything known of one customer, in the order a person reads it: by starts, then kind as listed:
 --   customer   one row (absent for an id merged into another): reference its name; detail, for a
@@ -28,14 +28,15 @@
 --   load       each load whose rows of the customer stand now (customer._customer_loads): starts
 --              the day loaded, reference the file's path, detail the load id, domain, months and
 --              the customer's rows from it.
--- The key is compared in its canonical form (customer.canonical_key).
+-- facts: each row's detail as data ({"case": …, …}) for pages to word in their language; the
+-- versions and lapses come from customer._timeline_versions. The key is compared canonically.
 -- Errors: 22023 p_company_id NULL or blank; P0002 no customer of that id, now or merged away.
 -- Read only; SECURITY DEFINER: readers see one customer's history, not the source tables.
 CREATE OR REPLACE FUNCTION customer.customer_timeline(p_company_id text)
 RETURNS TABLE (kind text, starts date, ends date, plan_code text, plan_name text, product_line_code text,
                product_line_name text, contract_status text, is_strategic boolean, is_existing boolean,
                is_new boolean, is_won boolean, is_lost boolean, aum_balance numeric, reference text,
-               detail text)
+               detail text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -60,18 +61,9 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    WITH versions AS (
-        SELECT c.*,
-               lag(c.valid_to) OVER w AS previous_to, lag(c.contract_status) OVER w AS previous_status,
-               lag(c.is_strategic) OVER w AS previous_strategic, lag(c.is_existing) OVER w AS previous_existing,
-               lag(c.status_year) OVER w AS previous_year, lead(c.valid_from) OVER w AS next_from
-        FROM customer.customer_plan_contract AS c
-        WHERE c.company_id = v_company
-        WINDOW w AS (PARTITION BY c.plan_code, c.product_line_code ORDER BY c.valid_from)
-    )
     SELECT x.kind, x.starts, x.ends, x.plan_code, x.plan_name, x.product_line_code, x.product_line_name,
            x.contract_status, x.is_strategic, x.is_existing, x.is_new, x.is_won, x.is_lost, x.aum_balance,
-           x.reference, x.detail
+           x.reference, x.detail, x.facts
     FROM (
         SELECT 1 AS position, 'customer' AS kind, NULL::date AS starts, NULL::date AS ends, NULL::text AS plan_code,
                NULL::text AS plan_name, NULL::text AS product_line_code, NULL::text AS product_line_name,
@@ -81,43 +73,24 @@ BEGIN
                CASE WHEN cu.is_provisional
                     THEN 'provisional: created by the loader for a name it could not resolve; a data steward may '
                          'merge it into the real customer (customer-mdm identities)'
-                END AS detail
+                END AS detail,
+               jsonb_build_object('case', 'customer', 'provisional', cu.is_provisional) AS facts
         FROM customer."年金客户" AS cu WHERE cu.company_id = v_company
         UNION ALL
-        SELECT 2, 'version', v.valid_from, v.valid_to, v.plan_code, v.plan_name, v.product_line_code,
+        SELECT v.ordinal, v.kind, v.starts, v.ends, v.plan_code, v.plan_name, v.product_line_code,
                v.product_line_name, v.contract_status, v.is_strategic, v.is_existing, NULL, NULL, NULL, NULL,
-               v.contract_id::text,
-               CASE WHEN v.previous_to IS NULL THEN 'opened: the contract came into force'
-                    WHEN v.previous_to < v.valid_from
-                        THEN format('back in force after lapsing at %s', v.previous_to)
-                    ELSE coalesce(nullif(concat_ws(', ',
-                             CASE WHEN v.previous_status <> v.contract_status
-                                  THEN format('contract_status %s → %s', v.previous_status, v.contract_status) END,
-                             CASE WHEN v.previous_strategic <> v.is_strategic
-                                  THEN format('is_strategic %s → %s', v.previous_strategic::text, v.is_strategic::text) END,
-                             CASE WHEN v.previous_existing <> v.is_existing
-                                  THEN format('is_existing %s → %s', v.previous_existing::text, v.is_existing::text) END,
-                             CASE WHEN v.previous_year <> v.status_year
-                                  THEN format('status_year %s → %s', v.previous_year, v.status_year) END), ''),
-                                  'no field changed') END
-        FROM versions AS v
-        UNION ALL
-        SELECT 3, 'lapse', v.valid_to, NULL, v.plan_code, v.plan_name, v.product_line_code, v.product_line_name,
-               NULL, NULL, NULL, NULL, NULL, NULL, NULL, v.contract_id::text,
-               format('lapsed: no 规模明细 row since %s, twelve months before',
-                      to_char(v.valid_to - interval '12 months', 'YYYY-MM'))
-        FROM versions AS v
-        WHERE v.valid_to <> date '9999-12-31' AND (v.next_from IS NULL OR v.next_from > v.valid_to)
+               v.reference, v.detail, v.facts
+        FROM customer._timeline_versions(v_company) AS v
         UNION ALL
         SELECT 4, 'month', f.snapshot_month, NULL, NULL, NULL, f.product_line_code, f.product_line_name, NULL,
                f.is_strategic, f.is_existing, f.is_new, f.is_winning_this_year, f.is_churned_this_year,
-               f.aum_balance, NULL, format('%s plan(s)', f.plan_count)
+               f.aum_balance, NULL, format('%s plan(s)', f.plan_count), jsonb_build_object('case', 'month', 'plans', f.plan_count)
         FROM customer.fct_customer_product_line_monthly AS f
         WHERE f.company_id = v_company
         UNION ALL
         SELECT 4, 'plan_month', f.snapshot_month, NULL, f.plan_code, f.plan_name, f.product_line_code,
                f.product_line_name, f.contract_status, NULL, NULL, NULL, NULL, f.is_churned_this_year, f.aum_balance,
-               NULL, NULL
+               NULL, NULL, NULL
         FROM customer.fct_customer_plan_monthly AS f
         WHERE f.company_id = v_company
         UNION ALL
@@ -128,19 +101,25 @@ BEGIN
                       coalesce(' (' || m.from_name || ')', ''), m.into_id, m.merged_by,
                       to_char(m.merged_at, 'YYYY-MM-DD HH24:MI'),
                       (SELECT coalesce(string_agg(format('%s %s', j.key, j.value), ', ' ORDER BY j.key), 'none')
-                       FROM jsonb_each_text(m.rows_moved) AS j WHERE j.value <> '0'))
+                       FROM jsonb_each_text(m.rows_moved) AS j WHERE j.value <> '0')),
+               jsonb_build_object('case', 'merge', 'from', m.from_id, 'from_name', m.from_name, 'into', m.into_id,
+                                  'by', m.merged_by, 'at', to_char(m.merged_at, 'YYYY-MM-DD HH24:MI'),
+                                  'moved', m.rows_moved)
         FROM customer.company_merge_log AS m
         WHERE m.into_id = v_company OR m.from_id = v_company
         UNION ALL
         SELECT 6, 'alias', a.first_month, a.last_month, nullif(a.plan_code, ''), NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, NULL, NULL, NULL, a.alias, format('%s alias, %s', a.kind, a.source)
+               NULL, NULL, NULL, NULL, NULL, a.alias, format('%s alias, %s', a.kind, a.source),
+               jsonb_build_object('case', 'alias', 'kind', a.kind, 'source', a.source)
         FROM customer.company_alias AS a
         WHERE a.company_id = v_company
         UNION ALL
         SELECT 7, 'load', l.loaded_at::date, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                NULL, l.path,
                format('load #%s (%s, by %s): %s row(s) of this customer in %s', l.load_id, l.domain, l.loaded_by,
-                      l.rows, l.months)
+                      l.rows, l.months),
+               jsonb_build_object('case', 'load', 'load_id', l.load_id, 'domain', l.domain, 'by', l.loaded_by,
+                                  'rows', l.rows, 'months', l.months)
         FROM customer._customer_loads(v_company) AS l
     ) AS x
     ORDER BY x.starts NULLS FIRST, x.position, x.plan_code, x.product_line_code, x.reference;

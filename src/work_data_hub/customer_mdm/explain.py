@@ -77,7 +77,8 @@ class TimelineEntry:
     is_lost: bool | None
     aum_balance: Decimal | None
     reference: str | None
-    detail: str | None
+    detail: str | None  # in English; `facts` says it as data, for pages to word (reporting.messages)
+    facts: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -270,6 +270,7 @@ def render_customer_html(page: CustomerPage, *, generated_at: datetime, lang: st
             rule_label=lambda rule: messages.rule_label(rule, lang),
             outcome_label=lambda r: messages.outcome_label(r.outcome, lang, rule=r.rule, facts=r.facts),
             worded=lambda r: messages.explain(r.rule, r.facts, lang) or r.detail,
+            told=lambda e: messages.timeline(e.kind, e.facts, lang) or e.detail or "",
             pending=pending,
             total_aum=sum((e.aum_balance for e in month), Decimal(0)) if month else None,
             normal=sum(o.get("contract_status") == "正常" for o in outcomes),

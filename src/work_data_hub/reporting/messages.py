@@ -150,6 +150,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "contract_id {contract_id}: {status}, {strategic}, {existing}, status_year {status_year}. Changed at "
         "{changed_at}: {changes}.",
     },
+    "timeline.customer.customer": {
+        "zh": "临时客户：导入时无法识别其名称而自动创建，数据管理员可将其合并到正式客户（customer-mdm identities）",
+        "en": "provisional: created by the loader for a name it could not resolve; a data steward may merge it "
+        "into the real customer (customer-mdm identities)",
+    },
+    "timeline.version.opened": {"zh": "新开：合同生效", "en": "opened: the contract came into force"},
+    "timeline.version.back": {
+        "zh": "于 {lapsed_at} 失效后重新生效",
+        "en": "back in force after lapsing at {lapsed_at}",
+    },
+    "timeline.version.changed": {"zh": "{changes}", "en": "{changes}"},
+    "timeline.lapse.lapse": {
+        "zh": "失效：自 {last_row}（十二个月前）起没有规模明细行",
+        "en": "lapsed: no 规模明细 row since {last_row}, twelve months before",
+    },
+    "timeline.month.month": {"zh": "{plans} 个计划", "en": "{plans} plan(s)"},
+    "timeline.merge.merge": {
+        "zh": "{from}{from_name} 由 {by} 于 {at} 合并到 {into}；移动的行：{moved}",
+        "en": "{from}{from_name} merged into {into} by {by} at {at}; rows moved: {moved}",
+    },
+    "timeline.alias.alias": {"zh": "{kind}别名，{source}", "en": "{kind} alias, {source}"},
+    "timeline.load.load": {
+        "zh": "导入 #{load_id}（{domain}，{by}）：本客户 {rows} 行，{months}",
+        "en": "load #{load_id} ({domain}, by {by}): {rows} row(s) of this customer in {months}",
+    },
+    "domain.annuity_performance": {"zh": "规模明细", "en": "annuity_performance"},
+    "domain.annual_award": {"zh": "当年中标", "en": "annual_award"},
+    "domain.annual_loss": {"zh": "当年流失", "en": "annual_loss"},
+    "alias_kind.name": {"zh": "名称", "en": "name"},
+    "alias_kind.plan_name": {"zh": "计划内名称", "en": "plan_name"},
+    "alias_kind.account": {"zh": "账户", "en": "account"},
+    "alias_source.learned": {"zh": "自动学习", "en": "learned"},
+    "alias_source.override": {"zh": "人工指定", "en": "override"},
+    "word.none": {"zh": "无", "en": "none"},
     "word.strategic": {"zh": "战略", "en": "strategic"},
     "word.not_strategic": {"zh": "非战略", "en": "not strategic"},
     "word.existing": {"zh": "存量", "en": "existing"},
@@ -259,6 +293,42 @@ def explain(rule: str, facts: dict | None, lang: str) -> str | None:
             for c in facts.get("changes") or []
         ) or say("word.no_field", lang)
     return say(f"explain.{rule}.{facts['case']}", lang, **v)
+
+
+def timeline(kind: str, facts: dict | None, lang: str) -> str | None:
+    """A row of customer.customer_timeline worded from its facts (None: no facts, e.g. a plan month)."""
+    if not facts or "case" not in facts:
+        return None
+    v = {k: ("—" if value is None else value) for k, value in facts.items()}
+    sep = say("list.separator", lang)
+    if kind == "customer" and not facts.get("provisional"):
+        return None
+    if kind == "version" and facts["case"] == "changed":
+        v["changes"] = sep.join(
+            f"{say('field.' + c['field'], lang)} {_value(c['was'], lang)} → {_value(c['now'], lang)}"
+            for c in facts.get("changes") or []
+        ) or say("word.no_field", lang)
+    if kind in ("merge_in", "merge_out"):
+        kind = "merge"
+        v["from_name"] = (
+            f"（{facts['from_name']}）"
+            if facts.get("from_name") and lang == "zh"
+            else (f" ({facts['from_name']})" if facts.get("from_name") else "")
+        )
+        moved = [f"{table} {rows}" for table, rows in sorted((facts.get("moved") or {}).items()) if str(rows) != "0"]
+        v["moved"] = sep.join(moved) or say("word.none", lang)
+    if kind == "alias":
+        v["kind"] = (
+            say(f"alias_kind.{facts['kind']}", lang) if f"alias_kind.{facts['kind']}" in MESSAGES else facts["kind"]
+        )
+        v["source"] = (
+            say(f"alias_source.{facts['source']}", lang)
+            if f"alias_source.{facts['source']}" in MESSAGES
+            else facts["source"]
+        )
+    if kind == "load" and f"domain.{facts.get('domain')}" in MESSAGES:
+        v["domain"] = say(f"domain.{facts['domain']}", lang)
+    return say(f"timeline.{kind}.{facts['case']}", lang, **v)
 
 
 def _value(text: str | None, lang: str) -> str:
