@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from helpers import run_cli
 from source import Scenario, fill_empty_months, month, table_fingerprint
 from work_data_hub.customer_mdm.report import exact_json
+from work_data_hub.reporting import messages
 
 M7, M10 = date(2025, 7, 31), date(2025, 10, 31)
 
@@ -235,12 +236,13 @@ def test_report_and_export_as_of_a_moment(db_url, conn, twelve_months, tmp_path)
         "customer-mdm", "export", "--period", "202510", "--as-of", stamp, "--out", str(out), database_url=db_url
     )
     assert result.returncode == 0, result.stderr
-    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("产品线粒度 product lines").to_python()
-    header = sheet[0]
-    exported = {
-        (r[header.index("company_id")], r[header.index("product_line_code")]): r[header.index("aum_balance")]
-        for r in sheet[1:]
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("产品线粒度").to_python()
+    header = sheet[0]  # in Chinese: the notes sheet names each one's column
+    column = {
+        name: header.index(messages.say(f"column.{name}", "zh"))
+        for name in ("company_id", "product_line_code", "aum_balance")
     }
+    exported = {(r[column["company_id"]], r[column["product_line_code"]]): r[column["aum_balance"]] for r in sheet[1:]}
     assert exported == {(c, line): float(r["aum_balance"]) for (c, _, line), r in before["product_line"].items()}
 
     page = tmp_path / "then.html"

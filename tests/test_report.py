@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from helpers import run_cli, run_cli_all, scratch_database
 from pages import assert_self_contained, browser_dom
 from source import table_fingerprint
+from work_data_hub.reporting import messages
 
 PERIOD, END, PREVIOUS, DECEMBER = "202612", date(2026, 12, 31), date(2026, 11, 30), date(2025, 12, 31)
 
@@ -336,7 +337,9 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
     result = run_cli("customer-mdm", "export", "--period", PERIOD, "--out", str(out), database_url=sample_url)
     assert result.returncode == 0, result.stderr
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == ["产品线粒度 product lines", "计划粒度 plans", "本月变动 movements"]
+    assert book.sheet_names == ["产品线粒度", "计划粒度", "本月变动", "说明"]
+    notes = book.get_sheet_by_name("说明").to_python()
+    mapping = {row[0]: row[1] for row in notes if len(row) > 1 and row[1]}  # header → database column
     with psycopg.connect(sample_url) as conn:
         queries = [
             (
@@ -357,11 +360,16 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
                 columns = [c.name for c in cur.description]
                 rows = cur.fetchall()
             sheet = book.get_sheet_by_index(index).to_python()
-            assert sheet[0][: len(columns)] == columns
+            assert [mapping[h] for h in sheet[0][: len(columns)]] == columns  # each header names its column
+            assert not set(sheet[0]) & set(columns), "every header is worded (in Chinese), none a column name"
             assert len(sheet) - 1 == len(rows) > 0
             for got, want in zip(sheet[1:], rows):
                 for column, g, w in zip(columns, got, want):
-                    if isinstance(w, Decimal):
+                    if isinstance(w, bool):
+                        assert g == ("是" if w else "否"), column
+                    elif column == "movement":
+                        assert g == messages.say(f"movement.{w}", "zh"), column
+                    elif isinstance(w, Decimal):
                         assert float(g) == pytest.approx(float(w), abs=1e-9), column
                     elif isinstance(w, date):
                         assert (g.date() if isinstance(g, datetime) else g) == w, column
@@ -370,7 +378,8 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
     with zipfile.ZipFile(out) as archive:
         styles = archive.read("xl/styles.xml").decode()
         first = archive.read("xl/worksheets/sheet1.xml").decode()
-    assert "#,##0.0000" in styles and "0.00%" in styles  # 亿元 and percentages
+    assert "#,##0.0000&quot; 亿元&quot;" in styles and "#,##0.00&quot; 元&quot;" in styles  # the units shown
+    assert "0.00%" in styles
     assert 'state="frozen"' in first and "<autoFilter" in first and "<cols>" in first
 
 

@@ -292,7 +292,7 @@ def _progress_of(conn: psycopg.Connection, what: str, period_end: date, total: i
 
 
 MOVEMENT_SHEET = (
-    "本月变动 movements",
+    "movements",
     "SELECT * FROM customer.movement_export(p_period_end => %(period_end)s)",
     {"aum_balance": "yuan", "previous_aum_balance": "yuan", "aum_balance_yi": "yi", "previous_aum_balance_yi": "yi"},
 )
@@ -300,12 +300,12 @@ MOVEMENT_SHEET = (
 # that is not plain text or a plain number (yuan, 亿元, a share, a date).
 EXPORT_SHEETS = [
     (
-        "产品线粒度 product lines",
+        "product_lines",
         "SELECT * FROM customer.product_line_export(p_period_end => %(period_end)s)",
         {"snapshot_month": "date", "aum_balance": "yuan", "aum_balance_yi": "yi", "aum_share": "percent"},
     ),
     (
-        "计划粒度 plans",
+        "plans",
         "SELECT * FROM customer.plan_export(p_period_end => %(period_end)s)",
         {"snapshot_month": "date", "aum_balance": "yuan", "aum_balance_yi": "yi", "aum_share": "percent"},
     ),
@@ -315,7 +315,7 @@ EXPORT_SHEETS = [
 
 @dataclass(frozen=True)
 class Sheet:
-    name: str
+    name: str  # product_lines | plans | movements (the export words it: reporting.messages "sheet.…")
     columns: list[str]
     rows: list[dict]  # by column name, in the query's column order
     formats: dict[str, str]  # column → yuan | yi | percent | date; the others plain

@@ -1,6 +1,7 @@
 """The month's tables in one Excel workbook: a sheet per table, row for row, with a frozen header
-row, an autofilter, the number formats each sheet declares per column (yuan, 亿元, percentages,
-dates) and column widths that fit."""
+row in the reader's language (reporting.messages: Chinese by default), an autofilter, number formats
+that show their unit (元 to the fen, 亿元, percentages, dates), flags as 是 / 否, movements in words,
+column widths that fit, and a notes sheet (the edition, the units, each header's database column)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import xlsxwriter
 
 from work_data_hub.customer_mdm.report import MonthExport
+from work_data_hub.reporting import messages
 from work_data_hub.reporting.files import write_whole
 
 MAX_WIDTH = 60
@@ -24,12 +26,21 @@ def _display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write_xlsx(export: MonthExport, out: Path) -> Path:
+def write_xlsx(export: MonthExport, out: Path, *, lang: str = "zh") -> Path:
     """Write `export` into `out` (its folder created), whole or not at all."""
-    return write_whole(out, lambda path: _write_book(export, path))
+    return write_whole(out, lambda path: _write_book(export, path, lang))
 
 
-def _write_book(export: MonthExport, path: Path) -> None:
+def _cell(column: str, value, lang: str):
+    """A value as the sheet shows it: a flag as 是 / 否 (zh), a movement in words."""
+    if isinstance(value, bool) and lang == "zh":
+        return messages.say("word.yes" if value else "word.no", lang)
+    if column == "movement" and f"movement.{value}" in messages.MESSAGES:
+        return messages.say(f"movement.{value}", lang)
+    return value
+
+
+def _write_book(export: MonthExport, path: Path, lang: str) -> None:
     # Built in memory, then written in one write: a full disk is one OSError of that write, and no
     # half-written zip is left for ZipFile.__del__ to fail on again.
     buffer = io.BytesIO()
@@ -51,20 +62,23 @@ def _write_book(export: MonthExport, path: Path) -> None:
     )
     formats = {
         "header": book.add_format({"bold": True, "bg_color": "#F3F4F6", "bottom": 1, "text_wrap": True}),
-        "yi": book.add_format({"num_format": "#,##0.0000"}),
-        "yuan": book.add_format({"num_format": "#,##0.00"}),
+        "yi": book.add_format({"num_format": '#,##0.0000" 亿元"'}),
+        "yuan": book.add_format({"num_format": '#,##0.00" 元"'}),
         "percent": book.add_format({"num_format": "0.00%"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "plain": None,
     }
     for sheet in export.sheets:
-        ws = book.add_worksheet(sheet.name[:31])
-        widths = [_display_width(c) for c in sheet.columns]
-        for col, column in enumerate(sheet.columns):
-            ws.write_string(0, col, column, formats["header"])
+        ws = book.add_worksheet(messages.say(f"sheet.{sheet.name}", lang)[:31])
+        headers = [
+            messages.say(f"column.{c}", lang) if f"column.{c}" in messages.MESSAGES else c for c in sheet.columns
+        ]
+        widths = [_display_width(h) for h in headers]
+        for col, header in enumerate(headers):
+            ws.write_string(0, col, header, formats["header"])
         for r, row in enumerate(sheet.rows, start=1):
             for col, column in enumerate(sheet.columns):
-                value, fmt = row[column], formats[sheet.formats.get(column, "plain")]
+                value, fmt = _cell(column, row[column], lang), formats[sheet.formats.get(column, "plain")]
                 if value is None:
                     ws.write_blank(r, col, None, fmt)
                 elif isinstance(value, bool):
@@ -80,5 +94,28 @@ def _write_book(export: MonthExport, path: Path) -> None:
             ws.set_column(col, col, min(width + 2, MAX_WIDTH))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(sheet.rows), 1), max(len(sheet.columns) - 1, 0))
+    _notes(book, export, lang, formats["header"])
     book.close()
     path.write_bytes(buffer.getvalue())
+
+
+def _notes(book, export: MonthExport, lang: str, header) -> None:
+    """The notes sheet: which month and edition, the units, and each header's database column."""
+    standing = export.standing
+    ws = book.add_worksheet(messages.say("sheet.notes", lang))
+    lines = [messages.say("notes.title", lang, period=f"{standing.period_end:%Y%m}")]
+    if standing.edition:
+        built = f"{standing.edition_built_at:%Y-%m-%d %H:%M:%S}" if standing.edition_built_at else "—"
+        lines.append(messages.say("notes.edition", lang, edition=standing.edition, built_at=built))
+    if standing.as_of:
+        lines.append(messages.say("notes.as_of", lang, as_of=f"{standing.as_of:%Y-%m-%d %H:%M:%S}"))
+    lines += [messages.say("notes.units", lang), "", messages.say("notes.columns", lang)]
+    for row, line in enumerate(lines):
+        ws.write_string(row, 0, line, header if row == 0 else None)
+    columns = dict.fromkeys(c for sheet in export.sheets for c in sheet.columns)
+    for row, column in enumerate(columns, start=len(lines)):
+        label = messages.say(f"column.{column}", lang) if f"column.{column}" in messages.MESSAGES else column
+        ws.write_string(row, 0, label)
+        ws.write_string(row, 1, column)
+    ws.set_column(0, 0, 60)
+    ws.set_column(1, 1, 28)

@@ -159,8 +159,9 @@ def export_command(
         ),
     ] = None,
     quiet: QuietOutput = False,
+    lang: LangOption = None,
 ) -> None:
-    """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each."""
+    """Write the month's tables to Excel: product-line grain, plan grain and movements, one sheet each, and notes."""
     from work_data_hub.reporting.excel import write_xlsx  # here: xlsxwriter would slow every command's start
 
     moment = parse_moment(as_of) if as_of is not None else None
@@ -170,7 +171,7 @@ def export_command(
         with connect() as conn:
             with shown(quiet=quiet):
                 export = month_export(conn, period_end=period_end, as_of=moment)
-        written = write_xlsx(export, path)
+        written = write_xlsx(export, path, lang=messages.language(lang))
     _warn_standing(export.standing)
     typer.echo(str(written.resolve()))
 
