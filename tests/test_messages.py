@@ -39,7 +39,12 @@ def test_every_key_is_used_and_every_used_key_exists():
         for k in messages.MESSAGES
         if k.startswith(
             ("explain.", "rule.", "outcome.", "field.", "timeline.", "alias_kind.", "alias_source.", "domain.")
-            + ("column.", "movement.", "sheet.")  # the export's columns, movements, sheets (test_report checks them)
+            + (
+                "column.",
+                "movement.",
+                "sheet.",
+                "reason.",
+            )  # the export's columns, movements, sheets (test_report), REASONS
         )
     }
     unused = set(messages.MESSAGES) - used - dynamic
@@ -127,3 +132,30 @@ def test_the_customer_page_is_wholly_chinese(sample_url):
     text = re.sub(r"<[^>]+>", "\n", text)
     english = [line.strip() for line in text.splitlines() if re.search(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}", line)]
     assert english == []
+
+
+REASONS_AS_RECORDED = [
+    "first build",
+    "contract history replayed from 2025-07: loaded rows of 2025-07 changed",
+    "contract history replayed",
+    "names changed",
+    "当年中标 rows changed",
+    "rebuilt by a snapshot refresh",
+    "removed: no month is synced any more (every month was withdrawn)",
+    "removed: outside the synced range 202501–202511 (withdrawn or rewound)",
+    "withdrawal of 2025-03: customers only it brought removed",
+    "outside the synced range",
+    "rows changed outside a refresh by postgres",
+    "source data changed from 2025-02; the contract history is not replayed yet",
+]
+
+
+def test_every_reason_the_sql_records_is_worded_in_chinese():
+    """Each form the SQL writes into snapshot_edition.reason and stale_reason reads in Chinese, and
+    in English as recorded. The list is the writers' forms: _record_snapshot_edition, the sync
+    (_mark_snapshots_stale), _refresh_contract_names, _track_ledger_change, _refresh_snapshot_month,
+    refresh_snapshots, _remove_month_customers and _snapshot_month_states."""
+    for text in REASONS_AS_RECORDED:
+        assert messages.reason(text, "en") == text
+        zh = messages.reason(text, "zh")
+        assert zh != text and not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", zh), (text, zh)

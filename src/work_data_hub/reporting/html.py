@@ -104,6 +104,7 @@ def _environment() -> Environment:
         month=_month,
         basename=lambda path: Path(path or "").name,
         restated=_restated,
+        reason=lambda text: messages.reason(text, "zh"),  # the month's report is in Chinese
     )
     return env
 

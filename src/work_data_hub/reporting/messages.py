@@ -234,6 +234,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "各列（表头 → 数据库列名，供 BI 对照）",
         "en": "Columns (header → database column, for BI)",
     },
+    "reason.first_build": {"zh": "首次生成", "en": "first build"},
+    "reason.replayed_from": {
+        "zh": "合同历史自 {from} 起重放：{changed} 的已导入数据有变化",
+        "en": "contract history replayed from {from}: loaded rows of {changed} changed",
+    },
+    "reason.replayed": {"zh": "合同历史重放", "en": "contract history replayed"},
+    "reason.names": {"zh": "客户或计划名称变更", "en": "names changed"},
+    "reason.ledger": {"zh": "{table}台账数据有变化", "en": "{table} rows changed"},
+    "reason.refresh": {"zh": "由快照刷新重建", "en": "rebuilt by a snapshot refresh"},
+    "reason.removed_all": {
+        "zh": "已移除：不再有已同步的月份（所有月份均已撤回）",
+        "en": "removed: no month is synced any more (every month was withdrawn)",
+    },
+    "reason.removed_outside": {
+        "zh": "已移除：不在已同步范围 {first}–{last} 内（已撤回或已回滚）",
+        "en": "removed: outside the synced range {first}–{last} (withdrawn or rewound)",
+    },
+    "reason.withdrawal": {
+        "zh": "撤回 {month}：移除仅由该月带来的客户",
+        "en": "withdrawal of {month}: customers only it brought removed",
+    },
+    "reason.outside": {"zh": "不在已同步范围内", "en": "outside the synced range"},
+    "reason.by_hand": {"zh": "{user} 在刷新之外改动了数据行", "en": "rows changed outside a refresh by {user}"},
+    "reason.pending": {
+        "zh": "{month} 起的源数据有变化，合同历史尚未重放",
+        "en": "source data changed from {month}; the contract history is not replayed yet",
+    },
     "word.none": {"zh": "无", "en": "none"},
     "word.strategic": {"zh": "战略", "en": "strategic"},
     "word.not_strategic": {"zh": "非战略", "en": "not strategic"},
@@ -380,6 +407,40 @@ def timeline(kind: str, facts: dict | None, lang: str) -> str | None:
     if kind == "load" and f"domain.{facts.get('domain')}" in MESSAGES:
         v["domain"] = say(f"domain.{facts['domain']}", lang)
     return say(f"timeline.{kind}.{facts['case']}", lang, **v)
+
+
+# Why a snapshot month was rebuilt or is stale, as the SQL records it (snapshot_edition.reason,
+# snapshot_month_state.stale_reason: the writers' fixed English forms), each form with its words.
+REASONS = [
+    (r"first build", "reason.first_build"),
+    (
+        r"contract history replayed from (?P<from>\d{4}-\d{2}): loaded rows of (?P<changed>\d{4}-\d{2}) changed",
+        "reason.replayed_from",
+    ),
+    (r"contract history replayed", "reason.replayed"),
+    (r"names changed", "reason.names"),
+    (r"(?P<table>\S+) rows changed", "reason.ledger"),
+    (r"rebuilt by a snapshot refresh", "reason.refresh"),
+    (r"removed: no month is synced any more \(every month was withdrawn\)", "reason.removed_all"),
+    (
+        r"removed: outside the synced range (?P<first>\d{6})–(?P<last>\d{6}) \(withdrawn or rewound\)",
+        "reason.removed_outside",
+    ),
+    (r"withdrawal of (?P<month>\d{4}-\d{2}): customers only it brought removed", "reason.withdrawal"),
+    (r"outside the synced range", "reason.outside"),
+    (r"rows changed outside a refresh by (?P<user>.+)", "reason.by_hand"),
+    (r"source data changed from (?P<month>\d{4}-\d{2}); the contract history is not replayed yet", "reason.pending"),
+]
+
+
+def reason(text: str | None, lang: str) -> str:
+    """A recorded reason in `lang` (one the catalogue does not know stays as it was recorded)."""
+    import re
+
+    for pattern, key in REASONS:
+        if text and (found := re.fullmatch(pattern, text)):
+            return say(key, lang, **found.groupdict())
+    return text or ""
 
 
 def _value(text: str | None, lang: str) -> str:
