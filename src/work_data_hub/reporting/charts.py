@@ -84,7 +84,9 @@ def _frame(labels: Sequence[str], top: float, series: Sequence[Series], title: s
     return parts, plot_h
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, decimals: int = 0) -> str:
+def line_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], *, decimals: int = 0, unit: str = ""
+) -> str:
     """One line per series over the labels (months); a gap where a value is None; `decimals` in
     the tooltips."""
     top = _top(series)
@@ -105,7 +107,8 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, d
             for x, y, label, value in run:
                 parts.append(
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}">'
-                    f"<title>{escape(s.name)} {escape(label)}: {_number(float(value), decimals)}</title></circle>"
+                    f"<title>{escape(s.name)} {escape(label)}: {_number(float(value), decimals)}{escape(unit)}</title>"
+                    "</circle>"
                 )
     parts.append("</svg>")
     return "".join(parts)

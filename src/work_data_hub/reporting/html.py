@@ -129,7 +129,7 @@ def _charts(report: MonthReport) -> list[tuple[str, str]]:
         (
             "客户与合同状态",
             line_chart(
-                "Customers, strategic customers and contracts by status",
+                "客户数、战略客户与各状态合同数",
                 labels,
                 [
                     Series("客户数", total("customers")),
@@ -142,7 +142,7 @@ def _charts(report: MonthReport) -> list[tuple[str, str]]:
         (
             "新客户 · 中标 · 流失 (本年累计)",
             bar_chart(
-                "New, won and lost customers, year to date",
+                "新客户、中标、流失客户数（本年累计）",
                 labels,
                 [Series("新客户", total("new")), Series("中标", total("won")), Series("流失", total("lost"))],
             ),
@@ -150,10 +150,11 @@ def _charts(report: MonthReport) -> list[tuple[str, str]]:
         (
             "各产品线规模 (亿元)",
             line_chart(
-                "AUM per product line (亿元)",
+                "各产品线月末规模（亿元）",
                 labels,
                 [Series(name, [by_month.get(m) for m in months]) for name, by_month in sorted(lines.items())],
                 decimals=2,
+                unit=" 亿元",
             ),
         ),
     ]
@@ -217,10 +218,11 @@ def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
             lines.setdefault(name, {})[e.starts] = e.aum_balance / 10000
     aum = (
         line_chart(
-            "AUM per product line (万元)",
+            "各产品线月末规模（万元）",
             labels,
             [Series(name, [values.get(m) for m in months]) for name, values in sorted(lines.items())],
             decimals=2,
+            unit=" 万元",
         )
         if lines
         else None
@@ -240,7 +242,7 @@ def _customer_charts(page: CustomerPage) -> tuple[str | None, str | None]:
         )
     chart = (
         lanes_chart(
-            "Contract versions over time",
+            "合同版本时间线",
             labels,
             [(f"{plan} · {line}", spans) for (plan, line), spans in sorted(lanes.items())],
         )

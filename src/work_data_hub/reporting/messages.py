@@ -83,7 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "explain.is_strategic.ratchet": {
         "zh": "自 {since} 起为战略合同（一旦成为战略，当年保持到 12 月；每年 1 月自上年 12 月重新起算）：{reason}"
-        "——{month} 其所在 {branch} 机构的分组在 {branch} × {product_line} 中排名第 {rank}（前 {top_n} 名），规模 {aum}；门槛 {threshold}。",
+        "——{month} 其在 {branch} 机构 × {product_line} 中排名第 {rank}（前 {top_n} 名为战略），规模 {aum}；"
+        "规模门槛 {threshold}（排名与门槛满足其一即为战略）。",
         "en": "Strategic since {since} (once strategic, it stays so to December; each January starts from the "
         "December before): {reason} — in {month} its {branch} group ranked {rank} in {branch} × {product_line} "
         "(top {top_n}) with AUM {aum}; threshold {threshold}.",
