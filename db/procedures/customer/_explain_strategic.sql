@@ -62,6 +62,8 @@ BEGIN
                      WHEN v_group.by_rank OR v_group.by_threshold THEN 'ratchet' ELSE 'ratchet_settings' END,
         'since', to_char(v_ratchet, 'YYYY-MM'), 'december', to_char(v_december, 'YYYY-MM'),
         'month', to_char(coalesce(v_ratchet, p_month), 'YYYY-MM'), 'branch', v_group.branch, 'rank', v_group.rank,
+        'branch_name', (SELECT o."机构名称" FROM mapping."组织架构" AS o WHERE o."机构代码" = v_group.branch),
+        'product_line_name', (SELECT l."产品线" FROM mapping."产品线" AS l WHERE l."产品线代码" = p_product_line_code),
         'by_rank', v_group.by_rank, 'by_threshold', v_group.by_threshold, 'product_line', p_product_line_code,
         'top_n', v_settings.strategic_top_n, 'threshold', v_settings.strategic_threshold,
         'aum', v_group.aum_units * 0.0001);

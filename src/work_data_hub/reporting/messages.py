@@ -83,16 +83,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "explain.is_strategic.ratchet": {
         "zh": "自 {since} 起为战略合同（一旦成为战略，当年保持到 12 月；每年 1 月自上年 12 月重新起算）：{reason}"
-        "——{month} 其在 {branch} 机构 × {product_line} 中排名第 {rank}（前 {top_n} 名为战略），规模 {aum}；"
+        "——{month} 其在 {branch_name} × {product_line_name} 中排名第 {rank}（前 {top_n} 名为战略），规模 {aum}；"
         "规模门槛 {threshold}（排名与门槛满足其一即为战略）。",
         "en": "Strategic since {since} (once strategic, it stays so to December; each January starts from the "
-        "December before): {reason} — in {month} its {branch} group ranked {rank} in {branch} × {product_line} "
+        "December before): {reason} — in {month} it ranked {rank} in {branch_name} × {product_line_name} "
         "(top {top_n}) with AUM {aum}; threshold {threshold}.",
     },
     "explain.is_strategic.ratchet_settings": {
-        "zh": "自 {since} 起为战略合同：{month} 其最佳分组（{branch}）排名第 {rank}，规模 {aum}；按现行设置（前 {top_n} 名，门槛 {threshold}）"
+        "zh": "自 {since} 起为战略合同：{month} 其在 {branch_name} 的排名第 {rank}，规模 {aum}；按现行设置（前 {top_n} 名，门槛 {threshold}）"
         "不会是战略合同；该月按当时的设置应用（重建会按现行设置）。",
-        "en": "Strategic since {since}: in {month} its best group ({branch}) ranked {rank} with AUM {aum}: with "
+        "en": "Strategic since {since}: in {month} it ranked {rank} in {branch_name} with AUM {aum}: with "
         "today's settings (top {top_n}, threshold {threshold}) that would not be strategic; the month was "
         "applied with the settings then in force (a rebuild applies today's).",
     },
@@ -103,10 +103,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "strategic).",
     },
     "explain.is_strategic.not_ranked": {
-        "zh": "{december} 至 {month} 没有任何月份为战略合同：{month} 其最佳分组 {branch} 在 {branch} × {product_line} 中排名第 {rank}"
+        "zh": "{december} 至 {month} 没有任何月份为战略合同：{month} 其在 {branch_name} × {product_line_name} 中排名第 {rank}"
         "（需前 {top_n} 名），规模 {aum}（门槛 {threshold}）。",
-        "en": "Not strategic in any month from {december} to {month}: in {month} its best group, {branch}, ranked "
-        "{rank} in {branch} × {product_line} (top {top_n} needed) with AUM {aum} (threshold {threshold}).",
+        "en": "Not strategic in any month from {december} to {month}: in {month} it ranked {rank} in "
+        "{branch_name} × {product_line_name} (top {top_n} needed) with AUM {aum} (threshold {threshold}).",
     },
     "explain.strategic_reason.rank": {"zh": "排名进入前 {top_n}", "en": "ranked in the top {top_n}"},
     "explain.strategic_reason.threshold": {"zh": "规模达到门槛 {threshold}", "en": "AUM at least {threshold}"},
@@ -352,6 +352,9 @@ def explain(rule: str, facts: dict | None, lang: str) -> str | None:
         v["product_line_name"] = facts.get("product_line_name") or ""
     if rule == "contribution_12m":
         v["months"] = sep.join(f"{m['month']} {money(m['amount'], lang)}" for m in facts.get("months") or [])
+    if rule == "is_strategic":  # a branch and a line by name (and code), as a person knows them
+        v["branch_name"] = f"{facts.get('branch_name') or ''} {facts.get('branch') or ''}".strip() or "—"
+        v["product_line_name"] = facts.get("product_line_name") or facts.get("product_line") or "—"
     if rule == "is_strategic" and facts["case"] == "ratchet":
         which = (
             "both"
