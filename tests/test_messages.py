@@ -44,6 +44,7 @@ def test_every_key_is_used_and_every_used_key_exists():
                 "movement.",
                 "sheet.",
                 "reason.",
+                "moved.",
             )  # the export's columns, movements, sheets (test_report), REASONS
         )
     }
@@ -159,3 +160,20 @@ def test_every_reason_the_sql_records_is_worded_in_chinese():
         assert messages.reason(text, "en") == text
         zh = messages.reason(text, "zh")
         assert zh != text and not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", zh), (text, zh)
+
+
+def test_every_movement_is_worded_from_its_facts_as_the_sql_says_it(sample_url):
+    """customer.contract_movements' facts, worded in Chinese, are its reason word for word (one
+    meaning, two forms); in English they are worded too."""
+    seen = set()
+    with psycopg.connect(sample_url) as conn:
+        for (month,) in conn.execute(
+            "SELECT DISTINCT snapshot_month FROM customer.fct_customer_plan_monthly"
+        ).fetchall():
+            for movement, reason, facts in conn.execute(
+                "SELECT movement, reason, facts FROM customer.contract_movements(%s)", (month,)
+            ):
+                assert messages.moved(movement, facts, "zh") == reason, (movement, facts)
+                assert messages.moved(movement, facts, "en"), (movement, facts)
+                seen.add(movement)
+    assert seen >= {"stopped", "resumed"}

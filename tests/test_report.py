@@ -352,7 +352,12 @@ def test_export_equals_the_tables_row_for_row(sample_url, tmp_path):
                 "product_line_code",
                 1,
             ),
-            ("SELECT * FROM customer.contract_movements(%s)", 2),
+            (
+                "SELECT movement, company_id, customer_name, plan_code, plan_name, product_line_code, "
+                "product_line_name, branch_code, branch_name, aum_balance, previous_aum_balance, reason "
+                "FROM customer.contract_movements(%s)",  # its facts are the reason's data, for the pages
+                2,
+            ),
         ]
         for query, index in queries:
             with conn.cursor() as cur:

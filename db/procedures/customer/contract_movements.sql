@@ -1,7 +1,7 @@
 -- customer.contract_movements(p_period_end date)
 -- RETURNS TABLE (movement text, company_id text, customer_name text, plan_code text, plan_name text,
 --                product_line_code text, product_line_name text, branch_code text, branch_name text,
---                aum_balance numeric, previous_aum_balance numeric, reason text)
+--                aum_balance numeric, previous_aum_balance numeric, reason text, facts jsonb)
 --
 -- One job: the month's movements, from the contract history: every contract whose version in
 -- effect at the month end p_period_end differs from the one in effect at the previous month end,
@@ -26,11 +26,12 @@
 --                     (customer._contract_month_groups, with today's settings; '按认定当月的设置' when
 --                     those would no longer decide so);
 --   lost_strategic    '新年度重新认定：上年 12 月及本月均未进入前 N，也未达门槛'.
+-- facts: the reason as data ({"case": …, …}): pages word it in their language.
 -- Errors: 22023 when p_period_end is NULL or not a month end; 55000 when the month is not synced.
 CREATE OR REPLACE FUNCTION customer.contract_movements(p_period_end date)
 RETURNS TABLE (movement text, company_id text, customer_name text, plan_code text, plan_name text,
                product_line_code text, product_line_name text, branch_code text, branch_name text,
-               aum_balance numeric, previous_aum_balance numeric, reason text)
+               aum_balance numeric, previous_aum_balance numeric, reason text, facts jsonb)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER  -- readers of the report see the movements, not the whole history
@@ -98,7 +99,18 @@ BEGIN
                                                      '按认定当月的设置')
                WHEN 'lost_strategic' THEN format('新年度重新认定：上年 12 月及本月均未进入前 %s，也未达门槛',
                                                  v_settings.strategic_top_n)
-           END
+           END,
+           jsonb_build_object(  -- the reason as data, for pages to word (reporting/messages.py)
+               'case', CASE m.movement
+                           WHEN 'new' THEN CASE WHEN gone.valid_to IS NULL THEN 'first' ELSE 'back' END
+                           WHEN 'stopped' THEN CASE WHEN coalesce(s.aum, 0) <= 0 THEN 'aum' ELSE 'contribution' END
+                           WHEN 'resumed' THEN CASE WHEN ps.aum > 0 THEN 'contribution' WHEN ps.contribution_12m > 0
+                                                    THEN 'aum' ELSE 'both' END
+                           WHEN 'became_strategic' THEN CASE WHEN g.by_rank THEN 'rank' WHEN g.by_threshold
+                                                             THEN 'threshold' ELSE 'settings' END
+                           ELSE m.movement END,
+               'lapsed_at', to_char(gone.valid_to, 'YYYY-MM'), 'last_row', to_char(ps.last_seen, 'YYYY-MM'),
+               'top_n', v_settings.strategic_top_n, 'threshold_yi', trim_scale(round(v_settings.strategic_threshold / 100000000, 4)))
     FROM moves AS m
     LEFT JOIN customer.contract_month_summary AS s
            ON s.month = date_trunc('month', v_end)::date AND s.company_id = m.company_id

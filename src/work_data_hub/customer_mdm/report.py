@@ -150,6 +150,7 @@ class Movement:
     aum_balance: Decimal
     previous_aum_balance: Decimal
     reason: str  # why, in the report's words (customer.contract_movements)
+    facts: dict | None = None  # the same as data, for the page to word (reporting.messages.moved)
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ def render_html(report: MonthReport, *, generated_at: datetime) -> str:
             lines=list(lines.values()),
             total=total,
             movements=movements,
+            moved=lambda m: messages.moved(m.movement, m.facts, "zh") or m.reason,
             charts=_charts(report),
         )
     )

@@ -235,6 +235,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "各列（表头 → 数据库列名，供 BI 对照）",
         "en": "Columns (header → database column, for BI)",
     },
+    "moved.new.first": {"zh": "首次出现", "en": "first seen"},
+    "moved.new.back": {"zh": "失效后重新出现（{lapsed_at} 失效）", "en": "back after lapsing ({lapsed_at})"},
+    "moved.lapsed.lapsed": {
+        "zh": "12 个月无规模明细（最后一行 {last_row}）",
+        "en": "no 规模明细 row for 12 months (last {last_row})",
+    },
+    "moved.stopped.aum": {"zh": "规模归零", "en": "AUM went to zero"},
+    "moved.stopped.contribution": {"zh": "12 个月无供款", "en": "no 供款 for 12 months"},
+    "moved.resumed.contribution": {"zh": "恢复供款", "en": "供款 resumed"},
+    "moved.resumed.aum": {"zh": "规模恢复", "en": "AUM came back"},
+    "moved.resumed.both": {"zh": "规模与供款恢复", "en": "AUM and 供款 came back"},
+    "moved.became_strategic.rank": {
+        "zh": "进入分公司 × 产品线前 {top_n}",
+        "en": "top {top_n} of its branch × product line",
+    },
+    "moved.became_strategic.threshold": {
+        "zh": "规模达 {threshold_yi} 亿门槛",
+        "en": "AUM at the {threshold_yi} 亿 threshold",
+    },
+    "moved.became_strategic.settings": {"zh": "按认定当月的设置", "en": "by the settings of the month it was decided"},
+    "moved.lost_strategic.lost_strategic": {
+        "zh": "新年度重新认定：上年 12 月及本月均未进入前 {top_n}，也未达门槛",
+        "en": "new year: not in the top {top_n} nor at the threshold, in December or this month",
+    },
     "reason.first_build": {"zh": "首次生成", "en": "first build"},
     "reason.replayed_from": {
         "zh": "合同历史自 {from} 起重放：{changed} 的已导入数据有变化",
@@ -435,6 +459,13 @@ REASONS = [
     (r"rows changed outside a refresh by (?P<user>.+)", "reason.by_hand"),
     (r"source data changed from (?P<month>\d{4}-\d{2}); the contract history is not replayed yet", "reason.pending"),
 ]
+
+
+def moved(movement: str, facts: dict | None, lang: str) -> str | None:
+    """Why a contract moved (customer.contract_movements' facts) in `lang`; None without facts."""
+    if not facts or f"moved.{movement}.{facts.get('case')}" not in MESSAGES:
+        return None
+    return say(f"moved.{movement}.{facts['case']}", lang, **{k: ("—" if v is None else v) for k, v in facts.items()})
 
 
 def reason(text: str | None, lang: str) -> str:
