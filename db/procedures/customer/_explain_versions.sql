@@ -3,7 +3,8 @@
 --
 -- Private to customer.explain_contract; one job: the contract's versions around month end
 -- p_period_end: version (the one in effect then, 'none' when not in force) and, when there is one,
--- previous_version (the one before it and which fields changed, 'none' for the first).
+-- previous_version (the one before it and which fields changed, as customer._timeline_versions
+-- compares them; 'none' for the first).
 CREATE OR REPLACE FUNCTION customer._explain_versions(
     p_company_id text, p_plan_code text, p_product_line_code text, p_period_end date)
 RETURNS TABLE (rule text, outcome text, detail text, facts jsonb)
@@ -53,15 +54,12 @@ BEGIN
         facts := jsonb_build_object('case', 'first', 'valid_from', v_version.valid_from);
     ELSE
         outcome := format('%s … %s', v_previous.valid_from, v_previous.valid_to);
-        SELECT string_agg(format('%s %s → %s', x.field, x.was, x.now), ', '),
-               coalesce(jsonb_agg(jsonb_build_object('field', x.field, 'was', x.was, 'now', x.now)), '[]')
-               INTO v_changes, facts
-        FROM (VALUES (1, 'contract_status', v_previous.contract_status, v_version.contract_status),
-                     (2, 'is_strategic', v_previous.is_strategic::text, v_version.is_strategic::text),
-                     (3, 'is_existing', v_previous.is_existing::text, v_version.is_existing::text),
-                     (4, 'status_year', v_previous.status_year::text, v_version.status_year::text))
-             AS x (position, field, was, now)
-        WHERE x.was IS DISTINCT FROM x.now;
+        -- What changed: the timeline's own comparison of the version with the one before it.
+        SELECT coalesce(t.facts -> 'changes', '[]') INTO facts
+        FROM customer._timeline_versions(p_company_id) AS t
+        WHERE t.kind = 'version' AND t.reference = v_version.contract_id::text;
+        SELECT string_agg(format('%s %s → %s', c ->> 'field', c ->> 'was', c ->> 'now'), ', ') INTO v_changes
+        FROM jsonb_array_elements(facts) AS c;
         detail := format('contract_id %s: %s, %s, %s, status_year %s. ', v_previous.contract_id,
                          v_previous.contract_status,
                          CASE WHEN v_previous.is_strategic THEN 'strategic' ELSE 'not strategic' END,

@@ -3,7 +3,7 @@
 --                product_line_code text, product_line_name text, contract_status text,
 --                is_strategic boolean, is_existing boolean, reference text, detail text, facts jsonb)
 --
--- Private to customer.customer_timeline; one job: the customer's contract versions and lapses as
+-- Private to customer.customer_timeline (and customer._explain_versions, for what changed); one job: the customer's contract versions and lapses as
 -- timeline rows (p_company_id canonical already). version: every version, reference its
 -- contract_id, detail what changed from the version before in English, facts the same as data
 -- ({"case": "opened" | "back" | "changed", "lapsed_at", "changes": [{field, was, now}]}); lapse: a

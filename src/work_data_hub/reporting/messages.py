@@ -394,10 +394,7 @@ def explain(rule: str, facts: dict | None, lang: str) -> str | None:
         v["strategic"] = say("word.strategic" if facts.get("strategic") else "word.not_strategic", lang)
         v["existing"] = say("word.existing" if facts.get("existing") else "word.not_existing", lang)
         v["valid_to"] = facts.get("valid_to") or say("word.current", lang)
-        v["changes"] = sep.join(
-            f"{say('field.' + c['field'], lang)} {_value(c['was'], lang)} → {_value(c['now'], lang)}"
-            for c in facts.get("changes") or []
-        ) or say("word.no_field", lang)
+        v["changes"] = _changes(facts.get("changes"), lang)
     return say(f"explain.{rule}.{facts['case']}", lang, **v)
 
 
@@ -410,10 +407,7 @@ def timeline(kind: str, facts: dict | None, lang: str) -> str | None:
     if kind == "customer" and not facts.get("provisional"):
         return None
     if kind == "version" and facts["case"] == "changed":
-        v["changes"] = sep.join(
-            f"{say('field.' + c['field'], lang)} {_value(c['was'], lang)} → {_value(c['now'], lang)}"
-            for c in facts.get("changes") or []
-        ) or say("word.no_field", lang)
+        v["changes"] = _changes(facts.get("changes"), lang)
     if kind in ("merge_in", "merge_out"):
         kind = "merge"
         v["from_name"] = (
@@ -476,6 +470,13 @@ def reason(text: str | None, lang: str) -> str:
         if text and (found := re.fullmatch(pattern, text)):
             return say(key, lang, **found.groupdict())
     return text or ""
+
+
+def _changes(changes: list | None, lang: str) -> str:
+    """What changed between two versions ([{field, was, now}], customer._timeline_versions), in words."""
+    return say("list.separator", lang).join(
+        f"{say('field.' + c['field'], lang)} {_value(c['was'], lang)} → {_value(c['now'], lang)}" for c in changes or []
+    ) or say("word.no_field", lang)
 
 
 def _value(text: str | None, lang: str) -> str:
