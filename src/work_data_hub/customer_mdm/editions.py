@@ -9,7 +9,7 @@ from datetime import date, datetime
 import psycopg
 from psycopg.rows import class_row
 
-from work_data_hub.customer_mdm.report import exact_json
+from work_data_hub.db.connect import exact_json
 from work_data_hub.errors import database_errors
 
 RESTATEMENTS_SQL = "SELECT * FROM customer.snapshot_restatements(p_period_end => %(period_end)s)"

@@ -4,15 +4,14 @@ merges, aliases, loads); and the customer page's figures, which are those two an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 from psycopg.rows import class_row
-from psycopg.types.json import set_json_loads
 
+from work_data_hub.db.connect import exact_json
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
@@ -107,7 +106,7 @@ def explain_contract(
 ) -> list[Explanation]:
     """Why the contract stands as it does at `period_end` (customer.explain_contract)."""
     with database_errors(), conn.cursor(row_factory=class_row(Explanation)) as cur:
-        set_json_loads(lambda text: json.loads(text, parse_float=Decimal), cur)  # amounts exact
+        exact_json(cur)  # amounts exact
         cur.execute(
             EXPLAIN_SQL,
             {

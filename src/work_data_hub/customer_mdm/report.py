@@ -6,16 +6,15 @@ customer.contract_branches), and where the month's snapshot stands. Rendering is
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 from psycopg.rows import class_row, dict_row
-from psycopg.types.json import set_json_loads
 
 from work_data_hub import progress
+from work_data_hub.db.connect import exact_json
 from work_data_hub.errors import NotReady, database_errors
 from work_data_hub.periods import format_period
 
@@ -186,12 +185,6 @@ class MonthReport:
     top_customers: list[TopCustomer]
     branches: list[Branch]
     restated: list[RestatedTotal]  # the edition shown, when it restated the month
-
-
-def exact_json(conn: psycopg.Connection) -> None:
-    """Read json numbers of this connection as Decimal: an amount in a jsonb (a restatement's before and
-    after) keeps every digit, as numeric columns do."""
-    set_json_loads(lambda text: json.loads(text, parse_float=Decimal), conn)
 
 
 def _rows(conn: psycopg.Connection, cls, query: str, params: dict) -> list:

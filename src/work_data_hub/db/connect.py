@@ -11,12 +11,15 @@ before the COMMIT was sent), and raises `CommitOutcome` saying "committed", "not
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 from psycopg.pq import TransactionStatus
+from psycopg.types.json import set_json_loads
 
 from work_data_hub.db.settings import database_url, mask_url, password_of
 from work_data_hub.errors import CommitOutcome, DatabaseUnavailable, WdhError, database_errors
@@ -97,3 +100,10 @@ def connect(url: str | None = None, *, autocommit: bool = False, cwd: Path | Non
         conn = Connection.connect(url, autocommit=autocommit, connect_timeout=10, application_name=APPLICATION_NAME)
     conn.wdh_url = url
     return conn
+
+
+def exact_json(context) -> None:
+    """Read json numbers on `context` (a connection or a cursor) as Decimal: an amount in a jsonb (a
+    restatement's before and after, a plan's AUM, an explanation's facts) keeps every digit, as
+    numeric columns do."""
+    set_json_loads(lambda text: json.loads(text, parse_float=Decimal), context)

@@ -8,7 +8,6 @@ customers and plans, renames, the control figures' deviations (the anomaly gate)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,8 +16,8 @@ from typing import NamedTuple
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row, dict_row
-from psycopg.types.json import set_json_loads
 
+from work_data_hub.db.connect import exact_json
 from work_data_hub.errors import InvalidInput
 from work_data_hub.etl.domains import Domain
 from work_data_hub.etl.validate import MAX_LISTED_ERRORS, ParsedFile, progress
@@ -284,7 +283,7 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
     and pass what it returned). It keeps the plan where business.apply_staged_load reads it, so
     that the load writes what this plan says; writes nothing else."""
     with conn.cursor(row_factory=dict_row) as cur:
-        set_json_loads(_exact_json, cur)  # AUM and the gate's figures as exact decimals
+        exact_json(cur)  # AUM and the gate's figures as exact decimals
         p = cur.execute(PLAN, (parsed.domain.name,)).fetchone()
     findings = [
         Deviation(
@@ -316,10 +315,6 @@ def plan_load(conn: psycopg.Connection, parsed: ParsedFile, staged: Staged | Non
         gate_notes=[d for d in findings if not d.refused],
         control_figures=p["control_figures"],
     )
-
-
-def _exact_json(text: str | bytes):
-    return json.loads(text, parse_float=Decimal)
 
 
 def _exact(value: int | Decimal | None) -> Decimal | None:
